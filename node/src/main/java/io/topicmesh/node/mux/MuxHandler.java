@@ -355,7 +355,7 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
     if (closed) {
       return;
     }
-    log.warn("{} closing connection: {}", ctx.channel(), e.getMessage());
+    log.warn("{} {} closing connection: {}", ctx.channel(), protocolId(), e.getMessage());
     listener.protocolError(ctx.channel(), e);
     onProtocolError(e);
     ctx.flush();

@@ -35,7 +35,7 @@ public final class LeakCheck implements BeforeEachCallback, AfterEachCallback {
   public void afterEach(ExtensionContext context) {
     Logger logger = (Logger) LoggerFactory.getLogger("io.netty.util.ResourceLeakDetector");
     try {
-      for (int i = 0; i < 5; i++) {
+      for (int i = 0; i < 3; i++) {
         System.gc();
         for (int j = 0; j < 64; j++) {
           ByteBuf a = PooledByteBufAllocator.DEFAULT.buffer(8);
