@@ -167,6 +167,15 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
   }
 
   @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
+    if (cause instanceof java.nio.channels.ClosedChannelException && (closed || !ctx.channel().isActive())) {
+      // one of our frame writes met the closed connection; expected while tearing down.
+      return;
+    }
+    super.exceptionCaught(ctx, cause);
+  }
+
+  @Override
   public void close(ChannelHandlerContext ctx, ChannelPromise promise) {
     if (!closed && ctx.channel().isActive()) {
       onClosing();
@@ -310,8 +319,8 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
     if ((long) s.queuedBytes() + data.readableBytes() > maxStreamBufferBytes()) {
       data.release();
       log.info(
-          "{} reset {}: reader is {} bytes behind, bound {}",
-          ctx.channel(), s, s.queuedBytes(), maxStreamBufferBytes());
+          "{} reset stream {}: its reader is {} bytes behind, bound {}",
+          ctx.channel(), s.streamId(), s.queuedBytes(), maxStreamBufferBytes());
       resetStream(s, MuxError.STREAM_BUFFER_OVERFLOW, true);
       return;
     }
@@ -346,7 +355,7 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
     if (closed) {
       return;
     }
-    log.warn("{} closing connection: {}", ctx.channel(), e.getMessage());
+    log.warn("{} {} closing connection: {}", ctx.channel(), protocolId(), e.getMessage());
     listener.protocolError(ctx.channel(), e);
     onProtocolError(e);
     ctx.flush();

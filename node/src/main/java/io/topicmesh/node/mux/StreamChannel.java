@@ -235,48 +235,58 @@ public final class StreamChannel extends AbstractChannel {
 
   @Override
   protected void doWrite(ChannelOutboundBuffer in) {
-    boolean closeAfter = false;
-    try {
-      for (; ; ) {
-        Object msg = in.current();
-        if (msg == null) {
-          waitingForCredit = false;
-          break;
-        }
-        if (msg == CLOSE_WRITE) {
-          if (!writeClosed) {
-            writeClosed = true;
-            mux.writeCloseWrite(this);
-          }
-          in.remove();
-          closeAfter = inputShutdownDelivered;
-          continue;
-        }
-        ByteBuf buf = (ByteBuf) msg;
-        int readable = buf.readableBytes();
-        if (readable == 0) {
-          in.remove();
-          continue;
-        }
-        int credit = mux.writeCredit(this);
-        if (credit <= 0) {
-          waitingForCredit = true;
-          break;
-        }
-        int n = Math.min(credit, readable);
-        mux.writeData(this, buf.readRetainedSlice(n));
-        if (n == readable) {
-          in.remove();
-        } else {
-          in.progress(n);
-        }
-      }
-    } finally {
+    boolean closeAfter;
+    for (; ; ) {
+      closeAfter = writeWhatCreditAllows(in);
+      // Flushing the connection can make it writable again and re-enter resumeWrite(), which is a
+      // no-op while we are inside this flush: look at the credit again instead.
       mux.flushConnection();
+      if (!waitingForCredit || !open || mux.writeCredit(this) <= 0) {
+        break;
+      }
     }
     if (closeAfter) {
       // closing from inside doWrite would fail the messages the loop is walking; do it next.
       eventLoop().execute(() -> close());
+    }
+  }
+
+  /** Frames queued writes until the queue or the credit runs out; true if the stream should close. */
+  private boolean writeWhatCreditAllows(ChannelOutboundBuffer in) {
+    boolean closeAfter = false;
+    waitingForCredit = false;
+    for (; ; ) {
+      Object msg = in.current();
+      if (msg == null) {
+        return closeAfter;
+      }
+      if (msg == CLOSE_WRITE) {
+        if (!writeClosed) {
+          writeClosed = true;
+          mux.writeCloseWrite(this);
+        }
+        in.remove();
+        closeAfter = inputShutdownDelivered;
+        continue;
+      }
+      ByteBuf buf = (ByteBuf) msg;
+      int readable = buf.readableBytes();
+      if (readable == 0) {
+        in.remove();
+        continue;
+      }
+      int credit = mux.writeCredit(this);
+      if (credit <= 0) {
+        waitingForCredit = true;
+        return closeAfter;
+      }
+      int n = Math.min(credit, readable);
+      mux.writeData(this, buf.readRetainedSlice(n));
+      if (n == readable) {
+        in.remove();
+      } else {
+        in.progress(n);
+      }
     }
   }
 
@@ -291,6 +301,14 @@ public final class StreamChannel extends AbstractChannel {
     queuedBytes += data.readableBytes();
     inboundQueue.add(data);
     deliver();
+  }
+
+  /**
+   * Bytes received on this stream that its pipeline has not read yet (bounded by the yamux window
+   * or {@link MuxConfig#mplexMaxStreamBufferBytes()}). Call on the event loop.
+   */
+  public int bufferedInboundBytes() {
+    return queuedBytes;
   }
 
   int queuedBytes() {
