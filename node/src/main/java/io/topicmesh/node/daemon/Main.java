@@ -1,16 +1,48 @@
 package io.topicmesh.node.daemon;
 
-/** Entry point of {@code topicmesh-node.jar}. */
-public final class Main {
-  private Main() {}
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of {@code topicmesh-node.jar}: a picocli command with subcommands. */
+@Command(
+    name = "topicmesh-node",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "A libp2p gossipsub node.",
+    subcommands = {RunCommand.class})
+public final class Main implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
-    System.out.println("topicmesh-node " + version());
+    System.exit(execute(args));
+  }
+
+  /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
+  public static int execute(String... args) {
+    return new CommandLine(new Main())
+        .setExecutionExceptionHandler((e, cmd, parsed) -> {
+          // Bad flags or an address we cannot bind are operator errors: one line, no stack trace.
+          cmd.getErr().println("error: " + e.getMessage());
+          return 2;
+        })
+        .execute(args);
+  }
+
+  @Override
+  public void run() {
+    spec.commandLine().usage(System.out);
   }
 
   /** The version from the jar manifest, or {@code dev} when run from classes. */
   public static String version() {
     String v = Main.class.getPackage().getImplementationVersion();
     return v == null ? "dev" : v;
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"topicmesh-node " + version()};
+    }
   }
 }

@@ -1,0 +1,22 @@
+package io.topicmesh.node.host;
+
+import io.topicmesh.node.transport.Connection;
+
+/**
+ * Observer of the host's connections. Called on the connection's event loop: must be fast, must
+ * not block and must not throw.
+ *
+ * <p>The host keeps at most one connection per peer. When two connections to the same peer race
+ * (simultaneous dials), the one that loses is closed; if the newer one wins, {@link
+ * #connectionOpened} for it comes before {@link #connectionClosed} for the replaced one.
+ */
+public interface ConnectionListener {
+  /** A connection was upgraded and is now the host's connection to its peer. */
+  default void connectionOpened(Connection connection) {}
+
+  /** A connection that was announced by {@link #connectionOpened} closed. */
+  default void connectionClosed(Connection connection) {}
+
+  /** Identify with the connection's peer finished and the peer store was updated. */
+  default void peerIdentified(Connection connection, PeerInfo info) {}
+}

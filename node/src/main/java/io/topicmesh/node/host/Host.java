@@ -1,0 +1,356 @@
+package io.topicmesh.node.host;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import io.topicmesh.node.identity.PeerId;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.mux.StreamChannel;
+import io.topicmesh.node.protocol.identify.IdentifyProtocol;
+import io.topicmesh.node.protocol.ping.PingProtocol;
+import io.topicmesh.node.transport.Connection;
+import io.topicmesh.node.transport.ConnectionUpgrader;
+import io.topicmesh.node.transport.Direction;
+import io.topicmesh.node.transport.StreamHandler;
+import io.topicmesh.node.transport.TcpAddresses;
+import io.topicmesh.node.transport.TcpTransport;
+import io.topicmesh.node.transport.UpgradeConfig;
+import io.topicmesh.node.transport.UpgradeException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A libp2p host: TCP listen and dial, connections upgraded with Noise and yamux or mplex, one
+ * connection per peer, protocol handlers by id, identify on every new connection, ping.
+ *
+ * <pre>{@code
+ * Host host = Host.create(HostConfig.defaults(key).withListen(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))));
+ * host.start();
+ * host.setStreamHandler("/my/1.0.0", (stream, protocol, conn) -> stream.pipeline().addLast(new MyHandler()));
+ * Connection c = host.dial(Multiaddr.parse("/ip4/127.0.0.1/tcp/4001/p2p/12D3Koo…")).get();
+ * Duration rtt = host.ping(c.remotePeer()).get();
+ * }</pre>
+ *
+ * <p>Futures complete on netty event loops: do not block in their listeners.
+ */
+public final class Host implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Host.class);
+
+  private final HostConfig config;
+  private final PeerId peerId;
+  private final TcpTransport transport;
+  private final HostMetrics metrics;
+  private final ProtocolRegistry registry = new ProtocolRegistry();
+  private final ConnectionManager manager;
+  private final PeerStore peerStore;
+  private final ConnectionUpgrader upgrader;
+  private final IdentifyService identify;
+  private final PingService ping;
+  private final Map<PeerId, Future<Connection>> pendingDials = new ConcurrentHashMap<>();
+  private final List<Channel> servers = new CopyOnWriteArrayList<>();
+  private final List<Multiaddr> boundAddrs = new CopyOnWriteArrayList<>();
+  private volatile boolean closed;
+
+  private Host(HostConfig config) {
+    this.config = config;
+    PrivKey key = config.key();
+    this.peerId = PeerId.fromPublicKey(key.publicKey());
+    this.metrics = new HostMetrics(config.meterRegistry());
+    this.manager = new ConnectionManager(config.maxConnections(), metrics);
+    this.peerStore = new PeerStore(config.peerStoreCapacity());
+    this.upgrader = new ConnectionUpgrader(
+        new UpgradeConfig(key, config.muxers(), config.muxConfig(), config.upgradeTimeout(), config.negotiationTimeout()),
+        registry, metrics);
+    this.identify = new IdentifyService(key.publicKey(), config.agentVersion(), this::boundWithoutPeerId,
+        registry::protocolIds, peerStore, metrics, manager.listeners(), config.identifyTimeout(), Clock.systemUTC());
+    this.ping = new PingService(metrics, config.pingTimeout());
+    registry.register(IdentifyProtocol.ID, identify::respond);
+    registry.register(IdentifyProtocol.PUSH_ID, identify::acceptPush);
+    registry.register(PingProtocol.ID, ping::respond);
+    this.transport = TcpTransport.create(config.ioThreads());
+  }
+
+  /** Creates a host; nothing listens until {@link #start()}. */
+  public static Host create(HostConfig config) {
+    return new Host(config);
+  }
+
+  public PeerId peerId() {
+    return peerId;
+  }
+
+  public HostConfig config() {
+    return config;
+  }
+
+  /** "epoll" or "nio". */
+  public String transportKind() {
+    return transport.kind();
+  }
+
+  /**
+   * Listens on every configured address and returns the bound addresses with {@code /p2p/<id>}
+   * (a port 0 is replaced by the port picked).
+   *
+   * @throws UpgradeException (reason CONNECT) if an address cannot be bound
+   */
+  public List<Multiaddr> start() {
+    ChannelHandler child = new InboundInitializer();
+    for (Multiaddr addr : config.listen()) {
+      InetSocketAddress sa = TcpAddresses.toSocketAddress(addr);
+      ChannelFuture bind = transport.listen(sa, child).awaitUninterruptibly();
+      if (!bind.isSuccess()) {
+        throw new UpgradeException(UpgradeException.Reason.CONNECT,
+            "cannot listen on " + addr + ": " + bind.cause().getMessage(), bind.cause());
+      }
+      servers.add(bind.channel());
+      Multiaddr bound = Multiaddr.fromTcp((InetSocketAddress) bind.channel().localAddress());
+      boundAddrs.add(bound);
+      log.info("listening on {} peer={} transport={}", bound, peerId, transport.kind());
+    }
+    return listenAddresses();
+  }
+
+  /** The bound listen addresses, each with {@code /p2p/<our id>}. */
+  public List<Multiaddr> listenAddresses() {
+    List<Multiaddr> out = new ArrayList<>();
+    for (Multiaddr a : boundAddrs) {
+      out.add(a.withPeerId(peerId));
+    }
+    return out;
+  }
+
+  private List<Multiaddr> boundWithoutPeerId() {
+    return List.copyOf(boundAddrs);
+  }
+
+  /**
+   * Connects to {@code addr} ({@code /ip4|ip6|dns…/tcp/<port>[/p2p/<id>]}). With a peer id, the
+   * remote must prove that id; an existing connection to it (or a dial in progress) is reused.
+   * Fails with an {@link UpgradeException} saying which step failed.
+   */
+  public Future<Connection> dial(Multiaddr addr) {
+    EventExecutor exec = transport.group().next();
+    if (closed) {
+      return exec.newFailedFuture(new UpgradeException(UpgradeException.Reason.SHUTDOWN, "host is closed"));
+    }
+    PeerId expected = addr.peerId().orElse(null);
+    if (peerId.equals(expected)) {
+      return exec.newFailedFuture(new IllegalArgumentException("cannot dial ourselves: " + addr));
+    }
+    InetSocketAddress sa;
+    try {
+      sa = TcpAddresses.toSocketAddress(addr);
+    } catch (RuntimeException e) {
+      return exec.newFailedFuture(e);
+    }
+    if (expected != null) {
+      Optional<Connection> existing = manager.get(expected);
+      if (existing.isPresent()) {
+        return exec.newSucceededFuture(existing.get());
+      }
+      Future<Connection> pending = pendingDials.get(expected);
+      if (pending != null) {
+        return pending;
+      }
+    }
+    Promise<Connection> result = exec.newPromise();
+    if (expected != null) {
+      Future<Connection> raced = pendingDials.putIfAbsent(expected, result);
+      if (raced != null) {
+        return raced;
+      }
+      result.addListener(f -> pendingDials.remove(expected, result));
+    }
+    if (!manager.tryReserve()) {
+      failed(result, Direction.OUTBOUND, addr.toString(), new UpgradeException(UpgradeException.Reason.MAX_CONNECTIONS,
+          "refused: " + manager.maxConnections() + " connections open, the maximum"));
+      return result;
+    }
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable releaseSlot = () -> {
+      if (released.compareAndSet(false, true)) {
+        manager.release();
+      }
+    };
+    ChannelFuture connect = transport.dial(sa, new ChannelInitializer<Channel>() {
+      @Override
+      protected void initChannel(Channel ch) {
+        ch.closeFuture().addListener(f -> releaseSlot.run());
+        upgrader.upgrade(ch, Direction.OUTBOUND, expected).addListener(f -> {
+          if (f.isSuccess()) {
+            upgraded((Connection) f.getNow(), result);
+          } else {
+            failed(result, Direction.OUTBOUND, addr.toString(), f.cause());
+          }
+        });
+      }
+    }, config.connectTimeout());
+    connect.addListener(f -> {
+      if (!f.isSuccess()) {
+        releaseSlot.run();
+        failed(result, Direction.OUTBOUND, addr.toString(),
+            new UpgradeException(UpgradeException.Reason.CONNECT, "cannot connect: " + f.cause().getMessage(), f.cause()));
+      }
+    });
+    return result;
+  }
+
+  private void upgraded(Connection conn, Promise<Connection> result) {
+    Connection kept = manager.add(conn);
+    if (kept == conn) {
+      identify.identify(conn);
+    }
+    if (result != null) {
+      result.trySuccess(kept);
+    }
+  }
+
+  private void failed(Promise<Connection> result, Direction dir, String remote, Throwable cause) {
+    if (result != null && result.isDone()) {
+      return;
+    }
+    UpgradeException.Reason reason = cause instanceof UpgradeException ue ? ue.reason() : UpgradeException.Reason.CONNECT;
+    // Counted before the future fails, so whoever waits on it sees the count.
+    metrics.connectionFailed(dir, reason);
+    boolean quiet = closed && reason == UpgradeException.Reason.CLOSED;
+    if (!quiet) {
+      log.info("connection failed direction={} remote={} reason={}: {}", dir.label(), remote, reason.label(),
+          cause.getMessage());
+    }
+    if (result != null) {
+      result.tryFailure(cause);
+    }
+  }
+
+  /** Accepts inbound connections: refuses beyond the connection limit, upgrades the rest. */
+  @ChannelHandler.Sharable
+  private final class InboundInitializer extends ChannelInitializer<Channel> {
+    @Override
+    protected void initChannel(Channel ch) {
+      String remote = String.valueOf(ch.remoteAddress());
+      if (closed) {
+        ch.close();
+        return;
+      }
+      if (!manager.tryReserve()) {
+        metrics.connectionFailed(Direction.INBOUND, UpgradeException.Reason.MAX_CONNECTIONS);
+        log.warn("refused inbound connection remote={}: {} connections open, the maximum", remote,
+            manager.maxConnections());
+        ch.close();
+        return;
+      }
+      ch.closeFuture().addListener(f -> manager.release());
+      upgrader.upgrade(ch, Direction.INBOUND, null).addListener(f -> {
+        if (f.isSuccess()) {
+          upgraded((Connection) f.getNow(), null);
+        } else {
+          failed(null, Direction.INBOUND, remote, f.cause());
+        }
+      });
+    }
+  }
+
+  /** Registers (or replaces) the handler of inbound streams negotiating {@code protocolId}. */
+  public void setStreamHandler(String protocolId, StreamHandler handler) {
+    registry.register(protocolId, handler);
+  }
+
+  public void removeStreamHandler(String protocolId) {
+    registry.unregister(protocolId);
+  }
+
+  /** The protocol ids we answer, in registration order. */
+  public List<String> protocols() {
+    return List.copyOf(registry.protocolIds());
+  }
+
+  /**
+   * Opens a stream to a connected peer and negotiates the first of {@code protocols} it supports;
+   * {@code handler} installs the protocol's handlers before any data is read (see {@link
+   * Connection#newStream}).
+   */
+  public Future<StreamChannel> newStream(PeerId peer, List<String> protocols, StreamHandler handler) {
+    Optional<Connection> conn = manager.get(peer);
+    if (conn.isEmpty()) {
+      return transport.group().next().newFailedFuture(
+          new IllegalStateException("not connected to " + peer));
+    }
+    return conn.get().newStream(protocols, handler);
+  }
+
+  /**
+   * Opens a stream without installing handlers: add them in a listener of the returned future,
+   * which runs on the stream's event loop before any further read. Suits protocols where we speak
+   * first.
+   */
+  public Future<StreamChannel> newStream(PeerId peer, List<String> protocols) {
+    return newStream(peer, protocols, (s, p, c) -> { });
+  }
+
+  /** Pings a connected peer once on a new stream; completes with the round-trip time. */
+  public Future<Duration> ping(PeerId peer) {
+    Optional<Connection> conn = manager.get(peer);
+    if (conn.isEmpty()) {
+      return transport.group().next().newFailedFuture(new IllegalStateException("not connected to " + peer));
+    }
+    return ping.ping(conn.get());
+  }
+
+  public Optional<Connection> connection(PeerId peer) {
+    return manager.get(peer);
+  }
+
+  public List<Connection> connections() {
+    return manager.all();
+  }
+
+  public PeerStore peerStore() {
+    return peerStore;
+  }
+
+  public HostMetrics metrics() {
+    return metrics;
+  }
+
+  public void addListener(ConnectionListener listener) {
+    manager.addListener(listener);
+  }
+
+  /** Closes listeners and connections, then the event loops. Idempotent. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Channel s : servers) {
+      s.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    List<ChannelFuture> closing = new ArrayList<>();
+    for (Connection c : manager.all()) {
+      closing.add(c.close());
+    }
+    for (ChannelFuture f : closing) {
+      f.awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    transport.close();
+    log.info("host closed peer={}", peerId);
+  }
+}
