@@ -234,7 +234,8 @@ public final class ConnectionUpgrader {
       }
       Connection conn = upgrade.promise.getNow();
       if (cause instanceof IOException) {
-        log.info("connection error peer={} conn={}: {}", conn.remotePeer(), conn.id(), cause.getMessage());
+        // Resets and broken pipes are how peers often hang up; the disconnect is logged anyway.
+        log.debug("connection error peer={} conn={}: {}", conn.remotePeer(), conn.id(), cause.getMessage());
       } else {
         log.warn("connection error peer={} conn={}", conn.remotePeer(), conn.id(), cause);
       }
