@@ -83,7 +83,7 @@ final class ConnectionManager {
       if (existing == null || !existing.isOpen()) {
         byPeer.put(conn.remotePeer(), conn);
         keep = conn;
-      } else if (prefer(conn, existing)) {
+      } else if (keepCandidate(conn.initiatorPeer(), existing.initiatorPeer())) {
         byPeer.put(conn.remotePeer(), conn);
         keep = conn;
         drop = existing;
@@ -111,10 +111,13 @@ final class ConnectionManager {
     return keep;
   }
 
-  /** True if {@code candidate} should replace {@code existing} (see the class comment). */
-  static boolean prefer(Connection candidate, Connection existing) {
-    int c = candidate.initiatorPeer().compareTo(existing.initiatorPeer());
-    return c < 0;
+  /**
+   * True if a new connection initiated by {@code candidateInitiator} replaces an existing one
+   * initiated by {@code existingInitiator}: only when its initiator's id is strictly smaller, so
+   * both ends, each seeing the two connections in its own order, keep the same one.
+   */
+  static boolean keepCandidate(PeerId candidateInitiator, PeerId existingInitiator) {
+    return candidateInitiator.compareTo(existingInitiator) < 0;
   }
 
   private void removed(Connection conn) {

@@ -14,8 +14,11 @@ import io.topicmesh.node.util.Varint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
+import io.topicmesh.node.host.NettyLeakCheck;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(NettyLeakCheck.class)
 class IdentifyCodecTest {
   private static Identify sample() {
     return Identify.newBuilder()

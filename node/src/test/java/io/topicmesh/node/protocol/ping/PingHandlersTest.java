@@ -9,8 +9,11 @@ import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import io.topicmesh.node.host.NettyLeakCheck;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
+@ExtendWith(NettyLeakCheck.class)
 class PingHandlersTest {
   @Test
   void responderEchoesEachWholePayloadOnly() {
