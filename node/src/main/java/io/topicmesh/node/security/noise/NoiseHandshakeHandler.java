@@ -19,6 +19,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,7 +31,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each handshake uses a fresh static X25519 key, authenticated by a signature of the libp2p
  * identity key over {@code "noise-libp2p-static-key:" || static key}. Our stream muxers travel in
- * the payload extensions (responder: message 2, initiator: message 3; never in message 1).
+ * the payload extensions (responder: message 2, initiator: message 3; never in message 1). Listing
+ * muxers opts in to inlined muxer negotiation: when the remote lists some too, {@link
+ * SecureSession#inlinedMuxer()} is set and go-libp2p and js-libp2p peers start that muxer right
+ * after the handshake, without multistream. Pass an empty list to always negotiate the muxer with
+ * multistream.
  *
  * <p>On success, on the event loop and in this order: a {@link NoiseTransportCodec} is installed
  * right after this handler (so anything written from now on is encrypted), {@link
@@ -252,14 +257,20 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     NoiseTransportCodec codec =
         new NoiseTransportCodec(ciphers[0], ciphers[1], metrics, remote.peer().toBase58());
     ctx.pipeline().addAfter(ctx.name(), null, codec);
-    SecureSession session = new SecureSession(localPeer, remote.peer(), remote.key(), remote.muxers());
+    Optional<String> inlined =
+        initiator
+            ? SecureSession.matchMuxers(ourMuxers, remote.muxers())
+            : SecureSession.matchMuxers(remote.muxers(), ourMuxers);
+    SecureSession session =
+        new SecureSession(localPeer, remote.peer(), remote.key(), remote.muxers(), inlined);
     metrics.handshakeSucceeded(initiator);
     log.debug(
-        "{} noise {} handshake done with {} (muxers {})",
+        "{} noise {} handshake done with {} (remote muxers {}, inlined {})",
         ctx.channel(),
         initiator ? "initiator" : "responder",
         remote.peer().toBase58(),
-        remote.muxers());
+        remote.muxers(),
+        inlined.orElse("none"));
     result.complete(session);
     ctx.fireUserEventTriggered(session);
     ctx.pipeline().remove(this);
