@@ -156,6 +156,9 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (handshake == null) {
+      start(ctx);
+    }
     while (!done && in.readableBytes() >= LENGTH_PREFIX) {
       int len = in.getUnsignedShort(in.readerIndex());
       if (in.readableBytes() < LENGTH_PREFIX + len) {
