@@ -371,6 +371,31 @@ class MultistreamHandlerTest {
   }
 
   @Test
+  void halfCloseAfterProposalAndDataStillAgreesAndHandsOver() {
+    EmbeddedPair.Capture capture = new EmbeddedPair.Capture();
+    MultistreamHandler r =
+        MultistreamHandler.responder(
+            List.of("/noise"), TIMEOUT, (c, p) -> c.pipeline().addLast(capture));
+    EmbeddedChannel ch = new EmbeddedChannel(r);
+    ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), msg("/noise"), new byte[] {5})));
+    ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+    assertThat(r.protocolFuture()).isCompletedWithValue("/noise");
+    assertThat(capture.get()).containsExactly(5);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void halfCloseBeforeAgreementIsUnexpectedEof() {
+    MultistreamHandler r = MultistreamHandler.responder(List.of("/noise"), TIMEOUT, null);
+    EmbeddedChannel ch = new EmbeddedChannel(r);
+    ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), new byte[] {7, '/'})));
+    ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+    assertThat(failureReason(r.protocolFuture())).isEqualTo(Reason.UNEXPECTED_EOF);
+    assertThat(ch.isOpen()).isFalse();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
   void throwingCallbackFailsAndCloses() {
     MultistreamHandler r =
         MultistreamHandler.responder(

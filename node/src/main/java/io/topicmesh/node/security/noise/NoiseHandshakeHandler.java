@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.topicmesh.node.identity.InvalidKeyException;
@@ -317,6 +318,14 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     super.channelInactive(ctx);
     fail(ctx, new NoiseException(Reason.UNEXPECTED_EOF, "channel closed mid-handshake"));
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    super.userEventTriggered(ctx, evt);
+    if (evt instanceof ChannelInputShutdownEvent) {
+      fail(ctx, new NoiseException(Reason.UNEXPECTED_EOF, "input shut down mid-handshake"));
+    }
   }
 
   @Override
