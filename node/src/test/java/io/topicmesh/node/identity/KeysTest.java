@@ -257,6 +257,77 @@ class KeysTest {
     assertThat(DerTestUtil.parseRs(ecdsa.sign(MESSAGE))).hasSize(2);
   }
 
+  @Test
+  void ed25519SignatureWithSPlusTheGroupOrderIsRejected() {
+    PrivKey priv = PrivKey.unmarshal(privateVector(KeyType.ED25519));
+    byte[] sig = priv.sign(MESSAGE);
+    // s is the little-endian second half; s + L is the same residue but not canonical (RFC 8032
+    // 5.1.7 requires s < L), the classic malleability a verifier must refuse.
+    java.math.BigInteger order =
+        java.math.BigInteger.ONE.shiftLeft(252).add(new java.math.BigInteger("27742317777372353535851937790883648493"));
+    byte[] le = java.util.Arrays.copyOfRange(sig, 32, 64);
+    byte[] be = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      be[i] = le[31 - i];
+    }
+    java.math.BigInteger bumped = new java.math.BigInteger(1, be).add(order);
+    byte[] bumpedBe = org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32, bumped);
+    byte[] malleated = sig.clone();
+    for (int i = 0; i < 32; i++) {
+      malleated[32 + i] = bumpedBe[31 - i];
+    }
+    assertThat(priv.publicKey().verify(MESSAGE, sig)).isTrue();
+    assertThat(priv.publicKey().verify(MESSAGE, malleated)).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = KeyType.class,
+      names = {"SECP256K1", "ECDSA"})
+  void ecdsaSignaturesMustBeStrictDer(KeyType type) {
+    PrivKey priv = PrivKey.unmarshal(privateVector(type));
+    PubKey pub = priv.publicKey();
+    byte[] sig = priv.sign(MESSAGE);
+    java.math.BigInteger[] rs = DerTestUtil.parseRs(sig);
+    java.math.BigInteger n =
+        type == KeyType.SECP256K1
+            ? Secp256k1Keys.DOMAIN.getN()
+            : ((EcdsaKeys.Pub) pub).params.getParameters().getN();
+
+    // Long-form length where the short form fits: valid BER, not DER.
+    byte[] longForm = new byte[sig.length + 1];
+    longForm[0] = 0x30;
+    longForm[1] = (byte) 0x81;
+    longForm[2] = sig[1];
+    System.arraycopy(sig, 2, longForm, 3, sig.length - 2);
+    assertThat(pub.verify(MESSAGE, longForm)).as("BER length").isFalse();
+
+    byte[] trailing = java.util.Arrays.copyOf(sig, sig.length + 1);
+    assertThat(pub.verify(MESSAGE, trailing)).as("trailing byte").isFalse();
+
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(rs[0], rs[1].add(n))))
+        .as("s + n").isFalse();
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(rs[0].add(n), rs[1])))
+        .as("r + n").isFalse();
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(java.math.BigInteger.ZERO, rs[1])))
+        .as("r = 0").isFalse();
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(rs[0], rs[1].negate())))
+        .as("negative s").isFalse();
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(rs[0], rs[1]))).isTrue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(KeyType.class)
+  void toStringNeverShowsPrivateKeyMaterial(KeyType type) {
+    PrivKey priv = PrivKey.unmarshal(privateVector(type));
+    String text = priv.toString();
+    assertThat(text).contains(type.name()).contains(PeerId.fromPublicKey(priv.publicKey()).toString());
+    String hex = HEX.formatHex(priv.raw());
+    for (int i = 0; i + 16 <= hex.length(); i += 16) {
+      assertThat(text.toLowerCase()).doesNotContain(hex.substring(i, i + 16));
+    }
+  }
+
   static byte[] privateVector(KeyType type) {
     return HEX.parseHex(
         switch (type) {
