@@ -5,8 +5,13 @@ import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
+import org.bouncycastle.asn1.ASN1BitString;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1Object;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERBitString;
@@ -14,6 +19,7 @@ import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
@@ -62,7 +68,8 @@ final class EcdsaKeys {
     if (info.getPublicKeyData().getPadBits() != 0) {
       throw new InvalidKeyException("ECDSA public key bit string is not whole bytes");
     }
-    return new Pub(new ECPublicKeyParameters(point(domain, info.getPublicKeyData().getOctets()), domain));
+    ECPoint q = point(domain, info.getPublicKeyData().getOctets());
+    return new Pub(new ECPublicKeyParameters(q, domain));
   }
 
   static PrivKey privateKey(byte[] data) {
@@ -75,7 +82,7 @@ final class EcdsaKeys {
       throw invalid("ECDSA private key is not a DER SEC 1 ECPrivateKey", e);
     }
     ASN1Sequence seq = ASN1Sequence.getInstance(sec1.toASN1Primitive());
-    BigInteger version = org.bouncycastle.asn1.ASN1Integer.getInstance(seq.getObjectAt(0)).getValue();
+    BigInteger version = ASN1Integer.getInstance(seq.getObjectAt(0)).getValue();
     if (!BigInteger.ONE.equals(version)) {
       throw new InvalidKeyException("ECDSA private key has SEC 1 version " + version + ", not 1");
     }
@@ -83,8 +90,7 @@ final class EcdsaKeys {
       throw new InvalidKeyException("ECDSA private key does not name its curve");
     }
     ECNamedDomainParameters domain = domain(sec1.getParametersObject());
-    byte[] scalar =
-        org.bouncycastle.asn1.ASN1OctetString.getInstance(seq.getObjectAt(1)).getOctets();
+    byte[] scalar = ASN1OctetString.getInstance(seq.getObjectAt(1)).getOctets();
     if (scalar.length > scalarBytes(domain)) {
       throw new InvalidKeyException(
           "ECDSA private key scalar of "
@@ -97,7 +103,7 @@ final class EcdsaKeys {
       throw new InvalidKeyException("ECDSA private key is not in [1, n-1]");
     }
     Priv key = new Priv(new ECPrivateKeyParameters(d, domain));
-    org.bouncycastle.asn1.ASN1BitString embedded = sec1.getPublicKey();
+    ASN1BitString embedded = sec1.getPublicKey();
     if (embedded != null
         && !Arrays.equals(embedded.getOctets(), key.pub.params.getQ().getEncoded(false))) {
       throw new InvalidKeyException("ECDSA private key embeds a public key that is not its own");
@@ -133,7 +139,7 @@ final class EcdsaKeys {
     }
   }
 
-  private static ECNamedDomainParameters domain(Object parameters) {
+  private static ECNamedDomainParameters domain(ASN1Encodable parameters) {
     ASN1ObjectIdentifier oid;
     try {
       oid = ASN1ObjectIdentifier.getInstance(parameters);
@@ -146,7 +152,7 @@ final class EcdsaKeys {
     }
     X9ECParameters x9 = CustomNamedCurves.getByOID(oid);
     if (x9 == null) {
-      x9 = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(oid);
+      x9 = ECNamedCurveTable.getByOID(oid);
     }
     return new ECNamedDomainParameters(oid, x9);
   }
@@ -175,7 +181,7 @@ final class EcdsaKeys {
     return new InvalidKeyException(message + ": " + cause.getMessage(), cause);
   }
 
-  private static byte[] der(org.bouncycastle.asn1.ASN1Object object) {
+  private static byte[] der(ASN1Object object) {
     try {
       return object.getEncoded(ASN1Encoding.DER);
     } catch (IOException e) {
