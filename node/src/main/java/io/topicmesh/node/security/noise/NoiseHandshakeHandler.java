@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * after the handshake, without multistream. Pass an empty list to always negotiate the muxer with
  * multistream.
  *
- * <p>On success, on the event loop and in this order: a {@link NoiseTransportCodec} is installed
- * right after this handler (so anything written from now on is encrypted), {@link
+ * <p>While the handshake runs, writes from handlers after this one fail (nothing leaves in
+ * plaintext). On success, on the event loop and in this order: a {@link NoiseTransportCodec}
+ * takes the place right after this handler (so anything written from now on is encrypted), {@link
  * #sessionFuture()} completes, the {@link SecureSession} is fired as a user event, and this handler
  * removes itself, passing any bytes that followed the last handshake message to the codec. Add the
  * next handlers (e.g. multistream for the muxer) from a future callback or on the user event.
@@ -73,6 +74,7 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
   private final CompletableFuture<SecureSession> result = new CompletableFuture<>();
 
   private XxHandshakeState handshake;
+  private PlaintextGuard guard;
   private ScheduledFuture<?> timeoutTask;
   private boolean done;
 
@@ -136,6 +138,8 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     if (handshake != null) {
       return;
     }
+    guard = new PlaintextGuard();
+    ctx.pipeline().addAfter(ctx.name(), null, guard);
     handshake =
         new XxHandshakeState(
             initiator, NO_PROLOGUE, X25519KeyPair.generate(RANDOM), X25519KeyPair.generate(RANDOM));
@@ -260,7 +264,7 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     CipherState[] ciphers = handshake.split();
     NoiseTransportCodec codec =
         new NoiseTransportCodec(ciphers[0], ciphers[1], metrics, remote.peer().toBase58());
-    ctx.pipeline().addAfter(ctx.name(), null, codec);
+    ctx.pipeline().replace(guard, null, codec);
     Optional<String> inlined =
         initiator
             ? SecureSession.matchMuxers(ourMuxers, remote.muxers())

@@ -188,6 +188,20 @@ class NoiseHandshakeHandlerTest {
   }
 
   @Test
+  void writesBeforeTheSessionIsUpFailAndNeverReachTheWire() {
+    Side i = new Side(key(KeyType.ED25519), true, null, MUXERS);
+    byte[] m1 = drainOutbound(i.ch);
+    ByteBuf early = Unpooled.wrappedBuffer("secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    io.netty.channel.ChannelFuture f = i.ch.writeAndFlush(early);
+    assertThat(f.isSuccess()).isFalse();
+    assertThat(f.cause()).isInstanceOf(IllegalStateException.class);
+    assertThat(early.refCnt()).isZero();
+    assertThat(drainOutbound(i.ch)).isEmpty();
+    assertThat(m1).hasSize(34);
+    i.ch.finishAndReleaseAll();
+  }
+
+  @Test
   void remoteWithAnotherPeerIdIsRejected() {
     PeerId someoneElse = PeerId.fromPublicKey(key(KeyType.ED25519).publicKey());
     Side r = new Side(key(KeyType.ED25519), false, null, MUXERS);

@@ -176,6 +176,18 @@ class NoiseTransportCodecTest {
   }
 
   @Test
+  void nonByteBufWritesAreRefusedRatherThanSentInPlaintext() {
+    Side a = a();
+    io.netty.buffer.ByteBufHolder holder =
+        new io.netty.buffer.DefaultByteBufHolder(Unpooled.copiedBuffer(new byte[] {1, 2}));
+    io.netty.channel.ChannelFuture f = a.ch.writeAndFlush(holder);
+    assertThat(f.cause()).isInstanceOf(IllegalArgumentException.class);
+    assertThat(holder.refCnt()).isZero();
+    assertThat(drainOutbound(a.ch)).isEmpty();
+    a.ch.finishAndReleaseAll();
+  }
+
+  @Test
   void emptyWritesSendNothingAndEmptyFramesAreDropped() throws Exception {
     Side a = a();
     a.ch.writeOutbound(Unpooled.EMPTY_BUFFER);
