@@ -9,10 +9,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.ForAll;
+import io.topicmesh.node.testing.NettyLeakCheck;
 import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.constraints.Size;
 
 class MultistreamFuzzTest {
+  private static final NettyLeakCheck LEAKS = new NettyLeakCheck("io.topicmesh.node.multistream");
+
+  @BeforeContainer
+  static void listenForLeaks() {
+    LEAKS.start();
+  }
+
+  @AfterContainer
+  static void noLeaks() {
+    LEAKS.verify();
+  }
+
   private static final byte[] HEADER = {
     0x13, '/', 'm', 'u', 'l', 't', 'i', 's', 't', 'r', 'e', 'a', 'm', '/', '1', '.', '0', '.', '0',
     '\n'

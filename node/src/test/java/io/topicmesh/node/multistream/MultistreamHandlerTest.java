@@ -23,6 +23,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MultistreamHandlerTest {
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.topicmesh.node.testing.NettyLeakCheck LEAKS =
+      new io.topicmesh.node.testing.NettyLeakCheck("io.topicmesh.node.multistream");
+
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final HexFormat HEX = HexFormat.of();
 

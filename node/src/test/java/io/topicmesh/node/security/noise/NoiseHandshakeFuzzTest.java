@@ -12,10 +12,25 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import net.jqwik.api.ForAll;
+import io.topicmesh.node.testing.NettyLeakCheck;
 import net.jqwik.api.Property;
+import net.jqwik.api.lifecycle.AfterContainer;
+import net.jqwik.api.lifecycle.BeforeContainer;
 import net.jqwik.api.constraints.Size;
 
 class NoiseHandshakeFuzzTest {
+  private static final NettyLeakCheck LEAKS = new NettyLeakCheck("io.topicmesh.node.security.noise");
+
+  @BeforeContainer
+  static void listenForLeaks() {
+    LEAKS.start();
+  }
+
+  @AfterContainer
+  static void noLeaks() {
+    LEAKS.verify();
+  }
+
   private static final PrivKey KEY = PrivKey.generate(KeyType.ED25519, new SecureRandom());
 
   /** Garbage handshake traffic to either role: typed failure or still waiting; nothing leaks. */

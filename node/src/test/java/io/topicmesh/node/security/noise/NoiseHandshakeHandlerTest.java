@@ -28,6 +28,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class NoiseHandshakeHandlerTest {
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.topicmesh.node.testing.NettyLeakCheck LEAKS =
+      new io.topicmesh.node.testing.NettyLeakCheck("io.topicmesh.node.security.noise");
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final List<String> MUXERS = List.of("/yamux/1.0.0", "/mplex/6.7.0");

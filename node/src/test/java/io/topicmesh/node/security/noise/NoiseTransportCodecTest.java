@@ -21,6 +21,21 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class NoiseTransportCodecTest {
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.topicmesh.node.testing.NettyLeakCheck LEAKS =
+      new io.topicmesh.node.testing.NettyLeakCheck("io.topicmesh.node.security.noise");
+
+  // The @Property methods run on jqwik, which ignores Jupiter extensions.
+  @net.jqwik.api.lifecycle.BeforeContainer
+  static void listenForLeaks() {
+    LEAKS.start();
+  }
+
+  @net.jqwik.api.lifecycle.AfterContainer
+  static void noLeaks() {
+    LEAKS.verify();
+  }
+
   private static final byte[] KEY_AB = filled(0x11);
   private static final byte[] KEY_BA = filled(0x22);
 
