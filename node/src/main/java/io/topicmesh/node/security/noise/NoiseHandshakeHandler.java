@@ -170,6 +170,7 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
         return;
       }
       in.skipBytes(LENGTH_PREFIX);
+      // Copied, not sliced: three small messages, consumed here by array-based crypto.
       byte[] message = new byte[len];
       in.readBytes(message);
       try {
