@@ -35,8 +35,8 @@ import org.bouncycastle.util.BigIntegers;
  * ECDSA keys on the NIST curves (P-256 by default; P-224, P-384 and P-521 are read as go-libp2p
  * does). Public Data is a DER SubjectPublicKeyInfo with a named curve and an uncompressed point;
  * private Data is a DER SEC 1 ECPrivateKey with the named curve (what Go's x509 package writes;
- * the spec's prose says "PKIX" but its test vector is SEC 1; PKCS#8 input is read too). Signatures are DER ECDSA over
- * SHA-256 with an RFC 6979 nonce.
+ * the spec's prose says "PKIX" but its test vector is SEC 1; PKCS#8 input is read too).
+ * Signatures are DER ECDSA over SHA-256 with an RFC 6979 nonce.
  */
 final class EcdsaKeys {
   /** Largest DER we parse: a P-521 private key with its public point is about 223 bytes. */

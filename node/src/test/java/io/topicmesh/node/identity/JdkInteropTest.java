@@ -12,6 +12,8 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Cross-checks against the JDK's own providers (SunEC, SunRsaSign), an implementation independent
@@ -20,10 +22,11 @@ import org.junit.jupiter.api.Test;
 class JdkInteropTest {
   private static final byte[] MESSAGE = "interop with the JDK".getBytes(StandardCharsets.UTF_8);
 
-  @Test
-  void ecdsaP256KeysAndSignatures() throws Exception {
+  @ParameterizedTest
+  @ValueSource(strings = {"secp256r1", "secp384r1", "secp521r1"})
+  void ecdsaKeysAndSignatures(String curve) throws Exception {
     KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-    generator.initialize(new ECGenParameterSpec("secp256r1"));
+    generator.initialize(new ECGenParameterSpec(curve));
     KeyPair jdk = generator.generateKeyPair();
 
     // The JDK writes PKCS#8 (without the curve inside the SEC 1 structure).
