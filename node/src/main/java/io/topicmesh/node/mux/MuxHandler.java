@@ -454,6 +454,9 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
               if (f.isSuccess()) {
                 promise.setSuccess(s);
               } else {
+                // never registered, so never active: just tell the peer and forget it.
+                writeReset(s);
+                streamClosed(s);
                 promise.setFailure(f.cause());
               }
             });
