@@ -50,6 +50,8 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
   private boolean started;
   private boolean closed;
   private boolean needsFlush;
+  /** Unread bytes queued in all streams together. */
+  private long bufferedBytes;
   private volatile int inboundCount;
   private volatile int outboundCount;
 
@@ -227,6 +229,11 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
     return Integer.MAX_VALUE;
   }
 
+  /** Unread bytes all streams together may hold before the receiving stream is reset. */
+  protected long maxConnectionBufferBytes() {
+    return Long.MAX_VALUE;
+  }
+
   /** The connection is ready: called once, on the event loop. */
   protected void onStart() {}
 
@@ -316,6 +323,14 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
       resetStream(s, MuxError.DATA_AFTER_CLOSE, true);
       return;
     }
+    if (bufferedBytes + data.readableBytes() > maxConnectionBufferBytes()) {
+      data.release();
+      log.info(
+          "{} reset stream {}: streams hold {} unread bytes, connection bound {}",
+          ctx.channel(), s.streamId(), bufferedBytes, maxConnectionBufferBytes());
+      resetStream(s, MuxError.STREAM_BUFFER_OVERFLOW, true);
+      return;
+    }
     if ((long) s.queuedBytes() + data.readableBytes() > maxStreamBufferBytes()) {
       data.release();
       log.info(
@@ -397,6 +412,15 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
       onDataConsumed(s, bytes);
       flushConnection();
     }
+  }
+
+  void bufferedBytesChanged(int delta) {
+    bufferedBytes += delta;
+  }
+
+  /** Unread bytes queued in all streams of this connection. Call on the event loop. */
+  public long bufferedInboundBytes() {
+    return bufferedBytes;
   }
 
   void flushConnection() {

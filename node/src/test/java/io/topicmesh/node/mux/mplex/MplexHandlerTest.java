@@ -246,6 +246,23 @@ class MplexHandlerTest {
   }
 
   @Test
+  void unreadBytesOfAllStreamsAreBoundedPerConnection() {
+    inboundAutoRead = false;
+    start(MuxConfig.defaults().withMplexMaxStreamBufferBytes(1 << 20).withMaxConnectionBufferBytes(1 << 20));
+    feed(ch, m(0, MplexFlag.NEW_STREAM, "") + m(1, MplexFlag.NEW_STREAM, ""));
+    feedPartial(ch, m(0, MplexFlag.MESSAGE_INITIATOR, "00".repeat(600_000)));
+    feedPartial(ch, m(1, MplexFlag.MESSAGE_INITIATOR, "00".repeat(400_000)));
+    assertThat(mux.bufferedInboundBytes()).isEqualTo(1_000_000);
+    feed(ch, m(1, MplexFlag.MESSAGE_INITIATOR, "00".repeat(100_000)));
+    StreamChannel[] streams = accepted.keySet().toArray(new StreamChannel[0]);
+    assertThat(streams[1].isActive()).isFalse();
+    assertThat(streams[1].closeCause().error()).isEqualTo(MuxError.STREAM_BUFFER_OVERFLOW);
+    assertThat(streams[0].isActive()).isTrue();
+    assertThat(mux.bufferedInboundBytes()).isEqualTo(600_000);
+    assertThat(drain(ch)).isEqualTo(m(1, MplexFlag.RESET_RECEIVER, ""));
+  }
+
+  @Test
   void dataAfterRemoteCloseResetsTheStream() {
     start();
     feed(ch, m(0, MplexFlag.NEW_STREAM, ""));
