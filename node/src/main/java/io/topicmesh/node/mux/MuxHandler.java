@@ -140,7 +140,9 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
       if (closed || !cumulation.isReadable()) {
         cumulation.release();
         cumulation = null;
-      } else {
+      } else if (cumulation.refCnt() == 1) {
+        // Compacting moves bytes under any retained payload slice still queued in a stream, so
+        // only compact when no slice is alive (as ByteToMessageDecoder does).
         cumulation.discardSomeReadBytes();
       }
       flushConnection();

@@ -156,6 +156,18 @@ class MplexHandlerTest {
   }
 
   @Test
+  void queuedPayloadSurvivesTheRestOfTheInputBeingCompacted() {
+    inboundAutoRead = false;
+    start();
+    String second = m(0, MplexFlag.MESSAGE_INITIATOR, text("efgh"));
+    feedPartial(ch, m(0, MplexFlag.NEW_STREAM, "") + m(0, MplexFlag.MESSAGE_INITIATOR, text("abcd")) + second.substring(0, 4));
+    feedPartial(ch, second.substring(4));
+    StreamChannel s = only();
+    s.read();
+    assertThat(accepted.get(s).text()).isEqualTo("abcdefgh");
+  }
+
+  @Test
   void truncatedMessageWaits() {
     start();
     ByteBuf part = feedPartial(ch, m(0, MplexFlag.NEW_STREAM, text("abc")).substring(0, 4));

@@ -173,6 +173,19 @@ class YamuxHandlerTest {
   }
 
   @Test
+  void queuedPayloadSurvivesTheRestOfTheInputBeingCompacted() {
+    inboundAutoRead = false;
+    start();
+    String second = h(DATA, 0, 1, 4) + text("efgh");
+    // the first payload stays queued (a slice of the input) while the second frame is incomplete
+    feedPartial(ch, h(DATA, SYN, 1, 4) + text("abcd") + second.substring(0, 10));
+    feedPartial(ch, second.substring(10));
+    StreamChannel s = only();
+    s.read();
+    assertThat(accepted.get(s).text()).isEqualTo("abcdefgh");
+  }
+
+  @Test
   void truncatedFrameWaitsWithoutConsumingAnything() {
     start();
     ByteBuf part = feedPartial(ch, (h(DATA, SYN, 1, 4) + text("abcd")).substring(0, 30));
