@@ -10,6 +10,7 @@ import io.topicmesh.node.mux.MuxConfig;
 import io.topicmesh.node.mux.MuxException;
 import io.topicmesh.node.mux.FuzzFeed;
 import io.topicmesh.node.mux.MuxListener;
+import io.topicmesh.node.mux.PayloadIntegrity;
 import io.topicmesh.node.mux.Recorder;
 import io.topicmesh.node.mux.StreamChannel;
 import java.util.ArrayList;
@@ -184,5 +185,38 @@ class YamuxFuzzTest {
   @Property(tries = 200)
   void handlerSurvivesArbitraryBytes(@ForAll @Size(max = 10) List<@Size(max = 64) byte[]> chunks) {
     FuzzFeed.feed(new EmbeddedChannel(new YamuxHandler(true, MuxConfig.defaults(), null)), chunks);
+  }
+
+  @Provide
+  Arbitrary<List<PayloadIntegrity.Send>> sends() {
+    return Combinators.combine(
+            Arbitraries.integers().between(0, 3),
+            Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(100))
+        .as(PayloadIntegrity.Send::new)
+        .list()
+        .ofMaxSize(40);
+  }
+
+  @Property(tries = 300)
+  void payloadsArriveIntactWhateverTheChunking(
+      @ForAll("sends") List<PayloadIntegrity.Send> sends,
+      @ForAll @IntRange(min = 1, max = 64) int chunk,
+      @ForAll boolean eager) {
+    PayloadIntegrity.check(
+        init -> new YamuxHandler(false, MuxConfig.defaults(), init),
+        new PayloadIntegrity.Encoder() {
+          @Override
+          public byte[] open(int index) {
+            return new byte[0];
+          }
+
+          @Override
+          public byte[] data(int index, boolean first, byte[] payload) {
+            return YamuxFrameCodecAccess.data(first ? YamuxFlags.SYN : 0, 2L * index + 1, payload);
+          }
+        },
+        sends,
+        chunk,
+        eager);
   }
 }
