@@ -274,21 +274,27 @@ class Peer {
     })
   }
 
-  // Wraps the router's receive and send paths to summarise every RPC (--trace-rpc).
+  // Wraps the router's receive and send paths to summarise every RPC (--trace-rpc): gossipsub
+  // receives in handleReceivedRpc, floodsub (the @libp2p/pubsub base) in processRpc.
   traceRpc () {
     const ps = this.pubsub
-    if (typeof ps.handleReceivedRpc !== 'function' || typeof ps.sendRpc !== 'function') {
-      throw new Error('--trace-rpc needs gossipsub or floodsub with handleReceivedRpc/sendRpc')
-    }
-    const recv = ps.handleReceivedRpc.bind(ps)
-    ps.handleReceivedRpc = async (from, rpc) => {
-      emitRpc('in', from.toString(), rpc)
-      return recv(from, rpc)
+    if (this.o.pubsub === 'gossipsub') {
+      const recv = ps.handleReceivedRpc.bind(ps)
+      ps.handleReceivedRpc = async (from, rpc) => {
+        emitRpc('in', from.toString(), rpc)
+        return recv(from, rpc)
+      }
+    } else {
+      const recv = ps.processRpc.bind(ps)
+      ps.processRpc = async (from, peerStreams, rpc) => {
+        emitRpc('in', from.toString(), rpc)
+        return recv(from, peerStreams, rpc)
+      }
     }
     const send = ps.sendRpc.bind(ps)
     ps.sendRpc = (id, rpc) => {
       const sent = send(id, rpc)
-      // sendRpc piggybacks pending control and gossip onto rpc before encoding it: report that.
+      // gossipsub piggybacks pending control and gossip onto rpc before encoding it: report that.
       if (sent !== false) emitRpc('out', id.toString(), rpc)
       return sent
     }
@@ -450,7 +456,8 @@ function emitRpc (direction, peer, rpc) {
     messages: (rpc.messages ?? []).map(m => ({
       topic: m.topic,
       from: m.from == null ? null : peerIdFromBytes(m.from),
-      seqno: m.seqno == null ? null : Buffer.from(m.seqno).toString('hex'),
+      // gossipsub's codec calls it seqno, @libp2p/pubsub's (floodsub) sequenceNumber
+      seqno: (m.seqno ?? m.sequenceNumber) == null ? null : Buffer.from(m.seqno ?? m.sequenceNumber).toString('hex'),
       bytes: m.data?.length ?? 0
     })),
     ihave: (c.ihave ?? []).map(x => ({ topic: x.topicID, ids: idsB64(x.messageIDs) })),

@@ -24,8 +24,8 @@ class InteropPeerHarnessIT {
   @Test
   void goAndJsConnectIdentifyPingAndGossipBothWays() {
     String topic = "harness-" + UUID.randomUUID();
-    try (InteropPeer go = InteropPeer.start(Kind.GO, "--key-seed", "101", "--topic", topic, "--heartbeat-ms", "100");
-         InteropPeer js = InteropPeer.start(Kind.JS, "--key-seed", "102", "--topic", topic, "--heartbeat-ms", "100")) {
+    try (InteropPeer go = InteropPeer.start(Kind.GO, "--key-seed", "101", "--topic", topic, "--heartbeat-ms", "100", "--trace-rpc");
+         InteropPeer js = InteropPeer.start(Kind.JS, "--key-seed", "102", "--topic", topic, "--heartbeat-ms", "100", "--trace-rpc")) {
 
       PeerEvent dialed = js.dial(go.listenAddr());
       assertThat(dialed.string("peer")).isEqualTo(go.peerId());
@@ -68,6 +68,11 @@ class InteropPeerHarnessIT {
       go.awaitEvent("a mesh holding the js peer", e -> e.is("mesh", "topic", topic) && e.strings("peers").contains(js.peerId()), WAIT);
       js.awaitEvent("a mesh holding the go peer", e -> e.is("mesh", "topic", topic) && e.strings("peers").contains(go.peerId()), WAIT);
       assertThat(go.mesh(topic)).containsExactly(js.peerId());
+      // whoever grafted first, the GRAFT one peer traced going out is the one the other traced coming in
+      PeerEvent graft = go.awaitEvent("a traced GRAFT", e -> e.is("rpc") && e.strings("graft").contains(topic), WAIT);
+      String opposite = graft.string("direction").equals("out") ? "in" : "out";
+      js.awaitEvent("the matching traced GRAFT (" + opposite + ")", e -> e.is("rpc", "direction", opposite)
+          && e.string("peer").equals(go.peerId()) && e.strings("graft").contains(topic), WAIT);
       assertThat(js.subscribers(topic)).containsExactly(go.peerId());
 
       assertDelivered(go, js, topic, "from go " + UUID.randomUUID());
@@ -76,6 +81,27 @@ class InteropPeerHarnessIT {
       js.hangup(go.peerId());
       go.awaitEvent("the js peer disconnecting", e -> e.is("disconnected", "peer", js.peerId()), WAIT);
       assertThat(go.peers().strings("peers")).doesNotContain(js.peerId());
+    }
+  }
+
+  @Test
+  void floodsubPeersExchangeMessagesAndTraceThem() {
+    String topic = "flood-" + UUID.randomUUID();
+    try (InteropPeer go = InteropPeer.start(Kind.GO, "--pubsub", "floodsub", "--topic", topic, "--trace-rpc");
+         InteropPeer js = InteropPeer.start(Kind.JS, "--pubsub", "floodsub", "--topic", topic, "--trace-rpc", "--dial", go.listenAddr())) {
+      go.awaitEvent("the js peer's subscription", e -> e.is("subscription", "peer", js.peerId()) && e.bool("subscribed"), WAIT);
+      js.awaitEvent("the go peer's subscription", e -> e.is("subscription", "peer", go.peerId()) && e.bool("subscribed"), WAIT);
+      assertThat(js.identify(go.peerId()).strings("protocols")).contains("/floodsub/1.0.0");
+
+      PeerEvent delivered = assertDelivered(js, go, topic, "flooded from js");
+      PeerEvent traced = go.awaitEvent("the traced incoming RPC carrying it", e -> e.is("rpc", "direction", "in")
+          && !e.objects("messages").isEmpty(), WAIT);
+      assertThat(traced.objects("messages").get(0))
+          .containsEntry("topic", topic)
+          .containsEntry("from", js.peerId())
+          .containsEntry("seqno", delivered.string("seqno"));
+      assertDelivered(go, js, topic, "flooded from go");
+      assertThat(go.mesh(topic)).isEmpty();
     }
   }
 
@@ -119,7 +145,7 @@ class InteropPeerHarnessIT {
     }
   }
 
-  private static void assertDelivered(InteropPeer publisher, InteropPeer receiver, String topic, String text) {
+  private static PeerEvent assertDelivered(InteropPeer publisher, InteropPeer receiver, String topic, String text) {
     byte[] data = text.getBytes(UTF_8);
     String b64 = Base64.getEncoder().encodeToString(data);
     publisher.publish(topic, data);
@@ -138,6 +164,7 @@ class InteropPeerHarnessIT {
     id.writeBytes(key);
     id.writeBytes(HexFormat.of().parseHex(seqno));
     assertThat(m.bytes("id")).isEqualTo(id.toByteArray());
+    return m;
   }
 
   private static String withoutPeerId(String multiaddr) {
