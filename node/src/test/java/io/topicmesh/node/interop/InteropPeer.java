@@ -15,7 +15,9 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -409,19 +411,26 @@ public final class InteropPeer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+      tree.forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
+      tree.add(process.toHandle());
       try {
         stdin.close();
       } catch (IOException ignored) {
         // the pipe is broken when the process is dead; nothing to release
       }
       try {
-        process.waitFor(5, TimeUnit.SECONDS);
+        for (ProcessHandle h : tree) {
+          h.onExit().get(5, TimeUnit.SECONDS);
+        }
         stdoutReader.join(2_000);
         stderrReader.join(2_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // a process that will not die even on SIGKILL is the kernel's business; say so and go on
+        addStderr("[harness] process tree of " + describe() + " did not exit: " + e);
       }
     }
   }
