@@ -54,6 +54,8 @@ type identifyInfo struct {
 	agentVersion    string
 	protocolVersion string
 	publicKey       string
+	// signedPeerRecord says whether the peer sent a signed peer record that verified.
+	signedPeerRecord bool
 }
 
 func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error) {
@@ -194,10 +196,11 @@ func (p *peerState) watchIdentify() error {
 			switch ev := e.(type) {
 			case event.EvtPeerIdentificationCompleted:
 				info := identifyInfo{
-					protocols:       make([]string, 0, len(ev.Protocols)),
-					listenAddrs:     make([]string, 0, len(ev.ListenAddrs)),
-					agentVersion:    ev.AgentVersion,
-					protocolVersion: ev.ProtocolVersion,
+					protocols:        make([]string, 0, len(ev.Protocols)),
+					listenAddrs:      make([]string, 0, len(ev.ListenAddrs)),
+					agentVersion:     ev.AgentVersion,
+					protocolVersion:  ev.ProtocolVersion,
+					signedPeerRecord: ev.SignedPeerRecord != nil,
 				}
 				for _, pr := range ev.Protocols {
 					info.protocols = append(info.protocols, string(pr))
@@ -234,7 +237,7 @@ func (p *peerState) emitIdentify(id peer.ID, info identifyInfo) {
 	}
 	p.out.emit("identify", "peer", id.String(), "protocols", info.protocols, "listenAddrs", info.listenAddrs,
 		"observedAddr", observed, "agentVersion", info.agentVersion, "protocolVersion", info.protocolVersion,
-		"publicKey", info.publicKey)
+		"publicKey", info.publicKey, "signedPeerRecord", info.signedPeerRecord)
 }
 
 // handleCommand runs one stdin command and prints its answer; it returns true on quit.

@@ -215,7 +215,8 @@ class Peer {
         observedAddr: r.observedAddr == null ? null : r.observedAddr.toString(),
         agentVersion: r.agentVersion ?? '',
         protocolVersion: r.protocolVersion ?? '',
-        publicKey: r.publicKey == null ? '' : b64(r.publicKey)
+        publicKey: r.publicKey == null ? '' : b64(r.publicKey),
+        signedPeerRecord: r.signedPeerRecord != null
       }
       this.identity.set(info.peer, info)
       emit('identify', info)

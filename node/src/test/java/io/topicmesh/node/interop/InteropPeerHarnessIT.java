@@ -48,6 +48,7 @@ class InteropPeerHarnessIT {
       assertThat(goSawJs.string("agentVersion")).startsWith("topicmesh-interop-js/");
       assertThat(goSawJs.string("protocolVersion")).isEqualTo("ipfs/0.1.0");
       assertThat(goSawJs.string("publicKey")).isEqualTo(js.publicKey());
+      assertThat(goSawJs.bool("signedPeerRecord")).isTrue();
       assertThat(withoutPeerId(goSawJs.string("observedAddr"))).isEqualTo(withoutPeerId(go.listenAddr()));
 
       PeerEvent jsSawGo = js.awaitEvent("identify of the go peer", e -> e.is("identify", "peer", go.peerId()), WAIT);
@@ -56,6 +57,7 @@ class InteropPeerHarnessIT {
       assertThat(jsSawGo.strings("listenAddrs")).contains(withoutPeerId(go.listenAddr()));
       assertThat(jsSawGo.string("agentVersion")).startsWith("topicmesh-interop-go/");
       assertThat(jsSawGo.string("publicKey")).isEqualTo(go.publicKey());
+      assertThat(jsSawGo.bool("signedPeerRecord")).isTrue();
       assertThat(withoutPeerId(jsSawGo.string("observedAddr"))).isEqualTo(goConn.string("addr"));
 
       // the identify command repeats what was learned
