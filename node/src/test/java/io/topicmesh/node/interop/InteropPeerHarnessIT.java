@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.topicmesh.node.interop.InteropPeer.Kind;
 import java.io.ByteArrayOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.UUID;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -124,7 +121,7 @@ class InteropPeerHarnessIT {
     try (InteropPeer go = InteropPeer.start(Kind.GO, "--key-seed", "7", "--pubsub", "none");
          InteropPeer js = InteropPeer.start(Kind.JS, "--key-seed", "7", "--pubsub", "none")) {
       assertThat(go.peerId()).isEqualTo(js.peerId());
-      assertThat(go.publicKey()).isEqualTo(js.publicKey()).isEqualTo(expectedPublicKey("7"));
+      assertThat(go.publicKey()).isEqualTo(js.publicKey()).isEqualTo(InteropKeys.publicKeyProtobufBase64("7"));
       assertThat(go.peerId()).startsWith("12D3KooW");
     }
   }
@@ -171,22 +168,5 @@ class InteropPeerHarnessIT {
 
   private static String withoutPeerId(String multiaddr) {
     return multiaddr.replaceFirst("/p2p/[^/]+$", "");
-  }
-
-  /** The contract's key derivation, done independently: Ed25519 seed = SHA-256(prefix + n). */
-  private static String expectedPublicKey(String seed) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(("topicmesh-interop-key-seed:" + seed).getBytes(UTF_8));
-      byte[] pub = new Ed25519PrivateKeyParameters(digest, 0).generatePublicKey().getEncoded();
-      ByteArrayOutputStream pb = new ByteArrayOutputStream();
-      pb.write(0x08); // field 1 (Type), varint
-      pb.write(0x01); // Ed25519
-      pb.write(0x12); // field 2 (Data), length-delimited
-      pb.write(pub.length);
-      pb.writeBytes(pub);
-      return Base64.getEncoder().encodeToString(pb.toByteArray());
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
   }
 }
