@@ -44,6 +44,8 @@ type peerState struct {
 	topics   map[string]*pubsub.Topic
 	subs     map[string]*pubsub.Subscription
 	identity map[peer.ID]identifyInfo
+	// identified is closed (and replaced) whenever identity gets a new result.
+	identified chan struct{}
 }
 
 // identifyInfo is what the remote peer told us in its last identify response.
@@ -89,11 +91,12 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 		return nil, fmt.Errorf("creating host: %w", err)
 	}
 	p := &peerState{
-		h:        h,
-		out:      out,
-		topics:   map[string]*pubsub.Topic{},
-		subs:     map[string]*pubsub.Subscription{},
-		identity: map[peer.ID]identifyInfo{},
+		h:          h,
+		out:        out,
+		topics:     map[string]*pubsub.Topic{},
+		subs:       map[string]*pubsub.Subscription{},
+		identity:   map[peer.ID]identifyInfo{},
+		identified: make(chan struct{}),
 	}
 	pubKey, _ := crypto.MarshalPublicKey(priv.GetPublic())
 	out.emit("peer-id", "id", h.ID().String(), "publicKey", base64.StdEncoding.EncodeToString(pubKey), "impl", "go")
@@ -220,6 +223,8 @@ func (p *peerState) watchIdentify() error {
 				}
 				p.mu.Lock()
 				p.identity[ev.Peer] = info
+				close(p.identified)
+				p.identified = make(chan struct{})
 				p.mu.Unlock()
 				p.emitIdentify(ev.Peer, info)
 			case event.EvtPeerIdentificationFailed:
@@ -341,19 +346,22 @@ func (p *peerState) identify(ctx context.Context, id string) error {
 		}
 	}
 	// The event-bus subscriber records the result; it may run just after IdentifyWait returns.
-	deadline := time.Now().Add(time.Second)
+	timeout := time.NewTimer(time.Second)
+	defer timeout.Stop()
 	for {
 		p.mu.Lock()
 		info, ok := p.identity[pid]
+		changed := p.identified
 		p.mu.Unlock()
 		if ok {
 			p.emitIdentify(pid, info)
 			return nil
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-changed:
+		case <-timeout.C:
 			return fmt.Errorf("no identify result from %s (connections: %d)", id, len(conns))
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 
