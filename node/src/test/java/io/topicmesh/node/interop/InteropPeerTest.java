@@ -32,6 +32,7 @@ class InteropPeerTest {
       "    garbage) echo 'this is not json' ;;",
       "    spawn) sleep 300 & echo \"{\\\"event\\\":\\\"spawned\\\",\\\"pid\\\":$!}\" ;;",
       "    exit) exit 3 ;;",
+      "    env) echo \"{\\\"event\\\":\\\"env\\\",\\\"v\\\":\\\"$FAKE_PEER_VAR\\\"}\" ;;",
       "    quit) [ \"$1\" = --stubborn ] || { echo '{\"event\":\"bye\"}'; exit 0; } ;;",
       "  esac",
       "done",
@@ -41,11 +42,15 @@ class InteropPeerTest {
   Path dir;
 
   private InteropPeer startFake(String... args) throws IOException {
+    return startFake(Map.of(), args);
+  }
+
+  private InteropPeer startFake(Map<String, String> env, String... args) throws IOException {
     Path script = dir.resolve("go-peer");
     Files.writeString(script, FAKE_PEER);
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
     InteropPeerLocator locator = new InteropPeerLocator(Map.of("TOPICMESH_INTEROP_DIR", dir.toString())::get);
-    return InteropPeer.start(locator, Kind.GO, List.of(args));
+    return InteropPeer.start(locator, Kind.GO, List.of(args), env);
   }
 
   @Test
@@ -70,6 +75,13 @@ class InteropPeerTest {
       long mark = peer.mark();
       peer.send("echo b");
       assertThat(peer.awaitEventAfter(mark, "a later b", e -> e.is("echo", "v", "b"), WAIT).seq()).isEqualTo(mark);
+    }
+  }
+
+  @Test
+  void extraEnvironmentReachesThePeer() throws IOException {
+    try (InteropPeer peer = startFake(Map.of("FAKE_PEER_VAR", "debug-on"))) {
+      assertThat(peer.request("env", "env").string("v")).isEqualTo("debug-on");
     }
   }
 
