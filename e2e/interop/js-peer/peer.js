@@ -83,6 +83,7 @@ function parseOptions (args) {
       default: throw new Error(`unknown flag "${name}"`)
     }
   }
+  if (o.protocols.length > 0 && o.pubsub !== 'gossipsub') throw new Error('--protocols needs --pubsub gossipsub')
   if (o.listen.length === 0) o.listen.push('/ip4/127.0.0.1/tcp/0')
   return o
 }
@@ -175,7 +176,6 @@ class Peer {
     this.node = node
     this.pubsub = node.services.pubsub
     if (o.protocols.length > 0) {
-      if (o.pubsub !== 'gossipsub') throw new Error('--protocols needs --pubsub gossipsub')
       this.pubsub.multicodecs = [...o.protocols]
     }
     emit('peer-id', { id: node.peerId.toString(), publicKey: b64(publicKeyToProtobuf(privateKey.publicKey)), impl: 'js' })
