@@ -45,6 +45,7 @@ go_src="$here/go-peer"
 go_hash="$( (hash_files "$go_src" go.mod go.sum $(cd "$go_src" && ls *.go); echo "$go_version") | sha256sum | cut -c1-16)"
 go_out="$cache/go/$go_hash"
 if [ -x "$go_out/go-peer" ]; then
+  touch "$go_out"
   echo "go-peer: up to date ($go_out)"
 else
   echo "go-peer: building into $go_out"
@@ -62,6 +63,7 @@ js_src="$here/js-peer"
 deps_hash="$( (hash_files "$js_src" package-lock.json; echo "node$node_major") | sha256sum | cut -c1-16)"
 deps_dir="$cache/js/deps-$deps_hash"
 if [ -f "$deps_dir/.installed" ]; then
+  touch "$deps_dir"
   echo "js-peer deps: up to date ($deps_dir)"
 else
   echo "js-peer deps: npm ci into $deps_dir"
@@ -78,6 +80,7 @@ js_files=(package.json package-lock.json $(cd "$js_src" && ls *.js))
 js_hash="$( (hash_files "$js_src" "${js_files[@]}"; echo "$deps_hash") | sha256sum | cut -c1-16)"
 js_out="$cache/js/$js_hash"
 if [ -f "$js_out/peer.js" ]; then
+  touch "$js_out"
   echo "js-peer: up to date ($js_out)"
 else
   rm -rf "$js_out.tmp"
@@ -92,5 +95,15 @@ fi
 (cd "$js_out" && node --input-type=module -e "import './polyfill.js'; await import('libp2p'); await import('@chainsafe/libp2p-gossipsub')") \
   || die "js-peer dependencies in $deps_dir do not load; delete that directory and rerun"
 point js-peer "$js_out"
+
+# Keep the few most recently used builds (other worktrees may be on other versions), drop the rest.
+prune() { # <keep> <glob…>
+  local keep="$1"; shift
+  [ "$#" -gt 0 ] || return 0
+  ls -1dt "$@" 2>/dev/null | tail -n +"$((keep + 1))" | while read -r old; do rm -rf "$old"; done
+}
+prune 4 "$cache"/go/*/
+prune 3 "$cache"/js/deps-*/
+prune 8 $(ls -1d "$cache"/js/*/ | grep -v '/deps-')
 
 echo "interop peers ready: $cache/go-peer, $cache/js-peer/peer.js"

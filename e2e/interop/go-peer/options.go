@@ -4,6 +4,7 @@ import (
 	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -104,6 +105,9 @@ func parseOptions(args []string) (*options, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+	if len(o.protocols) > 0 && o.pubsub != "gossipsub" {
+		return nil, errors.New("--protocols needs --pubsub gossipsub")
 	}
 	if len(o.listen) == 0 {
 		o.listen = []string{"/ip4/127.0.0.1/tcp/0"}

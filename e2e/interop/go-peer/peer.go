@@ -44,6 +44,8 @@ type peerState struct {
 	topics   map[string]*pubsub.Topic
 	subs     map[string]*pubsub.Subscription
 	identity map[peer.ID]identifyInfo
+	// identified is closed (and replaced) whenever identity gets a new result.
+	identified chan struct{}
 }
 
 // identifyInfo is what the remote peer told us in its last identify response.
@@ -54,6 +56,8 @@ type identifyInfo struct {
 	agentVersion    string
 	protocolVersion string
 	publicKey       string
+	// signedPeerRecord says whether the peer sent a signed peer record that verified.
+	signedPeerRecord bool
 }
 
 func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error) {
@@ -87,11 +91,12 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 		return nil, fmt.Errorf("creating host: %w", err)
 	}
 	p := &peerState{
-		h:        h,
-		out:      out,
-		topics:   map[string]*pubsub.Topic{},
-		subs:     map[string]*pubsub.Subscription{},
-		identity: map[peer.ID]identifyInfo{},
+		h:          h,
+		out:        out,
+		topics:     map[string]*pubsub.Topic{},
+		subs:       map[string]*pubsub.Subscription{},
+		identity:   map[peer.ID]identifyInfo{},
+		identified: make(chan struct{}),
 	}
 	pubKey, _ := crypto.MarshalPublicKey(priv.GetPublic())
 	out.emit("peer-id", "id", h.ID().String(), "publicKey", base64.StdEncoding.EncodeToString(pubKey), "impl", "go")
@@ -194,10 +199,11 @@ func (p *peerState) watchIdentify() error {
 			switch ev := e.(type) {
 			case event.EvtPeerIdentificationCompleted:
 				info := identifyInfo{
-					protocols:       make([]string, 0, len(ev.Protocols)),
-					listenAddrs:     make([]string, 0, len(ev.ListenAddrs)),
-					agentVersion:    ev.AgentVersion,
-					protocolVersion: ev.ProtocolVersion,
+					protocols:        make([]string, 0, len(ev.Protocols)),
+					listenAddrs:      make([]string, 0, len(ev.ListenAddrs)),
+					agentVersion:     ev.AgentVersion,
+					protocolVersion:  ev.ProtocolVersion,
+					signedPeerRecord: ev.SignedPeerRecord != nil,
 				}
 				for _, pr := range ev.Protocols {
 					info.protocols = append(info.protocols, string(pr))
@@ -217,6 +223,8 @@ func (p *peerState) watchIdentify() error {
 				}
 				p.mu.Lock()
 				p.identity[ev.Peer] = info
+				close(p.identified)
+				p.identified = make(chan struct{})
 				p.mu.Unlock()
 				p.emitIdentify(ev.Peer, info)
 			case event.EvtPeerIdentificationFailed:
@@ -234,7 +242,7 @@ func (p *peerState) emitIdentify(id peer.ID, info identifyInfo) {
 	}
 	p.out.emit("identify", "peer", id.String(), "protocols", info.protocols, "listenAddrs", info.listenAddrs,
 		"observedAddr", observed, "agentVersion", info.agentVersion, "protocolVersion", info.protocolVersion,
-		"publicKey", info.publicKey)
+		"publicKey", info.publicKey, "signedPeerRecord", info.signedPeerRecord)
 }
 
 // handleCommand runs one stdin command and prints its answer; it returns true on quit.
@@ -338,19 +346,22 @@ func (p *peerState) identify(ctx context.Context, id string) error {
 		}
 	}
 	// The event-bus subscriber records the result; it may run just after IdentifyWait returns.
-	deadline := time.Now().Add(time.Second)
+	timeout := time.NewTimer(time.Second)
+	defer timeout.Stop()
 	for {
 		p.mu.Lock()
 		info, ok := p.identity[pid]
+		changed := p.identified
 		p.mu.Unlock()
 		if ok {
 			p.emitIdentify(pid, info)
 			return nil
 		}
-		if time.Now().After(deadline) {
+		select {
+		case <-changed:
+		case <-timeout.C:
 			return fmt.Errorf("no identify result from %s (connections: %d)", id, len(conns))
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
 }
 

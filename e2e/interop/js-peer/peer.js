@@ -83,6 +83,7 @@ function parseOptions (args) {
       default: throw new Error(`unknown flag "${name}"`)
     }
   }
+  if (o.protocols.length > 0 && o.pubsub !== 'gossipsub') throw new Error('--protocols needs --pubsub gossipsub')
   if (o.listen.length === 0) o.listen.push('/ip4/127.0.0.1/tcp/0')
   return o
 }
@@ -175,7 +176,6 @@ class Peer {
     this.node = node
     this.pubsub = node.services.pubsub
     if (o.protocols.length > 0) {
-      if (o.pubsub !== 'gossipsub') throw new Error('--protocols needs --pubsub gossipsub')
       this.pubsub.multicodecs = [...o.protocols]
     }
     emit('peer-id', { id: node.peerId.toString(), publicKey: b64(publicKeyToProtobuf(privateKey.publicKey)), impl: 'js' })
@@ -215,7 +215,8 @@ class Peer {
         observedAddr: r.observedAddr == null ? null : r.observedAddr.toString(),
         agentVersion: r.agentVersion ?? '',
         protocolVersion: r.protocolVersion ?? '',
-        publicKey: r.publicKey == null ? '' : b64(r.publicKey)
+        publicKey: r.publicKey == null ? '' : b64(r.publicKey),
+        signedPeerRecord: r.signedPeerRecord != null
       }
       this.identity.set(info.peer, info)
       emit('identify', info)
@@ -274,21 +275,27 @@ class Peer {
     })
   }
 
-  // Wraps the router's receive and send paths to summarise every RPC (--trace-rpc).
+  // Wraps the router's receive and send paths to summarise every RPC (--trace-rpc): gossipsub
+  // receives in handleReceivedRpc, floodsub (the @libp2p/pubsub base) in processRpc.
   traceRpc () {
     const ps = this.pubsub
-    if (typeof ps.handleReceivedRpc !== 'function' || typeof ps.sendRpc !== 'function') {
-      throw new Error('--trace-rpc needs gossipsub or floodsub with handleReceivedRpc/sendRpc')
-    }
-    const recv = ps.handleReceivedRpc.bind(ps)
-    ps.handleReceivedRpc = async (from, rpc) => {
-      emitRpc('in', from.toString(), rpc)
-      return recv(from, rpc)
+    if (this.o.pubsub === 'gossipsub') {
+      const recv = ps.handleReceivedRpc.bind(ps)
+      ps.handleReceivedRpc = async (from, rpc) => {
+        emitRpc('in', from.toString(), rpc)
+        return recv(from, rpc)
+      }
+    } else {
+      const recv = ps.processRpc.bind(ps)
+      ps.processRpc = async (from, peerStreams, rpc) => {
+        emitRpc('in', from.toString(), rpc)
+        return recv(from, peerStreams, rpc)
+      }
     }
     const send = ps.sendRpc.bind(ps)
     ps.sendRpc = (id, rpc) => {
       const sent = send(id, rpc)
-      // sendRpc piggybacks pending control and gossip onto rpc before encoding it: report that.
+      // gossipsub piggybacks pending control and gossip onto rpc before encoding it: report that.
       if (sent !== false) emitRpc('out', id.toString(), rpc)
       return sent
     }
@@ -450,7 +457,8 @@ function emitRpc (direction, peer, rpc) {
     messages: (rpc.messages ?? []).map(m => ({
       topic: m.topic,
       from: m.from == null ? null : peerIdFromBytes(m.from),
-      seqno: m.seqno == null ? null : Buffer.from(m.seqno).toString('hex'),
+      // gossipsub's codec calls it seqno, @libp2p/pubsub's (floodsub) sequenceNumber
+      seqno: (m.seqno ?? m.sequenceNumber) == null ? null : Buffer.from(m.seqno ?? m.sequenceNumber).toString('hex'),
       bytes: m.data?.length ?? 0
     })),
     ihave: (c.ihave ?? []).map(x => ({ topic: x.topicID, ids: idsB64(x.messageIDs) })),

@@ -71,7 +71,8 @@ public final class Multiaddr {
     if (text.charAt(0) != '/') {
       throw textError(text, 0, "must start with '/'");
     }
-    String body = text.endsWith("/") && text.length() > 1 ? text.substring(0, text.length() - 1) : text;
+    String body =
+        text.endsWith("/") && text.length() > 1 ? text.substring(0, text.length() - 1) : text;
     List<Component> components = new ArrayList<>();
     int pos = 1;
     while (pos <= body.length()) {
@@ -151,7 +152,8 @@ public final class Multiaddr {
           pos += (int) length[1];
           size = (int) length[0];
         } catch (Varint.VarintException e) {
-          throw binaryError(lengthAt, "bad /" + protocol.text() + " value length: " + e.getMessage());
+          throw binaryError(
+              lengthAt, "bad /" + protocol.text() + " value length: " + e.getMessage());
         }
       }
       if (size > bytes.length - pos) {
@@ -253,7 +255,9 @@ public final class Multiaddr {
 
   private List<Component> withoutTrailingP2p() {
     int n = components.size();
-    return components.get(n - 1).protocol() == Protocol.P2P ? components.subList(0, n - 1) : components;
+    return components.get(n - 1).protocol() == Protocol.P2P
+        ? components.subList(0, n - 1)
+        : components;
   }
 
   /** This address followed by {@code other}, e.g. a transport address and {@code /p2p/<id>}. */
@@ -337,7 +341,8 @@ public final class Multiaddr {
   }
 
   private static InvalidMultiaddrException binaryError(int offset, String what) {
-    return new InvalidMultiaddrException("invalid binary multiaddr at byte " + offset + ": " + what);
+    return new InvalidMultiaddrException(
+        "invalid binary multiaddr at byte " + offset + ": " + what);
   }
 
   @Override

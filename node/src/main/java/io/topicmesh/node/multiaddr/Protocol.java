@@ -157,7 +157,8 @@ public enum Protocol {
   }
 
   private static byte[] parsePort(String value) {
-    if (value.isEmpty() || value.length() > 5 || !value.chars().allMatch(c -> c >= '0' && c <= '9')) {
+    boolean digits = value.chars().allMatch(c -> c >= '0' && c <= '9');
+    if (value.isEmpty() || value.length() > 5 || !digits) {
       throw new IllegalArgumentException("'" + value + "' is not a port number (0-65535)");
     }
     int port = Integer.parseInt(value);

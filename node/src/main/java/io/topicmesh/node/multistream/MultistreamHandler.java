@@ -3,6 +3,7 @@ package io.topicmesh.node.multistream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.topicmesh.node.multistream.MultistreamException.Reason;
@@ -258,6 +259,15 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     super.channelInactive(ctx);
     fail(ctx, Reason.UNEXPECTED_EOF, "channel closed before a protocol was agreed");
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    // A half-close: what arrived before it is decoded first (by super), then nothing more can.
+    super.userEventTriggered(ctx, evt);
+    if (evt instanceof ChannelInputShutdownEvent) {
+      fail(ctx, Reason.UNEXPECTED_EOF, "input shut down before a protocol was agreed");
+    }
   }
 
   @Override

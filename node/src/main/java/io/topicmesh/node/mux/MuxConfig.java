@@ -21,8 +21,13 @@ package io.topicmesh.node.mux;
  * @param mplexMaxStreamBufferBytes mplex has no flow control: bytes received on a stream but not
  *     yet read by its pipeline beyond this bound reset the stream, as go-mplex does. Default 4 MiB,
  *     at least 1 MiB (one maximal frame).
- * @param maxPendingPings yamux: our own pings awaiting an answer; {@code ping()} fails beyond it,
- *     and answers to pings we never sent are a protocol error. Default 32, 1..1024.
+ * @param maxPendingPings yamux: our own pings awaiting an answer; {@code ping()} fails beyond it.
+ *     Answers to pings we never sent are dropped and counted. Default 32, 1..1024.
+ * @param maxConnectionBufferBytes memory one connection may commit to unread data beyond the
+ *     protocol minimum. yamux: receive windows only auto-tune above the initial window while the
+ *     sum of all streams' windows stays within it (like go-yamux's memory manager). mplex: when
+ *     the unread bytes of all streams together would pass it, the stream receiving is reset.
+ *     Default 64 MiB, at least {@code mplexMaxStreamBufferBytes}.
  */
 public record MuxConfig(
     int maxInboundStreams,
@@ -32,7 +37,8 @@ public record MuxConfig(
     int yamuxMaxWindow,
     int maxSendFrameLength,
     int mplexMaxStreamBufferBytes,
-    int maxPendingPings) {
+    int maxPendingPings,
+    int maxConnectionBufferBytes) {
 
   /** The window yamux peers assume at stream open (spec: "256KiB window size"). */
   public static final int YAMUX_PROTOCOL_WINDOW = 256 * 1024;
@@ -49,38 +55,49 @@ public record MuxConfig(
     check("maxSendFrameLength", maxSendFrameLength, 1024, MPLEX_MAX_FRAME);
     check("mplexMaxStreamBufferBytes", mplexMaxStreamBufferBytes, MPLEX_MAX_FRAME, 1 << 30);
     check("maxPendingPings", maxPendingPings, 1, 1024);
+    check("maxConnectionBufferBytes", maxConnectionBufferBytes, mplexMaxStreamBufferBytes, Integer.MAX_VALUE);
   }
 
   /** The documented defaults. */
   public static MuxConfig defaults() {
-    return new MuxConfig(512, 512, 256, YAMUX_PROTOCOL_WINDOW, 16 << 20, 64 << 10, 4 << 20, 32);
+    return new MuxConfig(
+        512, 512, 256, YAMUX_PROTOCOL_WINDOW, 16 << 20, 64 << 10, 4 << 20, 32, 64 << 20);
   }
 
   public MuxConfig withMaxInboundStreams(int v) {
     return new MuxConfig(v, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow, yamuxMaxWindow,
-        maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings);
+        maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings,
+        maxConnectionBufferBytes);
   }
 
   public MuxConfig withMaxOutboundStreams(int v) {
     return new MuxConfig(maxInboundStreams, v, maxAckBacklog, yamuxInitialWindow, yamuxMaxWindow,
-        maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings);
+        maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings,
+        maxConnectionBufferBytes);
   }
 
   public MuxConfig withYamuxWindows(int initial, int max) {
     return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, initial, max,
-        maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings);
+        maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings,
+        maxConnectionBufferBytes);
   }
 
   public MuxConfig withMaxSendFrameLength(int v) {
     return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow,
-        yamuxMaxWindow, v, mplexMaxStreamBufferBytes, maxPendingPings);
+        yamuxMaxWindow, v, mplexMaxStreamBufferBytes, maxPendingPings,
+        maxConnectionBufferBytes);
   }
 
   public MuxConfig withMplexMaxStreamBufferBytes(int v) {
     return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow,
-        yamuxMaxWindow, maxSendFrameLength, v, maxPendingPings);
+        yamuxMaxWindow, maxSendFrameLength, v, maxPendingPings,
+        Math.max(v, maxConnectionBufferBytes));
   }
 
+  public MuxConfig withMaxConnectionBufferBytes(int v) {
+    return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow,
+        yamuxMaxWindow, maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings, v);
+  }
 
   private static void check(String field, int value, int min, int max) {
     if (value < min || value > max) {

@@ -50,6 +50,8 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
   private boolean started;
   private boolean closed;
   private boolean needsFlush;
+  /** Unread bytes queued in all streams together. */
+  private long bufferedBytes;
   private volatile int inboundCount;
   private volatile int outboundCount;
 
@@ -138,7 +140,9 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
       if (closed || !cumulation.isReadable()) {
         cumulation.release();
         cumulation = null;
-      } else {
+      } else if (cumulation.refCnt() == 1) {
+        // Compacting moves bytes under any retained payload slice still queued in a stream, so
+        // only compact when no slice is alive (as ByteToMessageDecoder does).
         cumulation.discardSomeReadBytes();
       }
       flushConnection();
@@ -225,6 +229,11 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
   /** Bytes a stream may hold unread before it is reset; yamux relies on its window instead. */
   protected int maxStreamBufferBytes() {
     return Integer.MAX_VALUE;
+  }
+
+  /** Unread bytes all streams together may hold before the receiving stream is reset. */
+  protected long maxConnectionBufferBytes() {
+    return Long.MAX_VALUE;
   }
 
   /** The connection is ready: called once, on the event loop. */
@@ -316,6 +325,14 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
       resetStream(s, MuxError.DATA_AFTER_CLOSE, true);
       return;
     }
+    if (bufferedBytes + data.readableBytes() > maxConnectionBufferBytes()) {
+      data.release();
+      log.info(
+          "{} reset stream {}: streams hold {} unread bytes, connection bound {}",
+          ctx.channel(), s.streamId(), bufferedBytes, maxConnectionBufferBytes());
+      resetStream(s, MuxError.STREAM_BUFFER_OVERFLOW, true);
+      return;
+    }
     if ((long) s.queuedBytes() + data.readableBytes() > maxStreamBufferBytes()) {
       data.release();
       log.info(
@@ -399,6 +416,15 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
     }
   }
 
+  void bufferedBytesChanged(int delta) {
+    bufferedBytes += delta;
+  }
+
+  /** Unread bytes queued in all streams of this connection. Call on the event loop. */
+  public long bufferedInboundBytes() {
+    return bufferedBytes;
+  }
+
   void flushConnection() {
     if (needsFlush && ctx != null) {
       needsFlush = false;
@@ -454,6 +480,9 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
               if (f.isSuccess()) {
                 promise.setSuccess(s);
               } else {
+                // never registered, so never active: just tell the peer and forget it.
+                writeReset(s);
+                streamClosed(s);
                 promise.setFailure(f.cause());
               }
             });

@@ -65,7 +65,7 @@ public final class StreamChannel extends AbstractChannel {
   private final MuxHandler mux;
   private final long id;
   private final boolean inbound;
-  private final ChannelConfig config = new DefaultChannelConfig(this);
+  private final ChannelConfig config;
   private final ArrayDeque<Object> inboundQueue = new ArrayDeque<>();
 
   /** Per-stream state of the concrete muxer (yamux windows); owned by the muxer. */
@@ -89,6 +89,8 @@ public final class StreamChannel extends AbstractChannel {
     this.mux = mux;
     this.id = id;
     this.inbound = inbound;
+    this.config = new DefaultChannelConfig(this);
+    config.setAllocator(connection.config().getAllocator());
   }
 
   /** The protocol stream id (yamux: odd for the initiator of the connection; mplex: per side). */
@@ -299,6 +301,7 @@ public final class StreamChannel extends AbstractChannel {
 
   void onData(ByteBuf data) {
     queuedBytes += data.readableBytes();
+    mux.bufferedBytesChanged(data.readableBytes());
     inboundQueue.add(data);
     deliver();
   }
@@ -383,6 +386,7 @@ public final class StreamChannel extends AbstractChannel {
           ByteBuf buf = (ByteBuf) msg;
           int n = buf.readableBytes();
           queuedBytes -= n;
+          mux.bufferedBytesChanged(-n);
           consumed += n;
           pipeline().fireChannelRead(buf);
         }
@@ -411,6 +415,7 @@ public final class StreamChannel extends AbstractChannel {
         ReferenceCountUtil.release(msg);
       }
     }
+    mux.bufferedBytesChanged(-queuedBytes);
     queuedBytes = 0;
   }
 

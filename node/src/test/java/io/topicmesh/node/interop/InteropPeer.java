@@ -15,7 +15,9 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -60,6 +62,8 @@ public final class InteropPeer implements AutoCloseable {
   static final int MAX_EVENTS = 100_000;
   /** Lines of stderr kept for failure messages. */
   static final int STDERR_TAIL_LINES = 200;
+  /** Whether peers' stderr lines are copied live to this JVM's stderr ({@code -Dtopicmesh.interop.stderr=true}). */
+  private static final boolean ECHO_STDERR = Boolean.getBoolean("topicmesh.interop.stderr");
   /** Events quoted in a failure message. */
   private static final int EVENTS_IN_FAILURE = 40;
 
@@ -93,10 +97,11 @@ public final class InteropPeer implements AutoCloseable {
     }
   }
 
-  private InteropPeer(Kind kind, List<String> command) throws IOException {
+  private InteropPeer(Kind kind, List<String> command, Map<String, String> env) throws IOException {
     this.kind = kind;
     this.command = List.copyOf(command);
     ProcessBuilder pb = new ProcessBuilder(this.command);
+    pb.environment().putAll(env);
     pb.redirectInput(ProcessBuilder.Redirect.PIPE);
     pb.redirectOutput(ProcessBuilder.Redirect.PIPE);
     pb.redirectError(ProcessBuilder.Redirect.PIPE);
@@ -117,15 +122,29 @@ public final class InteropPeer implements AutoCloseable {
 
   /** Starts a peer with the given flags and waits until it prints {@code ready}. */
   public static InteropPeer start(Kind kind, List<String> args) {
-    return start(InteropPeerLocator.fromEnvironment(), kind, args);
+    return start(kind, args, Map.of());
+  }
+
+  /**
+   * As {@link #start(Kind, List)}, with extra environment variables: to see a peer's protocol logs
+   * (on its stderr, quoted in failure messages and, with {@code -Dtopicmesh.interop.stderr=true},
+   * copied live to this JVM's stderr), pass {@code GOLOG_LOG_LEVEL=error,pubsub=debug} to the go peer
+   * or {@code DEBUG=libp2p:identify*,libp2p:gossipsub*} to the js peer.
+   */
+  public static InteropPeer start(Kind kind, List<String> args, Map<String, String> env) {
+    return start(InteropPeerLocator.fromEnvironment(), kind, args, env);
   }
 
   static InteropPeer start(InteropPeerLocator locator, Kind kind, List<String> args) {
+    return start(locator, kind, args, Map.of());
+  }
+
+  static InteropPeer start(InteropPeerLocator locator, Kind kind, List<String> args, Map<String, String> env) {
     List<String> command = new ArrayList<>(locator.command(kind));
     command.addAll(args);
     InteropPeer peer;
     try {
-      peer = new InteropPeer(kind, command);
+      peer = new InteropPeer(kind, command, env);
     } catch (IOException e) {
       throw new IllegalStateException("could not start " + String.join(" ", command) + ": " + e.getMessage(), e);
     }
@@ -409,19 +428,26 @@ public final class InteropPeer implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      process.descendants().forEach(ProcessHandle::destroyForcibly);
+      List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+      tree.forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
+      tree.add(process.toHandle());
       try {
         stdin.close();
       } catch (IOException ignored) {
         // the pipe is broken when the process is dead; nothing to release
       }
       try {
-        process.waitFor(5, TimeUnit.SECONDS);
+        for (ProcessHandle h : tree) {
+          h.onExit().get(5, TimeUnit.SECONDS);
+        }
         stdoutReader.join(2_000);
         stderrReader.join(2_000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+      } catch (ExecutionException | TimeoutException e) {
+        // a process that will not die even on SIGKILL is the kernel's business; say so and go on
+        addStderr("[harness] process tree of " + describe() + " did not exit: " + e);
       }
     }
   }
@@ -542,6 +568,9 @@ public final class InteropPeer implements AutoCloseable {
   }
 
   private void addStderr(String line) {
+    if (ECHO_STDERR) {
+      System.err.println("[" + kind.label() + " " + process.pid() + "] " + line);
+    }
     synchronized (stderrTail) {
       stderrTail.addLast(line);
       while (stderrTail.size() > STDERR_TAIL_LINES) {

@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.topicmesh.node.interop.InteropPeer.Kind;
 import java.io.ByteArrayOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.UUID;
-import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,8 +21,8 @@ class InteropPeerHarnessIT {
   @Test
   void goAndJsConnectIdentifyPingAndGossipBothWays() {
     String topic = "harness-" + UUID.randomUUID();
-    try (InteropPeer go = InteropPeer.start(Kind.GO, "--key-seed", "101", "--topic", topic, "--heartbeat-ms", "100");
-         InteropPeer js = InteropPeer.start(Kind.JS, "--key-seed", "102", "--topic", topic, "--heartbeat-ms", "100")) {
+    try (InteropPeer go = InteropPeer.start(Kind.GO, "--key-seed", "101", "--topic", topic, "--heartbeat-ms", "100", "--trace-rpc");
+         InteropPeer js = InteropPeer.start(Kind.JS, "--key-seed", "102", "--topic", topic, "--heartbeat-ms", "100", "--trace-rpc")) {
 
       PeerEvent dialed = js.dial(go.listenAddr());
       assertThat(dialed.string("peer")).isEqualTo(go.peerId());
@@ -48,6 +45,7 @@ class InteropPeerHarnessIT {
       assertThat(goSawJs.string("agentVersion")).startsWith("topicmesh-interop-js/");
       assertThat(goSawJs.string("protocolVersion")).isEqualTo("ipfs/0.1.0");
       assertThat(goSawJs.string("publicKey")).isEqualTo(js.publicKey());
+      assertThat(goSawJs.bool("signedPeerRecord")).isTrue();
       assertThat(withoutPeerId(goSawJs.string("observedAddr"))).isEqualTo(withoutPeerId(go.listenAddr()));
 
       PeerEvent jsSawGo = js.awaitEvent("identify of the go peer", e -> e.is("identify", "peer", go.peerId()), WAIT);
@@ -56,6 +54,7 @@ class InteropPeerHarnessIT {
       assertThat(jsSawGo.strings("listenAddrs")).contains(withoutPeerId(go.listenAddr()));
       assertThat(jsSawGo.string("agentVersion")).startsWith("topicmesh-interop-go/");
       assertThat(jsSawGo.string("publicKey")).isEqualTo(go.publicKey());
+      assertThat(jsSawGo.bool("signedPeerRecord")).isTrue();
       assertThat(withoutPeerId(jsSawGo.string("observedAddr"))).isEqualTo(goConn.string("addr"));
 
       // the identify command repeats what was learned
@@ -68,6 +67,11 @@ class InteropPeerHarnessIT {
       go.awaitEvent("a mesh holding the js peer", e -> e.is("mesh", "topic", topic) && e.strings("peers").contains(js.peerId()), WAIT);
       js.awaitEvent("a mesh holding the go peer", e -> e.is("mesh", "topic", topic) && e.strings("peers").contains(go.peerId()), WAIT);
       assertThat(go.mesh(topic)).containsExactly(js.peerId());
+      // whoever grafted first, the GRAFT one peer traced going out is the one the other traced coming in
+      PeerEvent graft = go.awaitEvent("a traced GRAFT", e -> e.is("rpc") && e.strings("graft").contains(topic), WAIT);
+      String opposite = graft.string("direction").equals("out") ? "in" : "out";
+      js.awaitEvent("the matching traced GRAFT (" + opposite + ")", e -> e.is("rpc", "direction", opposite)
+          && e.string("peer").equals(go.peerId()) && e.strings("graft").contains(topic), WAIT);
       assertThat(js.subscribers(topic)).containsExactly(go.peerId());
 
       assertDelivered(go, js, topic, "from go " + UUID.randomUUID());
@@ -76,6 +80,27 @@ class InteropPeerHarnessIT {
       js.hangup(go.peerId());
       go.awaitEvent("the js peer disconnecting", e -> e.is("disconnected", "peer", js.peerId()), WAIT);
       assertThat(go.peers().strings("peers")).doesNotContain(js.peerId());
+    }
+  }
+
+  @Test
+  void floodsubPeersExchangeMessagesAndTraceThem() {
+    String topic = "flood-" + UUID.randomUUID();
+    try (InteropPeer go = InteropPeer.start(Kind.GO, "--pubsub", "floodsub", "--topic", topic, "--trace-rpc");
+         InteropPeer js = InteropPeer.start(Kind.JS, "--pubsub", "floodsub", "--topic", topic, "--trace-rpc", "--dial", go.listenAddr())) {
+      go.awaitEvent("the js peer's subscription", e -> e.is("subscription", "peer", js.peerId()) && e.bool("subscribed"), WAIT);
+      js.awaitEvent("the go peer's subscription", e -> e.is("subscription", "peer", go.peerId()) && e.bool("subscribed"), WAIT);
+      assertThat(js.identify(go.peerId()).strings("protocols")).contains("/floodsub/1.0.0");
+
+      PeerEvent delivered = assertDelivered(js, go, topic, "flooded from js");
+      PeerEvent traced = go.awaitEvent("the traced incoming RPC carrying it", e -> e.is("rpc", "direction", "in")
+          && !e.objects("messages").isEmpty(), WAIT);
+      assertThat(traced.objects("messages").get(0))
+          .containsEntry("topic", topic)
+          .containsEntry("from", js.peerId())
+          .containsEntry("seqno", delivered.string("seqno"));
+      assertDelivered(go, js, topic, "flooded from go");
+      assertThat(go.mesh(topic)).isEmpty();
     }
   }
 
@@ -96,7 +121,7 @@ class InteropPeerHarnessIT {
     try (InteropPeer go = InteropPeer.start(Kind.GO, "--key-seed", "7", "--pubsub", "none");
          InteropPeer js = InteropPeer.start(Kind.JS, "--key-seed", "7", "--pubsub", "none")) {
       assertThat(go.peerId()).isEqualTo(js.peerId());
-      assertThat(go.publicKey()).isEqualTo(js.publicKey()).isEqualTo(expectedPublicKey("7"));
+      assertThat(go.publicKey()).isEqualTo(js.publicKey()).isEqualTo(InteropKeys.publicKeyProtobufBase64("7"));
       assertThat(go.peerId()).startsWith("12D3KooW");
     }
   }
@@ -119,7 +144,7 @@ class InteropPeerHarnessIT {
     }
   }
 
-  private static void assertDelivered(InteropPeer publisher, InteropPeer receiver, String topic, String text) {
+  private static PeerEvent assertDelivered(InteropPeer publisher, InteropPeer receiver, String topic, String text) {
     byte[] data = text.getBytes(UTF_8);
     String b64 = Base64.getEncoder().encodeToString(data);
     publisher.publish(topic, data);
@@ -138,26 +163,10 @@ class InteropPeerHarnessIT {
     id.writeBytes(key);
     id.writeBytes(HexFormat.of().parseHex(seqno));
     assertThat(m.bytes("id")).isEqualTo(id.toByteArray());
+    return m;
   }
 
   private static String withoutPeerId(String multiaddr) {
     return multiaddr.replaceFirst("/p2p/[^/]+$", "");
-  }
-
-  /** The contract's key derivation, done independently: Ed25519 seed = SHA-256(prefix + n). */
-  private static String expectedPublicKey(String seed) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(("topicmesh-interop-key-seed:" + seed).getBytes(UTF_8));
-      byte[] pub = new Ed25519PrivateKeyParameters(digest, 0).generatePublicKey().getEncoded();
-      ByteArrayOutputStream pb = new ByteArrayOutputStream();
-      pb.write(0x08); // field 1 (Type), varint
-      pb.write(0x01); // Ed25519
-      pb.write(0x12); // field 2 (Data), length-delimited
-      pb.write(pub.length);
-      pb.writeBytes(pub);
-      return Base64.getEncoder().encodeToString(pb.toByteArray());
-    } catch (NoSuchAlgorithmException e) {
-      throw new AssertionError(e);
-    }
   }
 }

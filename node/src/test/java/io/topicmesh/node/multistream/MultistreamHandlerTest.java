@@ -23,6 +23,10 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class MultistreamHandlerTest {
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.topicmesh.node.testing.NettyLeakCheck LEAKS =
+      new io.topicmesh.node.testing.NettyLeakCheck("io.topicmesh.node.multistream");
+
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final HexFormat HEX = HexFormat.of();
 
@@ -367,6 +371,31 @@ class MultistreamHandlerTest {
     ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), new byte[] {7, '/', 'n'})));
     ch.close();
     assertThat(failureReason(r.protocolFuture())).isEqualTo(Reason.UNEXPECTED_EOF);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void halfCloseAfterProposalAndDataStillAgreesAndHandsOver() {
+    EmbeddedPair.Capture capture = new EmbeddedPair.Capture();
+    MultistreamHandler r =
+        MultistreamHandler.responder(
+            List.of("/noise"), TIMEOUT, (c, p) -> c.pipeline().addLast(capture));
+    EmbeddedChannel ch = new EmbeddedChannel(r);
+    ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), msg("/noise"), new byte[] {5})));
+    ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+    assertThat(r.protocolFuture()).isCompletedWithValue("/noise");
+    assertThat(capture.get()).containsExactly(5);
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void halfCloseBeforeAgreementIsUnexpectedEof() {
+    MultistreamHandler r = MultistreamHandler.responder(List.of("/noise"), TIMEOUT, null);
+    EmbeddedChannel ch = new EmbeddedChannel(r);
+    ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), new byte[] {7, '/'})));
+    ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+    assertThat(failureReason(r.protocolFuture())).isEqualTo(Reason.UNEXPECTED_EOF);
+    assertThat(ch.isOpen()).isFalse();
     ch.finishAndReleaseAll();
   }
 

@@ -35,8 +35,13 @@ public abstract class MuxHandlerAbstractTest {
   /** The muxer under test. */
   protected abstract MuxPair.Factory factory();
 
+  /** Loopback TCP instead of the in-JVM LocalChannel. */
+  protected boolean overTcp() {
+    return false;
+  }
+
   protected MuxPair connect(MuxConfig client, MuxConfig server) throws Exception {
-    pair = new MuxPair(factory(), client, server);
+    pair = new MuxPair(factory(), client, server, overTcp());
     return pair;
   }
 

@@ -13,6 +13,11 @@ import io.netty.channel.local.LocalAddress;
 import io.netty.channel.local.LocalChannel;
 import io.netty.channel.local.LocalIoHandler;
 import io.netty.channel.local.LocalServerChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Callable;
@@ -22,8 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * Two muxers connected by an in-JVM netty LocalChannel connection, each connection end on its own
- * event loop thread.
+ * Two muxers connected by an in-JVM netty LocalChannel connection or loopback TCP, each connection
+ * end on its own event loop thread.
  */
 public final class MuxPair implements AutoCloseable {
   /** Creates the muxer under test. */
@@ -81,26 +86,29 @@ public final class MuxPair implements AutoCloseable {
 
   public final Side client = new Side();
   public final Side server = new Side();
-  private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, LocalIoHandler.newFactory());
   private final Channel serverChannel;
 
+  private final EventLoopGroup group;
+
+  /** Over an in-JVM LocalChannel connection. */
   public MuxPair(Factory factory, MuxConfig clientConfig, MuxConfig serverConfig) throws Exception {
-    this(factory, clientConfig, serverConfig, c -> {});
+    this(factory, clientConfig, serverConfig, false);
   }
 
-  public MuxPair(
-      Factory factory, MuxConfig clientConfig, MuxConfig serverConfig, Consumer<MuxPair> beforeConnect)
+  /** Over loopback TCP (NIO) if {@code tcp}, else over an in-JVM LocalChannel connection. */
+  public MuxPair(Factory factory, MuxConfig clientConfig, MuxConfig serverConfig, boolean tcp)
       throws Exception {
-    beforeConnect.accept(this);
-    LocalAddress address = new LocalAddress("mux-test-" + SEQ.incrementAndGet());
+    group = new MultiThreadIoEventLoopGroup(2, tcp ? NioIoHandler.newFactory() : LocalIoHandler.newFactory());
+    SocketAddress address =
+        tcp ? new InetSocketAddress("127.0.0.1", 0) : new LocalAddress("mux-test-" + SEQ.incrementAndGet());
     serverChannel =
         new ServerBootstrap()
             .group(group)
-            .channel(LocalServerChannel.class)
+            .channel(tcp ? NioServerSocketChannel.class : LocalServerChannel.class)
             .childHandler(
-                new ChannelInitializer<LocalChannel>() {
+                new ChannelInitializer<Channel>() {
                   @Override
-                  protected void initChannel(LocalChannel ch) {
+                  protected void initChannel(Channel ch) {
                     server.mux = factory.create(false, serverConfig, server.init, server.events);
                     ch.pipeline().addLast(server.mux);
                     server.conn = ch;
@@ -112,16 +120,16 @@ public final class MuxPair implements AutoCloseable {
     client.conn =
         new Bootstrap()
             .group(group)
-            .channel(LocalChannel.class)
+            .channel(tcp ? NioSocketChannel.class : LocalChannel.class)
             .handler(
-                new ChannelInitializer<LocalChannel>() {
+                new ChannelInitializer<Channel>() {
                   @Override
-                  protected void initChannel(LocalChannel ch) {
+                  protected void initChannel(Channel ch) {
                     client.mux = factory.create(true, clientConfig, client.init, client.events);
                     ch.pipeline().addLast(client.mux);
                   }
                 })
-            .connect(address)
+            .connect(serverChannel.localAddress())
             .sync()
             .channel();
     await().atMost(Duration.ofSeconds(10)).until(() -> server.conn != null && server.conn.isActive());

@@ -22,7 +22,8 @@ public final class MplexFrameCodec {
 
   /**
    * Decodes one message if {@code in} holds a whole one, else returns null and leaves {@code in}
-   * untouched. The length is checked as soon as its varint is complete.
+   * untouched. The length is checked as soon as its varint is complete. A rejected message
+   * consumes nothing either.
    *
    * @throws MuxException for a malformed varint, flag 7 or a length above the limit
    */
@@ -41,9 +42,11 @@ public final class MplexFrameCodec {
       MplexFlag flag = MplexFlag.of((int) (header & 7));
       long id = header >>> 3;
       if (flag == null) {
+        in.readerIndex(start);
         throw new MuxException(MuxError.UNKNOWN_TYPE, "mplex flag 7 on stream " + id);
       }
       if (length > maxLength) {
+        in.readerIndex(start);
         throw new MuxException(
             MuxError.FRAME_TOO_LARGE,
             "mplex " + flag + " of " + length + " bytes on stream " + id + ", limit " + maxLength);

@@ -147,6 +147,11 @@ public class MplexHandler extends MuxHandler {
   }
 
   @Override
+  protected long maxConnectionBufferBytes() {
+    return config.maxConnectionBufferBytes();
+  }
+
+  @Override
   protected int maxStreamBufferBytes() {
     return config.mplexMaxStreamBufferBytes();
   }

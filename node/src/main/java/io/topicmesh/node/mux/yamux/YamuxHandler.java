@@ -53,6 +53,8 @@ public class YamuxHandler extends MuxHandler {
   private long nextStreamId;
   private long nextPingId = 1;
   private int ackBacklog;
+  /** Window granted above the initial window, summed over streams; bounded by the budget. */
+  private long grownWindowTotal;
   private boolean goAwaySent;
   private boolean remoteGoAway;
   private volatile long rttNanos;
@@ -209,8 +211,13 @@ public class YamuxHandler extends MuxHandler {
     long now = nanoClock.getAsLong();
     long rtt = rttNanos;
     if (rtt > 0 && now - st.epochStart < 4 * rtt && st.recvTarget < config.yamuxMaxWindow()) {
-      st.recvTarget = Math.min(st.recvTarget * 2, config.yamuxMaxWindow());
-      delta = st.recvTarget - window;
+      long target = Math.min(st.recvTarget * 2, config.yamuxMaxWindow());
+      long grow = target - st.recvTarget;
+      if (grownWindowTotal + grow <= config.maxConnectionBufferBytes()) {
+        grownWindowTotal += grow;
+        st.recvTarget = target;
+        delta = st.recvTarget - window;
+      }
     }
     st.epochStart = now;
     st.recvCredit += delta;
@@ -230,6 +237,9 @@ public class YamuxHandler extends MuxHandler {
   @Override
   protected void onStreamRemoved(StreamChannel s) {
     StreamState st = state(s);
+    if (st != null) {
+      grownWindowTotal -= st.recvTarget - config.yamuxInitialWindow();
+    }
     if (!s.isInbound() && st != null && !st.acked) {
       st.acked = true;
       ackBacklog--;

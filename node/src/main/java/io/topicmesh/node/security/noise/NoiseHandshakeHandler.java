@@ -5,6 +5,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.topicmesh.node.identity.InvalidKeyException;
@@ -19,6 +20,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -30,10 +32,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Each handshake uses a fresh static X25519 key, authenticated by a signature of the libp2p
  * identity key over {@code "noise-libp2p-static-key:" || static key}. Our stream muxers travel in
- * the payload extensions (responder: message 2, initiator: message 3; never in message 1).
+ * the payload extensions (responder: message 2, initiator: message 3; never in message 1). Listing
+ * muxers opts in to inlined muxer negotiation: when the remote lists some too, {@link
+ * SecureSession#inlinedMuxer()} is set and go-libp2p and js-libp2p peers start that muxer right
+ * after the handshake, without multistream. Pass an empty list to always negotiate the muxer with
+ * multistream.
  *
- * <p>On success, on the event loop and in this order: a {@link NoiseTransportCodec} is installed
- * right after this handler (so anything written from now on is encrypted), {@link
+ * <p>While the handshake runs, writes from handlers after this one fail (nothing leaves in
+ * plaintext). On success, on the event loop and in this order: a {@link NoiseTransportCodec}
+ * takes the place right after this handler (so anything written from now on is encrypted), {@link
  * #sessionFuture()} completes, the {@link SecureSession} is fired as a user event, and this handler
  * removes itself, passing any bytes that followed the last handshake message to the codec. Add the
  * next handlers (e.g. multistream for the muxer) from a future callback or on the user event.
@@ -67,6 +74,7 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
   private final CompletableFuture<SecureSession> result = new CompletableFuture<>();
 
   private XxHandshakeState handshake;
+  private PlaintextGuard guard;
   private ScheduledFuture<?> timeoutTask;
   private boolean done;
 
@@ -130,6 +138,8 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     if (handshake != null) {
       return;
     }
+    guard = new PlaintextGuard();
+    ctx.pipeline().addAfter(ctx.name(), null, guard);
     handshake =
         new XxHandshakeState(
             initiator, NO_PROLOGUE, X25519KeyPair.generate(RANDOM), X25519KeyPair.generate(RANDOM));
@@ -151,12 +161,16 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
 
   @Override
   protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+    if (handshake == null) {
+      start(ctx);
+    }
     while (!done && in.readableBytes() >= LENGTH_PREFIX) {
       int len = in.getUnsignedShort(in.readerIndex());
       if (in.readableBytes() < LENGTH_PREFIX + len) {
         return;
       }
       in.skipBytes(LENGTH_PREFIX);
+      // Copied, not sliced: three small messages, consumed here by array-based crypto.
       byte[] message = new byte[len];
       in.readBytes(message);
       try {
@@ -251,15 +265,21 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     CipherState[] ciphers = handshake.split();
     NoiseTransportCodec codec =
         new NoiseTransportCodec(ciphers[0], ciphers[1], metrics, remote.peer().toBase58());
-    ctx.pipeline().addAfter(ctx.name(), null, codec);
-    SecureSession session = new SecureSession(localPeer, remote.peer(), remote.key(), remote.muxers());
+    ctx.pipeline().replace(guard, null, codec);
+    Optional<String> inlined =
+        initiator
+            ? SecureSession.matchMuxers(ourMuxers, remote.muxers())
+            : SecureSession.matchMuxers(remote.muxers(), ourMuxers);
+    SecureSession session =
+        new SecureSession(localPeer, remote.peer(), remote.key(), remote.muxers(), inlined);
     metrics.handshakeSucceeded(initiator);
     log.debug(
-        "{} noise {} handshake done with {} (muxers {})",
+        "{} noise {} handshake done with {} (remote muxers {}, inlined {})",
         ctx.channel(),
         initiator ? "initiator" : "responder",
         remote.peer().toBase58(),
-        remote.muxers());
+        remote.muxers(),
+        inlined.orElse("none"));
     result.complete(session);
     ctx.fireUserEventTriggered(session);
     ctx.pipeline().remove(this);
@@ -303,6 +323,14 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
   public void channelInactive(ChannelHandlerContext ctx) throws Exception {
     super.channelInactive(ctx);
     fail(ctx, new NoiseException(Reason.UNEXPECTED_EOF, "channel closed mid-handshake"));
+  }
+
+  @Override
+  public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+    super.userEventTriggered(ctx, evt);
+    if (evt instanceof ChannelInputShutdownEvent) {
+      fail(ctx, new NoiseException(Reason.UNEXPECTED_EOF, "input shut down mid-handshake"));
+    }
   }
 
   @Override

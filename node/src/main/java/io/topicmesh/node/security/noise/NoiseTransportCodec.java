@@ -2,7 +2,9 @@ package io.topicmesh.node.security.noise;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.ByteToMessageCodec;
+import io.netty.util.ReferenceCountUtil;
 import io.topicmesh.node.security.noise.NoiseException.Reason;
 import java.util.List;
 import org.slf4j.Logger;
@@ -49,6 +51,19 @@ public final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
   /** Why this session was ended by a bad inbound frame, or null. */
   public NoiseException failure() {
     return failure;
+  }
+
+  /** Only ByteBufs can be encrypted; anything else would pass by in plaintext, so it fails. */
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+    if (!(msg instanceof ByteBuf)) {
+      String type = msg.getClass().getName();
+      ReferenceCountUtil.release(msg);
+      promise.setFailure(
+          new IllegalArgumentException("noise transport can only encrypt ByteBuf, got " + type));
+      return;
+    }
+    super.write(ctx, msg, promise);
   }
 
   @Override

@@ -173,6 +173,19 @@ class YamuxHandlerTest {
   }
 
   @Test
+  void queuedPayloadSurvivesTheRestOfTheInputBeingCompacted() {
+    inboundAutoRead = false;
+    start();
+    String second = h(DATA, 0, 1, 4) + text("efgh");
+    // the first payload stays queued (a slice of the input) while the second frame is incomplete
+    feedPartial(ch, h(DATA, SYN, 1, 4) + text("abcd") + second.substring(0, 10));
+    feedPartial(ch, second.substring(10));
+    StreamChannel s = only();
+    s.read();
+    assertThat(accepted.get(s).text()).isEqualTo("abcdefgh");
+  }
+
+  @Test
   void truncatedFrameWaitsWithoutConsumingAnything() {
     start();
     ByteBuf part = feedPartial(ch, (h(DATA, SYN, 1, 4) + text("abcd")).substring(0, 30));
@@ -241,6 +254,27 @@ class YamuxHandlerTest {
     drain(ch);
     feed(ch, h(DATA, 0, 1, 131072) + zeros(131072));
     assertThat(drain(ch)).isEqualTo(h(WU, 0, 1, 131072));
+  }
+
+  @Test
+  void windowGrowthStopsAtTheConnectionBudget() {
+    start(
+        false,
+        MuxConfig.defaults()
+            .withMplexMaxStreamBufferBytes(1 << 20)
+            .withMaxConnectionBufferBytes(1 << 20));
+    clock.addAndGet(10_000_000);
+    feed(ch, h(PING, ACK, 0, 1)); // RTT 10 ms; the clock stands still from here: updates are "fast"
+    for (int id = 1; id <= 9; id += 2) {
+      feed(ch, h(WU, SYN, id, 0) + h(DATA, 0, id, 131072) + zeros(131072));
+      // four streams may grow by 256 KiB each within the 1 MiB budget; the fifth may not.
+      long expected = id <= 7 ? 393216 : 131072;
+      assertThat(drain(ch)).as("stream %d", id).isEqualTo(h(WU, ACK, id, 0) + h(WU, 0, id, expected));
+    }
+    // a closed stream gives its growth back
+    feed(ch, h(WU, RST, 1, 0));
+    feed(ch, h(WU, SYN, 11, 0) + h(DATA, 0, 11, 131072) + zeros(131072));
+    assertThat(drain(ch)).isEqualTo(h(WU, ACK, 11, 0) + h(WU, 0, 11, 393216));
   }
 
   @Test

@@ -28,6 +28,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 class NoiseHandshakeHandlerTest {
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.topicmesh.node.testing.NettyLeakCheck LEAKS =
+      new io.topicmesh.node.testing.NettyLeakCheck("io.topicmesh.node.security.noise");
+
   private static final SecureRandom RANDOM = new SecureRandom();
   private static final Duration TIMEOUT = Duration.ofSeconds(10);
   private static final List<String> MUXERS = List.of("/yamux/1.0.0", "/mplex/6.7.0");
@@ -94,6 +98,8 @@ class NoiseHandshakeHandlerTest {
     assertThat(si.remoteMuxers()).containsExactly("/mplex/6.7.0");
     assertThat(sr.remotePeer()).isEqualTo(i.peerId());
     assertThat(sr.remoteMuxers()).containsExactlyElementsOf(MUXERS);
+    assertThat(si.inlinedMuxer()).contains("/mplex/6.7.0");
+    assertThat(sr.inlinedMuxer()).contains("/mplex/6.7.0");
     assertThat(i.capture.events).containsExactly(si);
     assertThat(r.capture.events).containsExactly(sr);
     assertThat(i.ch.pipeline().get(NoiseHandshakeHandler.class)).isNull();
@@ -110,6 +116,34 @@ class NoiseHandshakeHandlerTest {
     assertThat(i.capture.get()).containsExactly(4, 2);
     assertThat(i.ch.finishAndReleaseAll()).isFalse();
     assertThat(r.ch.finishAndReleaseAll()).isFalse();
+  }
+
+  private static SecureSession[] handshake(List<String> initiatorMuxers, List<String> responderMuxers) {
+    Side r = new Side(key(KeyType.ED25519), false, null, responderMuxers);
+    Side i = new Side(key(KeyType.ED25519), true, r.peerId(), initiatorMuxers);
+    exchange(i.ch, r.ch);
+    SecureSession[] out = {i.handler.sessionFuture().join(), r.handler.sessionFuture().join()};
+    i.ch.finishAndReleaseAll();
+    r.ch.finishAndReleaseAll();
+    return out;
+  }
+
+  @Test
+  void inlinedMuxerIsTheInitiatorsFirstChoiceThatTheResponderSupports() {
+    // The spec's example: the client prefers yamux, the server prefers mplex; yamux wins.
+    SecureSession[] s = handshake(List.of("/yamux/1.0.0", "/mplex/6.7.0"), List.of("/mplex/6.7.0", "/yamux/1.0.0"));
+    assertThat(s[0].inlinedMuxer()).contains("/yamux/1.0.0");
+    assertThat(s[1].inlinedMuxer()).contains("/yamux/1.0.0");
+    // A side that lists none: negotiate with multistream later.
+    s = handshake(List.of(), List.of("/yamux/1.0.0"));
+    assertThat(s[0].inlinedMuxer()).isEmpty();
+    assertThat(s[1].inlinedMuxer()).isEmpty();
+    assertThat(s[0].remoteMuxers()).containsExactly("/yamux/1.0.0");
+    assertThat(s[1].remoteMuxers()).isEmpty();
+    // No overlap: no inlined muxer (go-libp2p falls back to multistream, which then fails).
+    s = handshake(List.of("/mplex/6.7.0"), List.of("/yamux/1.0.0"));
+    assertThat(s[0].inlinedMuxer()).isEmpty();
+    assertThat(s[1].inlinedMuxer()).isEmpty();
   }
 
   @Test
@@ -155,6 +189,20 @@ class NoiseHandshakeHandlerTest {
     assertThat(both.refCnt()).isZero();
     i.ch.finishAndReleaseAll();
     r.ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void writesBeforeTheSessionIsUpFailAndNeverReachTheWire() {
+    Side i = new Side(key(KeyType.ED25519), true, null, MUXERS);
+    byte[] m1 = drainOutbound(i.ch);
+    ByteBuf early = Unpooled.wrappedBuffer("secret".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    io.netty.channel.ChannelFuture f = i.ch.writeAndFlush(early);
+    assertThat(f.isSuccess()).isFalse();
+    assertThat(f.cause()).isInstanceOf(IllegalStateException.class);
+    assertThat(early.refCnt()).isZero();
+    assertThat(drainOutbound(i.ch)).isEmpty();
+    assertThat(m1).hasSize(34);
+    i.ch.finishAndReleaseAll();
   }
 
   @Test

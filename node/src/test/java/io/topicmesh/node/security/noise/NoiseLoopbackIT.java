@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The connection upgrade over real TCP on loopback: multistream picks /noise, Noise XX secures the
  * connection, multistream runs again (encrypted) to pick a muxer, then an echo carries 32 MiB.
+ * (The client lists no muxers in the handshake, so no inlined muxer negotiation happens.)
  */
 class NoiseLoopbackIT {
   private static final Logger log = LoggerFactory.getLogger(NoiseLoopbackIT.class);
@@ -165,8 +166,7 @@ class NoiseLoopbackIT {
                                 (c, p) -> {
                                   NoiseHandshakeHandler noise =
                                       new NoiseHandshakeHandler(
-                                          clientKey, true, serverId, List.of("/yamux/1.0.0"),
-                                          TIMEOUT);
+                                          clientKey, true, serverId, List.of(), TIMEOUT);
                                   noise
                                       .sessionFuture()
                                       .whenComplete(
@@ -179,7 +179,7 @@ class NoiseLoopbackIT {
                                             c.pipeline()
                                                 .addLast(
                                                     MultistreamHandler.initiator(
-                                                        s.remoteMuxers(),
+                                                        List.of("/mplex/6.7.0", "/yamux/1.0.0"),
                                                         TIMEOUT,
                                                         (c2, p2) -> {
                                                           c2.pipeline().addLast(digest);
@@ -198,7 +198,11 @@ class NoiseLoopbackIT {
             .channel();
 
     try {
-      assertThat(clientSession.get(10, TimeUnit.SECONDS).remotePeer()).isEqualTo(serverId);
+      SecureSession cs = clientSession.get(10, TimeUnit.SECONDS);
+      assertThat(cs.remotePeer()).isEqualTo(serverId);
+      // The client listed no muxers in the handshake, so the muxer goes through multistream.
+      assertThat(cs.inlinedMuxer()).isEmpty();
+      assertThat(cs.remoteMuxers()).containsExactly("/yamux/1.0.0");
       assertThat(serverSession.get(10, TimeUnit.SECONDS).remotePeer())
           .isEqualTo(PeerId.fromPublicKey(clientKey.publicKey()));
       assertThat(muxer.get(10, TimeUnit.SECONDS)).isEqualTo("/yamux/1.0.0");

@@ -21,6 +21,21 @@ import net.jqwik.api.constraints.Size;
 import org.junit.jupiter.api.Test;
 
 class NoiseTransportCodecTest {
+  @org.junit.jupiter.api.extension.RegisterExtension
+  static final io.topicmesh.node.testing.NettyLeakCheck LEAKS =
+      new io.topicmesh.node.testing.NettyLeakCheck("io.topicmesh.node.security.noise");
+
+  // The @Property methods run on jqwik, which ignores Jupiter extensions.
+  @net.jqwik.api.lifecycle.BeforeContainer
+  static void listenForLeaks() {
+    LEAKS.start();
+  }
+
+  @net.jqwik.api.lifecycle.AfterContainer
+  static void noLeaks() {
+    LEAKS.verify();
+  }
+
   private static final byte[] KEY_AB = filled(0x11);
   private static final byte[] KEY_BA = filled(0x22);
 
@@ -173,6 +188,18 @@ class NoiseTransportCodecTest {
     assertThat(b.capture.get()).isEmpty();
     assertThat(b.ch.finishAndReleaseAll()).isFalse();
     assertThat(in.refCnt()).isZero();
+  }
+
+  @Test
+  void nonByteBufWritesAreRefusedRatherThanSentInPlaintext() {
+    Side a = a();
+    io.netty.buffer.ByteBufHolder holder =
+        new io.netty.buffer.DefaultByteBufHolder(Unpooled.copiedBuffer(new byte[] {1, 2}));
+    io.netty.channel.ChannelFuture f = a.ch.writeAndFlush(holder);
+    assertThat(f.cause()).isInstanceOf(IllegalArgumentException.class);
+    assertThat(holder.refCnt()).isZero();
+    assertThat(drainOutbound(a.ch)).isEmpty();
+    a.ch.finishAndReleaseAll();
   }
 
   @Test
