@@ -29,13 +29,15 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import io.topicmesh.node.testing.NettyLeakCheck;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Two or more of our hosts over real loopback TCP: noise, yamux/mplex, identify, ping, limits. */
-@ExtendWith(NettyLeakCheck.class)
 class HostIT {
+  @RegisterExtension static final NettyLeakCheck LEAKS = new NettyLeakCheck("io.topicmesh");
+
   private static final Duration WAIT = Duration.ofSeconds(20);
   private final List<Host> hosts = new ArrayList<>();
 

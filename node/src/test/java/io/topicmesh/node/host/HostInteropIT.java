@@ -22,7 +22,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.extension.ExtendWith;
+import io.topicmesh.node.testing.NettyLeakCheck;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,8 +32,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * Our host against go-libp2p and js-libp2p peers (built by {@code e2e/interop/build.sh}): both
  * dial directions, yamux and mplex, ping both ways, and identify as each side learned it.
  */
-@ExtendWith(NettyLeakCheck.class)
 class HostInteropIT {
+  @RegisterExtension static final NettyLeakCheck LEAKS = new NettyLeakCheck("io.topicmesh");
+
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   private Host host;

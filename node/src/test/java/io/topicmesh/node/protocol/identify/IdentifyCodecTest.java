@@ -14,12 +14,13 @@ import io.topicmesh.node.util.Varint;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-import io.topicmesh.node.host.NettyLeakCheck;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import io.topicmesh.node.testing.NettyLeakCheck;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-@ExtendWith(NettyLeakCheck.class)
 class IdentifyCodecTest {
+  @RegisterExtension static final NettyLeakCheck LEAKS = new NettyLeakCheck("io.topicmesh");
+
   private static Identify sample() {
     return Identify.newBuilder()
         .setProtocolVersion("ipfs/0.1.0")

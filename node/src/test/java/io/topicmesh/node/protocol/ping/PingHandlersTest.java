@@ -9,12 +9,13 @@ import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
-import io.topicmesh.node.host.NettyLeakCheck;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import io.topicmesh.node.testing.NettyLeakCheck;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-@ExtendWith(NettyLeakCheck.class)
 class PingHandlersTest {
+  @RegisterExtension static final NettyLeakCheck LEAKS = new NettyLeakCheck("io.topicmesh");
+
   @Test
   void responderEchoesEachWholePayloadOnly() {
     EmbeddedChannel ch = new EmbeddedChannel(new PingResponder());
