@@ -1,6 +1,8 @@
 package io.topicmesh.node.host;
 
+import io.topicmesh.node.mux.StreamChannel;
 import io.topicmesh.node.transport.Connection;
+import io.topicmesh.node.transport.Direction;
 
 /**
  * Observer of the host's connections. Called on the connection's event loop: must be fast, must
@@ -16,6 +18,9 @@ public interface ConnectionListener {
 
   /** A connection that was announced by {@link #connectionOpened} closed. */
   default void connectionClosed(Connection connection) {}
+
+  /** A stream's protocol was agreed and its handlers are installed (either direction). */
+  default void streamOpened(Connection connection, StreamChannel stream, String protocol, Direction direction) {}
 
   /** Identify with the connection's peer finished and the peer store was updated. */
   default void peerIdentified(Connection connection, PeerInfo info) {}

@@ -76,7 +76,11 @@ public final class Host implements AutoCloseable {
     this.peerStore = new PeerStore(config.peerStoreCapacity());
     this.upgrader = new ConnectionUpgrader(
         new UpgradeConfig(key, config.muxers(), config.muxConfig(), config.upgradeTimeout(), config.negotiationTimeout()),
-        registry, metrics);
+        registry, metrics, (conn, stream, protocol, direction) -> {
+          for (ConnectionListener l : manager.listeners()) {
+            l.streamOpened(conn, stream, protocol, direction);
+          }
+        });
     this.identify = new IdentifyService(key.publicKey(), config.agentVersion(), this::boundWithoutPeerId,
         registry::protocolIds, peerStore, metrics, manager.listeners(), config.identifyTimeout(), Clock.systemUTC());
     this.ping = new PingService(metrics, config.pingTimeout());

@@ -39,6 +39,7 @@ public final class Connection {
   private final Direction direction;
   private final String securityProtocol;
   private final Duration negotiationTimeout;
+  private final StreamListener streamListener;
 
   Connection(
       Channel channel,
@@ -50,7 +51,8 @@ public final class Connection {
       Multiaddr remoteAddress,
       Direction direction,
       String securityProtocol,
-      Duration negotiationTimeout) {
+      Duration negotiationTimeout,
+      StreamListener streamListener) {
     this.channel = channel;
     this.muxer = muxer;
     this.localPeer = localPeer;
@@ -61,6 +63,7 @@ public final class Connection {
     this.direction = direction;
     this.securityProtocol = securityProtocol;
     this.negotiationTimeout = negotiationTimeout;
+    this.streamListener = streamListener;
   }
 
   /** A process-unique number, for logs. */
@@ -147,6 +150,7 @@ public final class Connection {
         MultistreamHandler ms = MultistreamHandler.initiator(protocols, negotiationTimeout, (ch, protocol) -> {
           ch.attr(STREAM_PROTOCOL).set(protocol);
           handler.initStream(stream, protocol, Connection.this);
+          streamListener.streamOpened(Connection.this, stream, protocol, Direction.OUTBOUND);
         });
         stream.pipeline().addLast("multistream", ms);
         ms.protocolFuture().whenComplete((protocol, err) -> {

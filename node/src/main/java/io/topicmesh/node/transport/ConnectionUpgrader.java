@@ -49,8 +49,19 @@ public final class ConnectionUpgrader {
   private final PeerId localPeer;
   private final InboundProtocols protocols;
   private final MuxListener muxListener;
+  private final StreamListener streamListener;
 
   public ConnectionUpgrader(UpgradeConfig config, InboundProtocols protocols, MuxListener muxListener) {
+    this(config, protocols, muxListener, null);
+  }
+
+  /**
+   * @param muxListener muxer events (metrics), may be null
+   * @param streamListener told of every negotiated stream, may be null
+   */
+  public ConnectionUpgrader(UpgradeConfig config, InboundProtocols protocols, MuxListener muxListener,
+      StreamListener streamListener) {
+    this.streamListener = streamListener == null ? StreamListener.NOOP : streamListener;
     this.config = config;
     this.localPeer = PeerId.fromPublicKey(config.localKey().publicKey());
     this.protocols = protocols;
@@ -166,7 +177,7 @@ public final class ConnectionUpgrader {
       Connection conn = new Connection(ch, mux, localPeer, session.remotePeer(), session.remotePublicKey(),
           Multiaddr.fromTcp((InetSocketAddress) ch.localAddress()),
           Multiaddr.fromTcp((InetSocketAddress) ch.remoteAddress()),
-          direction, NOISE_PROTOCOL, config.negotiationTimeout());
+          direction, NOISE_PROTOCOL, config.negotiationTimeout(), streamListener);
       inbound.connection = conn;
       ch.pipeline().addBefore(ERRORS, "muxer", mux);
       cancelTimer();
@@ -266,6 +277,7 @@ public final class ConnectionUpgrader {
             }
             c.attr(Connection.STREAM_PROTOCOL).set(protocol);
             handler.initStream(stream, protocol, conn);
+            streamListener.streamOpened(conn, stream, protocol, Direction.INBOUND);
           }));
     }
   }

@@ -137,6 +137,19 @@ class HostIT {
             ctx.writeAndFlush(msg);
           }
         }));
+    List<String> streamEvents = new java.util.concurrent.CopyOnWriteArrayList<>();
+    a.addListener(new ConnectionListener() {
+      @Override
+      public void streamOpened(Connection c, io.topicmesh.node.mux.StreamChannel s, String protocol, Direction d) {
+        streamEvents.add("a " + d.label() + " " + protocol + " " + c.remotePeer());
+      }
+    });
+    b.addListener(new ConnectionListener() {
+      @Override
+      public void streamOpened(Connection c, io.topicmesh.node.mux.StreamChannel s, String protocol, Direction d) {
+        streamEvents.add("b " + d.label() + " " + protocol + " " + c.remotePeer());
+      }
+    });
     get(b.dial(addr(a)));
     var received = new java.util.concurrent.CompletableFuture<String>();
     var stream = get(b.newStream(a.peerId(), List.of("/nope/1.0.0", "/echo/1.0.0"), (s, p, c) ->
@@ -150,6 +163,9 @@ class HostIT {
     stream.writeAndFlush(io.netty.buffer.Unpooled.copiedBuffer("hello", StandardCharsets.UTF_8));
     assertThat(received.get(WAIT.toSeconds(), TimeUnit.SECONDS)).isEqualTo("hello");
     stream.close();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(streamEvents).contains(
+        "b outbound /echo/1.0.0 " + a.peerId(), "a inbound /echo/1.0.0 " + b.peerId(),
+        "b outbound /ipfs/id/1.0.0 " + a.peerId(), "a inbound /ipfs/id/1.0.0 " + b.peerId()));
 
     Throwable err = failure(b.newStream(a.peerId(), List.of("/nope/1.0.0"), (s, p, c) -> { }));
     assertThat(err).hasMessageContaining("/nope/1.0.0");
