@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * moment TCP is established. Any failure closes the channel and fails the returned future with an
  * {@link UpgradeException} whose reason says which step failed.
  *
- * <p>Pipeline of an upgraded connection: {@code upgrade-watch, noise codec, muxer, connection-errors}.
+ * <p>Pipeline of an upgraded connection: {@code noise codec, muxer, connection-errors}.
  */
 public final class ConnectionUpgrader {
   /** The security protocol id. */
@@ -103,7 +103,9 @@ public final class ConnectionUpgrader {
     }
 
     void start() {
-      ch.pipeline().addFirst("upgrade-watch", new UpgradeWatch(this));
+      if (!ch.isActive()) {
+        ch.pipeline().addFirst("upgrade-watch", new UpgradeWatch(this));
+      }
       ch.pipeline().addLast(ERRORS, new ConnectionErrors(this));
       MultistreamHandler ms = initiator()
           ? MultistreamHandler.initiator(List.of(NOISE_PROTOCOL), config.negotiationTimeout(), (c, p) -> installNoise())
