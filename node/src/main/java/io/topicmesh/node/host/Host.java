@@ -16,6 +16,7 @@ import io.topicmesh.node.protocol.ping.PingProtocol;
 import io.topicmesh.node.transport.Connection;
 import io.topicmesh.node.transport.ConnectionUpgrader;
 import io.topicmesh.node.transport.Direction;
+import io.topicmesh.node.transport.ListenAddresses;
 import io.topicmesh.node.transport.StreamHandler;
 import io.topicmesh.node.transport.TcpAddresses;
 import io.topicmesh.node.transport.TcpTransport;
@@ -124,14 +125,18 @@ public final class Host implements AutoCloseable {
             "cannot listen on " + addr + ": " + bind.cause().getMessage(), bind.cause());
       }
       servers.add(bind.channel());
-      Multiaddr bound = Multiaddr.fromTcp((InetSocketAddress) bind.channel().localAddress());
-      boundAddrs.add(bound);
-      log.info("listening on {} peer={} transport={}", bound, peerId, transport.kind());
+      for (Multiaddr bound : ListenAddresses.of((InetSocketAddress) bind.channel().localAddress())) {
+        boundAddrs.add(bound);
+        log.info("listening on {} peer={} transport={}", bound, peerId, transport.kind());
+      }
     }
     return listenAddresses();
   }
 
-  /** The bound listen addresses, each with {@code /p2p/<our id>}. */
+  /**
+   * The bound listen addresses, each with {@code /p2p/<our id>}; an unspecified bind ({@code
+   * 0.0.0.0}) is listed once per local interface address.
+   */
   public List<Multiaddr> listenAddresses() {
     List<Multiaddr> out = new ArrayList<>();
     for (Multiaddr a : boundAddrs) {
