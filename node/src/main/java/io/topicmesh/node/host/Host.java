@@ -276,13 +276,31 @@ public final class Host implements AutoCloseable {
     }
   }
 
-  /** Registers (or replaces) the handler of inbound streams negotiating {@code protocolId}. */
+  /**
+   * Registers (or replaces) the handler of inbound streams negotiating {@code protocolId}. Peers
+   * already connected learn of a new protocol through identify push.
+   */
   public void setStreamHandler(String protocolId, StreamHandler handler) {
+    boolean added = !registry.protocolIds().contains(protocolId);
     registry.register(protocolId, handler);
+    if (added) {
+      pushIdentify();
+    }
   }
 
   public void removeStreamHandler(String protocolId) {
-    registry.unregister(protocolId);
+    if (registry.protocolIds().contains(protocolId)) {
+      registry.unregister(protocolId);
+      pushIdentify();
+    }
+  }
+
+  private void pushIdentify() {
+    for (Connection c : manager.all()) {
+      if (c.isOpen()) {
+        identify.push(c);
+      }
+    }
   }
 
   /** The protocol ids we answer, in registration order. */

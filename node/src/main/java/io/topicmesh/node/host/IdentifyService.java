@@ -72,6 +72,21 @@ final class IdentifyService {
     stream.closeWrite().addListener(f -> stream.close());
   }
 
+  /**
+   * Pushes our current identify message to {@code conn}'s peer ({@code /ipfs/id/push/1.0.0}), e.g.
+   * after our protocols changed. A peer that does not support push is skipped quietly.
+   */
+  void push(Connection conn) {
+    conn.newStream(List.of(IdentifyProtocol.PUSH_ID), (stream, protocol, c) -> {
+      stream.writeAndFlush(IdentifyCodec.encode(stream.alloc(), localMessage(c)));
+      stream.closeWrite().addListener(f -> stream.close());
+    }).addListener(f -> {
+      if (!f.isSuccess()) {
+        log.debug("identify push to peer={} conn={} failed: {}", conn.remotePeer(), conn.id(), f.cause().getMessage());
+      }
+    });
+  }
+
   /** Receiver of {@code /ipfs/id/push/1.0.0}. */
   void acceptPush(StreamChannel stream, String protocol, Connection conn) {
     stream.pipeline().addLast(new ReadTimeoutHandler(timeout.toMillis(), TimeUnit.MILLISECONDS));

@@ -118,6 +118,20 @@ class HostIT {
   }
 
   @Test
+  void protocolsAddedLaterReachConnectedPeersThroughIdentifyPush() throws Exception {
+    Host a = host();
+    Host b = host();
+    get(b.dial(addr(a)));
+    await().atMost(WAIT).until(() -> b.peerStore().get(a.peerId()).isPresent());
+    assertThat(b.peerStore().get(a.peerId()).orElseThrow().protocols()).doesNotContain("/late/1.0.0");
+    a.setStreamHandler("/late/1.0.0", (s, p, c) -> { });
+    await().atMost(WAIT).until(() -> b.peerStore().get(a.peerId()).orElseThrow().protocols().contains("/late/1.0.0"));
+    a.removeStreamHandler("/late/1.0.0");
+    await().atMost(WAIT).until(() -> !b.peerStore().get(a.peerId()).orElseThrow().protocols().contains("/late/1.0.0"));
+    assertThat(b.metrics().identifies(true)).isEqualTo(3);
+  }
+
+  @Test
   void muxerPreferenceOrderIsTheDialersAndFallsBack() throws Exception {
     Host a = host(c -> c.withMuxers(List.of(YamuxHandler.PROTOCOL_ID, MplexHandler.PROTOCOL_ID)));
     Host b = host(c -> c.withMuxers(List.of(MplexHandler.PROTOCOL_ID, YamuxHandler.PROTOCOL_ID)));
