@@ -94,6 +94,11 @@ public final class Connection {
     return remoteAddress;
   }
 
+  /** The remote end as a socket address (the IP is what IP-colocation scoring counts). */
+  public java.net.InetSocketAddress remoteSocketAddress() {
+    return (java.net.InetSocketAddress) channel.remoteAddress();
+  }
+
   public Direction direction() {
     return direction;
   }
