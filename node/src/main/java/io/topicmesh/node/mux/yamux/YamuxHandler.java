@@ -98,6 +98,10 @@ public class YamuxHandler extends MuxHandler {
    * MuxConfig#maxPendingPings()} pings are already outstanding or the connection closes.
    */
   public Future<Duration> ping() {
+    if (ctx() == null) {
+      return io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE.newFailedFuture(
+          new MuxException(MuxError.CONNECTION_CLOSED, "muxer is not on a pipeline"));
+    }
     Promise<Duration> promise = ctx().executor().newPromise();
     ctx().executor().execute(() -> ping0(promise));
     return promise;
