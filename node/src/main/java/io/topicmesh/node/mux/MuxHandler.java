@@ -1,13 +1,12 @@
 package io.topicmesh.node.mux;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -515,11 +514,6 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
       cumulation.release();
       cumulation = null;
     }
-  }
-
-  /** Releases {@code msg} if it is reference counted; for frames dropped on the floor. */
-  protected static void drop(Object msg) {
-    ReferenceCountUtil.release(msg);
   }
 
   /** The connection channel, for logs. */

@@ -333,7 +333,7 @@ public class YamuxHandler extends MuxHandler {
       if (connection().isWritable()) {
         writeFrame(YamuxFrameCodec.encode(ctx().alloc(), YamuxType.PING, YamuxFlags.ACK, 0, frame.length()));
       } else {
-        listener().frameDropped(connection(), MuxError.UNEXPECTED_PING);
+        listener().frameDropped(connection(), MuxError.PING_NOT_ANSWERED);
       }
     } else if (frame.hasFlag(YamuxFlags.ACK)) {
       PendingPing p = pings.remove(frame.length());
