@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * error code first) and is reported to the {@link MuxListener}; streams are torn down with {@link
  * MuxError#CONNECTION_CLOSED}. Closing the connection channel sends yamux GO_AWAY (normal) first.
  *
+ * <p>I/O errors on the connection (including failed frame writes) close it and are logged at debug
+ * level without a stack trace; they are not propagated further, so a handler that wants to see
+ * them must sit before the muxer. Other exceptions pass on.
+ *
  * <p>Subclasses implement the wire protocol through the protected hooks below; everything runs on
  * the connection's event loop.
  */
@@ -171,8 +175,11 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-    if (cause instanceof java.nio.channels.ClosedChannelException && (closed || !ctx.channel().isActive())) {
-      // one of our frame writes met the closed connection; expected while tearing down.
+    if (cause instanceof java.io.IOException) {
+      // Frame writes use the void promise, so a broken or closed connection surfaces here. It is
+      // an expected network failure: one line, no stack trace, and the connection goes.
+      log.debug("{} {} connection failed: {}", ctx.channel(), protocolId(), cause.toString());
+      ctx.close();
       return;
     }
     super.exceptionCaught(ctx, cause);
