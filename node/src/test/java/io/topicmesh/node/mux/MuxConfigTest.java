@@ -40,4 +40,15 @@ class MuxConfigTest {
     assertThatThrownBy(() -> new MuxConfig(1, 1, 257, 262144, 262144, 1024, 1 << 20, 1, 1 << 20))
         .hasMessageContaining("maxAckBacklog");
   }
+
+  @Test
+  void muxersAreCreatedByProtocolId() {
+    assertThat(Muxers.PROTOCOL_IDS).containsExactly("/yamux/1.0.0", "/mplex/6.7.0");
+    for (String id : Muxers.PROTOCOL_IDS) {
+      assertThat(Muxers.create(id, true, MuxConfig.defaults(), null, null).protocolId()).isEqualTo(id);
+    }
+    assertThatThrownBy(() -> Muxers.create("/spdy/3.1.0", true, MuxConfig.defaults(), null, null))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("/spdy/3.1.0");
+  }
 }

@@ -96,6 +96,17 @@ class YamuxHandlerTest {
   }
 
   @Test
+  void muxerAddedToAnActiveConnectionStartsAndTakesLeftoverBytes() {
+    ch = new EmbeddedChannel();
+    mux = new YamuxHandler(false, MuxConfig.defaults(), null, events, clock::get);
+    ch.pipeline().addLast(mux);
+    assertThat(drain(ch)).as("RTT ping on handlerAdded").isEqualTo(h(PING, SYN, 0, 1));
+    // bytes that arrived with the end of the muxer negotiation are fired into the pipeline
+    feed(ch, h(PING, SYN, 0, 5));
+    assertThat(drain(ch)).isEqualTo(h(PING, ACK, 0, 5));
+  }
+
+  @Test
   void outboundStreamFrames() throws Exception {
     start(true, MuxConfig.defaults());
     StreamChannel s = mux.openStream(null).get();
