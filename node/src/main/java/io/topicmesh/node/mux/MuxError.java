@@ -25,6 +25,8 @@ public enum MuxError {
   UNEXPECTED_PING(false),
   /** A ping not answered because the connection was not writable (a peer that does not read). */
   PING_NOT_ANSWERED(false),
+  /** The peer did not answer a keepalive ping in time (yamux); the connection is closed. */
+  KEEPALIVE_TIMEOUT(true),
   /** An inbound stream was refused because too many streams are open. Stream-level. */
   TOO_MANY_STREAMS(false),
   /** An inbound stream was refused because we are going away. Stream-level. */

@@ -18,6 +18,8 @@ class MuxConfigTest {
     assertThat(c.mplexMaxStreamBufferBytes()).isEqualTo(4 << 20);
     assertThat(c.maxPendingPings()).isEqualTo(32);
     assertThat(c.maxConnectionBufferBytes()).isEqualTo(64 << 20);
+    assertThat(c.yamuxKeepAliveInterval()).isEqualTo(java.time.Duration.ofSeconds(30));
+    assertThat(c.yamuxPingTimeout()).isEqualTo(java.time.Duration.ofSeconds(10));
   }
 
   @Test
@@ -37,8 +39,12 @@ class MuxConfigTest {
         .hasMessageContaining("mplexMaxStreamBufferBytes");
     assertThatThrownBy(() -> d.withMaxConnectionBufferBytes(1 << 20))
         .hasMessageContaining("maxConnectionBufferBytes");
-    assertThatThrownBy(() -> new MuxConfig(1, 1, 257, 262144, 262144, 1024, 1 << 20, 1, 1 << 20))
+    assertThatThrownBy(() -> new MuxConfig(1, 1, 257, 262144, 262144, 1024, 1 << 20, 1, 1 << 20, java.time.Duration.ZERO, java.time.Duration.ofSeconds(1)))
         .hasMessageContaining("maxAckBacklog");
+    assertThatThrownBy(() -> d.withYamuxKeepAlive(java.time.Duration.ofSeconds(-1), java.time.Duration.ofSeconds(1)))
+        .hasMessageContaining("yamuxKeepAliveInterval");
+    assertThatThrownBy(() -> d.withYamuxKeepAlive(java.time.Duration.ZERO, java.time.Duration.ZERO))
+        .hasMessageContaining("yamuxPingTimeout");
   }
 
   @Test

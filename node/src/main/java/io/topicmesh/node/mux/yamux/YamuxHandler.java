@@ -13,6 +13,8 @@ import io.topicmesh.node.mux.StreamChannel;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +60,7 @@ public class YamuxHandler extends MuxHandler {
   private boolean goAwaySent;
   private boolean remoteGoAway;
   private volatile long rttNanos;
+  private ScheduledFuture<?> keepAlive;
 
   /**
    * @param isInitiator true on the side that dialed the connection (odd stream ids)
@@ -118,6 +121,31 @@ public class YamuxHandler extends MuxHandler {
   protected void onStart() {
     // go-yamux measures the RTT at session start; window auto-tuning needs it.
     ping0(null);
+    long interval = config.yamuxKeepAliveInterval().toNanos();
+    if (interval > 0) {
+      keepAlive =
+          ctx().executor().scheduleWithFixedDelay(this::keepAlive, interval, interval, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void keepAlive() {
+    if (isClosing()) {
+      return;
+    }
+    Promise<Duration> answered = ctx().executor().newPromise();
+    ping0(answered);
+    ctx().executor()
+        .schedule(
+            () -> {
+              if (!answered.isDone() && !isClosing()) {
+                protocolError(
+                    new MuxException(
+                        MuxError.KEEPALIVE_TIMEOUT,
+                        "no answer to a keepalive ping within " + config.yamuxPingTimeout()));
+              }
+            },
+            config.yamuxPingTimeout().toNanos(),
+            TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -235,7 +263,9 @@ public class YamuxHandler extends MuxHandler {
 
   @Override
   protected void onProtocolError(MuxException e) {
-    writeGoAway(YamuxGoAway.PROTOCOL_ERROR);
+    if (e.error() != MuxError.KEEPALIVE_TIMEOUT) {
+      writeGoAway(YamuxGoAway.PROTOCOL_ERROR);
+    }
   }
 
   @Override
@@ -399,6 +429,9 @@ public class YamuxHandler extends MuxHandler {
 
   @Override
   protected void onTeardown() {
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
     failPings();
   }
 

@@ -441,6 +441,39 @@ class YamuxHandlerTest {
   }
 
   @Test
+  void keepalivePingsAndClosesWhenThePeerStopsAnswering() {
+    start(false, MuxConfig.defaults().withYamuxKeepAlive(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+    feed(ch, h(PING, ACK, 0, 1));
+    ch.advanceTimeBy(30, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(drain(ch)).isEqualTo(h(PING, SYN, 0, 2));
+    feed(ch, h(PING, ACK, 0, 2));
+    ch.advanceTimeBy(10, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isActive()).as("answered in time").isTrue();
+    ch.advanceTimeBy(20, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(drain(ch)).isEqualTo(h(PING, SYN, 0, 3));
+    ch.advanceTimeBy(9, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isActive()).isTrue();
+    ch.advanceTimeBy(1, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isActive()).as("no answer within 10 s").isFalse();
+    assertThat(events.get("protocolError", MuxError.KEEPALIVE_TIMEOUT)).isEqualTo(1);
+    assertThat(drain(ch)).as("no GO_AWAY to a dead peer").isEmpty();
+  }
+
+  @Test
+  void keepaliveCanBeTurnedOff() {
+    start(false, MuxConfig.defaults().withYamuxKeepAlive(Duration.ZERO, Duration.ofSeconds(10)));
+    ch.advanceTimeBy(300, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(drain(ch)).isEmpty();
+    assertThat(ch.isActive()).isTrue();
+  }
+
+  @Test
   void ackBacklogBoundsUnacknowledgedStreams() throws Exception {
     start(true, MuxConfig.defaults());
     for (int i = 0; i < 256; i++) {
