@@ -28,6 +28,11 @@ import org.slf4j.LoggerFactory;
  * so it runs before the stream sees any data. Outbound streams are opened with {@link
  * #openStream(ChannelHandler)}.
  *
+ * <p>The connection must keep reading (autoRead on, or read() requested): backpressure is per
+ * stream (yamux windows, mplex buffer bounds), never by stalling the whole connection, which would
+ * block the window updates other streams wait for. Bytes that arrived before the muxer was added
+ * (e.g. right after multistream-select) should be fired into the pipeline after adding it.
+ *
  * <p>A protocol violation by the peer closes the connection (yamux sends GO_AWAY with the protocol
  * error code first) and is reported to the {@link MuxListener}; streams are torn down with {@link
  * MuxError#CONNECTION_CLOSED}. Closing the connection channel sends yamux GO_AWAY (normal) first.
