@@ -1,5 +1,7 @@
 package io.topicmesh.node.mux;
 
+import java.time.Duration;
+
 /**
  * Limits and tuning shared by the yamux and mplex handlers. Immutable; every field is checked by
  * the constructor, which names the field and the value it rejected.
@@ -28,6 +30,10 @@ package io.topicmesh.node.mux;
  *     sum of all streams' windows stays within it (like go-yamux's memory manager). mplex: when
  *     the unread bytes of all streams together would pass it, the stream receiving is reset.
  *     Default 64 MiB, at least {@code mplexMaxStreamBufferBytes}.
+ * @param yamuxKeepAliveInterval yamux: a ping is sent this often to detect a dead peer (go-yamux
+ *     does the same every 30 s); {@link Duration#ZERO} turns keepalives off. Default 30 s.
+ * @param yamuxPingTimeout yamux: a keepalive ping not answered within this closes the connection
+ *     ({@link MuxError#KEEPALIVE_TIMEOUT}). Default 10 s, positive.
  */
 public record MuxConfig(
     int maxInboundStreams,
@@ -38,7 +44,9 @@ public record MuxConfig(
     int maxSendFrameLength,
     int mplexMaxStreamBufferBytes,
     int maxPendingPings,
-    int maxConnectionBufferBytes) {
+    int maxConnectionBufferBytes,
+    Duration yamuxKeepAliveInterval,
+    Duration yamuxPingTimeout) {
 
   /** The window yamux peers assume at stream open (spec: "256KiB window size"). */
   public static final int YAMUX_PROTOCOL_WINDOW = 256 * 1024;
@@ -56,47 +64,63 @@ public record MuxConfig(
     check("mplexMaxStreamBufferBytes", mplexMaxStreamBufferBytes, MPLEX_MAX_FRAME, 1 << 30);
     check("maxPendingPings", maxPendingPings, 1, 1024);
     check("maxConnectionBufferBytes", maxConnectionBufferBytes, mplexMaxStreamBufferBytes, Integer.MAX_VALUE);
+    if (yamuxKeepAliveInterval == null || yamuxKeepAliveInterval.isNegative()) {
+      throw new IllegalArgumentException(
+          "MuxConfig.yamuxKeepAliveInterval must be zero (off) or positive, got " + yamuxKeepAliveInterval);
+    }
+    if (yamuxPingTimeout == null || yamuxPingTimeout.isNegative() || yamuxPingTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "MuxConfig.yamuxPingTimeout must be positive, got " + yamuxPingTimeout);
+    }
   }
 
   /** The documented defaults. */
   public static MuxConfig defaults() {
     return new MuxConfig(
-        512, 512, 256, YAMUX_PROTOCOL_WINDOW, 16 << 20, 64 << 10, 4 << 20, 32, 64 << 20);
+        512, 512, 256, YAMUX_PROTOCOL_WINDOW, 16 << 20, 64 << 10, 4 << 20, 32, 64 << 20,
+        Duration.ofSeconds(30), Duration.ofSeconds(10));
   }
 
   public MuxConfig withMaxInboundStreams(int v) {
     return new MuxConfig(v, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow, yamuxMaxWindow,
         maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings,
-        maxConnectionBufferBytes);
+        maxConnectionBufferBytes, yamuxKeepAliveInterval, yamuxPingTimeout);
   }
 
   public MuxConfig withMaxOutboundStreams(int v) {
     return new MuxConfig(maxInboundStreams, v, maxAckBacklog, yamuxInitialWindow, yamuxMaxWindow,
         maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings,
-        maxConnectionBufferBytes);
+        maxConnectionBufferBytes, yamuxKeepAliveInterval, yamuxPingTimeout);
   }
 
   public MuxConfig withYamuxWindows(int initial, int max) {
     return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, initial, max,
         maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings,
-        maxConnectionBufferBytes);
+        maxConnectionBufferBytes, yamuxKeepAliveInterval, yamuxPingTimeout);
   }
 
   public MuxConfig withMaxSendFrameLength(int v) {
     return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow,
         yamuxMaxWindow, v, mplexMaxStreamBufferBytes, maxPendingPings,
-        maxConnectionBufferBytes);
+        maxConnectionBufferBytes, yamuxKeepAliveInterval, yamuxPingTimeout);
   }
 
   public MuxConfig withMplexMaxStreamBufferBytes(int v) {
     return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow,
         yamuxMaxWindow, maxSendFrameLength, v, maxPendingPings,
-        Math.max(v, maxConnectionBufferBytes));
+        Math.max(v, maxConnectionBufferBytes), yamuxKeepAliveInterval, yamuxPingTimeout);
   }
 
   public MuxConfig withMaxConnectionBufferBytes(int v) {
     return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow,
-        yamuxMaxWindow, maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings, v);
+        yamuxMaxWindow, maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings, v,
+        yamuxKeepAliveInterval, yamuxPingTimeout);
+  }
+
+  public MuxConfig withYamuxKeepAlive(Duration interval, Duration pingTimeout) {
+    return new MuxConfig(maxInboundStreams, maxOutboundStreams, maxAckBacklog, yamuxInitialWindow,
+        yamuxMaxWindow, maxSendFrameLength, mplexMaxStreamBufferBytes, maxPendingPings,
+        maxConnectionBufferBytes, interval, pingTimeout);
   }
 
   private static void check(String field, int value, int min, int max) {

@@ -21,8 +21,12 @@ public enum MuxError {
   WINDOW_OVERRUN(true),
   /** The peer grew our send window beyond 2^32-1 (yamux). */
   WINDOW_OVERFLOW(true),
-  /** The peer answered a ping we never sent. */
-  UNEXPECTED_PING(true),
+  /** The peer answered a ping we never sent (or one already answered); dropped. Frame-level. */
+  UNEXPECTED_PING(false),
+  /** A ping not answered because the connection was not writable (a peer that does not read). */
+  PING_NOT_ANSWERED(false),
+  /** The peer did not answer a keepalive ping in time (yamux); the connection is closed. */
+  KEEPALIVE_TIMEOUT(true),
   /** An inbound stream was refused because too many streams are open. Stream-level. */
   TOO_MANY_STREAMS(false),
   /** An inbound stream was refused because we are going away. Stream-level. */
@@ -37,8 +41,6 @@ public enum MuxError {
   RESET_BY_REMOTE(false),
   /** The stream was reset locally. Stream-level. */
   RESET_BY_LOCAL(false),
-  /** The peer sent yamux GO_AWAY. */
-  REMOTE_GO_AWAY(false),
   /** The connection closed while the stream was open. */
   CONNECTION_CLOSED(false),
   /** The local side refused to open a stream (limit, go-away, connection closed). */

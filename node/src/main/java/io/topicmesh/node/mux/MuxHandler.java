@@ -1,13 +1,12 @@
 package io.topicmesh.node.mux;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
-import io.netty.util.ReferenceCountUtil;
+import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
 import io.netty.util.concurrent.Promise;
@@ -29,9 +28,18 @@ import org.slf4j.LoggerFactory;
  * so it runs before the stream sees any data. Outbound streams are opened with {@link
  * #openStream(ChannelHandler)}.
  *
+ * <p>The connection must keep reading (autoRead on, or read() requested): backpressure is per
+ * stream (yamux windows, mplex buffer bounds), never by stalling the whole connection, which would
+ * block the window updates other streams wait for. Bytes that arrived before the muxer was added
+ * (e.g. right after multistream-select) should be fired into the pipeline after adding it.
+ *
  * <p>A protocol violation by the peer closes the connection (yamux sends GO_AWAY with the protocol
  * error code first) and is reported to the {@link MuxListener}; streams are torn down with {@link
  * MuxError#CONNECTION_CLOSED}. Closing the connection channel sends yamux GO_AWAY (normal) first.
+ *
+ * <p>I/O errors on the connection (including failed frame writes) close it and are logged at debug
+ * level without a stack trace; they are not propagated further, so a handler that wants to see
+ * them must sit before the muxer. Other exceptions pass on.
  *
  * <p>Subclasses implement the wire protocol through the protected hooks below; everything runs on
  * the connection's event loop.
@@ -172,8 +180,11 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) throws Exception {
-    if (cause instanceof java.nio.channels.ClosedChannelException && (closed || !ctx.channel().isActive())) {
-      // one of our frame writes met the closed connection; expected while tearing down.
+    if (cause instanceof java.io.IOException) {
+      // Frame writes use the void promise, so a broken or closed connection surfaces here. It is
+      // an expected network failure: one line, no stack trace, and the connection goes.
+      log.debug("{} {} connection failed: {}", ctx.channel(), protocolId(), cause.toString());
+      ctx.close();
       return;
     }
     super.exceptionCaught(ctx, cause);
@@ -515,11 +526,6 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
       cumulation.release();
       cumulation = null;
     }
-  }
-
-  /** Releases {@code msg} if it is reference counted; for frames dropped on the floor. */
-  protected static void drop(Object msg) {
-    ReferenceCountUtil.release(msg);
   }
 
   /** The connection channel, for logs. */

@@ -22,6 +22,9 @@ public interface MuxListener {
   /** A frame was dropped without affecting any stream (e.g. {@link MuxError#UNKNOWN_STREAM}). */
   default void frameDropped(Channel connection, MuxError reason) {}
 
-  /** The connection is being closed because of a protocol violation by the peer. */
+  /**
+   * The muxer is closing the connection because of the peer: a protocol violation, or (yamux) no
+   * answer to a keepalive ping ({@link MuxError#KEEPALIVE_TIMEOUT}).
+   */
   default void protocolError(Channel connection, MuxException error) {}
 }

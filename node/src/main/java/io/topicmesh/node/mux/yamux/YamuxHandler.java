@@ -13,6 +13,8 @@ import io.topicmesh.node.mux.StreamChannel;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +60,7 @@ public class YamuxHandler extends MuxHandler {
   private boolean goAwaySent;
   private boolean remoteGoAway;
   private volatile long rttNanos;
+  private ScheduledFuture<?> keepAlive;
 
   /**
    * @param isInitiator true on the side that dialed the connection (odd stream ids)
@@ -98,6 +101,10 @@ public class YamuxHandler extends MuxHandler {
    * MuxConfig#maxPendingPings()} pings are already outstanding or the connection closes.
    */
   public Future<Duration> ping() {
+    if (ctx() == null) {
+      return io.netty.util.concurrent.ImmediateEventExecutor.INSTANCE.newFailedFuture(
+          new MuxException(MuxError.CONNECTION_CLOSED, "muxer is not on a pipeline"));
+    }
     Promise<Duration> promise = ctx().executor().newPromise();
     ctx().executor().execute(() -> ping0(promise));
     return promise;
@@ -114,6 +121,31 @@ public class YamuxHandler extends MuxHandler {
   protected void onStart() {
     // go-yamux measures the RTT at session start; window auto-tuning needs it.
     ping0(null);
+    long interval = config.yamuxKeepAliveInterval().toNanos();
+    if (interval > 0) {
+      keepAlive =
+          ctx().executor().scheduleWithFixedDelay(this::keepAlive, interval, interval, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  private void keepAlive() {
+    if (isClosing()) {
+      return;
+    }
+    Promise<Duration> answered = ctx().executor().newPromise();
+    ping0(answered);
+    ctx().executor()
+        .schedule(
+            () -> {
+              if (!answered.isDone() && !isClosing()) {
+                protocolError(
+                    new MuxException(
+                        MuxError.KEEPALIVE_TIMEOUT,
+                        "no answer to a keepalive ping within " + config.yamuxPingTimeout()));
+              }
+            },
+            config.yamuxPingTimeout().toNanos(),
+            TimeUnit.NANOSECONDS);
   }
 
   @Override
@@ -231,7 +263,9 @@ public class YamuxHandler extends MuxHandler {
 
   @Override
   protected void onProtocolError(MuxException e) {
-    writeGoAway(YamuxGoAway.PROTOCOL_ERROR);
+    if (e.error() != MuxError.KEEPALIVE_TIMEOUT) {
+      writeGoAway(YamuxGoAway.PROTOCOL_ERROR);
+    }
   }
 
   @Override
@@ -329,7 +363,7 @@ public class YamuxHandler extends MuxHandler {
       if (connection().isWritable()) {
         writeFrame(YamuxFrameCodec.encode(ctx().alloc(), YamuxType.PING, YamuxFlags.ACK, 0, frame.length()));
       } else {
-        listener().frameDropped(connection(), MuxError.UNEXPECTED_PING);
+        listener().frameDropped(connection(), MuxError.PING_NOT_ANSWERED);
       }
     } else if (frame.hasFlag(YamuxFlags.ACK)) {
       PendingPing p = pings.remove(frame.length());
@@ -395,6 +429,9 @@ public class YamuxHandler extends MuxHandler {
 
   @Override
   protected void onTeardown() {
+    if (keepAlive != null) {
+      keepAlive.cancel(false);
+    }
     failPings();
   }
 

@@ -96,6 +96,17 @@ class YamuxHandlerTest {
   }
 
   @Test
+  void muxerAddedToAnActiveConnectionStartsAndTakesLeftoverBytes() {
+    ch = new EmbeddedChannel();
+    mux = new YamuxHandler(false, MuxConfig.defaults(), null, events, clock::get);
+    ch.pipeline().addLast(mux);
+    assertThat(drain(ch)).as("RTT ping on handlerAdded").isEqualTo(h(PING, SYN, 0, 1));
+    // bytes that arrived with the end of the muxer negotiation are fired into the pipeline
+    feed(ch, h(PING, SYN, 0, 5));
+    assertThat(drain(ch)).isEqualTo(h(PING, ACK, 0, 5));
+  }
+
+  @Test
   void outboundStreamFrames() throws Exception {
     start(true, MuxConfig.defaults());
     StreamChannel s = mux.openStream(null).get();
@@ -427,6 +438,39 @@ class YamuxHandlerTest {
     assertThat(ch.isActive()).isTrue();
     feed(ch, h(GO_AWAY, 0, 0, YamuxGoAway.INTERNAL_ERROR));
     assertThat(ch.isActive()).isFalse();
+  }
+
+  @Test
+  void keepalivePingsAndClosesWhenThePeerStopsAnswering() {
+    start(false, MuxConfig.defaults().withYamuxKeepAlive(Duration.ofSeconds(30), Duration.ofSeconds(10)));
+    feed(ch, h(PING, ACK, 0, 1));
+    ch.advanceTimeBy(30, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(drain(ch)).isEqualTo(h(PING, SYN, 0, 2));
+    feed(ch, h(PING, ACK, 0, 2));
+    ch.advanceTimeBy(10, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isActive()).as("answered in time").isTrue();
+    ch.advanceTimeBy(20, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(drain(ch)).isEqualTo(h(PING, SYN, 0, 3));
+    ch.advanceTimeBy(9, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isActive()).isTrue();
+    ch.advanceTimeBy(1, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(ch.isActive()).as("no answer within 10 s").isFalse();
+    assertThat(events.get("protocolError", MuxError.KEEPALIVE_TIMEOUT)).isEqualTo(1);
+    assertThat(drain(ch)).as("no GO_AWAY to a dead peer").isEmpty();
+  }
+
+  @Test
+  void keepaliveCanBeTurnedOff() {
+    start(false, MuxConfig.defaults().withYamuxKeepAlive(Duration.ZERO, Duration.ofSeconds(10)));
+    ch.advanceTimeBy(300, java.util.concurrent.TimeUnit.SECONDS);
+    ch.runScheduledPendingTasks();
+    assertThat(drain(ch)).isEmpty();
+    assertThat(ch.isActive()).isTrue();
   }
 
   @Test
