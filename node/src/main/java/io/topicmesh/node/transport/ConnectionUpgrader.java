@@ -13,9 +13,8 @@ import io.topicmesh.node.multiaddr.Multiaddr;
 import io.topicmesh.node.multistream.MultistreamHandler;
 import io.topicmesh.node.mux.MuxHandler;
 import io.topicmesh.node.mux.MuxListener;
+import io.topicmesh.node.mux.Muxers;
 import io.topicmesh.node.mux.StreamChannel;
-import io.topicmesh.node.mux.mplex.MplexHandler;
-import io.topicmesh.node.mux.yamux.YamuxHandler;
 import io.topicmesh.node.security.noise.NoiseException;
 import io.topicmesh.node.security.noise.NoiseHandshakeHandler;
 import io.topicmesh.node.security.noise.SecureSession;
@@ -173,9 +172,7 @@ public final class ConnectionUpgrader {
 
     void installMuxer(String muxerId, SecureSession session) {
       InboundStreams inbound = new InboundStreams();
-      MuxHandler mux = muxerId.equals(YamuxHandler.PROTOCOL_ID)
-          ? new YamuxHandler(initiator(), config.muxConfig(), inbound, muxListener)
-          : new MplexHandler(initiator(), config.muxConfig(), inbound, muxListener);
+      MuxHandler mux = Muxers.create(muxerId, initiator(), config.muxConfig(), inbound, muxListener);
       Connection conn = new Connection(ch, mux, localPeer, session.remotePeer(), session.remotePublicKey(),
           Multiaddr.fromTcp((InetSocketAddress) ch.localAddress()),
           Multiaddr.fromTcp((InetSocketAddress) ch.remoteAddress()),

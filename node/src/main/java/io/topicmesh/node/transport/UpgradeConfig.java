@@ -2,6 +2,7 @@ package io.topicmesh.node.transport;
 
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.mux.MuxConfig;
+import io.topicmesh.node.mux.Muxers;
 import io.topicmesh.node.mux.mplex.MplexHandler;
 import io.topicmesh.node.mux.yamux.YamuxHandler;
 import java.time.Duration;
@@ -34,8 +35,8 @@ public record UpgradeConfig(
           + YamuxHandler.PROTOCOL_ID + ", " + MplexHandler.PROTOCOL_ID);
     }
     for (String m : muxers) {
-      if (!m.equals(YamuxHandler.PROTOCOL_ID) && !m.equals(MplexHandler.PROTOCOL_ID)) {
-        throw new IllegalArgumentException("muxers: unknown muxer " + m);
+      if (!Muxers.PROTOCOL_IDS.contains(m)) {
+        throw new IllegalArgumentException("muxers: unknown muxer " + m + ", expected one of " + Muxers.PROTOCOL_IDS);
       }
     }
     Objects.requireNonNull(muxConfig, "muxConfig");

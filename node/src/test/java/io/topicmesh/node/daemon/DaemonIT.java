@@ -29,9 +29,15 @@ class DaemonIT {
   @TempDir Path tmp;
 
   @AfterEach
-  void stop() {
+  void stop() throws IOException {
     for (Node n : nodes) {
       n.process.destroyForcibly();
+    }
+    // The children run with paranoid leak detection; any report fails the test.
+    try (var files = Files.list(tmp)) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".stderr")).toList()) {
+        assertThat(Files.readString(f)).as("leak reports in " + f.getFileName()).doesNotContain("LEAK:");
+      }
     }
   }
 
@@ -47,7 +53,8 @@ class DaemonIT {
         throw new AssertionError("missing " + jar.toAbsolutePath() + ": run the package phase first (mvn verify does)");
       }
       List<String> cmd = new ArrayList<>(List.of(
-          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString()));
+          Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+          "-Dio.netty.leakDetection.level=paranoid", "-jar", jar.toString()));
       cmd.addAll(args);
       process = new ProcessBuilder(cmd).redirectError(stderr.toFile()).start();
       stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
