@@ -83,7 +83,8 @@ public final class Host implements AutoCloseable {
           }
         });
     this.identify = new IdentifyService(key.publicKey(), config.agentVersion(), this::boundWithoutPeerId,
-        registry::protocolIds, peerStore, metrics, manager.listeners(), config.identifyTimeout(), Clock.systemUTC());
+        registry::protocolIds, peerStore, metrics, manager.listeners(), config.identifyTimeout(), Clock.systemUTC(),
+        c -> c.isOpen() && manager.get(c.remotePeer()).orElse(null) == c);
     this.ping = new PingService(metrics, config.pingTimeout());
     registry.register(IdentifyProtocol.ID, identify::respond);
     registry.register(IdentifyProtocol.PUSH_ID, identify::acceptPush);
