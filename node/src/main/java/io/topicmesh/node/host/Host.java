@@ -199,6 +199,7 @@ public final class Host implements AutoCloseable {
         manager.release();
       }
     };
+    java.util.concurrent.atomic.AtomicReference<ChannelFuture> connectRef = new java.util.concurrent.atomic.AtomicReference<>();
     ChannelFuture connect = transport.dial(sa, new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
@@ -206,20 +207,30 @@ public final class Host implements AutoCloseable {
         upgrader.upgrade(ch, Direction.OUTBOUND, expected).addListener(f -> {
           if (f.isSuccess()) {
             upgraded((Connection) f.getNow(), result);
+            return;
+          }
+          // A failed TCP connect closes the channel, which the upgrade sees first: report the connect.
+          ChannelFuture cf = connectRef.get();
+          if (cf != null && cf.isDone() && !cf.isSuccess()) {
+            failed(result, Direction.OUTBOUND, addr.toString(), connectFailure(cf.cause()));
           } else {
             failed(result, Direction.OUTBOUND, addr.toString(), f.cause());
           }
         });
       }
     }, config.connectTimeout());
+    connectRef.set(connect);
     connect.addListener(f -> {
       if (!f.isSuccess()) {
         releaseSlot.run();
-        failed(result, Direction.OUTBOUND, addr.toString(),
-            new UpgradeException(UpgradeException.Reason.CONNECT, "cannot connect: " + f.cause().getMessage(), f.cause()));
+        failed(result, Direction.OUTBOUND, addr.toString(), connectFailure(f.cause()));
       }
     });
     return result;
+  }
+
+  private static UpgradeException connectFailure(Throwable cause) {
+    return new UpgradeException(UpgradeException.Reason.CONNECT, "cannot connect: " + cause.getMessage(), cause);
   }
 
   private void upgraded(Connection conn, Promise<Connection> result) {

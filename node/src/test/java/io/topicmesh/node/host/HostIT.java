@@ -308,6 +308,38 @@ class HostIT {
   }
 
   @Test
+  void aDialThatGetsNoSynAckFailsAtTheConnectTimeout() throws Exception {
+    Host a = host(c -> c.withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(15), Duration.ofSeconds(10)));
+    // A listener that never accepts: once its accept queue is full, Linux drops further SYNs, so a
+    // connect gets no answer at all, like a black-holed address, on loopback.
+    List<Socket> fillers = new ArrayList<>();
+    try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      InetSocketAddress target = new InetSocketAddress(full.getInetAddress(), full.getLocalPort());
+      boolean queueFull = false;
+      for (int i = 0; i < 16 && !queueFull; i++) {
+        Socket s = new Socket();
+        fillers.add(s);
+        try {
+          s.connect(target, 300);
+        } catch (java.net.SocketTimeoutException e) {
+          queueFull = true;
+        }
+      }
+      assertThat(queueFull).as("the accept queue of a never-accepting listener filled up").isTrue();
+      long start = System.nanoTime();
+      Throwable err = failure(a.dial(Multiaddr.fromTcp(target)));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(((UpgradeException) err).reason()).isEqualTo(UpgradeException.Reason.CONNECT);
+      assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(400)).isLessThan(Duration.ofSeconds(10));
+      assertThat(a.metrics().failures(UpgradeException.Reason.CONNECT)).isEqualTo(1);
+    } finally {
+      for (Socket s : fillers) {
+        s.close();
+      }
+    }
+  }
+
+  @Test
   void garbageBeforeOrAfterMultistreamClosesOnlyThatConnection() throws Exception {
     Host a = host(c -> c.withTimeouts(Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(2)));
     Host b = host();
