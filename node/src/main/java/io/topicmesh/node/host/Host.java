@@ -78,12 +78,10 @@ public final class Host implements AutoCloseable {
     this.upgrader = new ConnectionUpgrader(
         new UpgradeConfig(key, config.muxers(), config.muxConfig(), config.upgradeTimeout(), config.negotiationTimeout()),
         registry, metrics, (conn, stream, protocol, direction) -> {
-          for (ConnectionListener l : manager.listeners()) {
-            l.streamOpened(conn, stream, protocol, direction);
-          }
+          manager.notifyListeners(l -> l.streamOpened(conn, stream, protocol, direction));
         });
     this.identify = new IdentifyService(key.publicKey(), config.agentVersion(), this::boundWithoutPeerId,
-        registry::protocolIds, peerStore, metrics, manager.listeners(), config.identifyTimeout(), Clock.systemUTC(),
+        registry::protocolIds, peerStore, metrics, manager::notifyListeners, config.identifyTimeout(), Clock.systemUTC(),
         c -> c.isOpen() && manager.get(c.remotePeer()).orElse(null) == c);
     this.ping = new PingService(metrics, config.pingTimeout());
     registry.register(IdentifyProtocol.ID, identify::respond);

@@ -34,14 +34,14 @@ final class IdentifyService {
   private final Supplier<java.util.Collection<String>> protocols;
   private final PeerStore store;
   private final HostMetrics metrics;
-  private final List<ConnectionListener> listeners;
+  private final java.util.function.Consumer<java.util.function.Consumer<ConnectionListener>> listeners;
   private final Duration timeout;
   private final Clock clock;
   private final java.util.function.Predicate<Connection> current;
 
   IdentifyService(PubKey localKey, String agentVersion, Supplier<List<Multiaddr>> listenAddrs,
       Supplier<java.util.Collection<String>> protocols, PeerStore store, HostMetrics metrics,
-      List<ConnectionListener> listeners, Duration timeout, Clock clock,
+      java.util.function.Consumer<java.util.function.Consumer<ConnectionListener>> listeners, Duration timeout, Clock clock,
       java.util.function.Predicate<Connection> current) {
     this.current = current;
     this.localKey = localKey;
@@ -136,9 +136,7 @@ final class IdentifyService {
     metrics.identify(true);
     log.info("identified peer={} agent=\"{}\" protocols={} listen={} observed={}", info.peer(),
         info.agentVersion(), info.protocols(), info.listenAddrs(), info.observedAddr());
-    for (ConnectionListener l : listeners) {
-      l.peerIdentified(conn, info);
-    }
+    listeners.accept(l -> l.peerIdentified(conn, info));
   }
 
   private PeerInfo toPeerInfo(Connection conn, Identify msg) {
