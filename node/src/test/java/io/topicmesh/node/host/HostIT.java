@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.identity.PubKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
 import io.topicmesh.node.mux.mplex.MplexHandler;
 import io.topicmesh.node.mux.yamux.YamuxHandler;
@@ -129,6 +130,34 @@ class HostIT {
     a.removeStreamHandler("/late/1.0.0");
     await().atMost(WAIT).until(() -> !b.peerStore().get(a.peerId()).orElseThrow().protocols().contains("/late/1.0.0"));
     assertThat(b.metrics().identifies(true)).isEqualTo(3);
+  }
+
+  @Test
+  void identifyAnswersThatLieOrOverflowAreRejectedAndTheConnectionStays() throws Exception {
+    Host liar = host();
+    Host oversized = host();
+    Host b = host();
+    PubKey someoneElse = PrivKey.generate(KeyType.ED25519, new SecureRandom()).publicKey();
+    liar.setStreamHandler(IdentifyProtocol.ID, (stream, protocol, conn) -> {
+      var msg = io.topicmesh.node.protocol.identify.pb.IdentifyProtos.Identify.newBuilder()
+          .setPublicKey(com.google.protobuf.ByteString.copyFrom(someoneElse.bytes()))
+          .addProtocols("/ipfs/id/1.0.0").build();
+      stream.writeAndFlush(io.topicmesh.node.protocol.identify.IdentifyCodec.encode(stream.alloc(), msg));
+      stream.closeWrite();
+    });
+    oversized.setStreamHandler(IdentifyProtocol.ID, (stream, protocol, conn) -> {
+      io.netty.buffer.ByteBuf buf = stream.alloc().buffer();
+      io.topicmesh.node.util.Varint.write(buf, 1 << 20);
+      buf.writeZero(1024);
+      stream.writeAndFlush(buf);
+    });
+    get(b.dial(addr(liar)));
+    get(b.dial(addr(oversized)));
+    await().atMost(WAIT).until(() -> b.metrics().identifies(false) == 2);
+    assertThat(b.peerStore().get(liar.peerId())).isEmpty();
+    assertThat(b.peerStore().get(oversized.peerId())).isEmpty();
+    assertThat(get(b.ping(liar.peerId()))).isPositive();
+    assertThat(get(b.ping(oversized.peerId()))).isPositive();
   }
 
   @Test
