@@ -380,11 +380,21 @@ public abstract class MuxHandlerAbstractTest {
     await().atMost(WAIT).until(() -> pair.server.mux.activeStreams() == 10);
   }
 
-  /** Seeded random mix of complete, reset and closed streams, all at once. */
+  /** Seeded random mix of complete, reset and closed streams, all at once ({@code -Dmux.seed=N}). */
   @Test
   void randomMixOfStreamEndingsLeavesNothingBehind() throws Exception {
     connect();
-    Random random = new Random(20261122);
+    randomMix(pair.client, pair.server, Long.getLong("mux.seed", 20261122));
+  }
+
+  @Test
+  void randomMixOfStreamEndingsOpenedByTheListener() throws Exception {
+    connect();
+    randomMix(pair.server, pair.client, Long.getLong("mux.seed", 7) + 1);
+  }
+
+  private void randomMix(MuxPair.Side opener, MuxPair.Side echoer, long seed) throws Exception {
+    Random random = new Random(seed);
     int streams = 60;
     List<StreamChannel> outs = new ArrayList<>();
     List<Recorder> recs = new ArrayList<>();
@@ -393,7 +403,7 @@ public abstract class MuxHandlerAbstractTest {
     List<Integer> sizes = new ArrayList<>();
     for (int i = 0; i < streams; i++) {
       Recorder rec = new Recorder();
-      StreamChannel s = pair.client.open(rec);
+      StreamChannel s = opener.open(rec);
       byte[] data = randomBytes(random.nextInt(200_000) + 1, i);
       int ending = random.nextInt(3); // 0 closeWrite, 1 reset part-way, 2 close after writing
       if (ending == 1) {
@@ -417,8 +427,8 @@ public abstract class MuxHandlerAbstractTest {
         .atMost(WAIT)
         .untilAsserted(
             () -> {
-              assertThat(pair.client.mux.activeStreams()).as("client streams; %s", pair.client.events).isZero();
-              assertThat(pair.server.mux.activeStreams()).as("server streams; %s", pair.server.events).isZero();
+              assertThat(opener.mux.activeStreams()).as("opener streams; %s", opener.events).isZero();
+              assertThat(echoer.mux.activeStreams()).as("echoer streams; %s", echoer.events).isZero();
             });
     for (int i = 0; i < streams; i++) {
       StreamChannel s = outs.get(i);
@@ -433,8 +443,8 @@ public abstract class MuxHandlerAbstractTest {
         default -> assertThat(s.closeCause()).as("stream %d closed cleanly", i).isNull();
       }
     }
-    assertThat(pair.client.events.toString()).doesNotContain("protocolError");
-    assertThat(pair.server.events.toString()).doesNotContain("protocolError");
-    assertThat(pair.server.onLoop(() -> pair.server.mux.bufferedInboundBytes())).isZero();
+    assertThat(opener.events.toString()).doesNotContain("protocolError");
+    assertThat(echoer.events.toString()).doesNotContain("protocolError");
+    assertThat(echoer.onLoop(() -> echoer.mux.bufferedInboundBytes())).isZero();
   }
 }
