@@ -1,0 +1,15 @@
+/**
+ * noise-libp2p (libp2p specs: noise/README.md): Noise_XX_25519_ChaChaPoly_SHA256 with the libp2p
+ * handshake payload, over 2-byte length-prefixed frames.
+ *
+ * <p>{@link io.topicmesh.node.security.noise.NoiseHandshakeHandler} runs the handshake and replaces
+ * itself with a {@link io.topicmesh.node.security.noise.NoiseTransportCodec}; the result is a
+ * {@link io.topicmesh.node.security.noise.SecureSession} (future and user event). Failures are
+ * {@link io.topicmesh.node.security.noise.NoiseException}s with a reason, counted through {@link
+ * io.topicmesh.node.security.noise.NoiseMetrics}.
+ *
+ * <p>Crypto: X25519 from bouncycastle (RFC 7748), ChaCha20-Poly1305 from the JDK (measured about
+ * twice as fast as bouncycastle's on 64 KiB frames), SHA-256 and HMAC-SHA256 from the JDK, the
+ * Noise HKDF on top. The empty prologue, as every libp2p implementation uses.
+ */
+package io.topicmesh.node.security.noise;
