@@ -137,8 +137,9 @@ else
   rm -f "$etcd_build/go.mod.new"
 fi
 
-# Build into a staging directory and move into place only when everything succeeded.
-tmp_out="$kat_dir/k8s/.partial-${KUBE_VERSION}-${goos}-${goarch}"
+# Build into a staging directory and move into place only when everything succeeded. It lives
+# outside k8s/: kube-api-test treats every k8s/*-<os>-<arch> entry as a version directory.
+tmp_out="$build_root/partial-${KUBE_VERSION}-${goos}-${goarch}"
 rm -rf "$tmp_out"
 mkdir -p "$tmp_out"
 
