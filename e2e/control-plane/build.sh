@@ -26,11 +26,15 @@ readonly RECIPE=1
 die() { echo "control-plane build: $*" >&2; exit 1; }
 log() { echo "control-plane build: $*" >&2; }
 
-command -v go >/dev/null 2>&1 || die "Go is required (go1.24 or newer on PATH) to build the control plane"
+# Platform names as Go and kube-api-test spell them (kube-api-test: lower-case os.name, amd64/arm64).
+goos="$(uname -s | tr '[:upper:]' '[:lower:]')"
+case "$(uname -m)" in
+  x86_64) goarch=amd64 ;;
+  aarch64 | arm64) goarch=arm64 ;;
+  *) goarch="$(uname -m)" ;;
+esac
 
 cache="${TOPICMESH_CACHE:-$HOME/.cache/topicmesh}"
-goos="$(go env GOOS)"
-goarch="$(go env GOARCH)"
 kat_dir="$cache/kubeapitest"
 out="$kat_dir/k8s/${KUBE_VERSION}-${goos}-${goarch}"
 stamp="$out/.topicmesh-build"
@@ -65,6 +69,10 @@ if up_to_date; then
   report
   exit 0
 fi
+
+command -v go >/dev/null 2>&1 || die "Go is required (go1.24 or newer on PATH) to build the control plane"
+[ "$(go env GOOS)/$(go env GOARCH)" = "$goos/$goarch" ] \
+  || die "go targets $(go env GOOS)/$(go env GOARCH) but this machine is $goos/$goarch"
 
 export CGO_ENABLED=0
 export GOFLAGS="-buildvcs=false"
