@@ -91,7 +91,9 @@ json_field() { sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p" | head -
 kube_gomod="$(json_field GoMod <<<"$kube_json")"
 kube_dir="$(json_field Dir <<<"$kube_json")"
 kube_time="$(json_field Time <<<"$kube_json")"
-[ -f "$kube_gomod" ] && [ -d "$kube_dir" ] || die "unexpected 'go mod download' answer: $kube_json"
+if [ ! -f "$kube_gomod" ] || [ ! -d "$kube_dir" ]; then
+  die "unexpected 'go mod download' answer: $kube_json"
+fi
 
 pinned_etcd="$(awk '/name: "etcd"$/ {found=1; next} found && /version:/ {print $2; exit}' \
   "$kube_dir/build/dependencies.yaml")"

@@ -302,13 +302,14 @@ status() {
     pid=$(cat "$dir/$name.pid" 2>/dev/null) || continue
     if kill -0 "$pid" 2>/dev/null; then echo "$name running (pid $pid)"; any=0; else echo "$name stopped"; fi
   done
+  [ $any = 0 ] || echo "no component running in $dir"
   return $any
 }
 
 exec_cmd() {
   local start_args=()
   while [ $# -gt 0 ] && [ "$1" != "--" ]; do start_args+=("$1"); shift; done
-  [ "${1:-}" = "--" ] && [ $# -ge 2 ] || usage
+  if [ "${1:-}" != "--" ] || [ $# -lt 2 ]; then usage; fi
   shift
   start "${start_args[@]}" >/dev/null
   local rc=0
