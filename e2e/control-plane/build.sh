@@ -21,7 +21,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/versions.env"
 
 # Bump when the way the binaries are built changes, so existing caches are rebuilt.
-readonly RECIPE=1
+readonly RECIPE=2
 
 die() { echo "control-plane build: $*" >&2; exit 1; }
 log() { echo "control-plane build: $*" >&2; }
@@ -90,10 +90,13 @@ kube_json="$(go mod download -json "k8s.io/kubernetes@$kube_tag")" \
 json_field() { sed -n "s/^[[:space:]]*\"$1\": \"\(.*\)\",\{0,1\}$/\1/p" | head -n1; }
 kube_gomod="$(json_field GoMod <<<"$kube_json")"
 kube_dir="$(json_field Dir <<<"$kube_json")"
-kube_time="$(json_field Time <<<"$kube_json")"
+kube_info="$(json_field Info <<<"$kube_json")"
 if [ ! -f "$kube_gomod" ] || [ ! -d "$kube_dir" ]; then
   die "unexpected 'go mod download' answer: $kube_json"
 fi
+# The .info file is one line of JSON: {"Version":"v1.34.4","Time":"2026-02-10T12:53:36Z"}
+kube_time="$(sed -n 's/.*"Time": *"\([^"]*\)".*/\1/p' "$kube_info")"
+[ -n "$kube_time" ] || die "no tag time in $kube_info"
 
 pinned_etcd="$(awk '/name: "etcd"$/ {found=1; next} found && /version:/ {print $2; exit}' \
   "$kube_dir/build/dependencies.yaml")"
