@@ -42,6 +42,7 @@ public final class RouterMutex {
   private final Queue<Runnable> afterRelease = new ArrayDeque<>();
   private String holder;
   private long acquiredAt;
+  private volatile Runnable releaseHook;
 
   private record Task(String holder, Runnable work) {}
 
@@ -128,6 +129,14 @@ public final class RouterMutex {
   }
 
   /**
+   * Sets work that runs under the lock at the end of every outermost scope, after the inbox is
+   * drained (the router collects its outbound batches there).
+   */
+  public void setReleaseHook(Runnable hook) {
+    this.releaseHook = hook;
+  }
+
+  /**
    * Registers work to run after the outermost scope is released, on the releasing thread (e.g.
    * flushing outbound RPCs). Must be called while holding the mutex.
    */
@@ -168,7 +177,10 @@ public final class RouterMutex {
       return;
     }
     while (true) {
-      drainInbox();
+      do {
+        drainInbox();
+        runHook();
+      } while (!inbox.isEmpty());
       String name = holder;
       long held = nanoTime.getAsLong() - acquiredAt;
       Queue<Runnable> post = new ArrayDeque<>(afterRelease);
@@ -202,6 +214,18 @@ public final class RouterMutex {
       } finally {
         holder = outer;
       }
+    }
+  }
+
+  private void runHook() {
+    Runnable hook = releaseHook;
+    if (hook == null) {
+      return;
+    }
+    try {
+      hook.run();
+    } catch (RuntimeException e) {
+      log.error("router release hook failed", e);
     }
   }
 

@@ -53,6 +53,11 @@ public final class SeenCache<K> {
     return expiries.containsKey(key);
   }
 
+  /** Forgets {@code key} (a throttled message may be accepted when it comes again). */
+  public void remove(K key) {
+    expiries.remove(key);
+  }
+
   public int size() {
     return expiries.size();
   }

@@ -1,0 +1,16 @@
+package io.topicmesh.node.pubsub.router;
+
+/** Why a received message was not delivered. */
+public enum RejectReason {
+  MISSING_SIGNATURE,
+  INVALID_SIGNATURE,
+  UNEXPECTED_SIGNING_FIELDS,
+  INVALID_FROM,
+  INVALID_SEQNO,
+  VALIDATION_REJECTED,
+  VALIDATION_IGNORED,
+  VALIDATION_THROTTLED,
+  VALIDATION_FAILED,
+  SELF_ORIGIN,
+  NOT_SUBSCRIBED
+}
