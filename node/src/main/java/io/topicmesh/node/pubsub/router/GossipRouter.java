@@ -1184,11 +1184,10 @@ public final class GossipRouter {
         }
       }
       for (PeerId o : out) {
-        keep.remove(o);
-        // replace the last inbound peer among the first D
+        int at = keep.indexOf(o);
         for (int i = params.d() - 1; i >= 0; i--) {
           if (!isOutbound(keep.get(i))) {
-            keep.add(i, o);
+            java.util.Collections.swap(keep, i, at);
             break;
           }
         }
