@@ -156,11 +156,13 @@ final class PeerScore {
     }
     applyMeshFailure(topic, t);
     t.inMesh = false;
+    t.meshMessageDeliveriesActive = false;
   }
 
   private void applyMeshFailure(String topic, TopicStats t) {
     TopicScoreParams tp = params.topics().get(topic);
     if (tp != null
+        && t.inMesh
         && t.meshMessageDeliveriesActive
         && t.meshMessageDeliveries < tp.meshMessageDeliveriesThreshold()) {
       double deficit = tp.meshMessageDeliveriesThreshold() - t.meshMessageDeliveries;
@@ -371,7 +373,9 @@ final class PeerScore {
       s += tp.timeInMeshWeight() * Math.min(quanta, tp.timeInMeshCap()); // P1
     }
     s += tp.firstMessageDeliveriesWeight() * t.firstMessageDeliveries; // P2
-    if (t.meshMessageDeliveriesActive && t.meshMessageDeliveries < tp.meshMessageDeliveriesThreshold()) {
+    if (t.inMesh
+        && t.meshMessageDeliveriesActive
+        && t.meshMessageDeliveries < tp.meshMessageDeliveriesThreshold()) {
       double deficit = tp.meshMessageDeliveriesThreshold() - t.meshMessageDeliveries;
       s += tp.meshMessageDeliveriesWeight() * deficit * deficit; // P3
     }

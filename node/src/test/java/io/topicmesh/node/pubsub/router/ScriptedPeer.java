@@ -45,6 +45,9 @@ final class ScriptedPeer implements PeerSender {
 
   @Override
   public void send(Rpc rpc) {
+    if (router != null && router.mutex().isHeldByCurrentThread()) {
+      throw new AssertionError("PeerSender.send called under the router mutex");
+    }
     received.add(CODEC.decodeFrame(RpcCodec.encodeFrame(rpc)));
   }
 
