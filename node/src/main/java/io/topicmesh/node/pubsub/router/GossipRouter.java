@@ -325,16 +325,34 @@ public final class GossipRouter {
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
     CompletableFuture<PublishResult> f = new CompletableFuture<>();
-    try (var l = mutex.lock("publish")) {
-      PubsubMessage m = buildMessage(topic, ByteString.copyFrom(data));
-      MessageId id = msgIdFn.apply(m);
-      if (!seen.add(id)) {
-        f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
-        return f;
-      }
-      startValidation(new Pending(self, id, m, scheduler.nowMillis(), f));
-    }
+    ByteString payload = ByteString.copyFrom(data);
+    // Never blocks: safe from event loops and from delivery handlers.
+    mutex.execute(
+        "publish",
+        () -> {
+          PubsubMessage m = buildMessage(topic, payload);
+          MessageId id = msgIdFn.apply(m);
+          if (!seen.add(id)) {
+            f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
+            return;
+          }
+          startValidation(new Pending(self, id, m, scheduler.nowMillis(), f));
+        });
     return f;
+  }
+
+  /**
+   * Graceful shutdown: stops the heartbeat and leaves every topic, so mesh peers get a PRUNE with
+   * the unsubscribe backoff; the PRUNEs are flushed to the senders before this returns.
+   */
+  public void close() {
+    stop();
+    try (var l = mutex.lock("close")) {
+      for (String topic : List.copyOf(subscriptions.keySet())) {
+        subscriptions.remove(topic);
+        leave(topic);
+      }
+    }
   }
 
   /** Replaces the overlay parameters at the next heartbeat; meshes are kept. */
@@ -1036,15 +1054,20 @@ public final class GossipRouter {
     if (!heartbeatActive.compareAndSet(false, true)) {
       return; // never overlaps itself
     }
-    try (var l = mutex.lock("heartbeat")) {
-      if (!running) {
-        return;
-      }
-      heartbeat();
-      heartbeatTask = scheduler.schedule(this::heartbeatTick, params.heartbeatInterval().toMillis());
-    } finally {
-      heartbeatActive.set(false);
-    }
+    // Never blocks the scheduler thread (which may be an event loop): queued if the mutex is busy.
+    mutex.execute(
+        "heartbeat",
+        () -> {
+          try {
+            if (running) {
+              heartbeat();
+              heartbeatTask =
+                  scheduler.schedule(this::heartbeatTick, params.heartbeatInterval().toMillis());
+            }
+          } finally {
+            heartbeatActive.set(false);
+          }
+        });
   }
 
   /** One heartbeat, its steps in the spec's order. Runs under the mutex. */
@@ -1066,7 +1089,11 @@ public final class GossipRouter {
     reconnectDirectPeers();
     dialsThisHeartbeat = 0;
     heartbeatTicks++;
-    reportHeartbeat(nanoTime.getAsLong() - started);
+    long took = nanoTime.getAsLong() - started;
+    if (took > params.heartbeatInterval().toNanos() / 2) {
+      log.warn("gossipsub heartbeat took {} ms (interval {} ms)", took / 1_000_000, params.heartbeatInterval().toMillis());
+    }
+    reportHeartbeat(took);
     scoreCache = null;
   }
 

@@ -122,4 +122,18 @@ class MeshTest {
     }
     assertThat(h.router.meshPeers("t")).isEmpty();
   }
+
+  @Test
+  void closePrunesEveryMeshAndStopsTheHeartbeat() {
+    RouterHarness h = new RouterHarness();
+    List<ScriptedPeer> ps = h.peers(4, "t");
+    h.subscribe("t");
+    h.heartbeats(2);
+    RouterHarness.clearAll(ps);
+    h.router.close();
+    assertThat(ps).allSatisfy(p -> assertThat(p.prunes()).hasSize(1));
+    long ticks = h.router.heartbeatTicks();
+    h.time.advance(10_000);
+    assertThat(h.router.heartbeatTicks()).isEqualTo(ticks);
+  }
 }
