@@ -974,9 +974,14 @@ public final class GossipRouter {
     backoff.computeIfAbsent(topic, k -> new HashMap<>()).merge(peer, until, Math::max);
   }
 
+  /**
+   * Whether we may not GRAFT {@code peer} yet. One heartbeat of slack past the announced expiry
+   * (go-libp2p-pubsub's backoff slack) keeps our GRAFT from reaching the peer a little before its
+   * own backoff ends, which it would penalise.
+   */
   private boolean inBackoff(PeerId peer, String topic, long now) {
     Long until = backoff.getOrDefault(topic, Map.of()).get(peer);
-    return until != null && now < until;
+    return until != null && now < until + params.heartbeatInterval().toMillis();
   }
 
   // =========================================================================================
@@ -1118,7 +1123,8 @@ public final class GossipRouter {
   private void clearExpiredBackoff(long now) {
     for (Iterator<Map<PeerId, Long>> it = backoff.values().iterator(); it.hasNext(); ) {
       Map<PeerId, Long> m = it.next();
-      m.values().removeIf(until -> until <= now);
+      long slack = params.heartbeatInterval().toMillis();
+      m.values().removeIf(until -> until + slack <= now);
       if (m.isEmpty()) {
         it.remove();
       }
