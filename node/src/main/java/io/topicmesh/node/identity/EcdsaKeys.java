@@ -5,15 +5,22 @@ import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Map;
+import org.bouncycastle.asn1.ASN1BitString;
+import org.bouncycastle.asn1.ASN1Encodable;
 import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1Integer;
+import org.bouncycastle.asn1.ASN1Object;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.ASN1OctetString;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.ASN1Sequence;
 import org.bouncycastle.asn1.DERBitString;
+import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.asn1.sec.ECPrivateKey;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
 import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.crypto.ec.CustomNamedCurves;
@@ -28,8 +35,8 @@ import org.bouncycastle.util.BigIntegers;
  * ECDSA keys on the NIST curves (P-256 by default; P-224, P-384 and P-521 are read as go-libp2p
  * does). Public Data is a DER SubjectPublicKeyInfo with a named curve and an uncompressed point;
  * private Data is a DER SEC 1 ECPrivateKey with the named curve (what Go's x509 package writes;
- * the spec's prose says "PKIX" but its test vector is SEC 1). Signatures are DER ECDSA over
- * SHA-256 with an RFC 6979 nonce.
+ * the spec's prose says "PKIX" but its test vector is SEC 1; PKCS#8 input is read too).
+ * Signatures are DER ECDSA over SHA-256 with an RFC 6979 nonce.
  */
 final class EcdsaKeys {
   /** Largest DER we parse: a P-521 private key with its public point is about 223 bytes. */
@@ -62,29 +69,50 @@ final class EcdsaKeys {
     if (info.getPublicKeyData().getPadBits() != 0) {
       throw new InvalidKeyException("ECDSA public key bit string is not whole bytes");
     }
-    return new Pub(new ECPublicKeyParameters(point(domain, info.getPublicKeyData().getOctets()), domain));
+    ECPoint q = point(domain, info.getPublicKeyData().getOctets());
+    return new Pub(new ECPublicKeyParameters(q, domain));
   }
 
   static PrivKey privateKey(byte[] data) {
+    ASN1Primitive der = strictDer(data, "ECDSA private key");
+    ASN1Encodable outerCurve = null;
     ECPrivateKey sec1;
     try {
-      sec1 = ECPrivateKey.getInstance(strictDer(data, "ECDSA private key"));
+      PrivateKeyInfo pkcs8 = pkcs8OrNull(der);
+      if (pkcs8 != null) {
+        // Accepted for robustness (the spec's prose says "PKIX"); written back as SEC 1.
+        if (!X9ObjectIdentifiers.id_ecPublicKey.equals(
+            pkcs8.getPrivateKeyAlgorithm().getAlgorithm())) {
+          throw new InvalidKeyException(
+              "ECDSA private key is PKCS#8 for algorithm "
+                  + pkcs8.getPrivateKeyAlgorithm().getAlgorithm()
+                  + ", not id-ecPublicKey");
+        }
+        outerCurve = pkcs8.getPrivateKeyAlgorithm().getParameters();
+        sec1 = ECPrivateKey.getInstance(pkcs8.parsePrivateKey());
+      } else {
+        sec1 = ECPrivateKey.getInstance(der);
+      }
     } catch (InvalidKeyException e) {
       throw e;
-    } catch (IllegalArgumentException e) {
+    } catch (IOException | IllegalArgumentException e) {
       throw invalid("ECDSA private key is not a DER SEC 1 ECPrivateKey", e);
     }
     ASN1Sequence seq = ASN1Sequence.getInstance(sec1.toASN1Primitive());
-    BigInteger version = org.bouncycastle.asn1.ASN1Integer.getInstance(seq.getObjectAt(0)).getValue();
+    BigInteger version = ASN1Integer.getInstance(seq.getObjectAt(0)).getValue();
     if (!BigInteger.ONE.equals(version)) {
       throw new InvalidKeyException("ECDSA private key has SEC 1 version " + version + ", not 1");
     }
-    if (sec1.getParametersObject() == null) {
+    ASN1Encodable curve =
+        sec1.getParametersObject() != null ? sec1.getParametersObject() : outerCurve;
+    if (curve == null) {
       throw new InvalidKeyException("ECDSA private key does not name its curve");
     }
-    ECNamedDomainParameters domain = domain(sec1.getParametersObject());
-    byte[] scalar =
-        org.bouncycastle.asn1.ASN1OctetString.getInstance(seq.getObjectAt(1)).getOctets();
+    if (outerCurve != null && !outerCurve.equals(curve)) {
+      throw new InvalidKeyException("ECDSA PKCS#8 private key names two different curves");
+    }
+    ECNamedDomainParameters domain = domain(curve);
+    byte[] scalar = ASN1OctetString.getInstance(seq.getObjectAt(1)).getOctets();
     if (scalar.length > scalarBytes(domain)) {
       throw new InvalidKeyException(
           "ECDSA private key scalar of "
@@ -97,7 +125,7 @@ final class EcdsaKeys {
       throw new InvalidKeyException("ECDSA private key is not in [1, n-1]");
     }
     Priv key = new Priv(new ECPrivateKeyParameters(d, domain));
-    org.bouncycastle.asn1.ASN1BitString embedded = sec1.getPublicKey();
+    ASN1BitString embedded = sec1.getPublicKey();
     if (embedded != null
         && !Arrays.equals(embedded.getOctets(), key.pub.params.getQ().getEncoded(false))) {
       throw new InvalidKeyException("ECDSA private key embeds a public key that is not its own");
@@ -112,6 +140,18 @@ final class EcdsaKeys {
       d = BigIntegers.createRandomBigInteger(domain.getN().bitLength(), random);
     } while (d.signum() == 0 || d.compareTo(domain.getN()) >= 0);
     return new Priv(new ECPrivateKeyParameters(d, domain));
+  }
+
+  /** A PKCS#8 PrivateKeyInfo (INTEGER 0, AlgorithmIdentifier, ...), or null for anything else. */
+  private static PrivateKeyInfo pkcs8OrNull(ASN1Primitive der) {
+    if (der instanceof ASN1Sequence seq
+        && seq.size() >= 3
+        && seq.getObjectAt(0) instanceof ASN1Integer version
+        && version.hasValue(0)
+        && seq.getObjectAt(1) instanceof ASN1Sequence) {
+      return PrivateKeyInfo.getInstance(seq);
+    }
+    return null;
   }
 
   private static ASN1Primitive strictDer(byte[] data, String what) {
@@ -133,7 +173,7 @@ final class EcdsaKeys {
     }
   }
 
-  private static ECNamedDomainParameters domain(Object parameters) {
+  private static ECNamedDomainParameters domain(ASN1Encodable parameters) {
     ASN1ObjectIdentifier oid;
     try {
       oid = ASN1ObjectIdentifier.getInstance(parameters);
@@ -146,7 +186,7 @@ final class EcdsaKeys {
     }
     X9ECParameters x9 = CustomNamedCurves.getByOID(oid);
     if (x9 == null) {
-      x9 = org.bouncycastle.asn1.x9.ECNamedCurveTable.getByOID(oid);
+      x9 = ECNamedCurveTable.getByOID(oid);
     }
     return new ECNamedDomainParameters(oid, x9);
   }
@@ -175,7 +215,7 @@ final class EcdsaKeys {
     return new InvalidKeyException(message + ": " + cause.getMessage(), cause);
   }
 
-  private static byte[] der(org.bouncycastle.asn1.ASN1Object object) {
+  private static byte[] der(ASN1Object object) {
     try {
       return object.getEncoded(ASN1Encoding.DER);
     } catch (IOException e) {

@@ -37,6 +37,8 @@ public final class PeerId implements Comparable<PeerId> {
 
   private final byte[] multihash;
   private final int hash;
+  // Decoded on first use: every message of an identity-multihash peer is checked against it.
+  private volatile Optional<PubKey> inlinedKey;
 
   private PeerId(byte[] multihash) {
     this.multihash = multihash;
@@ -231,6 +233,15 @@ public final class PeerId implements Comparable<PeerId> {
    * to come from elsewhere, e.g. the handshake) and for inlined bytes that are not a valid key.
    */
   public Optional<PubKey> publicKey() {
+    Optional<PubKey> key = inlinedKey;
+    if (key == null) {
+      key = decodeInlinedKey();
+      inlinedKey = key;
+    }
+    return key;
+  }
+
+  private Optional<PubKey> decodeInlinedKey() {
     if (multihash[0] != MULTIHASH_IDENTITY) {
       return Optional.empty();
     }

@@ -1,7 +1,7 @@
 package io.topicmesh.node.identity;
 
+import java.security.MessageDigest;
 import java.security.SecureRandom;
-import java.util.Arrays;
 
 /**
  * A libp2p private key. Immutable. {@link #bytes()} is the protobuf {@code PrivateKey} that
@@ -66,7 +66,8 @@ public abstract class PrivKey {
 
   @Override
   public final boolean equals(Object o) {
-    return o instanceof PrivKey other && Arrays.equals(bytes(), other.bytes());
+    // Constant time: key material should not leak through comparison timing.
+    return o instanceof PrivKey other && MessageDigest.isEqual(bytes(), other.bytes());
   }
 
   @Override

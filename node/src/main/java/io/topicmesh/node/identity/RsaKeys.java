@@ -5,6 +5,7 @@ import java.math.BigInteger;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.ASN1Object;
 import org.bouncycastle.asn1.ASN1Primitive;
 import org.bouncycastle.asn1.DERNull;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -13,6 +14,7 @@ import org.bouncycastle.asn1.pkcs.RSAPublicKey;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.crypto.AsymmetricCipherKeyPair;
+import org.bouncycastle.crypto.CryptoException;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.generators.RSAKeyPairGenerator;
 import org.bouncycastle.crypto.params.RSAKeyGenerationParameters;
@@ -37,7 +39,8 @@ final class RsaKeys {
   static PubKey publicKey(byte[] data) {
     RSAPublicKey rsa;
     try {
-      SubjectPublicKeyInfo info = SubjectPublicKeyInfo.getInstance(strictDer(data, "RSA public key"));
+      SubjectPublicKeyInfo info =
+          SubjectPublicKeyInfo.getInstance(strictDer(data, "RSA public key"));
       if (!PKCSObjectIdentifiers.rsaEncryption.equals(info.getAlgorithm().getAlgorithm())) {
         throw new InvalidKeyException(
             "RSA public key has algorithm "
@@ -49,7 +52,8 @@ final class RsaKeys {
       if (e instanceof InvalidKeyException ike) {
         throw ike;
       }
-      throw new InvalidKeyException("RSA public key is not a DER SubjectPublicKeyInfo: " + e.getMessage(), e);
+      throw new InvalidKeyException(
+          "RSA public key is not a DER SubjectPublicKeyInfo: " + e.getMessage(), e);
     }
     checkPublic(rsa.getModulus(), rsa.getPublicExponent());
     try {
@@ -67,7 +71,8 @@ final class RsaKeys {
       if (e instanceof InvalidKeyException ike) {
         throw ike;
       }
-      throw new InvalidKeyException("RSA private key is not a DER PKCS#1 RSAPrivateKey: " + e.getMessage(), e);
+      throw new InvalidKeyException(
+          "RSA private key is not a DER PKCS#1 RSAPrivateKey: " + e.getMessage(), e);
     }
     if (k.getVersion().signum() != 0) {
       throw new InvalidKeyException("multi-prime RSA private keys are not supported");
@@ -120,7 +125,8 @@ final class RsaKeys {
           "RSA key of " + bits + " bits is too large (at most " + MAX_BITS + ")");
     }
     if (e.compareTo(BigInteger.valueOf(3)) < 0 || !e.testBit(0) || e.compareTo(MAX_EXPONENT) >= 0) {
-      throw new InvalidKeyException("RSA public exponent " + e + " is not an odd number in [3, 2^31)");
+      throw new InvalidKeyException(
+          "RSA public exponent " + e + " is not an odd number in [3, 2^31)");
     }
   }
 
@@ -139,7 +145,7 @@ final class RsaKeys {
     }
   }
 
-  private static byte[] der(org.bouncycastle.asn1.ASN1Object object) {
+  private static byte[] der(ASN1Object object) {
     try {
       return object.getEncoded(ASN1Encoding.DER);
     } catch (IOException e) {
@@ -195,7 +201,8 @@ final class RsaKeys {
 
     Priv(RSAPrivateCrtKeyParameters params) {
       this.params = params;
-      this.pub = new Pub(new RSAKeyParameters(false, params.getModulus(), params.getPublicExponent()));
+      this.pub =
+          new Pub(new RSAKeyParameters(false, params.getModulus(), params.getPublicExponent()));
     }
 
     @Override
@@ -215,7 +222,7 @@ final class RsaKeys {
       signer.update(data, 0, data.length);
       try {
         return signer.generateSignature();
-      } catch (org.bouncycastle.crypto.CryptoException e) {
+      } catch (CryptoException e) {
         throw new IllegalStateException("RSA signing failed", e);
       }
     }

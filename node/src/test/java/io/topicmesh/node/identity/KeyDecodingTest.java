@@ -83,6 +83,14 @@ class KeyDecodingTest {
         .hasMessageContaining("must be 32 bytes, got 31");
     assertThatThrownBy(() -> PrivKey.unmarshal(KeyProto.encode(KeyType.ED25519, new byte[32])))
         .hasMessageContaining("64 bytes");
+    byte[] notOnCurve = new byte[32];
+    notOnCurve[0] = 2;
+    assertThatThrownBy(() -> PubKey.unmarshal(KeyProto.encode(KeyType.ED25519, notOnCurve)))
+        .hasMessageContaining("not a valid curve point");
+    byte[] smallOrder = new byte[32];
+    smallOrder[0] = 1; // the neutral element: it would verify forged signatures in lax verifiers
+    assertThatThrownBy(() -> PubKey.unmarshal(KeyProto.encode(KeyType.ED25519, smallOrder)))
+        .hasMessageContaining("not a valid curve point");
     assertThatThrownBy(() -> PubKey.unmarshal(KeyProto.encode(KeyType.SECP256K1, new byte[33])))
         .hasMessageContaining("not a point");
     byte[] offCurve = HEX.parseHex("02" + "00".repeat(31) + "05");

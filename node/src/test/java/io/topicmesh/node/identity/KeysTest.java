@@ -153,6 +153,49 @@ class KeysTest {
     }
   }
 
+  /**
+   * Signatures of the spec's keys over one message, produced independently with Python's
+   * cryptography package (OpenSSL): RFC 6979 nonces, secp256k1 s normalised to low-s, and for RSA
+   * the SHA-256 of the 512-byte PKCS#1 v1.5 signature.
+   */
+  @Test
+  void signaturesMatchAnIndependentImplementationByteForByte() throws Exception {
+    byte[] msg = "topicmesh cross-implementation vector".getBytes(StandardCharsets.UTF_8);
+    assertThat(HEX.formatHex(PrivKey.unmarshal(privateVector(KeyType.SECP256K1)).sign(msg)))
+        .isEqualTo(
+            "304502210098a2698fc617e48c464cb53a2370cc57c80328f811aa0db2d365c03ec80ac5d40220"
+                + "2ea45f27f187c1cb0a8ff4e6455a84d30b9b6a7581e4fb32c5a912ca34aacfe4");
+    assertThat(HEX.formatHex(PrivKey.unmarshal(privateVector(KeyType.ECDSA)).sign(msg)))
+        .isEqualTo(
+            "30460221008c295006477786c28a8fb01b7e66d2f67eb76959142beb2881461031d0807e0e0221"
+                + "00c036902553b97979445f9c18a68ee481a153b4d099e0178285b62db9345aee66");
+    byte[] rsa = PrivKey.unmarshal(privateVector(KeyType.RSA)).sign(msg);
+    assertThat(HEX.formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(rsa)))
+        .isEqualTo("981afbd2c656df2c4ffadc5f9e4011eba5ee10ceee27bf89caf17e985368c1b7");
+  }
+
+  @Test
+  void httpPeerIdAuthSpecSigningExample() {
+    // libp2p specs, http/peer-id-auth.md, "Signing Example".
+    PrivKey server =
+        PrivKey.unmarshal(
+            HEX.parseHex(
+                "08011240" + "01".repeat(32)
+                    + "8a88e3dd7409f195fd52db2d3cba5d72ca6709bf1d94121bf3748801b40f6f5c"));
+    byte[] data =
+        HEX.parseHex(
+            "6c69627032702d5065657249443d6368616c6c656e67652d7365727665723d455245524552455245"
+                + "524552455245524552455245524552455245524552455245524552455245524552453d36636c6965"
+                + "6e742d7075626c69632d6b65793d080112208139770ea87d175f56a35466c34c7ecccb8d8a91b4ee"
+                + "37a25df60f5b8fc9b39414686f73746e616d653d6578616d706c652e636f6d");
+    byte[] expected =
+        java.util.Base64.getUrlDecoder()
+            .decode(
+                "UA88qZbLUzmAxrD9KECbDCgSKAUBAvBHrOCF2X0uPLR1uUCF7qGfLPc7dw3Olo-LaFCDpk5sXN7TkLWPVvuXAA==");
+    assertThat(server.sign(data)).containsExactly(expected);
+    assertThat(server.publicKey().verify(data, expected)).isTrue();
+  }
+
   @Test
   void ed25519AcceptsTheLegacy96ByteFormOnlyWhenBothPublicCopiesAgree() {
     PrivKey priv = PrivKey.unmarshal(privateVector(KeyType.ED25519));
@@ -212,6 +255,77 @@ class KeysTest {
     PrivKey ecdsa = PrivKey.unmarshal(privateVector(KeyType.ECDSA));
     assertThat(ecdsa.sign(MESSAGE)).as("RFC 6979 nonce").containsExactly(ecdsa.sign(MESSAGE));
     assertThat(DerTestUtil.parseRs(ecdsa.sign(MESSAGE))).hasSize(2);
+  }
+
+  @Test
+  void ed25519SignatureWithSPlusTheGroupOrderIsRejected() {
+    PrivKey priv = PrivKey.unmarshal(privateVector(KeyType.ED25519));
+    byte[] sig = priv.sign(MESSAGE);
+    // s is the little-endian second half; s + L is the same residue but not canonical (RFC 8032
+    // 5.1.7 requires s < L), the classic malleability a verifier must refuse.
+    java.math.BigInteger order =
+        java.math.BigInteger.ONE.shiftLeft(252).add(new java.math.BigInteger("27742317777372353535851937790883648493"));
+    byte[] le = java.util.Arrays.copyOfRange(sig, 32, 64);
+    byte[] be = new byte[32];
+    for (int i = 0; i < 32; i++) {
+      be[i] = le[31 - i];
+    }
+    java.math.BigInteger bumped = new java.math.BigInteger(1, be).add(order);
+    byte[] bumpedBe = org.bouncycastle.util.BigIntegers.asUnsignedByteArray(32, bumped);
+    byte[] malleated = sig.clone();
+    for (int i = 0; i < 32; i++) {
+      malleated[32 + i] = bumpedBe[31 - i];
+    }
+    assertThat(priv.publicKey().verify(MESSAGE, sig)).isTrue();
+    assertThat(priv.publicKey().verify(MESSAGE, malleated)).isFalse();
+  }
+
+  @ParameterizedTest
+  @EnumSource(
+      value = KeyType.class,
+      names = {"SECP256K1", "ECDSA"})
+  void ecdsaSignaturesMustBeStrictDer(KeyType type) {
+    PrivKey priv = PrivKey.unmarshal(privateVector(type));
+    PubKey pub = priv.publicKey();
+    byte[] sig = priv.sign(MESSAGE);
+    java.math.BigInteger[] rs = DerTestUtil.parseRs(sig);
+    java.math.BigInteger n =
+        type == KeyType.SECP256K1
+            ? Secp256k1Keys.DOMAIN.getN()
+            : ((EcdsaKeys.Pub) pub).params.getParameters().getN();
+
+    // Long-form length where the short form fits: valid BER, not DER.
+    byte[] longForm = new byte[sig.length + 1];
+    longForm[0] = 0x30;
+    longForm[1] = (byte) 0x81;
+    longForm[2] = sig[1];
+    System.arraycopy(sig, 2, longForm, 3, sig.length - 2);
+    assertThat(pub.verify(MESSAGE, longForm)).as("BER length").isFalse();
+
+    byte[] trailing = java.util.Arrays.copyOf(sig, sig.length + 1);
+    assertThat(pub.verify(MESSAGE, trailing)).as("trailing byte").isFalse();
+
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(rs[0], rs[1].add(n))))
+        .as("s + n").isFalse();
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(rs[0].add(n), rs[1])))
+        .as("r + n").isFalse();
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(java.math.BigInteger.ZERO, rs[1])))
+        .as("r = 0").isFalse();
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(rs[0], rs[1].negate())))
+        .as("negative s").isFalse();
+    assertThat(pub.verify(MESSAGE, DerTestUtil.encodeRs(rs[0], rs[1]))).isTrue();
+  }
+
+  @ParameterizedTest
+  @EnumSource(KeyType.class)
+  void toStringNeverShowsPrivateKeyMaterial(KeyType type) {
+    PrivKey priv = PrivKey.unmarshal(privateVector(type));
+    String text = priv.toString();
+    assertThat(text).contains(type.name()).contains(PeerId.fromPublicKey(priv.publicKey()).toString());
+    String hex = HEX.formatHex(priv.raw());
+    for (int i = 0; i + 16 <= hex.length(); i += 16) {
+      assertThat(text.toLowerCase()).doesNotContain(hex.substring(i, i + 16));
+    }
   }
 
   static byte[] privateVector(KeyType type) {

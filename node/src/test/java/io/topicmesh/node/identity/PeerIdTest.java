@@ -66,6 +66,19 @@ class PeerIdTest {
   }
 
   @Test
+  void peerIdOfTheHttpPeerIdAuthSpecClientKey() {
+    // libp2p specs, http/peer-id-auth.md: the client key of the handshake examples and the peer id
+    // that the server's bearer token names for it.
+    PrivKey client =
+        PrivKey.unmarshal(
+            HEX.parseHex(
+                "08011240" + "02".repeat(32)
+                    + "8139770ea87d175f56a35466c34c7ecccb8d8a91b4ee37a25df60f5b8fc9b394"));
+    assertThat(PeerId.fromPublicKey(client.publicKey()).toBase58())
+        .isEqualTo("12D3KooWJWoaqZhDaoEFshF7Rh1bpY9ohihFhzcW6d69Lr2NASuq");
+  }
+
+  @Test
   void otherMultibasesOfTheCidParse() {
     PeerId id = PeerId.parse("QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N");
     String cid = id.toCid();
