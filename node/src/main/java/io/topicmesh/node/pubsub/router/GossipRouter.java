@@ -113,6 +113,7 @@ public final class GossipRouter {
   private final int maxTopicsPerPeer;
   private final Set<PeerId> directPeers;
   private final LongSupplier nanoTime;
+  private final Duration validationTimeout;
   private final RouterMutex mutex;
 
   /** What happens to a peer whose data lane overflows. */
@@ -213,6 +214,7 @@ public final class GossipRouter {
     this.maxTopicsPerPeer = b.maxTopicsPerPeer;
     this.directPeers = Set.copyOf(b.directPeers);
     this.nanoTime = b.nanoTime;
+    this.validationTimeout = b.validationTimeout;
     this.params = b.params;
     this.thresholds = b.thresholds;
     this.mcache = new MessageCache<>(params.historyLength(), params.historyGossip(), MAX_CACHED_MESSAGES);
@@ -630,21 +632,35 @@ public final class GossipRouter {
                   ? v.validate(pv.source(), pv.message())
                   : CompletableFuture.completedFuture(r));
     }
+    // Whichever comes first, the validators' answer or the timeout, decides; the other is dropped.
+    AtomicBoolean decided = new AtomicBoolean();
+    RouterScheduler.Cancellable timeout =
+        scheduler.schedule(
+            () -> {
+              if (decided.compareAndSet(false, true)) {
+                mutex.execute("validation", () -> finishValidation(pv, null, true));
+              }
+            },
+            validationTimeout.toMillis());
     chain.whenComplete(
-        (r, err) ->
-            mutex.execute(
-                "validation",
-                () -> finishValidation(pv, err != null || r == null ? null : r)));
+        (r, err) -> {
+          if (decided.compareAndSet(false, true)) {
+            timeout.cancel();
+            mutex.execute("validation", () -> finishValidation(pv, err != null ? null : r, false));
+          }
+        });
   }
 
-  private void finishValidation(Pending pv, ValidationResult r) {
+  private void finishValidation(Pending pv, ValidationResult r, boolean timedOut) {
     pendingValidations--;
     if (r == ValidationResult.ACCEPT) {
       accept(pv);
       return;
     }
     RejectReason reason =
-        r == null
+        timedOut
+            ? RejectReason.VALIDATION_TIMEOUT
+            : r == null
             ? RejectReason.VALIDATION_FAILED
             : r == ValidationResult.REJECT ? RejectReason.VALIDATION_REJECTED : RejectReason.VALIDATION_IGNORED;
     if (pv.local()) {
@@ -1546,6 +1562,7 @@ public final class GossipRouter {
     private int inboxHighWater = 10_000;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
+    private Duration validationTimeout = Duration.ofSeconds(5);
 
     private Builder(PeerId self) {
       this.self = self;
@@ -1578,6 +1595,8 @@ public final class GossipRouter {
     public Builder inboxHighWater(int n) { this.inboxHighWater = n; return this; }
     public Builder longHold(Duration d) { this.longHold = d; return this; }
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
+    /** A message whose validators have not answered in time is ignored (no penalty). */
+    public Builder validationTimeout(Duration d) { this.validationTimeout = d; return this; }
 
     public GossipRouter build() {
       return new GossipRouter(this);

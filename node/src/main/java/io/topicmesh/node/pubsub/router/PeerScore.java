@@ -212,7 +212,7 @@ final class PeerScore {
       return;
     }
     DeliveryRecord r = id == null ? null : deliveries.get(id);
-    if (reason == RejectReason.VALIDATION_IGNORED) {
+    if (reason == RejectReason.VALIDATION_IGNORED || reason == RejectReason.VALIDATION_TIMEOUT) {
       if (r != null) {
         r.status = Status.IGNORED;
         r.peers.clear();

@@ -10,6 +10,8 @@ public enum RejectReason {
   VALIDATION_REJECTED,
   VALIDATION_IGNORED,
   VALIDATION_THROTTLED,
+  /** Validators did not answer within the validation timeout; no penalty. */
+  VALIDATION_TIMEOUT,
   VALIDATION_FAILED,
   SELF_ORIGIN,
   NOT_SUBSCRIBED

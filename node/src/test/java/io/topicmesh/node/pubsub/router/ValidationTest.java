@@ -120,4 +120,31 @@ class ValidationTest {
     h.time.runPending();
     assertThat(f).isCompletedExceptionally();
   }
+
+  @Test
+  void validatorThatNeverAnswersTimesOutWithoutPenaltyAndFreesTheQueue() {
+    RouterHarness h = new RouterHarness(b -> b.validationTimeout(java.time.Duration.ofSeconds(2))
+        .params(GossipParams.builder().maxValidationQueue(1).build()));
+    List<CompletableFuture<ValidationResult>> pending = new ArrayList<>();
+    h.router.addValidator("t", (src, m) -> {
+      CompletableFuture<ValidationResult> f = new CompletableFuture<>();
+      pending.add(f);
+      return f;
+    });
+    h.subscribe("t");
+    ScriptedPeer p = h.peer();
+    p.subscribe("t");
+    p.publish(p.signed("t", new byte[] {1}));
+    h.time.advance(2_000);
+    assertThat(h.events.events).contains("reject VALIDATION_TIMEOUT");
+    pending.get(0).complete(ValidationResult.ACCEPT); // too late: ignored
+    h.time.runPending();
+    assertThat(h.delivered).isEmpty();
+    assertThat(h.router.score(p.id)).isZero();
+    p.publish(p.signed("t", new byte[] {2}));
+    h.time.runPending();
+    pending.get(1).complete(ValidationResult.ACCEPT);
+    h.time.runPending();
+    assertThat(h.delivered).hasSize(1);
+  }
 }
