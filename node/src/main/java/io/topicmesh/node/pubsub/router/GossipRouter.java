@@ -294,7 +294,11 @@ public final class GossipRouter {
   // Application API
   // =========================================================================================
 
-  /** Joins {@code topic}; validated messages go to {@code handler} on the delivery executor. */
+  /**
+   * Joins {@code topic}; validated messages go to {@code handler} on the delivery executor. Waits
+   * for the mutex: call from application threads, not from event loops ({@link #publish} is safe
+   * anywhere).
+   */
   public void subscribe(String topic, Consumer<ReceivedMessage> handler) {
     Objects.requireNonNull(handler);
     try (var l = mutex.lock("subscribe")) {
@@ -523,7 +527,7 @@ public final class GossipRouter {
       return;
     }
     emit(o -> o.rpcReceived(from, rpc));
-    if (scoreOf(from) < thresholds.graylistThreshold()) {
+    if (!directPeers.contains(from) && scoreOf(from) < thresholds.graylistThreshold()) {
       emit(o -> o.graylisted(from));
       return;
     }
@@ -681,7 +685,16 @@ public final class GossipRouter {
     Consumer<ReceivedMessage> handler = subscriptions.get(topic);
     if (handler != null) {
       ReceivedMessage rm = new ReceivedMessage(pv.id(), m, pv.source(), pv.local());
-      mutex.afterRelease(() -> deliveryExecutor.execute(() -> handler.accept(rm)));
+      mutex.afterRelease(
+          () ->
+              deliveryExecutor.execute(
+                  () -> {
+                    try {
+                      handler.accept(rm);
+                    } catch (RuntimeException e) {
+                      log.warn("subscriber of {} failed on message {}: {}", topic, rm.id(), e.toString());
+                    }
+                  }));
     }
     int sent = forward(pv);
     int bytes = m.data().size();

@@ -6,7 +6,7 @@ import java.util.Objects;
 /**
  * A published message (RPC field 2). {@code from}, {@code seqno}, {@code signature} and {@code key}
  * are optional on the wire and {@code null} here when absent: the signing policy distinguishes
- * "absent" from "empty".
+ * "absent" from "empty". A {@code null} {@code data} is likewise an absent field.
  */
 public record PubsubMessage(
     ByteString from,
@@ -17,7 +17,20 @@ public record PubsubMessage(
     ByteString key) {
   public PubsubMessage {
     Objects.requireNonNull(topic, "topic");
-    data = data == null ? ByteString.EMPTY : data;
+  }
+
+  /** The payload; empty when the field was absent (see {@link #hasData()}). */
+  @Override
+  public ByteString data() {
+    return data == null ? ByteString.EMPTY : data;
+  }
+
+  /**
+   * Whether the data field is present. Kept apart from "empty" because signatures cover the
+   * re-encoded message: an absent field must stay absent.
+   */
+  public boolean hasData() {
+    return data != null;
   }
 
   /** An unsigned message with only topic and data, as StrictNoSign publishes. */
@@ -52,6 +65,6 @@ public record PubsubMessage(
 
   @Override
   public String toString() {
-    return "PubsubMessage[topic=" + topic + ", data=" + data.size() + " bytes]";
+    return "PubsubMessage[topic=" + topic + ", data=" + data().size() + " bytes]";
   }
 }

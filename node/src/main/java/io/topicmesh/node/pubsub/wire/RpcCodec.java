@@ -199,7 +199,7 @@ public final class RpcCodec {
       msgs.add(
           new PubsubMessage(
               m.hasFrom() ? m.getFrom() : null,
-              m.getData(),
+              m.hasData() ? m.getData() : null,
               m.hasSeqno() ? m.getSeqno() : null,
               m.getTopic(),
               m.hasSignature() ? m.getSignature() : null,
@@ -304,7 +304,9 @@ public final class RpcCodec {
     if (m.from() != null) {
       b.setFrom(m.from());
     }
-    b.setData(m.data());
+    if (m.hasData()) {
+      b.setData(m.data());
+    }
     if (m.seqno() != null) {
       b.setSeqno(m.seqno());
     }

@@ -92,4 +92,17 @@ class RpcCodecTest {
   private static ControlMessage prune(ControlPrune p) {
     return new ControlMessage(List.of(), List.of(), List.of(), List.of(p), List.of());
   }
+
+  @Test
+  void absentDataStaysAbsentSoSignaturesOverReencodedMessagesMatch() {
+    PubsubMessage noData = new PubsubMessage(ByteString.copyFromUtf8("f"), null, null, "t", null, null);
+    byte[] enc = RpcCodec.encodeMessage(noData);
+    assertThat(HexFormat.of().formatHex(enc)).isEqualTo("0a0166" + "220174");
+    PubsubMessage back = codec.decode(RpcCodec.encode(Rpc.ofMessages(List.of(noData)))).publish().get(0);
+    assertThat(back.hasData()).isFalse();
+    assertThat(back.data().isEmpty()).isTrue();
+    assertThat(RpcCodec.encodeMessage(back)).isEqualTo(enc);
+    PubsubMessage empty = new PubsubMessage(null, ByteString.EMPTY, null, "t", null, null);
+    assertThat(codec.decode(RpcCodec.encode(Rpc.ofMessages(List.of(empty)))).publish().get(0).hasData()).isTrue();
+  }
 }
