@@ -22,7 +22,6 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -80,6 +79,7 @@ import org.slf4j.LoggerFactory;
  * validator or observer runs under it; their work is queued with {@link
  * RouterMutex#afterRelease}. Public methods are thread-safe.
  */
+@SuppressWarnings("try") // lock scopes are try-with-resources whose variable is never read
 public final class GossipRouter {
   private static final Logger log = LoggerFactory.getLogger(GossipRouter.class);
 
