@@ -331,6 +331,13 @@ public final class GossipRouter {
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
     CompletableFuture<PublishResult> f = new CompletableFuture<>();
+    // from, seqno, signature and key fit in 1 KiB; a bigger message could never be sent whole
+    if ((long) data.length + topic.length() + 1024 > limits.maxRpcSize()) {
+      f.completeExceptionally(
+          new IllegalArgumentException(
+              "message of " + data.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
+      return f;
+    }
     ByteString payload = ByteString.copyFrom(data);
     // Never blocks: safe from event loops and from delivery handlers.
     mutex.execute(

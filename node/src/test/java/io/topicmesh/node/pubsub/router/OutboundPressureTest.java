@@ -73,4 +73,14 @@ class OutboundPressureTest {
     assertThat(p.received).allSatisfy(r -> assertThat(io.topicmesh.node.pubsub.wire.RpcCodec.encodedSize(r)).isLessThanOrEqualTo(4096));
     assertThat(p.received.size()).isGreaterThanOrEqualTo(4);
   }
+
+  @Test
+  void publishingAMessageLargerThanAnRpcFails() {
+    RouterHarness h = new RouterHarness(b -> b.limits(io.topicmesh.node.pubsub.wire.RpcLimits.defaults().withMaxRpcSize(4096)));
+    ScriptedPeer p = h.peer();
+    p.subscribe("t");
+    var f = h.router.publish("t", new byte[4000]);
+    assertThat(f).isCompletedExceptionally();
+    assertThat(p.messages()).isEmpty();
+  }
 }
