@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
  * for the mutex. Nothing is lost or reordered per peer, sends never happen under the lock, and
  * contention is measured.
  */
+@SuppressWarnings("try")
 class RouterConcurrencyTest {
   @Test
   void eventLoopsNeverBlockAndPerPeerOrderIsKept() throws Exception {
@@ -115,8 +116,12 @@ class RouterConcurrencyTest {
           router.publish("t", new byte[] {(byte) i});
         }
       });
-      threads.forEach(Thread::start);
-      app.start();
+      // Hold the mutex while the loops start so that contention certainly happens.
+      try (var held = router.mutex().lock("test")) {
+        threads.forEach(Thread::start);
+        app.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> router.inboxDepth() > loops);
+      }
       for (Thread t : threads) {
         t.join(30_000);
       }
