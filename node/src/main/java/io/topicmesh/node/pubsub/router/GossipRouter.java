@@ -69,10 +69,16 @@ import org.slf4j.LoggerFactory;
  *       not writable its RPCs wait in a bounded per-peer queue (control lane first, data lane
  *       bounded by {@link GossipParams#maxOutboundQueue()}, drops counted).
  *   <li>{@link PeerDialer} is asked to connect peers learnt by PX and to reconnect direct peers.
- *   <li>Applications use {@link #subscribe}, {@link #unsubscribe}, {@link #publish},
- *       {@link #addValidator}; operators {@link #setParams} (applied at the next heartbeat).
- *   <li>{@link #start()} schedules the heartbeat on the injected {@link RouterScheduler};
- *       {@link #stop()} cancels it.
+ *   <li>Applications use {@link #subscribe}, {@link #unsubscribe}, {@link #addValidator} (these
+ *       wait briefly for the mutex: call them from application threads) and {@link #publish}
+ *       (never blocks, returns a future); operators {@link #setParams} (applied at the next
+ *       heartbeat, meshes kept). Introspection ({@link #meshPeers}, {@link #score}…) also waits
+ *       for the mutex.
+ *   <li>{@link #start()} schedules the heartbeat on the injected {@link RouterScheduler} (it
+ *       never blocks the scheduler thread and never overlaps itself); {@link #stop()} cancels it;
+ *       {@link #close()} PRUNEs every mesh for a graceful shutdown.
+ *   <li>Protocol limits: decode with {@link io.topicmesh.node.pubsub.wire.RpcCodec} /
+ *       {@code RpcFrameDecoder} using the same {@link RpcLimits} given to the builder.
  * </ul>
  *
  * <p>Concurrency: every table is guarded by one {@link RouterMutex}. No I/O, user callback,
