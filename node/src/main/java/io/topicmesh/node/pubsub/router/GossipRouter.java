@@ -277,6 +277,14 @@ public final class GossipRouter {
     return mutex.execute("rpc", () -> handleRpc(peer, rpc));
   }
 
+  /**
+   * A frame from {@code peer} could not be decoded (malformed or over a limit). Counted for
+   * observers; the host decides whether to keep the stream (a too-long frame cannot be skipped).
+   */
+  public void onInvalidRpc(PeerId peer, io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason reason) {
+    mutex.execute("invalidRpc", () -> emit(o -> o.invalidRpc(peer, reason)));
+  }
+
   /** The peer's channel writability changed; RPCs wait in the peer's queue while not writable. */
   public void setWritable(PeerId peer, boolean writable) {
     mutex.execute(

@@ -31,6 +31,7 @@ import java.util.function.Supplier;
  *   <li>{@code rpc_bytes_total{direction,part}} — encoded bytes by RPC part (subscriptions,
  *       publish, control)
  *   <li>{@code control_ids_total{type,direction}} — IHAVE/IWANT/IDONTWANT message ids
+ *   <li>{@code invalid_rpcs_total{reason}} — frames the host could not decode
  *   <li>{@code ihave_flood_total}, {@code graft_during_backoff_total}, {@code graylisted_rpcs_total}
  *   <li>{@code peers_by_score{band}} — score distribution at the last heartbeat
  *   <li>{@code graft_total{reason}}, {@code prune_total{reason}}
@@ -179,6 +180,11 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
       count("rpc_bytes_total", RpcCodec.encodedSize(Rpc.ofControl(rpc.control())),
           "direction", direction, "part", "control");
     }
+  }
+
+  @Override
+  public void invalidRpc(PeerId peer, io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason reason) {
+    count("invalid_rpcs_total", "reason", reason.name().toLowerCase());
   }
 
   @Override

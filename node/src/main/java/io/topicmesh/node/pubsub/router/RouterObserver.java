@@ -36,6 +36,9 @@ public interface RouterObserver {
 
   default void rpcReceived(PeerId peer, Rpc rpc) {}
 
+  /** The host could not decode a frame from the peer. */
+  default void invalidRpc(PeerId peer, io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason reason) {}
+
   default void rpcSent(PeerId peer, Rpc rpc) {}
 
   /** An RPC from a peer below the graylist threshold was ignored. */

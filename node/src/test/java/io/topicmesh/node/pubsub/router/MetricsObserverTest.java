@@ -38,6 +38,8 @@ class MetricsObserverTest {
     assertThat(reg.get(p + "lock_hold_seconds").tag("holder", "heartbeat").timer().count()).isGreaterThanOrEqualTo(2);
     assertThat(reg.get(p + "peers_by_score").tag("band", "non_negative").gauge().value()).isEqualTo(8);
     assertThat(reg.get(p + "lock_inbox_depth").gauge().value()).isZero();
+    h.router.onInvalidRpc(src.id, io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason.TOO_MANY_MESSAGES);
+    assertThat(reg.get(p + "invalid_rpcs_total").tag("reason", "too_many_messages").counter().count()).isEqualTo(1);
   }
 
   @Test
@@ -47,5 +49,26 @@ class MetricsObserverTest {
     assertThat(metrics.topicLabel("b")).isEqualTo("b");
     assertThat(metrics.topicLabel("c")).isEqualTo("other");
     assertThat(metrics.topicLabel("a")).isEqualTo("a");
+  }
+
+  @Test
+  void prometheusNamesCarryThePrefixAndNoDoubledSuffixes() {
+    var prom = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    MicrometerRouterObserver metrics = new MicrometerRouterObserver(prom, 8);
+    RouterHarness h = new RouterHarness(b -> b.observer(metrics).lockListener(metrics));
+    h.subscribe("t");
+    List<ScriptedPeer> ps = h.peers(3, "t");
+    h.heartbeats(2);
+    ps.get(0).publish(ps.get(0).signed("t", new byte[] {1}));
+    h.time.runPending();
+    String text = prom.scrape();
+    assertThat(text)
+        .contains("topicmesh_pubsub_messages_delivered_total{topic=\"t\"} 1.0")
+        .contains("topicmesh_pubsub_heartbeat_duration_seconds_count")
+        .contains("topicmesh_pubsub_mesh_peers{topic=\"t\"} 3.0")
+        .contains("topicmesh_pubsub_lock_hold_seconds_count{holder=\"heartbeat\"}")
+        .doesNotContain("_total_total")
+        .doesNotContain("_seconds_seconds");
   }
 }
