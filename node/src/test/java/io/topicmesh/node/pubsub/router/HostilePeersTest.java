@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Hostile peers (cf. the rust-libp2p gossipsub advisories): the router stays correct and every
  * table stays bounded. GRAFT spam, IHAVE floods, IWANT for unknown ids, invalid signatures and
- * absurd PRUNE backoffs have focused tests in GraftPruneTest, GossipTest and SigningTest; this
+ * absurd PRUNE backoffs have focused tests in BackoffTest, GossipTest and SigningTest; this
  * class covers the rest and a mixed attack.
  */
 class HostilePeersTest {
