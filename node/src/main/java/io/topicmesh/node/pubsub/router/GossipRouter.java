@@ -95,8 +95,10 @@ public final class GossipRouter {
   /** Bound on outstanding IWANT promises tracked for follow-up penalties. */
   static final int MAX_PROMISES = 100_000;
 
-  /** Bound on the message cache entries. */
+  /** Bounds on the message cache: entries and bytes. */
   static final int MAX_CACHED_MESSAGES = 100_000;
+
+  static final long MAX_CACHED_BYTES = 256L << 20;
 
   /** Bound on the seen cache entries. */
   static final int MAX_SEEN = 1_000_000;
@@ -223,7 +225,8 @@ public final class GossipRouter {
     this.validationTimeout = b.validationTimeout;
     this.params = b.params;
     this.thresholds = b.thresholds;
-    this.mcache = new MessageCache<>(params.historyLength(), params.historyGossip(), MAX_CACHED_MESSAGES);
+    this.mcache = new MessageCache<>(
+            params.historyLength(), params.historyGossip(), MAX_CACHED_MESSAGES, MAX_CACHED_BYTES);
     this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, scheduler::nowMillis);
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
     this.mutex = new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener);

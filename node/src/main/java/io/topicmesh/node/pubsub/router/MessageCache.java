@@ -17,8 +17,9 @@ import java.util.Set;
  * advertised in IHAVE. {@link #shift()} runs once per heartbeat; there is no clock inside. IWANT
  * retransmissions are counted per peer and message so a peer cannot pull one message forever.
  *
- * <p>Bound: at most {@code maxMessages} entries; beyond it the oldest are evicted first. Not
- * thread-safe: used under the router mutex.
+ * <p>Bounds: at most {@code maxMessages} entries and {@code maxBytes} of message data (plus a fixed
+ * per-entry overhead); beyond either the oldest are evicted first. Not thread-safe: used under the
+ * router mutex.
  *
  * @param <P> peer key
  */
@@ -32,8 +33,17 @@ public final class MessageCache<P> {
   private int historyLength;
   private int historyGossip;
   private final int maxMessages;
+  private final long maxBytes;
+  private long bytes;
+
+  /** Accounting overhead per entry (ids, keys, map nodes), so empty messages count too. */
+  static final int ENTRY_OVERHEAD = 256;
 
   public MessageCache(int historyLength, int historyGossip, int maxMessages) {
+    this(historyLength, historyGossip, maxMessages, Long.MAX_VALUE);
+  }
+
+  public MessageCache(int historyLength, int historyGossip, int maxMessages, long maxBytes) {
     if (historyGossip > historyLength || historyGossip < 1 || maxMessages < 1) {
       throw new IllegalArgumentException(
           "need 1 <= historyGossip <= historyLength and maxMessages >= 1, got "
@@ -42,6 +52,7 @@ public final class MessageCache<P> {
     this.historyLength = historyLength;
     this.historyGossip = historyGossip;
     this.maxMessages = maxMessages;
+    this.maxBytes = maxBytes;
     windows.addFirst(new ArrayList<>());
   }
 
@@ -56,10 +67,12 @@ public final class MessageCache<P> {
     if (messages.containsKey(id)) {
       return;
     }
-    while (messages.size() >= maxMessages) {
+    long cost = cost(message);
+    while (!messages.isEmpty() && (messages.size() >= maxMessages || bytes + cost > maxBytes)) {
       evictOldest();
     }
     messages.put(id, new Entry<>(message, new HashMap<>()));
+    bytes += cost;
     windows.peekFirst().add(new Slot(id, message.topic()));
   }
 
@@ -107,7 +120,7 @@ public final class MessageCache<P> {
   public void shift() {
     while (windows.size() >= historyLength) {
       for (Slot s : windows.removeLast()) {
-        messages.remove(s.id());
+        forget(s.id());
       }
     }
     windows.addFirst(new ArrayList<>());
@@ -117,12 +130,30 @@ public final class MessageCache<P> {
     return messages.size();
   }
 
+  /** Accounted bytes of the cached messages. */
+  public long bytes() {
+    return bytes;
+  }
+
+  private boolean forget(MessageId id) {
+    Entry<P> e = messages.remove(id);
+    if (e == null) {
+      return false;
+    }
+    bytes -= cost(e.message());
+    return true;
+  }
+
+  private static long cost(PubsubMessage m) {
+    return (long) m.data().size() + m.topic().length() + ENTRY_OVERHEAD;
+  }
+
   private void evictOldest() {
     for (var it = windows.descendingIterator(); it.hasNext(); ) {
       List<Slot> w = it.next();
       while (!w.isEmpty()) {
         Slot s = w.remove(0);
-        if (messages.remove(s.id()) != null) {
+        if (forget(s.id())) {
           return;
         }
       }

@@ -58,6 +58,26 @@ class CachesTest {
   }
 
   @Test
+  void messageCacheIsBoundedInBytes() {
+    long perEntry = 1000 + 1 + MessageCache.ENTRY_OVERHEAD;
+    MessageCache<String> mc = new MessageCache<>(5, 3, 1000, perEntry * 4);
+    for (int i = 0; i < 10; i++) {
+      mc.put(id(i), PubsubMessage.anonymous("a", ByteString.copyFrom(new byte[1000])));
+    }
+    assertThat(mc.size()).isEqualTo(4);
+    assertThat(mc.bytes()).isEqualTo(perEntry * 4);
+    assertThat(mc.get(id(9))).isNotNull();
+    assertThat(mc.get(id(5))).isNull();
+    mc.shift();
+    mc.shift();
+    mc.shift();
+    mc.shift();
+    mc.shift();
+    assertThat(mc.size()).isZero();
+    assertThat(mc.bytes()).isZero();
+  }
+
+  @Test
   void seenCacheExpiresAfterTtl() {
     AtomicLong now = new AtomicLong(1000);
     SeenCache<MessageId> seen = new SeenCache<>(120_000, 100, now::get);
