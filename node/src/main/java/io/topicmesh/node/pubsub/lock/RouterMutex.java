@@ -207,12 +207,19 @@ public final class RouterMutex {
       inboxDepth.decrementAndGet();
       String outer = holder;
       holder = t.holder();
+      long start = nanoTime.getAsLong();
       try {
         t.work().run();
       } catch (RuntimeException e) {
         log.error("router task from {} failed", t.holder(), e);
       } finally {
         holder = outer;
+      }
+      long took = nanoTime.getAsLong() - start;
+      if (took > longHoldNanos) {
+        // Name the queued task, not only the scope that happened to drain it.
+        listener.longHold(t.holder(), took);
+        log.warn("router task {} ran {} ms under the mutex (drained by {})", t.holder(), took / 1_000_000, outer);
       }
     }
   }

@@ -203,4 +203,17 @@ class RouterMutexTest {
     }
     assertThat(m.inboxDepth()).isZero();
   }
+
+  @Test
+  void slowQueuedTaskIsReportedUnderItsOwnName() throws Exception {
+    Recorder rec = new Recorder();
+    AtomicLong now = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec);
+    try (var s = m.lock("api")) {
+      Thread t = new Thread(() -> m.execute("rpc", () -> now.addAndGet(Duration.ofMillis(300).toNanos())));
+      t.start();
+      t.join(5000);
+    }
+    assertThat(rec.events).contains("long rpc 300000000", "long api 300000000");
+  }
 }
