@@ -1,0 +1,30 @@
+package io.topicmesh.node.mux;
+
+import io.netty.channel.Channel;
+
+/**
+ * Observer of muxer events, for metrics and logs (count by {@link MuxError}). Called on the
+ * connection's event loop; implementations must be fast and must not throw.
+ */
+public interface MuxListener {
+  /** A listener that ignores everything. */
+  MuxListener NOOP = new MuxListener() {};
+
+  /** A stream became open. */
+  default void streamOpened(Channel connection, boolean inbound) {}
+
+  /** A stream left the muxer (closed, reset or torn down); {@code cause} is null when orderly. */
+  default void streamClosed(Channel connection, MuxError cause) {}
+
+  /** An inbound stream was refused ({@link MuxError#TOO_MANY_STREAMS}, {@link MuxError#GOING_AWAY}). */
+  default void streamRefused(Channel connection, MuxError reason) {}
+
+  /** A frame was dropped without affecting any stream (e.g. {@link MuxError#UNKNOWN_STREAM}). */
+  default void frameDropped(Channel connection, MuxError reason) {}
+
+  /**
+   * The muxer is closing the connection because of the peer: a protocol violation, or (yamux) no
+   * answer to a keepalive ping ({@link MuxError#KEEPALIVE_TIMEOUT}).
+   */
+  default void protocolError(Channel connection, MuxException error) {}
+}
