@@ -1,0 +1,1 @@
+package io.topicmesh.operator; public class OperatorMain { public static void main(String[] a){} }
