@@ -49,15 +49,17 @@ class CrdFreshnessTest {
         })
         .customResourceClasses(TopicCluster.class).generate();
     String generated = Files.readString(out.resolve(CRD_FILE));
-    Path checkedIn = repoRoot().resolve("crds").resolve(CRD_FILE);
-    if (Boolean.getBoolean("topicmesh.updateCrds")) {
-      Files.createDirectories(checkedIn.getParent());
-      Files.writeString(checkedIn, generated);
+    for (Path checkedIn : List.of(repoRoot().resolve("crds").resolve(CRD_FILE),
+        repoRoot().resolve("charts/topicmesh/crds").resolve(CRD_FILE))) {
+      if (Boolean.getBoolean("topicmesh.updateCrds")) {
+        Files.createDirectories(checkedIn.getParent());
+        Files.writeString(checkedIn, generated);
+      }
+      assertThat(checkedIn).as("%s must exist; regenerate with -Dtopicmesh.updateCrds=true", checkedIn).exists();
+      assertThat(Files.readString(checkedIn))
+          .as("%s is stale: regenerate with mvn -pl operator test -Dtest=CrdFreshnessTest -Dtopicmesh.updateCrds=true",
+              checkedIn)
+          .isEqualTo(generated);
     }
-    assertThat(checkedIn).as("crds/%s must exist; regenerate with -Dtopicmesh.updateCrds=true", CRD_FILE).exists();
-    assertThat(Files.readString(checkedIn))
-        .as("crds/%s is stale: regenerate with mvn -pl operator test -Dtest=CrdFreshnessTest -Dtopicmesh.updateCrds=true",
-            CRD_FILE)
-        .isEqualTo(generated);
   }
 }
