@@ -96,8 +96,10 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster> {
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(TopicCluster.class)).build();
     var pods = InformerEventSourceConfiguration.from(Pod.class, TopicCluster.class)
         .withName("pods").withLabelSelector(managed)
-        .withSecondaryToPrimaryMapper(pod -> Set.of(new ResourceID(
-            pod.getMetadata().getLabels().get(TopicClusterModel.INSTANCE_LABEL), pod.getMetadata().getNamespace())))
+        .withSecondaryToPrimaryMapper(pod -> {
+          String instance = pod.getMetadata().getLabels().get(TopicClusterModel.INSTANCE_LABEL);
+          return instance == null ? Set.of() : Set.of(new ResourceID(instance, pod.getMetadata().getNamespace()));
+        })
         .build();
     return List.of(new InformerEventSource<>(statefulSets, context), new InformerEventSource<>(pods, context));
   }
