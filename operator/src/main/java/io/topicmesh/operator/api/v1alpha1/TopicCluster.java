@@ -1,5 +1,6 @@
 package io.topicmesh.operator.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn.Type;
 import io.fabric8.kubernetes.api.model.Namespaced;
@@ -45,6 +46,7 @@ public class TopicCluster extends CustomResource<TopicClusterSpec, TopicClusterS
   }
 
   /** True when the pause annotation is set to {@code "true"}. */
+  @JsonIgnore
   public boolean isPaused() {
     var annotations = getMetadata() == null ? null : getMetadata().getAnnotations();
     return annotations != null && "true".equalsIgnoreCase(annotations.get(PAUSE_ANNOTATION));

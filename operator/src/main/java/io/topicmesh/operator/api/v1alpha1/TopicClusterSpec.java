@@ -41,7 +41,7 @@ public class TopicClusterSpec {
   @JsonPropertyDescription("Topics every node subscribes to; names are unique.")
   @Size(max = 64)
   @ValidationRule(value = "self.all(t, self.exists_one(u, u.name == t.name))",
-      message = "topic names must be unique", reason = "FieldValueDuplicate")
+      message = "topic names must be unique")
   public List<Topic> topics = new ArrayList<>();
 
   @Default("{}")
