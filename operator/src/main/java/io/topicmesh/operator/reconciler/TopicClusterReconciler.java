@@ -474,10 +474,17 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster> {
     if (desired >= current) {
       return desired;
     }
-    boolean removedGone = pods.stream().noneMatch(p -> ordinal(p) >= current);
-    boolean allReady = pods.stream().filter(p -> ordinal(p) < current).allMatch(TopicClusterReconciler::isReady);
-    boolean meshOk = !Boolean.TRUE.equals(spec.rollout.meshHealthGate) || mesh.healthy() || pods.isEmpty();
-    return removedGone && allReady && meshOk ? current - 1 : current;
+    // Only nodes that exist need draining: ordinals without a pod are dropped at once.
+    int top = pods.stream().mapToInt(TopicClusterReconciler::ordinal).max().orElse(-1) + 1;
+    if (top <= desired) {
+      return desired;
+    }
+    if (top > current) {
+      return current; // the node removed last is still terminating
+    }
+    boolean allReady = pods.stream().allMatch(TopicClusterReconciler::isReady);
+    boolean meshOk = !Boolean.TRUE.equals(spec.rollout.meshHealthGate) || mesh.healthy();
+    return allReady && meshOk ? top - 1 : top;
   }
 
   // ---- rolling update ----------------------------------------------------------------------
