@@ -2,6 +2,7 @@ package io.topicmesh.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -15,7 +16,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,9 +35,12 @@ public final class OperatorMain {
   private final Operator operator;
   private final OperatorHttpServer http;
 
-  private OperatorMain(Operator operator, OperatorHttpServer http) {
+  private final AtomicBoolean stopping;
+
+  private OperatorMain(Operator operator, OperatorHttpServer http, AtomicBoolean stopping) {
     this.operator = operator;
     this.http = http;
+    this.stopping = stopping;
   }
 
   /** Builds and starts an operator; the caller stops it with {@link #stop()}. */
@@ -44,11 +50,25 @@ public final class OperatorMain {
     OperatorMetrics metrics = new OperatorMetrics(registry);
     boolean leaderElection = !"false".equalsIgnoreCase(env.getOrDefault("LEADER_ELECTION", "true"));
     String leaseNamespace = env.get("LEADER_ELECTION_NAMESPACE");
+    AtomicBoolean stopping = new AtomicBoolean();
+    String identity = env.getOrDefault("POD_NAME", env.getOrDefault("HOSTNAME", UUID.randomUUID().toString()))
+        + "-" + UUID.randomUUID().toString().substring(0, 8);
     Operator operator = new Operator(o -> {
-      o.withKubernetesClient(client).withCloseClientOnStop(false);
+      o.withKubernetesClient(client).withCloseClientOnStop(false)
+          .withReconciliationTerminationTimeout(Duration.ofSeconds(10));
       if (leaderElection) {
-        o.withLeaderElectionConfiguration(leaseNamespace == null ? new LeaderElectionConfiguration(LEASE_NAME)
-            : new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace));
+        // Losing the lease while running means another replica may reconcile: stop at once. A
+        // deliberate stop releases the lease and must not end the JVM.
+        LeaderCallbacks callbacks = new LeaderCallbacks(() -> LOG.info("leading as {}", identity), () -> {
+          if (!stopping.get()) {
+            LOG.error("lost the leader lease {}; exiting", LEASE_NAME);
+            Runtime.getRuntime().halt(1);
+          }
+        }, leader -> LOG.info("leader is {}", leader));
+        o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace,
+            LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+            LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+            LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, identity, callbacks, false));
       }
     });
     Duration nodeTimeout = Duration.ofSeconds(Long.parseLong(env.getOrDefault("NODE_API_TIMEOUT_SECONDS", "5")));
@@ -66,7 +86,7 @@ public final class OperatorMain {
     operator.start();
     LOG.info("topicmesh operator started (namespaces={}, leaderElection={}, http port {})",
         watch == null ? "all" : watch, leaderElection, http.port());
-    return new OperatorMain(operator, http);
+    return new OperatorMain(operator, http, stopping);
   }
 
   public int httpPort() {
@@ -75,6 +95,7 @@ public final class OperatorMain {
 
   /** Stops reconciling (in-flight reconciles finish), releases the lease, closes the endpoints. */
   public void stop() {
+    stopping.set(true);
     operator.stop();
     http.close();
   }

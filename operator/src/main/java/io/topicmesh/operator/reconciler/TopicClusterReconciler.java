@@ -110,6 +110,9 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster> {
     Result result = reconcile(cr);
     metrics.reconciled(result.outcome, Duration.between(started, clock.instant()));
     cr.setStatus(result.status);
+    // The operator is the only writer of status and patches it with server-side apply: no
+    // optimistic lock, so a reconcile that started from a slightly stale cache does not conflict.
+    cr.getMetadata().setResourceVersion(null);
     UpdateControl<TopicCluster> control = UpdateControl.patchStatus(cr);
     return result.requeueAfter == null ? control : control.rescheduleAfter(result.requeueAfter);
   }
@@ -126,6 +129,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster> {
     LOG.warn("cluster={}/{} reconcile failed: {}", cr.getMetadata().getNamespace(), cr.getMetadata().getName(),
         e.getMessage());
     cr.setStatus(status);
+    cr.getMetadata().setResourceVersion(null);
     return ErrorStatusUpdateControl.patchStatus(cr);
   }
 
