@@ -7,8 +7,11 @@ import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
@@ -63,10 +66,14 @@ import org.slf4j.LoggerFactory;
  * </ol>
  */
 @ControllerConfiguration(name = "topiccluster")
-public class TopicClusterReconciler implements Reconciler<TopicCluster> {
+public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner<TopicCluster> {
   private static final Logger LOG = LoggerFactory.getLogger(TopicClusterReconciler.class);
   public static final String FIELD_MANAGER = "topicmesh-operator";
   static final String SERVICE_MONITOR_CRD = "servicemonitors.monitoring.coreos.com";
+  /** Explicit, so no API discovery is needed (the CRD may appear after the client started). */
+  static final ResourceDefinitionContext SERVICE_MONITOR = new ResourceDefinitionContext.Builder()
+      .withGroup("monitoring.coreos.com").withVersion("v1").withKind("ServiceMonitor").withPlural("servicemonitors")
+      .withNamespaced(true).build();
 
   private final KubernetesClient client;
   private final NodeAdminClient nodes;
@@ -131,6 +138,24 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster> {
     cr.setStatus(status);
     cr.getMetadata().setResourceVersion(null);
     return ErrorStatusUpdateControl.patchStatus(cr);
+  }
+
+  /**
+   * A deleted cluster: the API server's garbage collector removes the owned objects (owner
+   * references); the operator forgets its traffic samples and metrics for it.
+   */
+  @Override
+  public DeleteControl cleanup(TopicCluster cr, Context<TopicCluster> context) {
+    forget(cr);
+    return DeleteControl.defaultDelete();
+  }
+
+  /** Drops the in-memory state kept for a cluster. */
+  public void forget(TopicCluster cr) {
+    traffic.forget(cr.getMetadata().getUid());
+    metrics.forget(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
+    LOG.info("cluster={}/{} deleted; its objects go with it through their owner references",
+        cr.getMetadata().getNamespace(), cr.getMetadata().getName());
   }
 
   /** The outcome of one run: the status to write and when to run again. */
@@ -454,12 +479,11 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster> {
     if (!crdInstalled) {
       return;
     }
-    var monitor = model.serviceMonitor();
+    var monitors = client.genericKubernetesResources(SERVICE_MONITOR).inNamespace(model.namespace());
     if (wanted) {
-      apply(monitor);
+      monitors.resource(model.serviceMonitor()).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
     } else {
-      client.genericKubernetesResources("monitoring.coreos.com/v1", "ServiceMonitor").inNamespace(model.namespace())
-          .withName(model.name()).delete();
+      monitors.withName(model.name()).delete();
     }
   }
 

@@ -120,6 +120,7 @@ class CrdValidationIT {
   @Test
   void kubectlGetShowsThePrinterColumns() throws Exception {
     TopicCluster created = create("columns", s -> { });
+    created.setStatus(new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus());
     created.getStatus().nodes = "2/3";
     created.getStatus().topicCount = 1;
     created.getStatus().meshHealth = "Healthy";

@@ -68,6 +68,7 @@ class OperatorIT {
             .as(String.valueOf(live.getStatus().conditions)).isTrue();
         assertThat(live.getStatus().meshHealth).isEqualTo("Healthy");
         assertThat(live.getStatus().nodes).isEqualTo("3/3");
+        assertThat(live.getStatus().topicCount).as(client.getKubernetesSerialization().asYaml(live)).isEqualTo(1);
       });
       assertThat(nodes.values()).allSatisfy(n -> assertThat(n.statusCalls.get()).isPositive());
 
@@ -83,6 +84,16 @@ class OperatorIT {
           .as("leader election lease").isNotNull();
       assertThat(client.v1().events().inNamespace(ns).list().getItems())
           .extracting(e -> e.getReason()).contains("ClusterReady");
+
+      // Delete: the finalizer lets the operator forget the cluster, then the resource goes.
+      client.resources(TopicCluster.class).inNamespace(ns).withName("live").delete();
+      await("cluster deleted").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> client.resources(TopicCluster.class).inNamespace(ns).withName("live").get() == null);
+      String afterDelete = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + operator.httpPort() + "/metrics")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertThat(afterDelete).as("per-cluster gauges removed").doesNotContain("cluster=\"live\"")
+          .contains("topicmesh_operator_reconciles_total");
     } finally {
       operator.stop();
       nodes.values().forEach(FakeNode::close);

@@ -441,6 +441,44 @@ class ReconcilerIT {
   }
 
   @Test
+  void serviceMonitorFollowsTheSpecOnceItsCrdExists() throws Exception {
+    create("mon", 1, s -> {
+      s.metrics.serviceMonitor = true;
+      s.metrics.labels = Map.of("release", "prometheus");
+    });
+    var monitors = client.genericKubernetesResources(new io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext
+        .Builder().withGroup("monitoring.coreos.com").withVersion("v1").withKind("ServiceMonitor")
+        .withPlural("servicemonitors").withNamespaced(true).build());
+    String crd = """
+        apiVersion: apiextensions.k8s.io/v1
+        kind: CustomResourceDefinition
+        metadata: {name: servicemonitors.monitoring.coreos.com}
+        spec:
+          group: monitoring.coreos.com
+          scope: Namespaced
+          names: {kind: ServiceMonitor, plural: servicemonitors, singular: servicemonitor, listKind: ServiceMonitorList}
+          versions:
+          - name: v1
+            served: true
+            storage: true
+            schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
+        """;
+    var result = RealApiServer.kubectl(crd, "apply", "-f", "-");
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    org.awaitility.Awaitility.await("ServiceMonitor API served").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(200)).ignoreExceptions()
+        .until(() -> monitors.inNamespace(ns).list() != null);
+    reconcile("mon");
+    var monitor = monitors.inNamespace(ns).withName("mon").get();
+    assertThat(monitor).isNotNull();
+    assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    assertThat(monitor.getMetadata().getOwnerReferences()).hasSize(1);
+    edit("mon", c -> c.getSpec().metrics.serviceMonitor = false);
+    reconcile("mon");
+    assertThat(monitors.inNamespace(ns).withName("mon").get()).isNull();
+  }
+
+  @Test
   void unreachableNodesMakeTheMeshUnknownNotACrash() throws Exception {
     create("dark", 2, s -> { });
     reconcile("dark");

@@ -13,6 +13,7 @@ public final class Clusters {
     TopicCluster cr = new TopicCluster();
     cr.setMetadata(new ObjectMetaBuilder().withName(name).withNamespace("ns").withUid("uid-" + name)
         .withGeneration(1L).build());
+    cr.setSpec(new TopicClusterSpec());
     cr.getSpec().image = "registry.example/topicmesh/node:1.0";
     cr.getSpec().replicas = replicas;
     for (String t : topics) {

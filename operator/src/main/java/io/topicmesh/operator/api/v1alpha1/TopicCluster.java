@@ -35,15 +35,8 @@ public class TopicCluster extends CustomResource<TopicClusterSpec, TopicClusterS
   /** Annotation that stops every change to the cluster while its value is {@code "true"}. */
   public static final String PAUSE_ANNOTATION = "topicmesh.io/pause-reconciliation";
 
-  @Override
-  protected TopicClusterSpec initSpec() {
-    return new TopicClusterSpec();
-  }
-
-  @Override
-  protected TopicClusterStatus initStatus() {
-    return new TopicClusterStatus();
-  }
+  // No initSpec()/initStatus(): java-operator-sdk applies bare instances (metadata only, e.g. to add
+  // its finalizer) with server-side apply, and a default spec there would overwrite the user's.
 
   /** True when the pause annotation is set to {@code "true"}. */
   @JsonIgnore
