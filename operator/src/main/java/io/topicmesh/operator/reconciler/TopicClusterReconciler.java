@@ -47,6 +47,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -83,6 +86,13 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final TrafficTracker traffic = new TrafficTracker();
+  /** Concurrent node status calls across all clusters; each call is bounded by the client's timeout. */
+  static final int COLLECT_THREADS = 8;
+  private static final ExecutorService COLLECTOR = Executors.newFixedThreadPool(COLLECT_THREADS, r -> {
+    Thread t = new Thread(r, "node-status-collector");
+    t.setDaemon(true);
+    return t;
+  });
 
   public TopicClusterReconciler(KubernetesClient client, NodeAdminClient nodes, NodeEndpoints endpoints, Clock clock,
       SecureRandom random, OperatorMetrics metrics) {
@@ -357,9 +367,13 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
 
   /** Creates each missing identity Secret; existing ones are read, never rewritten. */
   private List<TopicClusterStatus.NodeIdentity> ensureIdentities(TopicClusterModel model) {
+    Map<String, Secret> existing = new LinkedHashMap<>();
+    client.secrets().inNamespace(model.namespace()).withLabels(model.selectorLabels())
+        .withLabel(TopicClusterModel.ORDINAL_LABEL).list().getItems()
+        .forEach(s -> existing.put(s.getMetadata().getName(), s));
     List<TopicClusterStatus.NodeIdentity> peers = new ArrayList<>();
     for (int ordinal = 0; ordinal < model.replicas(); ordinal++) {
-      Secret secret = client.secrets().inNamespace(model.namespace()).withName(model.identitySecretName(ordinal)).get();
+      Secret secret = existing.get(model.identitySecretName(ordinal));
       if (secret == null) {
         secret = createOnce(model.identitySecret(ordinal, NodeIdentity.generate(random)));
       }
@@ -413,8 +427,9 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
         && pod.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
+  /** Reads every pod's status concurrently (at most {@link #COLLECT_THREADS} calls at a time). */
   private Map<String, NodeStatus> collect(TopicCluster cr, List<Pod> pods, String token) {
-    Map<String, NodeStatus> statuses = new LinkedHashMap<>();
+    Map<String, CompletableFuture<NodeStatus>> calls = new LinkedHashMap<>();
     for (Pod pod : pods) {
       if (pod.getMetadata().getDeletionTimestamp() != null) {
         continue;
@@ -423,14 +438,24 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
       if (admin.isEmpty()) {
         continue;
       }
-      try {
-        statuses.put(pod.getMetadata().getName(), nodes.status(admin.get(), token));
-      } catch (NodeApiException e) {
-        metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
-        LOG.info("cluster={}/{} pod={} status unavailable: {}", cr.getMetadata().getNamespace(),
-            cr.getMetadata().getName(), pod.getMetadata().getName(), e.getMessage());
-      }
+      calls.put(pod.getMetadata().getName(), CompletableFuture.supplyAsync(() -> {
+        try {
+          return nodes.status(admin.get(), token);
+        } catch (NodeApiException e) {
+          metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
+          LOG.info("cluster={}/{} pod={} status unavailable: {}", cr.getMetadata().getNamespace(),
+              cr.getMetadata().getName(), pod.getMetadata().getName(), e.getMessage());
+          return null;
+        }
+      }, COLLECTOR));
     }
+    Map<String, NodeStatus> statuses = new LinkedHashMap<>();
+    calls.forEach((pod, call) -> {
+      NodeStatus status = call.join();
+      if (status != null) {
+        statuses.put(pod, status);
+      }
+    });
     return statuses;
   }
 
