@@ -221,7 +221,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
 
     // Tuning: decide, push live, record.
     Observation observed = new Observation(orZero(trafficNow.deliveredPerSecond), orZero(trafficNow.duplicatesPerMessage),
-        orZero(trafficNow.latencyP99Ms));
+        orZero(trafficNow.latencyP99Ms), trafficNow.deliveryRatio == null ? Double.NaN : trafficNow.deliveryRatio);
     Instant lastChange = previous.lastTuning == null || previous.lastTuning.time == null ? null
         : Instant.parse(previous.lastTuning.time);
     GossipParams effective = current;

@@ -31,6 +31,7 @@ public final class TrafficTracker {
     double delivered = 0;
     double duplicates = 0;
     boolean haveRates = false;
+    int nodesWithRates = 0;
     List<Double> p50s = new ArrayList<>();
     double p99 = 0;
     for (NodeStatus s : statuses) {
@@ -52,6 +53,7 @@ public final class TrafficTracker {
       delivered += (current.delivered - last.delivered) / seconds;
       duplicates += (current.duplicates - last.duplicates) / seconds;
       haveRates = true;
+      nodesWithRates++;
     }
     evict(now);
     Traffic traffic = new Traffic();
@@ -59,6 +61,10 @@ public final class TrafficTracker {
       traffic.publishedPerSecond = round(published);
       traffic.deliveredPerSecond = round(delivered);
       traffic.duplicatesPerMessage = delivered > 0 ? round(duplicates / delivered) : 0.0;
+      // Every node subscribes to every topic: a message published anywhere is due once on each other node.
+      if (published > 0 && nodesWithRates > 1) {
+        traffic.deliveryRatio = round(delivered / (published * (nodesWithRates - 1)));
+      }
     }
     if (!p50s.isEmpty()) {
       p50s.sort(Double::compare);

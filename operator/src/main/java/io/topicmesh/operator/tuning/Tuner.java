@@ -17,9 +17,10 @@ import java.util.Optional;
  *   <li>caps D at the peers that exist ({@code replicas - 1}) and at {@code bounds.dMax}, and keeps it
  *       at or above {@code bounds.dMin} unless there are fewer peers than that (immediately, no cooldown);
  *   <li>without traffic, returns to the spec's D within those limits;
- *   <li>with traffic, lowers D by one when duplicates per message exceed the objective by more than
- *       the hysteresis band while p99 latency is within target, raises it by one when p99 latency
- *       exceeds the target by more than the band; at most one such step per cooldown.
+ *   <li>with traffic, raises D by one when p99 latency exceeds the target by more than the
+ *       hysteresis band or the delivery ratio is below its objective, and lowers it by one when
+ *       duplicates per message exceed the objective by more than the band while latency and delivery
+ *       are fine; at most one such step per cooldown.
  * </ol>
  * Dlo and Dhi follow D as in the spec's defaults (6/5/12): {@code Dlo = max(1, D*5/6)},
  * {@code Dhi = 2D}; Dout and Dscore are lowered where needed to keep the invariants.
@@ -81,8 +82,15 @@ public final class Tuner {
           "Auto: p99 latency %.1fms above target %.0fms, raising D %d -> %d", observed.latencyP99Ms(), targetP99,
           d, d + 1));
     }
+    double minDelivery = spec.tuning.objectives.minDeliveryRatio;
+    boolean deliverySuffers = observed.deliveryKnown() && observed.deliveryRatio() < minDelivery;
+    if (!coolingDown && deliverySuffers && d < ceiling) {
+      return changeTo(withD(fromSpec, d + 1), current, String.format(Locale.ROOT,
+          "Auto: delivery ratio %.3f below objective %.3f, raising D %d -> %d", observed.deliveryRatio(),
+          minDelivery, d, d + 1));
+    }
     if (!coolingDown && observed.duplicatesPerMessage() > maxDup * band && observed.latencyP99Ms() <= targetP99
-        && d > floor) {
+        && !deliverySuffers && d > floor) {
       return changeTo(withD(fromSpec, d - 1), current, String.format(Locale.ROOT,
           "Auto: %.2f duplicates per message above objective %.2f with latency within target, lowering D %d -> %d",
           observed.duplicatesPerMessage(), maxDup, d, d - 1));

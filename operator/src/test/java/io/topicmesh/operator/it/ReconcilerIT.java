@@ -226,6 +226,7 @@ class ReconcilerIT {
     assertThat(cr.getStatus().traffic.deliveredPerSecond).isEqualTo(60.0);
     assertThat(cr.getStatus().traffic.duplicatesPerMessage).isEqualTo(1.5);
     assertThat(cr.getStatus().traffic.latencyP99Ms).isEqualTo(12.0);
+    assertThat(cr.getStatus().traffic.deliveryRatio).as("600 deliveries of 150 messages on 2 other nodes").isEqualTo(2.0);
     assertThat(cr.getStatus().effectiveParams.d).isEqualTo(5);
     assertThat(condition(cr, Conditions.TUNED).getStatus()).isEqualTo("True");
     assertThat(client.configMaps().inNamespace(ns).withName("stats-config").get().getData().get("node.yaml"))
@@ -252,12 +253,13 @@ class ReconcilerIT {
     Map<String, String> podUids = new LinkedHashMap<>();
     client.pods().inNamespace(ns).list().getItems().forEach(p -> podUids.put(p.getMetadata().getName(), p.getMetadata().getUid()));
 
-    // Every node delivers 100 msgs / 10 s and sees 4 duplicates per message; latency is fine.
+    // Every node sees 4 duplicates per delivered message; latency and delivery are fine.
     long t = 0;
     for (int step = 1; step <= 3; step++) {
       t += 1000;
       long delivered = t;
-      nodes.values().forEach(n -> n.traffic(delivered / 10, delivered, delivered * 4, 5, 50));
+      // 12 nodes, each message due on 11 others: publishing delivered/11 per node means full delivery.
+      nodes.values().forEach(n -> n.traffic(delivered / 11, delivered, delivered * 4, 5, 50));
       clock.advance(Duration.ofSeconds(31));
       reconcile("auto");
     }

@@ -26,6 +26,7 @@ class TrafficTrackerTest {
     assertThat(second.publishedPerSecond).isEqualTo(20.0);
     assertThat(second.deliveredPerSecond).isEqualTo(100.0);
     assertThat(second.duplicatesPerMessage).isEqualTo(2.0);
+    assertThat(second.deliveryRatio).as("1000 deliveries of 200 messages over 1 other node").isEqualTo(5.0);
     assertThat(second.latencyP50Ms).isEqualTo(4.0);
     assertThat(second.latencyP99Ms).isEqualTo(12.0);
   }

@@ -66,6 +66,17 @@ class TunerTest {
   }
 
   @Test
+  void poorDeliveryRaisesDAndBlocksLoweringIt() {
+    TopicClusterSpec spec = auto(20);
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);
+    var decision = Tuner.decide(spec, 20, current, new Observation(100, 5, 50, 0.9), NOW, null).orElseThrow();
+    assertThat(decision.params().d()).isEqualTo(7);
+    assertThat(decision.reason()).contains("delivery ratio 0.900");
+    assertThat(Tuner.decide(spec, 20, current, new Observation(100, 5, 50, 1.0), NOW, null).orElseThrow()
+        .params().d()).as("full delivery: duplicates lower D").isEqualTo(5);
+  }
+
+  @Test
   void withinTheHysteresisBandNothingChanges() {
     TopicClusterSpec spec = auto(20);
     GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);

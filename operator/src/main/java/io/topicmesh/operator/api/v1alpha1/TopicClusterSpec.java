@@ -188,6 +188,8 @@ public class TopicClusterSpec {
     @Default("3.0") @Min(0) public Double maxDuplicatesPerMessage = 3.0;
     @JsonPropertyDescription("Target p99 delivery latency in milliseconds; above it D is raised.")
     @Default("500") @Min(1) public Integer targetP99LatencyMs = 500;
+    @JsonPropertyDescription("Minimum share of expected deliveries (every message on every other node); below it D is raised.")
+    @Default("0.99") @Min(0) @Max(1) public Double minDeliveryRatio = 0.99;
   }
 
   /** Pod placement knobs copied into the node pods. */

@@ -69,6 +69,8 @@ public class TopicClusterStatus {
     public Double publishedPerSecond;
     public Double deliveredPerSecond;
     public Double duplicatesPerMessage;
+    @JsonPropertyDescription("deliveries per expected delivery (each published message once on every other node)")
+    public Double deliveryRatio;
     public Double latencyP50Ms;
     public Double latencyP99Ms;
   }
