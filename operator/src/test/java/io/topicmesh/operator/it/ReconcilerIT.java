@@ -481,6 +481,20 @@ class ReconcilerIT {
   }
 
   @Test
+  void anIdentitySecretWrittenByAnotherWriterFirstIsKept() throws Exception {
+    var known = io.topicmesh.operator.identity.NodeIdentity.generate(new SecureRandom());
+    client.secrets().inNamespace(ns).resource(new io.fabric8.kubernetes.api.model.SecretBuilder()
+        .withNewMetadata().withName("adopt-identity-0").withNamespace(ns).endMetadata()
+        .addToData("key", Base64.getEncoder().encodeToString(known.privateKeyProtobuf())).build()).create();
+    create("adopt", 2, s -> { });
+    reconcile("adopt");
+    TopicCluster cr = get("adopt");
+    assertThat(cr.getStatus().peers.get(0).peerId).as("creation conflict resolved in favour of the existing key")
+        .isEqualTo(known.peerId());
+    assertThat(cr.getStatus().peers.get(1).peerId).isNotEqualTo(known.peerId()).startsWith("12D3KooW");
+  }
+
+  @Test
   void unreachableNodesMakeTheMeshUnknownNotACrash() throws Exception {
     create("dark", 2, s -> { });
     reconcile("dark");
