@@ -219,25 +219,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     MeshReport mesh = MeshReport.of(spec.topics.stream().map(t -> t.name).toList(), statuses, pods.size(), dloNow);
     TopicClusterStatus.Traffic trafficNow = traffic.observe(cr.getMetadata().getUid(), statuses.values(), now);
 
-    // Tuning: decide, push live, record.
-    Observation observed = new Observation(orZero(trafficNow.deliveredPerSecond), orZero(trafficNow.duplicatesPerMessage),
-        orZero(trafficNow.latencyP99Ms), trafficNow.deliveryRatio == null ? Double.NaN : trafficNow.deliveryRatio);
-    Instant lastChange = previous.lastTuning == null || previous.lastTuning.time == null ? null
-        : Instant.parse(previous.lastTuning.time);
-    GossipParams effective = current;
-    var decision = Tuner.decide(spec, spec.replicas, current, observed, now, lastChange);
-    if (decision.isPresent()) {
-      effective = decision.get().params();
-      TopicClusterStatus.TuningChange change = new TopicClusterStatus.TuningChange();
-      change.time = now.toString();
-      change.from = current == null ? null : current.toStatus();
-      change.to = effective.toStatus();
-      change.reason = decision.get().reason();
-      status.lastTuning = change;
-      metrics.tuningChange(ns, model.name());
-      events.normal(cr, "Tuned", decision.get().reason() + " (d=" + effective.d() + " dlo=" + effective.dlo()
-          + " dhi=" + effective.dhi() + ")");
-    }
+    GossipParams effective = tune(cr, model, previous, status, current, trafficNow, now);
     status.effectiveParams = effective.toStatus();
     List<String> pushFailures = pushParams(cr, pods, statuses, effective, token);
 
@@ -263,9 +245,55 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.meshHealth = statuses.isEmpty() ? (spec.replicas == 0 ? "Healthy" : "Unknown")
         : mesh.healthy() ? "Healthy" : "Degraded";
 
-    boolean scaling = stsReplicas != spec.replicas || pods.size() != spec.replicas;
+    writeConditions(cr, status, new Observed(readyPods, pods.size(), stsReplicas, statuses.size(), mesh, rollout,
+        pushFailures, effective), now);
+    metrics.clusterStatus(ns, model.name(), status, spec.replicas);
+    return new Result(status, Duration.ofSeconds(spec.metrics.collectIntervalSeconds), "success");
+  }
+
+  /** Decides the effective parameters (see {@link Tuner}) and records a change in status and as an Event. */
+  private GossipParams tune(TopicCluster cr, TopicClusterModel model, TopicClusterStatus previous,
+      TopicClusterStatus status, GossipParams current, TopicClusterStatus.Traffic trafficNow, Instant now) {
+    TopicClusterSpec spec = cr.getSpec();
+    Observation observed = new Observation(orZero(trafficNow.deliveredPerSecond), orZero(trafficNow.duplicatesPerMessage),
+        orZero(trafficNow.latencyP99Ms), trafficNow.deliveryRatio == null ? Double.NaN : trafficNow.deliveryRatio);
+    Instant lastChange = previous.lastTuning == null || previous.lastTuning.time == null ? null
+        : Instant.parse(previous.lastTuning.time);
+    var decision = Tuner.decide(spec, spec.replicas, current, observed, now, lastChange);
+    if (decision.isEmpty()) {
+      return current;
+    }
+    GossipParams effective = decision.get().params();
+    TopicClusterStatus.TuningChange change = new TopicClusterStatus.TuningChange();
+    change.time = now.toString();
+    change.from = current == null ? null : current.toStatus();
+    change.to = effective.toStatus();
+    change.reason = decision.get().reason();
+    status.lastTuning = change;
+    metrics.tuningChange(model.namespace(), model.name());
+    events.normal(cr, "Tuned", decision.get().reason() + " (d=" + effective.d() + " dlo=" + effective.dlo()
+        + " dhi=" + effective.dhi() + ")");
+    return effective;
+  }
+
+  /** What one reconcile saw and did, for the conditions. */
+  private record Observed(int readyPods, int pods, int stsReplicas, int answered, MeshReport mesh,
+      RolloutOutcome rollout, List<String> pushFailures, GossipParams effective) {
+  }
+
+  /** Ready, Progressing, Degraded, MeshHealthy, Tuned; Events on the transitions that matter. */
+  private void writeConditions(TopicCluster cr, TopicClusterStatus status, Observed o, Instant now) {
+    TopicClusterSpec spec = cr.getSpec();
+    Long generation = cr.getMetadata().getGeneration();
+    int readyPods = o.readyPods();
+    int stsReplicas = o.stsReplicas();
+    MeshReport mesh = o.mesh();
+    RolloutOutcome rollout = o.rollout();
+    List<String> pushFailures = o.pushFailures();
+    GossipParams effective = o.effective();
+    boolean scaling = stsReplicas != spec.replicas || o.pods() != spec.replicas;
     boolean rolling = rollout.status != null;
-    boolean meshKnown = !statuses.isEmpty();
+    boolean meshKnown = o.answered() > 0;
     if (spec.replicas == 0) {
       Conditions.set(status.conditions, Conditions.MESH_HEALTHY, true, "NoNodes", "no nodes requested", generation, now);
     } else if (!meshKnown) {
@@ -283,14 +311,14 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
       Conditions.set(status.conditions, Conditions.TUNED, true,
           spec.tuning.mode == io.topicmesh.operator.api.v1alpha1.TuningMode.Auto ? "AutoTuned" : "StaticParams",
           "d=" + effective.d() + " dlo=" + effective.dlo() + " dhi=" + effective.dhi() + " on "
-              + statuses.size() + " nodes", generation, now);
+              + o.answered() + " nodes", generation, now);
     } else {
       Conditions.set(status.conditions, Conditions.TUNED, false, "ParamsNotApplied",
           String.join("; ", pushFailures), generation, now);
     }
     Conditions.set(status.conditions, Conditions.PROGRESSING, scaling || rolling,
         rolling ? "RollingUpdate" : scaling ? "Scaling" : "UpToDate",
-        rolling ? "replacing " + rollout.status.currentPod : scaling ? "pods " + pods.size() + " -> " + spec.replicas
+        rolling ? "replacing " + rollout.status.currentPod : scaling ? "pods " + o.pods() + " -> " + spec.replicas
             : "all pods match the spec", generation, now);
     boolean degraded = rollout.stalledMessage != null;
     if (Conditions.set(status.conditions, Conditions.DEGRADED, degraded, degraded ? "RolloutStalled" : "AsExpected",
@@ -305,8 +333,6 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
         ready ? spec.replicas + " nodes ready, meshes healthy" : notReady, generation, now)) {
       events.normal(cr, ready ? "ClusterReady" : "ClusterNotReady", ready ? "cluster ready" : notReady);
     }
-    metrics.clusterStatus(ns, model.name(), status, spec.replicas);
-    return new Result(status, Duration.ofSeconds(spec.metrics.collectIntervalSeconds), "success");
   }
 
   private static double orZero(Double d) {
