@@ -98,6 +98,17 @@ class CrdValidationIT {
   }
 
   @Test
+  void theExampleIsAccepted() throws Exception {
+    String example = java.nio.file.Files.readString(java.nio.file.Path.of("examples", "topiccluster.yaml"));
+    var result = RealApiServer.kubectl(example, "apply", "-n", ns, "-f", "-");
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    TopicCluster demo = client.resources(TopicCluster.class).inNamespace(ns).withName("demo").get();
+    assertThat(demo.getSpec().tuning.mode).isEqualTo(TuningMode.Auto);
+    assertThat(demo.getSpec().topics).extracting(t -> t.name).containsExactly("news", "prices");
+    assertThat(demo.getSpec().gossipsub.dout).as("schema default").isEqualTo(2);
+  }
+
+  @Test
   void kubectlApplyOfAnInvalidClusterIsRefusedWithTheCelMessage() throws Exception {
     String yaml = """
         apiVersion: topicmesh.io/v1alpha1
