@@ -45,8 +45,9 @@ class ChartIT {
         .set("watchNamespaces", ns).call();
     List<HasMetadata> objects = admin.load(new ByteArrayInputStream(rendered.getBytes(StandardCharsets.UTF_8))).items();
     assertThat(objects).extracting(HasMetadata::getKind)
-        .contains("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service")
+        .contains("ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Deployment", "Service", "ConfigMap")
         .doesNotContain("ServiceMonitor");
+    dashboardQueriesUseMetricsTheOperatorExports(objects);
     Deployment deployment = (Deployment) objects.stream().filter(o -> o instanceof Deployment).findFirst().orElseThrow();
     var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(container.getCommand()).containsExactly("java", "-jar", "/app/topicmesh-operator.jar");
@@ -91,6 +92,37 @@ class ChartIT {
           .withNewMetadata().withName("probe").endMetadata().withNewSpec().withHolderIdentity("x").endSpec().build())
           .create();
     }
+  }
+
+  /** Every metric a dashboard query names must be one the operator exposes (scraped from a registry). */
+  private static void dashboardQueriesUseMetricsTheOperatorExports(List<HasMetadata> objects) throws Exception {
+    var configMap = (io.fabric8.kubernetes.api.model.ConfigMap) objects.stream()
+        .filter(o -> o.getMetadata().getName().endsWith("-dashboards")).findFirst().orElseThrow();
+    assertThat(configMap.getMetadata().getLabels()).containsEntry("grafana_dashboard", "1");
+    var dashboard = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+        configMap.getData().get("topicmesh-operator.json"));
+    var registry = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    var metrics = new OperatorMetrics(registry);
+    var status = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus();
+    status.traffic = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
+    var topic = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.TopicMesh();
+    topic.topic = "t";
+    status.mesh = List.of(topic);
+    metrics.clusterStatus("ns", "c", status, 1);
+    metrics.reconciled("success", Duration.ZERO);
+    String scrape = registry.scrape();
+    var names = new java.util.ArrayList<String>();
+    for (var panel : dashboard.get("panels")) {
+      for (var target : panel.get("targets")) {
+        var m = java.util.regex.Pattern.compile("topicmesh_[a-z_0-9]+").matcher(target.get("expr").asText());
+        while (m.find()) {
+          names.add(m.group());
+        }
+      }
+    }
+    assertThat(names).hasSizeGreaterThan(8);
+    assertThat(names).allSatisfy(name -> assertThat(scrape).as("metric %s", name).contains(name + "{"));
   }
 
   private static boolean catchForbidden(Runnable call) {
