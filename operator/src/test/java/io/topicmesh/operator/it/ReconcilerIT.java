@@ -495,6 +495,16 @@ class ReconcilerIT {
   }
 
   @Test
+  void aClusterOfZeroNodesIsValidAndReady() throws Exception {
+    create("empty", 0, s -> { });
+    reconcile("empty");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("empty").get().getSpec().getReplicas()).isZero();
+    TopicCluster cr = get("empty");
+    assertThat(condition(cr, Conditions.READY).getStatus()).as(cr.getStatus().conditions.toString()).isEqualTo("True");
+    assertThat(cr.getStatus().nodes).isEqualTo("0/0");
+  }
+
+  @Test
   void unreachableNodesMakeTheMeshUnknownNotACrash() throws Exception {
     create("dark", 2, s -> { });
     reconcile("dark");
