@@ -127,6 +127,24 @@ class TopicClusterModelTest {
   }
 
   @Test
+  void nodeConfigCarriesTopicsScoringThresholdsAndParams() {
+    TopicCluster cr = cluster("mesh", 3, "news");
+    TopicClusterSpec.Topic prices = new TopicClusterSpec.Topic("prices");
+    prices.validation = io.topicmesh.operator.api.v1alpha1.ValidationMode.StrictNoSign;
+    prices.score = new TopicClusterSpec.TopicScore();
+    prices.score.topicWeight = 0.5;
+    prices.score.invalidMessageDeliveriesWeight = -100.0;
+    cr.getSpec().topics.add(prices);
+    String yaml = TopicClusterModel.from(cr).nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub));
+    var parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(yaml, Map.class);
+    assertThat(parsed).containsEntry("cluster", "mesh").containsEntry("discovery", "k8s:mesh-nodes");
+    assertThat(parsed.get("topics").toString()).contains("name=news", "validation=StrictSign", "name=prices",
+        "validation=StrictNoSign", "topicWeight=0.5", "invalidMessageDeliveriesWeight=-100.0");
+    assertThat(parsed.get("thresholds").toString()).contains("gossipThreshold=-10.0");
+    assertThat(parsed.get("params").toString()).contains("d=6", "dlo=5", "dhi=12", "idontwantThreshold=1024");
+  }
+
+  @Test
   void schedulingKnobsReachThePodTemplate() {
     TopicCluster cr = cluster("mesh", 3, "news");
     cr.getSpec().scheduling = new TopicClusterSpec.Scheduling();
