@@ -36,11 +36,18 @@ public final class OperatorMain {
   private final OperatorHttpServer http;
 
   private final AtomicBoolean stopping;
+  private final String identity;
 
-  private OperatorMain(Operator operator, OperatorHttpServer http, AtomicBoolean stopping) {
+  private OperatorMain(Operator operator, OperatorHttpServer http, AtomicBoolean stopping, String identity) {
     this.operator = operator;
     this.http = http;
     this.stopping = stopping;
+    this.identity = identity;
+  }
+
+  /** This instance's leader-election identity. */
+  public String identity() {
+    return identity;
   }
 
   /** Builds and starts an operator; the caller stops it with {@link #stop()}. */
@@ -86,7 +93,7 @@ public final class OperatorMain {
     operator.start();
     LOG.info("topicmesh operator started (namespaces={}, leaderElection={}, http port {})",
         watch == null ? "all" : watch, leaderElection, http.port());
-    return new OperatorMain(operator, http, stopping);
+    return new OperatorMain(operator, http, stopping, identity);
   }
 
   public int httpPort() {
