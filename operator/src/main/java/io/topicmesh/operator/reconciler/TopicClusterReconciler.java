@@ -313,8 +313,10 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
           "d=" + effective.d() + " dlo=" + effective.dlo() + " dhi=" + effective.dhi() + " on "
               + o.answered() + " nodes", generation, now);
     } else {
-      Conditions.set(status.conditions, Conditions.TUNED, false, "ParamsNotApplied",
-          String.join("; ", pushFailures), generation, now);
+      if (Conditions.set(status.conditions, Conditions.TUNED, false, "ParamsNotApplied",
+          String.join("; ", pushFailures), generation, now)) {
+        events.warning(cr, "ParamsNotApplied", String.join("; ", pushFailures));
+      }
     }
     Conditions.set(status.conditions, Conditions.PROGRESSING, scaling || rolling,
         rolling ? "RollingUpdate" : scaling ? "Scaling" : "UpToDate",

@@ -495,6 +495,28 @@ class ReconcilerIT {
   }
 
   @Test
+  void aNodeRefusingParametersIsReportedNotFatal() throws Exception {
+    create("refuse", 2, s -> s.gossipsub.heartbeatIntervalMs = 500);
+    reconcile("refuse");
+    sts.sync(ns, "refuse");
+    fakeNodes("refuse", 2);
+    nodes.get("refuse-1").refusingParams(true);
+    reconcile("refuse");
+    TopicCluster cr = get("refuse");
+    Condition tuned = condition(cr, Conditions.TUNED);
+    assertThat(tuned.getStatus()).isEqualTo("False");
+    assertThat(tuned.getReason()).isEqualTo("ParamsNotApplied");
+    assertThat(tuned.getMessage()).contains("refuse-1", "INVALID_PARAMS", "scripted refusal");
+    assertThat(nodes.get("refuse-0").params().get("heartbeatIntervalMs").asInt()).isEqualTo(500);
+    assertThat(eventReasons("refuse")).contains("ParamsNotApplied");
+
+    nodes.get("refuse-1").refusingParams(false);
+    reconcile("refuse");
+    assertThat(condition(get("refuse"), Conditions.TUNED).getStatus()).isEqualTo("True");
+    assertThat(nodes.get("refuse-1").params().get("heartbeatIntervalMs").asInt()).isEqualTo(500);
+  }
+
+  @Test
   void aClusterOfZeroNodesIsValidAndReady() throws Exception {
     create("empty", 0, s -> { });
     reconcile("empty");

@@ -26,6 +26,7 @@ public final class FakeNode implements AutoCloseable {
   public final String peerId;
   private volatile boolean ready = true;
   private volatile boolean failing;
+  private volatile boolean refusingParams;
   private final Map<String, List<String>> mesh = new LinkedHashMap<>();
   private ObjectNode params;
   private long published;
@@ -75,6 +76,12 @@ public final class FakeNode implements AutoCloseable {
     return this;
   }
 
+  /** Answer PUT /v1/params with 400 INVALID_PARAMS whatever the body. */
+  public FakeNode refusingParams(boolean refusing) {
+    this.refusingParams = refusing;
+    return this;
+  }
+
   public synchronized ObjectNode params() {
     return params.deepCopy();
   }
@@ -111,6 +118,10 @@ public final class FakeNode implements AutoCloseable {
   }
 
   private void put(HttpExchange ex) throws IOException {
+    if (refusingParams) {
+      send(ex, 400, "{\"code\":\"INVALID_PARAMS\",\"message\":\"scripted refusal\"}");
+      return;
+    }
     ObjectNode body;
     try {
       body = (ObjectNode) JSON.readTree(ex.getRequestBody().readAllBytes());
