@@ -136,7 +136,9 @@ class TopicClusterModelTest {
     prices.score.invalidMessageDeliveriesWeight = -100.0;
     cr.getSpec().topics.add(prices);
     String yaml = TopicClusterModel.from(cr).nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub));
-    var parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(yaml, Map.class);
+    Map<String, Object> parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(
+        new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
     assertThat(parsed).containsEntry("cluster", "mesh").containsEntry("discovery", "k8s:mesh-nodes");
     assertThat(parsed.get("topics").toString()).contains("name=news", "validation=StrictSign", "name=prices",
         "validation=StrictNoSign", "topicWeight=0.5", "invalidMessageDeliveriesWeight=-100.0");
