@@ -3,14 +3,14 @@ package io.topicmesh.node.security.noise;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.crypto.modes.ChaCha20Poly1305;
+import java.nio.ByteBuffer;
 import org.bouncycastle.crypto.params.AEADParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
- * The measurement behind {@link CipherState}'s choice of the JDK cipher: ChaCha20-Poly1305
- * encrypt+decrypt of max-size Noise frames (65519 plaintext bytes), bouncycastle's lightweight
- * AEAD against the JDK's. Not a test; run on a quiet machine:
+ * The measurement behind {@link CipherState}'s choice of cipher: ChaCha20-Poly1305 encrypt+decrypt
+ * of max-size Noise frames (65519 plaintext bytes), bouncycastle's lightweight AEAD, the JDK's and
+ * our {@link ChaCha20Poly1305} (on heap and on direct buffers, as netty gives them). Not a test; run on a quiet machine:
  *
  * <pre>
  * mvn -pl node test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
@@ -31,7 +31,8 @@ public final class AeadThroughput {
     byte[] opened = new byte[FRAME];
     long nonce = 0;
     for (int round = 0; round < 3; round++) {
-      ChaCha20Poly1305 bc = new ChaCha20Poly1305();
+      org.bouncycastle.crypto.modes.ChaCha20Poly1305 bc =
+          new org.bouncycastle.crypto.modes.ChaCha20Poly1305();
       KeyParameter bcKey = new KeyParameter(key);
       long t0 = System.nanoTime();
       for (int n = 0; n < iterations; n++) {
@@ -55,9 +56,30 @@ public final class AeadThroughput {
         dec.doFinal(sealed, 0, sealed.length, opened, 0);
       }
       double jdkMbs = mbPerSecond(iterations, System.nanoTime() - t0);
+
+      ChaCha20Poly1305 ours = new ChaCha20Poly1305(key);
+      t0 = System.nanoTime();
+      for (int n = 0; n < iterations; n++) {
+        long nc = nonce++;
+        ours.seal(0, (int) nc, (int) (nc >>> 32), null, ByteBuffer.wrap(plain), ByteBuffer.wrap(sealed));
+        ours.open(0, (int) nc, (int) (nc >>> 32), null, ByteBuffer.wrap(sealed), ByteBuffer.wrap(opened));
+      }
+      double oursMbs = mbPerSecond(iterations, System.nanoTime() - t0);
+
+      ByteBuffer dPlain = ByteBuffer.allocateDirect(FRAME);
+      ByteBuffer dSealed = ByteBuffer.allocateDirect(FRAME + 16);
+      ByteBuffer dOpened = ByteBuffer.allocateDirect(FRAME);
+      t0 = System.nanoTime();
+      for (int n = 0; n < iterations; n++) {
+        long nc = nonce++;
+        ours.seal(0, (int) nc, (int) (nc >>> 32), null, dPlain.clear(), dSealed.clear());
+        ours.open(0, (int) nc, (int) (nc >>> 32), null, dSealed.flip(), dOpened.clear());
+      }
+      double oursDirectMbs = mbPerSecond(iterations, System.nanoTime() - t0);
       System.out.printf(
-          "round %d: bouncycastle %.1f MB/s, JDK %.1f MB/s (encrypt+decrypt bytes per second)%n",
-          round, bcMbs, jdkMbs);
+          "round %d: bouncycastle %.1f MB/s, JDK %.1f MB/s, ours %.1f MB/s (heap), %.1f MB/s (direct)"
+              + " (encrypt+decrypt bytes per second)%n",
+          round, bcMbs, jdkMbs, oursMbs, oursDirectMbs);
     }
   }
 
