@@ -6,21 +6,30 @@ import java.nio.ByteBuffer;
 /**
  * Noise CipherState for ChaChaPoly: a key and a 64-bit nonce counter.
  *
- * <p>Uses our {@link ChaCha20Poly1305}: on JDK 17 it is several times faster than the JDK's {@code
- * ChaCha20-Poly1305} cipher and than bouncycastle's (see {@code docs/benchmarks.md}). Not
- * thread-safe; each direction of a session owns one.
+ * <p>The AEAD is ours ({@link ChaCha20Poly1305}) or the JDK's, as {@link AeadChoice} selects: ours is
+ * the faster on JDK 17, the JDK's on JVMs with ChaCha20/Poly1305 intrinsics (see {@code
+ * docs/benchmarks.md}). Not thread-safe; each direction of a session owns one.
  */
 final class CipherState {
   static final int TAG_LENGTH = ChaCha20Poly1305.TAG_LENGTH;
   static final int KEY_LENGTH = ChaCha20Poly1305.KEY_LENGTH;
 
+  private final AeadChoice choice;
   private ChaCha20Poly1305 aead;
+  private JdkChaCha20Poly1305 jdk;
   private long nonce;
 
   /** A CipherState with no key yet: encryption is the identity until {@link #initializeKey}. */
-  CipherState() {}
+  CipherState() {
+    this(AeadChoice.selected());
+  }
+
+  CipherState(AeadChoice choice) {
+    this.choice = choice;
+  }
 
   CipherState(byte[] key) {
+    this(AeadChoice.selected());
     initializeKey(key);
   }
 
@@ -28,12 +37,16 @@ final class CipherState {
     if (k.length != KEY_LENGTH) {
       throw new IllegalArgumentException("ChaChaPoly keys are 32 bytes, got " + k.length);
     }
-    aead = new ChaCha20Poly1305(k);
+    if (choice == AeadChoice.JDK) {
+      jdk = new JdkChaCha20Poly1305(k);
+    } else {
+      aead = new ChaCha20Poly1305(k);
+    }
     nonce = 0;
   }
 
   boolean hasKey() {
-    return aead != null;
+    return aead != null || jdk != null;
   }
 
   /** The next nonce to be used (unsigned). */
@@ -47,7 +60,7 @@ final class CipherState {
   }
 
   byte[] encryptWithAd(byte[] ad, byte[] plaintext) throws NoiseException {
-    if (aead == null) {
+    if (!hasKey()) {
       return plaintext.clone();
     }
     byte[] out = new byte[plaintext.length + TAG_LENGTH];
@@ -56,7 +69,7 @@ final class CipherState {
   }
 
   byte[] decryptWithAd(byte[] ad, byte[] ciphertext) throws NoiseException {
-    if (aead == null) {
+    if (!hasKey()) {
       return ciphertext.clone();
     }
     if (ciphertext.length < TAG_LENGTH) {
@@ -72,14 +85,21 @@ final class CipherState {
   void encrypt(byte[] ad, ByteBuffer in, ByteBuffer out) throws NoiseException {
     checkNonce();
     // Noise's ChaChaPoly nonce: 32 zero bits, then the counter little-endian (noise spec §12.3).
-    aead.seal(0, (int) nonce, (int) (nonce >>> 32), ad, in, out);
+    if (jdk != null) {
+      jdk.seal(nonce, ad, in, out);
+    } else {
+      aead.seal(0, (int) nonce, (int) (nonce >>> 32), ad, in, out);
+    }
     nonce++;
   }
 
   /** Decrypts and authenticates all of {@code in} into {@code out}; the nonce moves on success. */
   void decrypt(byte[] ad, ByteBuffer in, ByteBuffer out) throws NoiseException {
     checkNonce();
-    if (!aead.open(0, (int) nonce, (int) (nonce >>> 32), ad, in, out)) {
+    boolean authentic = jdk != null
+        ? jdk.open(nonce, ad, in, out)
+        : aead.open(0, (int) nonce, (int) (nonce >>> 32), ad, in, out);
+    if (!authentic) {
       throw new NoiseException(Reason.BAD_MAC, "message authentication failed at nonce " + nonce);
     }
     nonce++;

@@ -78,7 +78,14 @@ public final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
       out.ensureWritable(LENGTH_PREFIX + cipherLen);
       out.writeShort(cipherLen);
       int at = out.writerIndex();
-      sender.encrypt(null, msg.nioBuffer(msg.readerIndex(), chunk), out.nioBuffer(at, cipherLen));
+      if (msg.nioBufferCount() == 1) {
+        sender.encrypt(null, msg.nioBuffer(msg.readerIndex(), chunk), out.nioBuffer(at, cipherLen));
+      } else {
+        // A composite (a muxer header and its payload): nioBuffer() would allocate and copy into a
+        // new buffer; copy into place instead and encrypt there.
+        out.setBytes(at, msg, msg.readerIndex(), chunk);
+        sender.encrypt(null, out.nioBuffer(at, chunk), out.nioBuffer(at, cipherLen));
+      }
       out.writerIndex(at + cipherLen);
       msg.skipBytes(chunk);
     }

@@ -275,6 +275,11 @@ class ChaCha20Poly1305Test {
     assertThat(out.hasRemaining()).isFalse();
     assertThat(bytes(out.flip())).isEqualTo(expected);
 
+    // In place, as NoiseTransportCodec seals a composite message copied into the output.
+    ByteBuffer inPlace = buffer(Arrays.copyOf(plain, length + 16), direct);
+    ours.seal(n[0], n[1], n[2], ad, inPlace.duplicate().limit(length), inPlace.duplicate());
+    assertThat(bytes(inPlace)).isEqualTo(expected);
+
     ByteBuffer opened = direct ? ByteBuffer.allocateDirect(length) : ByteBuffer.allocate(length);
     assertThat(ours.open(n[0], n[1], n[2], ad, buffer(expected, direct), opened)).isTrue();
     assertThat(bytes(opened.flip())).isEqualTo(plain);

@@ -98,6 +98,28 @@ class NoiseTransportCodecTest {
   }
 
   @Test
+  void compositeWritesAreEncryptedLikeContiguousOnes() {
+    // A muxer frame is a composite of header and payload; its first noise frame spans both.
+    Side a = a();
+    Side b = b();
+    byte[] header = random(12, 3);
+    byte[] body = random(65536, 4);
+    ByteBuf composite = Unpooled.compositeBuffer()
+        .addComponent(true, Unpooled.wrappedBuffer(header))
+        .addComponent(true, Unpooled.directBuffer(body.length).writeBytes(body));
+    a.ch.writeOutbound(composite);
+    assertThat(composite.refCnt()).isZero();
+    b.ch.writeInbound(Unpooled.wrappedBuffer(drainOutbound(a.ch)));
+    byte[] expected = new byte[header.length + body.length];
+    System.arraycopy(header, 0, expected, 0, header.length);
+    System.arraycopy(body, 0, expected, header.length, body.length);
+    assertThat(b.capture.get()).isEqualTo(expected);
+    assertThat(b.capture.reads).isEqualTo(2);
+    assertThat(a.ch.finishAndReleaseAll()).isFalse();
+    assertThat(b.ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
   void frameLayoutIsLengthThenCiphertextWithTag() throws Exception {
     Side a = a();
     a.ch.writeOutbound(Unpooled.wrappedBuffer(new byte[] {'h', 'i'}));
