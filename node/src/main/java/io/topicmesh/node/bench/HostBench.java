@@ -10,6 +10,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import io.topicmesh.node.security.noise.NoiseTransportCodec;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
@@ -99,8 +100,9 @@ public final class HostBench {
     HostBench bench = new HostBench();
     double[] ours;
     try {
-      System.err.printf("java: %s, %d cpus, transport %s%n", System.getProperty("java.version"),
-          Runtime.getRuntime().availableProcessors(), bench.transport.kind());
+      System.err.printf("java: %s, %d cpus, transport %s, noise AEAD %s%n",
+          System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
+          bench.transport.kind(), NoiseTransportCodec.aeadImplementation());
       bench.noise(8_000_000);
       bench.yamux(8_000_000, 4);
       bench.handshakes(50);

@@ -48,6 +48,14 @@ public final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
     this.remote = remote;
   }
 
+  /**
+   * Which ChaCha20-Poly1305 implementation sessions of this JVM use: {@code java} (ours) or {@code
+   * jdk}; set by the system property {@code topicmesh.noise.aead} (auto, java, jdk).
+   */
+  public static String aeadImplementation() {
+    return AeadChoice.selected().name().toLowerCase(java.util.Locale.ROOT);
+  }
+
   /** Why this session was ended by a bad inbound frame, or null. */
   public NoiseException failure() {
     return failure;
