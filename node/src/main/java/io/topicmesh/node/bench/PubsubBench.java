@@ -47,7 +47,7 @@ import java.util.regex.Pattern;
  * --fixed-seconds} (latency), then as fast as their publish call accepts for {@code
  * --saturation-seconds} (throughput). Each phase is read 2 s after its last publish.
  *
- * <pre>scripts/bench-pubsub.sh [--nodes 20] [--links 4] [--publishers 4] [--rate 50] [--size 1024]
+ * <pre>scripts/bench-pubsub.sh [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024]
  *     [--fixed-seconds 10] [--saturation-seconds 10] [--go-peer path | --no-go]</pre>
  */
 public final class PubsubBench {
@@ -58,7 +58,7 @@ public final class PubsubBench {
   int nodes = 20;
   int links = 4;
   int publishers = 4;
-  int rate = 50;
+  int rate = 10;
   int size = 1024;
   int fixedSeconds = 10;
   int saturationSeconds = 10;
