@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.google.protobuf.ByteString;
-import io.netty.util.ReferenceCountUtil;
-import io.topicmesh.node.host.Host;
-import io.topicmesh.node.host.HostConfig;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
@@ -14,7 +11,6 @@ import io.topicmesh.node.interop.InteropPeer;
 import io.topicmesh.node.interop.InteropPeer.Kind;
 import io.topicmesh.node.interop.PeerEvent;
 import io.topicmesh.node.multiaddr.Multiaddr;
-import io.topicmesh.node.mux.StreamChannel;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.MessageSigning;
 import io.topicmesh.node.pubsub.router.RejectReason;
@@ -23,16 +19,13 @@ import io.topicmesh.node.pubsub.wire.ControlMessage;
 import io.topicmesh.node.pubsub.wire.MessageId;
 import io.topicmesh.node.pubsub.wire.PubsubMessage;
 import io.topicmesh.node.pubsub.wire.Rpc;
-import io.topicmesh.node.pubsub.wire.RpcCodec;
 import io.topicmesh.node.pubsub.wire.SubOpts;
 import io.topicmesh.node.testing.NettyLeakCheck;
-import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -301,21 +294,10 @@ class PubsubInteropIT {
   void tamperedAndUnsignedMessagesAreRejectedByOurs() throws Exception {
     LocalPubsubNode target = ours.get(0);
     Observed o = observed.get(0);
-    PrivKey key = PrivKey.generate(KeyType.ED25519, new SecureRandom());
-    PeerId self = PeerId.fromPublicKey(key.publicKey());
-    try (Host raw = Host.create(HostConfig.defaults(key)
-        .withListen(List.of(Multiaddr.parse("/ip4/127.0.0.29/tcp/0"))).withIoThreads(1))) {
-      raw.start();
-      // Our node opens its outbound stream to us; we only need it to exist, and discard what it sends.
-      raw.setStreamHandler("/meshsub/1.1.0", (stream, protocol, conn) -> stream.pipeline()
-          .addLast(new io.netty.channel.ChannelInboundHandlerAdapter() {
-            @Override
-            public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
-              ReferenceCountUtil.release(msg);
-            }
-          }));
-      raw.dial(target.address()).get(10, TimeUnit.SECONDS);
-      StreamChannel out = raw.newStream(target.host().peerId(), List.of("/meshsub/1.1.0")).get(10, TimeUnit.SECONDS);
+    try (RawPubsubPeer raw = new RawPubsubPeer("127.0.0.29")) {
+      PrivKey key = raw.key;
+      PeerId self = raw.id;
+      raw.connect(target);
       await().atMost(WAIT).until(() -> target.router().peers().contains(self));
 
       ByteString seq1 = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(1).array());
@@ -329,10 +311,10 @@ class PubsubInteropIT {
       PubsubMessage unsigned = new PubsubMessage(from, ByteString.copyFromUtf8("unsigned"), seq2, TOPIC, null, null);
       PubsubMessage valid = MessageSigning.sign(
           new PubsubMessage(from, ByteString.copyFromUtf8("raw-valid"), seq3, TOPIC, null, null), key, self);
-      write(out, new Rpc(List.of(new SubOpts(true, TOPIC)), List.of(), ControlMessage.EMPTY));
-      write(out, new Rpc(List.of(), List.of(tampered), ControlMessage.EMPTY));
-      write(out, new Rpc(List.of(), List.of(unsigned), ControlMessage.EMPTY));
-      write(out, new Rpc(List.of(), List.of(valid), ControlMessage.EMPTY));
+      raw.write(new Rpc(List.of(new SubOpts(true, TOPIC)), List.of(), ControlMessage.EMPTY));
+      raw.write(new Rpc(List.of(), List.of(tampered), ControlMessage.EMPTY));
+      raw.write(new Rpc(List.of(), List.of(unsigned), ControlMessage.EMPTY));
+      raw.write(new Rpc(List.of(), List.of(valid), ControlMessage.EMPTY));
 
       await("the valid message at our node 1").atMost(WAIT).until(() -> countAtOurs(1, "raw-valid") == 1);
       for (InteropPeer p : theirs) {
@@ -349,10 +331,6 @@ class PubsubInteropIT {
             e -> new String(e.bytes("data"), StandardCharsets.UTF_8))).doesNotContain("tampered!", "unsigned");
       }
     }
-  }
-
-  private static void write(StreamChannel out, Rpc rpc) {
-    out.writeAndFlush(Unpooled.wrappedBuffer(RpcCodec.encodeFrame(rpc))).syncUninterruptibly();
   }
 
   @Test
