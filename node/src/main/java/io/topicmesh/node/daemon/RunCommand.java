@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code run}: starts a host, prints {@code peer-id <id>} and one {@code listening <addr>/p2p/<id>}
- * line per listen address on stdout, dials every {@code --peer}, and prints one line per
- * connection event until Ctrl-C / SIGTERM. stdout carries only these machine-readable lines; logs
+ * line per listen address on stdout, dials every {@code --peer} (again with backoff after a
+ * failure or a disconnect), and prints one line per connection event until Ctrl-C / SIGTERM. stdout carries only these machine-readable lines; logs
  * go to stderr.
  *
  * <p>stdout lines: {@code peer-id}, {@code listening}, {@code connected <peer> <direction>
@@ -96,20 +96,21 @@ public final class RunCommand implements Callable<Integer> {
         .withMaxConnections(maxConnections);
     Host host = Host.create(config);
     CountDownLatch stopped = new CountDownLatch(1);
+    PeerRedialer redialer = new PeerRedialer(host, this::print);
     Thread hook = new Thread(() -> {
+      redialer.stop();
       host.close();
       stopped.countDown();
     }, "topicmesh-shutdown");
     Runtime.getRuntime().addShutdownHook(hook);
     host.addListener(new Printer());
+    host.addListener(redialer);
     List<Multiaddr> bound = host.start();
     print("peer-id " + host.peerId());
     for (Multiaddr a : bound) {
       print("listening " + a);
     }
-    for (Multiaddr a : dialAddrs) {
-      dial(host, a);
-    }
+    redialer.start(dialAddrs);
     ScheduledExecutorService pinger = null;
     if (interval != null) {
       pinger = Executors.newSingleThreadScheduledExecutor(r -> {
