@@ -371,4 +371,46 @@ class PubsubInteropIT {
       await("x sees go as a pubsub peer").atMost(WAIT).until(() -> x.router().peers().contains(id(go)));
     }
   }
+
+  @Test
+  @Order(6)
+  void olderProtocolVersionsAndFloodsubPeersAreServedAsNegotiated() throws Exception {
+    String topic = "interop-versions";
+    LocalPubsubNode n = ours.get(1);
+    Deliveries got = new Deliveries();
+    n.router().subscribe(topic, got);
+    try (InteropPeer goV10 = InteropPeer.start(Kind.GO, "--topic", topic, "--heartbeat-ms", HEARTBEAT_MS,
+             "--protocols", "/meshsub/1.0.0");
+         InteropPeer goFlood = InteropPeer.start(Kind.GO, "--topic", topic, "--pubsub", "floodsub");
+         InteropPeer jsFlood = InteropPeer.start(Kind.JS, "--topic", topic, "--pubsub", "floodsub")) {
+      List<InteropPeer> peers = List.of(goV10, goFlood, jsFlood);
+      for (InteropPeer p : peers) {
+        n.host().dial(Multiaddr.parse(p.listenAddr())).get(20, TimeUnit.SECONDS);
+      }
+      await("negotiated protocols").atMost(WAIT).untilAsserted(() -> {
+        assertThat(n.network().protocolOf(id(goV10))).contains("/meshsub/1.0.0");
+        assertThat(n.network().protocolOf(id(goFlood))).contains("/floodsub/1.0.0");
+        assertThat(n.network().protocolOf(id(jsFlood))).contains("/floodsub/1.0.0");
+      });
+      await("v1.0 go peer in our mesh").atMost(WAIT).until(() -> n.router().meshPeers(topic).contains(id(goV10)));
+      await("floodsub peers' subscriptions").atMost(WAIT).until(
+          () -> n.router().topicPeers(topic).containsAll(List.of(id(goFlood), id(jsFlood))));
+      assertThat(n.router().meshPeers(topic)).doesNotContain(id(goFlood), id(jsFlood));
+
+      n.router().publish(topic, "from-ours".getBytes(StandardCharsets.UTF_8)).get(10, TimeUnit.SECONDS);
+      for (InteropPeer p : peers) {
+        p.awaitEvent("our message", e -> e.is("message", "topic", topic)
+            && "from-ours".equals(new String(e.bytes("data"), StandardCharsets.UTF_8)), WAIT);
+      }
+      for (InteropPeer p : peers) {
+        String data = "from-" + p.kind() + "-" + p.peerId();
+        p.publish(topic, data.getBytes(StandardCharsets.UTF_8));
+        await("'" + data + "' at ours").atMost(WAIT).until(() -> got.messages.values().stream()
+            .anyMatch(m -> m.message().data().toStringUtf8().equals(data)));
+      }
+      assertThat(got.counts.values()).allMatch(c -> c.get() == 1);
+    } finally {
+      n.router().unsubscribe(topic);
+    }
+  }
 }
