@@ -45,7 +45,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * go-libp2p-pubsub and 2 js gossipsub peers ({@code e2e/interop}), all on one topic, every pair
  * connected. Checks delivery exactly once everywhere, meshes across implementations, IDONTWANT
  * both ways with go, StrictSign across implementations (and refusal of a tampered or unsigned
- * message by ours), and PRUNE with PX from our node understood by go.
+ * message by ours), PRUNE with PX from our node understood by go, PX with signed peer records from
+ * go dialed by ours, and go on /meshsub/1.0.0 and go/js floodsub peers served as negotiated.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PubsubInteropIT {
