@@ -183,9 +183,13 @@ class PubsubNetworkIT {
   @SuppressWarnings("try")
   void aFullRouterInboxPausesReadingUntilItDrains() throws Exception {
     LocalPubsubNode a = node(11, PubsubProtocol.ANNOUNCED, b -> b.inboxHighWater(4));
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    a.network().bindTo(registry);
     try (RawPubsubPeer raw = new RawPubsubPeer("127.0.0.20")) {
       raw.connect(a);
       await().atMost(WAIT).until(() -> a.router().peers().contains(raw.id));
+      assertThat(registry.get("topicmesh_pubsub_stream_peers").gauge().value()).isEqualTo(1.0);
       int n = 200;
       // Holding the router mutex makes every RPC wait in the inbox, as a busy router would.
       try (var held = a.router().mutex().lock("test")) {
@@ -193,6 +197,8 @@ class PubsubNetworkIT {
           raw.write(new Rpc(List.of(new SubOpts(true, "t" + i)), List.of(), ControlMessage.EMPTY));
         }
         await("reading paused").atMost(WAIT).until(() -> a.network().backpressurePauses() > 0);
+        assertThat(registry.get("topicmesh_pubsub_backpressure_pauses_total").functionCounter().count())
+            .isEqualTo((double) a.network().backpressurePauses());
       }
       await("every RPC processed after the inbox drained").atMost(WAIT)
           .until(() -> a.router().topicPeers("t" + (n - 1)).contains(raw.id));
