@@ -207,4 +207,18 @@ class PubsubNetworkIT {
       }
     }
   }
+
+  @Test
+  void theDialerUsesConfiguredAddressesAndTriesTheNextOnFailure() throws Exception {
+    LocalPubsubNode a = node(12, PubsubProtocol.ANNOUNCED);
+    LocalPubsubNode b = node(13, PubsubProtocol.ANNOUNCED);
+    PeerId bId = b.host().peerId();
+    assertThat(a.dialer().addresses(bId, null)).as("nothing known yet").isEmpty();
+    a.dialer().dial(bId, null);
+    // first a dead address (nothing listens on 127.0.0.14:1), then the real one
+    a.dialer().addAddresses(bId, List.of(Multiaddr.parse("/ip4/127.0.0.14/tcp/1"), b.address().withoutPeerId()));
+    a.dialer().dial(bId, null);
+    await("connected through the second address").atMost(WAIT).until(() -> a.host().connection(bId).isPresent());
+    await("and a pubsub peer").atMost(WAIT).until(() -> a.router().peers().contains(bId));
+  }
 }
