@@ -25,6 +25,8 @@ type options struct {
 	heartbeatMs  int
 	floodPublish bool
 	traceRPC     bool
+	benchStats   bool
+	peerExchange bool
 	agent        string
 }
 
@@ -97,6 +99,10 @@ func parseOptions(args []string) (*options, error) {
 			}
 		case "--trace-rpc":
 			o.traceRPC = true
+		case "--bench-stats":
+			o.benchStats = true
+		case "--px":
+			o.peerExchange = true
 		case "--agent":
 			o.agent, err = value()
 		default:

@@ -39,6 +39,8 @@ type peerState struct {
 	ps   *pubsub.PubSub
 	out  *emitter
 	mesh *meshTracer
+	// bench is set with --bench-stats: deliveries are counted, not printed.
+	bench *benchStats
 
 	mu       sync.Mutex
 	topics   map[string]*pubsub.Topic
@@ -98,6 +100,9 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 		identity:   map[peer.ID]identifyInfo{},
 		identified: make(chan struct{}),
 	}
+	if o.benchStats {
+		p.bench = &benchStats{}
+	}
 	pubKey, _ := crypto.MarshalPublicKey(priv.GetPublic())
 	out.emit("peer-id", "id", h.ID().String(), "publicKey", base64.StdEncoding.EncodeToString(pubKey), "impl", "go")
 
@@ -120,11 +125,16 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 		p.mesh = newMeshTracer(out, o.traceRPC)
 		psOpts := []pubsub.Option{pubsub.WithRawTracer(p.mesh)}
 		if o.pubsub == "gossipsub" {
-			params, err := gossipParams(o)
+			// err is the function's: the NewGossipSub error below must reach the check after it.
+			var params pubsub.GossipSubParams
+			params, err = gossipParams(o)
 			if err != nil {
 				return nil, err
 			}
 			psOpts = append(psOpts, pubsub.WithGossipSubParams(params), pubsub.WithFloodPublish(o.floodPublish))
+			if o.peerExchange {
+				psOpts = append(psOpts, pubsub.WithPeerExchange(true))
+			}
 			if len(o.protocols) > 0 {
 				ids := make([]protocol.ID, len(o.protocols))
 				for i, s := range o.protocols {
@@ -279,10 +289,14 @@ func (p *peerState) handleCommand(ctx context.Context, line string) bool {
 		p.peers()
 	case "hangup":
 		err = p.hangup(arg(1))
+	case "bench-publish":
+		err = p.benchPublish(ctx, fields[1:])
+	case "bench-stats":
+		err = p.benchStatsCommand()
 	case "quit":
 		return true
 	default:
-		err = fmt.Errorf("unknown command %q (known: dial, ping, identify, subscribe, unsubscribe, publish, mesh, subscribers, peers, hangup, quit)", fields[0])
+		err = fmt.Errorf("unknown command %q (known: dial, ping, identify, subscribe, unsubscribe, publish, mesh, subscribers, peers, hangup, bench-publish, bench-stats, quit)", fields[0])
 	}
 	if err != nil {
 		p.out.errorf(line, err)
@@ -416,6 +430,10 @@ func (p *peerState) subscribe(ctx context.Context, name string) error {
 			}
 			if m.ReceivedFrom == self {
 				continue // our own publish; the js peer does not echo its own either
+			}
+			if p.bench != nil {
+				p.bench.record(m)
+				continue
 			}
 			p.out.emit("message", "topic", m.GetTopic(), "from", m.GetFrom().String(),
 				"seqno", hex.EncodeToString(m.GetSeqno()), "id", base64.StdEncoding.EncodeToString([]byte(m.ID)),
