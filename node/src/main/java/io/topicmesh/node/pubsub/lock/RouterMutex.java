@@ -1,0 +1,248 @@
+package io.topicmesh.node.pubsub.lock;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one mutex that guards all router tables, after Apache Traffic Server's ProxyMutex.
+ *
+ * <ul>
+ *   <li>Reentrant by its owner thread; acquired in scopes: {@code try (var s = mutex.lock("api"))}.
+ *   <li>Threads that must never block (netty event loops) use {@link #execute}: the task is put on
+ *       the inbox and whoever holds the mutex runs it before releasing, so nothing is dropped and
+ *       tasks run in the order they were submitted (per submitting thread, hence per peer).
+ *   <li>Work that must not run under the lock (network writes, user callbacks) is registered with
+ *       {@link #afterRelease} and run by the releasing thread once the mutex is free.
+ *   <li>Hold time and contention go to a {@link LockListener}; a hold longer than the threshold is
+ *       logged with the holder's name.
+ * </ul>
+ *
+ * <p>The inbox has a high-water mark rather than a hard cap: dropping would lose protocol state,
+ * so {@link #execute} reports pressure and callers stop reading (netty autoRead) until it clears.
+ */
+public final class RouterMutex {
+  private static final Logger log = LoggerFactory.getLogger(RouterMutex.class);
+
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Queue<Task> inbox = new ConcurrentLinkedQueue<>();
+  private final AtomicInteger inboxDepth = new AtomicInteger();
+  private final int inboxHighWater;
+  private final LongSupplier nanoTime;
+  private final long longHoldNanos;
+  private final LockListener listener;
+  // Owner-only state (read and written under the lock).
+  private final Queue<Runnable> afterRelease = new ArrayDeque<>();
+  private String holder;
+  private long acquiredAt;
+  private volatile Runnable releaseHook;
+
+  private record Task(String holder, Runnable work) {}
+
+  /**
+   * @param inboxHighWater inbox depth above which {@link #execute} reports pressure
+   * @param nanoTime monotonic time source for hold measurements
+   * @param longHold holds longer than this are logged
+   */
+  public RouterMutex(int inboxHighWater, LongSupplier nanoTime, Duration longHold, LockListener listener) {
+    if (inboxHighWater < 1) {
+      throw new IllegalArgumentException("inboxHighWater must be >= 1, got " + inboxHighWater);
+    }
+    this.inboxHighWater = inboxHighWater;
+    this.nanoTime = Objects.requireNonNull(nanoTime);
+    this.longHoldNanos = longHold.toNanos();
+    this.listener = Objects.requireNonNull(listener);
+  }
+
+  public RouterMutex() {
+    this(10_000, System::nanoTime, Duration.ofMillis(100), LockListener.NONE);
+  }
+
+  /** A held scope; closing the outermost one drains the inbox, releases, then runs after-release work. */
+  public final class Scope implements AutoCloseable {
+    private boolean closed;
+
+    private Scope() {}
+
+    @Override
+    public void close() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      release();
+    }
+  }
+
+  /** Blocks until the mutex is held. Not for event-loop threads: use {@link #execute}. */
+  public Scope lock(String holderName) {
+    if (lock.isHeldByCurrentThread()) {
+      lock.lock();
+      return new Scope();
+    }
+    boolean contended = !lock.tryLock();
+    long waited = 0;
+    if (contended) {
+      long start = nanoTime.getAsLong();
+      lock.lock();
+      waited = nanoTime.getAsLong() - start;
+    }
+    onAcquired(holderName, waited, contended);
+    return new Scope();
+  }
+
+  /** Takes the mutex if it is free (or already ours); {@code null} otherwise. */
+  public Scope tryLock(String holderName) {
+    if (lock.isHeldByCurrentThread()) {
+      lock.lock();
+      return new Scope();
+    }
+    if (!lock.tryLock()) {
+      return null;
+    }
+    onAcquired(holderName, 0, false);
+    return new Scope();
+  }
+
+  /**
+   * Runs {@code work} under the mutex without ever blocking: if the mutex is busy the task waits on
+   * the inbox and the current holder runs it before releasing. Tasks submitted earlier always run
+   * first. Returns {@code false} when the inbox is above its high-water mark (apply backpressure).
+   */
+  public boolean execute(String holderName, Runnable work) {
+    inbox.add(new Task(holderName, Objects.requireNonNull(work)));
+    int depth = inboxDepth.incrementAndGet();
+    Scope s = tryLock(holderName);
+    if (s == null) {
+      listener.queued(holderName, depth);
+      return depth <= inboxHighWater;
+    }
+    s.close(); // draining happens on release
+    return true;
+  }
+
+  /**
+   * Sets work that runs under the lock at the end of every outermost scope, after the inbox is
+   * drained (the router collects its outbound batches there).
+   */
+  public void setReleaseHook(Runnable hook) {
+    this.releaseHook = hook;
+  }
+
+  /**
+   * Registers work to run after the outermost scope is released, on the releasing thread (e.g.
+   * flushing outbound RPCs). Must be called while holding the mutex.
+   */
+  public void afterRelease(Runnable work) {
+    checkHeld();
+    afterRelease.add(work);
+  }
+
+  public boolean isHeldByCurrentThread() {
+    return lock.isHeldByCurrentThread();
+  }
+
+  /** Throws unless the current thread holds the mutex (guards table access in the router). */
+  public void checkHeld() {
+    if (!lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("router mutex not held by " + Thread.currentThread().getName());
+    }
+  }
+
+  public int inboxDepth() {
+    return inboxDepth.get();
+  }
+
+  /** Name of the current holder, or null. Racy by nature; for diagnostics. */
+  public String holder() {
+    return holder;
+  }
+
+  private void onAcquired(String holderName, long waited, boolean contended) {
+    holder = holderName;
+    acquiredAt = nanoTime.getAsLong();
+    listener.acquired(holderName, waited, contended);
+  }
+
+  private void release() {
+    if (lock.getHoldCount() > 1) {
+      lock.unlock();
+      return;
+    }
+    while (true) {
+      do {
+        drainInbox();
+        runHook();
+      } while (!inbox.isEmpty());
+      String name = holder;
+      long held = nanoTime.getAsLong() - acquiredAt;
+      Queue<Runnable> post = new ArrayDeque<>(afterRelease);
+      afterRelease.clear();
+      holder = null;
+      lock.unlock();
+      listener.released(name, held);
+      if (held > longHoldNanos) {
+        listener.longHold(name, held);
+        log.warn("router mutex held {} ms by {}", held / 1_000_000, name);
+      }
+      runAll(post);
+      // A task may have been queued between the last drain and the unlock: take it over.
+      if (inbox.isEmpty() || !lock.tryLock()) {
+        return;
+      }
+      onAcquired("inbox", 0, false);
+    }
+  }
+
+  private void drainInbox() {
+    Task t;
+    while ((t = inbox.poll()) != null) {
+      inboxDepth.decrementAndGet();
+      String outer = holder;
+      holder = t.holder();
+      long start = nanoTime.getAsLong();
+      try {
+        t.work().run();
+      } catch (RuntimeException e) {
+        log.error("router task from {} failed", t.holder(), e);
+      } finally {
+        holder = outer;
+      }
+      long took = nanoTime.getAsLong() - start;
+      if (took > longHoldNanos) {
+        // Name the queued task, not only the scope that happened to drain it.
+        listener.longHold(t.holder(), took);
+        log.warn("router task {} ran {} ms under the mutex (drained by {})", t.holder(), took / 1_000_000, outer);
+      }
+    }
+  }
+
+  private void runHook() {
+    Runnable hook = releaseHook;
+    if (hook == null) {
+      return;
+    }
+    try {
+      hook.run();
+    } catch (RuntimeException e) {
+      log.error("router release hook failed", e);
+    }
+  }
+
+  private static void runAll(Queue<Runnable> post) {
+    for (Runnable r : post) {
+      try {
+        r.run();
+      } catch (RuntimeException e) {
+        log.error("after-release work failed", e);
+      }
+    }
+  }
+}

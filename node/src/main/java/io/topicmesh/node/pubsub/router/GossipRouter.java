@@ -1,0 +1,1642 @@
+package io.topicmesh.node.pubsub.router;
+
+import com.google.protobuf.ByteString;
+import io.topicmesh.node.identity.PeerId;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.pubsub.lock.LockListener;
+import io.topicmesh.node.pubsub.lock.RouterMutex;
+import io.topicmesh.node.pubsub.wire.ControlGraft;
+import io.topicmesh.node.pubsub.wire.ControlIDontWant;
+import io.topicmesh.node.pubsub.wire.ControlIHave;
+import io.topicmesh.node.pubsub.wire.ControlIWant;
+import io.topicmesh.node.pubsub.wire.ControlMessage;
+import io.topicmesh.node.pubsub.wire.ControlPrune;
+import io.topicmesh.node.pubsub.wire.MessageId;
+import io.topicmesh.node.pubsub.wire.PeerInfo;
+import io.topicmesh.node.pubsub.wire.PubsubMessage;
+import io.topicmesh.node.pubsub.wire.Rpc;
+import io.topicmesh.node.pubsub.wire.RpcCodec;
+import io.topicmesh.node.pubsub.wire.RpcLimits;
+import io.topicmesh.node.pubsub.wire.SubOpts;
+import java.net.InetAddress;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.ToDoubleFunction;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gossipsub router (specs: pubsub/README.md, gossipsub v1.0, v1.1, v1.2): peers and their
+ * topics, meshes and fanout, the heartbeat, publishing and forwarding, IHAVE/IWANT gossip,
+ * GRAFT/PRUNE with backoff and peer exchange, IDONTWANT, peer scoring, floodsub peers, the
+ * validation pipeline and message signing. Pure logic: no sockets, no netty, no wall clock.
+ *
+ * <h2>Integration contract (for the host)</h2>
+ *
+ * <ul>
+ *   <li>When a pubsub stream to a peer is negotiated (one of {@link PubsubProtocol#ANNOUNCED}),
+ *       call {@link #addPeer(PeerId, String, Direction, InetAddress, PeerSender)}; when it closes,
+ *       {@link #removePeer(PeerId)}.
+ *   <li>Each decoded inbound RPC ({@link io.topicmesh.node.pubsub.wire.RpcFrameDecoder}) goes to
+ *       {@link #onRpc(PeerId, Rpc)}. It never blocks: from a netty event loop the work is queued
+ *       on the router mutex's inbox if the mutex is busy; per-peer order is kept. A {@code false}
+ *       return means the inbox is above its high-water mark: stop reading (autoRead off) until
+ *       {@link #inboxDepth()} falls.
+ *   <li>{@link PeerSender#send(Rpc)} is called after the mutex is released, one thread at a time
+ *       per peer, in order. Report channel writability with {@link #setWritable}; while a peer is
+ *       not writable its RPCs wait in a bounded per-peer queue (control lane first, data lane
+ *       bounded by {@link GossipParams#maxOutboundQueue()}, drops counted).
+ *   <li>{@link PeerDialer} is asked to connect peers learnt by PX and to reconnect direct peers.
+ *   <li>Applications use {@link #subscribe}, {@link #unsubscribe}, {@link #addValidator} (these
+ *       wait briefly for the mutex: call them from application threads) and {@link #publish}
+ *       (never blocks, returns a future); operators {@link #setParams} (applied at the next
+ *       heartbeat, meshes kept). Introspection ({@link #meshPeers}, {@link #score}…) also waits
+ *       for the mutex.
+ *   <li>{@link #start()} schedules the heartbeat on the injected {@link RouterScheduler} (it
+ *       never blocks the scheduler thread and never overlaps itself); {@link #stop()} cancels it;
+ *       {@link #close()} PRUNEs every mesh for a graceful shutdown.
+ *   <li>Protocol limits: decode with {@link io.topicmesh.node.pubsub.wire.RpcCodec} /
+ *       {@code RpcFrameDecoder} using the same {@link RpcLimits} given to the builder.
+ * </ul>
+ *
+ * <p>Concurrency: every table is guarded by one {@link RouterMutex}. No I/O, user callback,
+ * validator or observer runs under it; their work is queued with {@link
+ * RouterMutex#afterRelease}. Public methods are thread-safe.
+ */
+@SuppressWarnings("try") // lock scopes are try-with-resources whose variable is never read
+public final class GossipRouter {
+  private static final Logger log = LoggerFactory.getLogger(GossipRouter.class);
+
+  /** Upper bound on a PRUNE backoff we honour (a hostile huge value must not overflow time). */
+  static final long MAX_BACKOFF_SECONDS = 24 * 3600;
+
+  /** Bound on outstanding IWANT promises tracked for follow-up penalties. */
+  static final int MAX_PROMISES = 100_000;
+
+  /** Bounds on the message cache: entries and bytes. */
+  static final int MAX_CACHED_MESSAGES = 100_000;
+
+  static final long MAX_CACHED_BYTES = 256L << 20;
+
+  /** Bound on the seen cache entries. */
+  static final int MAX_SEEN = 1_000_000;
+
+  // ---- configuration ---------------------------------------------------------------------
+  private final PeerId self;
+  private final ByteString selfBytes;
+  private final PrivKey privKey;
+  private final SignaturePolicy signaturePolicy;
+  private final MessageIdFunction msgIdFn;
+  private final RpcLimits limits;
+  private final RouterScheduler scheduler;
+  private final RandomGenerator random;
+  private final Executor validationExecutor;
+  private final Executor deliveryExecutor;
+  private final PeerDialer dialer;
+  private final List<RouterObserver> observers = new CopyOnWriteArrayList<>();
+  private final boolean peerExchange;
+  private final SlowPeerPolicy slowPeerPolicy;
+  private final int maxTopicsPerPeer;
+  private final Set<PeerId> directPeers;
+  private final LongSupplier nanoTime;
+  private final Duration validationTimeout;
+  private final RouterMutex mutex;
+
+  /** What happens to a peer whose data lane overflows. */
+  public enum SlowPeerPolicy {
+    /** Drop the message, count it. */
+    DROP,
+    /** Drop and add a P7 behaviour penalty. */
+    PENALISE,
+    /** Drop and close the peer's stream. */
+    DISCONNECT
+  }
+
+  // ---- state (guarded by mutex) ------------------------------------------------------------
+  private GossipParams params;
+  private PeerScoreThresholds thresholds;
+  private final AtomicReference<GossipParams> pendingParams = new AtomicReference<>();
+  private final AtomicReference<PeerScoreParams> pendingScoreParams = new AtomicReference<>();
+  private final AtomicReference<PeerScoreThresholds> pendingThresholds = new AtomicReference<>();
+  private final Map<PeerId, Peer> peers = new LinkedHashMap<>();
+  private final Map<String, Set<PeerId>> topicPeers = new HashMap<>();
+  private final Map<String, Set<PeerId>> mesh = new LinkedHashMap<>();
+  private final Map<String, Set<PeerId>> fanout = new LinkedHashMap<>();
+  private final Map<String, Long> lastPublished = new HashMap<>();
+  private final Map<String, Consumer<ReceivedMessage>> subscriptions = new LinkedHashMap<>();
+  private final Map<String, List<Validator>> validators = new HashMap<>();
+  private final Map<String, Map<PeerId, Long>> backoff = new HashMap<>();
+  private final Map<MessageId, Map<PeerId, Long>> promises = new LinkedHashMap<>();
+  private final MessageCache<PeerId> mcache;
+  private final SeenCache<MessageId> seen;
+  private final PeerScore score;
+  private final Set<Peer> dirty = new LinkedHashSet<>();
+  private Map<PeerId, Double> scoreCache;
+  private int pendingValidations;
+  private long heartbeatTicks;
+  private long seqno;
+  private int dialsThisHeartbeat;
+  private boolean running;
+  private RouterScheduler.Cancellable heartbeatTask;
+  private final AtomicBoolean heartbeatActive = new AtomicBoolean();
+
+  private static final class Peer {
+    final PeerId id;
+    final PubsubProtocol protocol;
+    final Direction direction;
+    final PeerSender sender;
+    final Set<String> topics = new LinkedHashSet<>();
+    final OutboundQueue queue = new OutboundQueue();
+    final ConcurrentLinkedQueue<Rpc> handoff = new ConcurrentLinkedQueue<>();
+    final AtomicBoolean sending = new AtomicBoolean();
+    final LinkedHashMap<MessageId, Long> dontWant = new LinkedHashMap<>();
+    boolean writable = true;
+    boolean closed;
+    int ihavesThisHeartbeat;
+    int idsAskedThisHeartbeat;
+
+    Peer(PeerId id, PubsubProtocol protocol, Direction direction, PeerSender sender) {
+      this.id = id;
+      this.protocol = protocol;
+      this.direction = direction;
+      this.sender = sender;
+    }
+  }
+
+  private record Pending(
+      PeerId source,
+      MessageId id,
+      PubsubMessage message,
+      long receivedAt,
+      CompletableFuture<PublishResult> publish) {
+    boolean local() {
+      return publish != null;
+    }
+  }
+
+  private GossipRouter(Builder b) {
+    this.self = Objects.requireNonNull(b.self, "self");
+    this.selfBytes = ByteString.copyFrom(self.bytes());
+    this.privKey = b.privKey;
+    this.signaturePolicy = b.signaturePolicy;
+    if (signaturePolicy == SignaturePolicy.STRICT_SIGN && privKey == null) {
+      throw new IllegalArgumentException("STRICT_SIGN needs the node's private key");
+    }
+    this.msgIdFn =
+        b.msgIdFn != null
+            ? b.msgIdFn
+            : signaturePolicy == SignaturePolicy.STRICT_SIGN
+                ? MessageIdFunction.FROM_AND_SEQNO
+                : MessageIdFunction.CONTENT_SHA256;
+    this.limits = b.limits;
+    this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
+    this.random = Objects.requireNonNull(b.random, "random");
+    this.validationExecutor = Objects.requireNonNull(b.validationExecutor, "validationExecutor");
+    this.deliveryExecutor = Objects.requireNonNull(b.deliveryExecutor, "deliveryExecutor");
+    this.dialer = b.dialer;
+    this.observers.addAll(b.observers);
+    this.peerExchange = b.peerExchange;
+    this.slowPeerPolicy = b.slowPeerPolicy;
+    this.maxTopicsPerPeer = b.maxTopicsPerPeer;
+    this.directPeers = Set.copyOf(b.directPeers);
+    this.nanoTime = b.nanoTime;
+    this.validationTimeout = b.validationTimeout;
+    this.params = b.params;
+    this.thresholds = b.thresholds;
+    this.mcache = new MessageCache<>(
+            params.historyLength(), params.historyGossip(), MAX_CACHED_MESSAGES, MAX_CACHED_BYTES);
+    this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, scheduler::nowMillis);
+    this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
+    this.mutex = new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener);
+    this.mutex.setReleaseHook(this::collectOutbound);
+    this.seqno = scheduler.nowMillis() * 1_000_000L;
+  }
+
+  public static Builder builder(PeerId self) {
+    return new Builder(self);
+  }
+
+  public PeerId self() {
+    return self;
+  }
+
+  public void addObserver(RouterObserver o) {
+    observers.add(o);
+  }
+
+  // =========================================================================================
+  // Host API
+  // =========================================================================================
+
+  /**
+   * A pubsub stream to {@code peer} is up. Never blocks. Returns false if {@code protocolId} is not
+   * one we speak (the host should not have negotiated it).
+   *
+   * @param remoteIp the peer's IP (for P6 colocation scoring), or null
+   */
+  public boolean addPeer(
+      PeerId peer, String protocolId, Direction direction, InetAddress remoteIp, PeerSender sender) {
+    Optional<PubsubProtocol> proto = PubsubProtocol.fromId(protocolId);
+    if (proto.isEmpty()) {
+      return false;
+    }
+    String ip = remoteIp == null ? null : remoteIp.getHostAddress();
+    mutex.execute("addPeer", () -> doAddPeer(peer, proto.get(), direction, ip, sender));
+    return true;
+  }
+
+  /** The peer's pubsub stream is gone. Never blocks. */
+  public void removePeer(PeerId peer) {
+    mutex.execute("removePeer", () -> doRemovePeer(peer));
+  }
+
+  /**
+   * An RPC arrived from {@code peer}. Never blocks; returns false when the router inbox is above
+   * its high-water mark (apply backpressure).
+   */
+  public boolean onRpc(PeerId peer, Rpc rpc) {
+    return mutex.execute("rpc", () -> handleRpc(peer, rpc));
+  }
+
+  /**
+   * A frame from {@code peer} could not be decoded (malformed or over a limit). Counted for
+   * observers; the host decides whether to keep the stream (a too-long frame cannot be skipped).
+   */
+  public void onInvalidRpc(PeerId peer, io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason reason) {
+    mutex.execute("invalidRpc", () -> emit(o -> o.invalidRpc(peer, reason)));
+  }
+
+  /** The peer's channel writability changed; RPCs wait in the peer's queue while not writable. */
+  public void setWritable(PeerId peer, boolean writable) {
+    mutex.execute(
+        "writability",
+        () -> {
+          Peer p = peers.get(peer);
+          if (p != null) {
+            p.writable = writable;
+            if (writable) {
+              dirty.add(p);
+            }
+          }
+        });
+  }
+
+  public int inboxDepth() {
+    return mutex.inboxDepth();
+  }
+
+  // =========================================================================================
+  // Application API
+  // =========================================================================================
+
+  /**
+   * Joins {@code topic}; validated messages go to {@code handler} on the delivery executor. Waits
+   * for the mutex: call from application threads, not from event loops ({@link #publish} is safe
+   * anywhere).
+   */
+  public void subscribe(String topic, Consumer<ReceivedMessage> handler) {
+    Objects.requireNonNull(handler);
+    try (var l = mutex.lock("subscribe")) {
+      boolean fresh = subscriptions.put(topic, handler) == null;
+      if (fresh) {
+        join(topic);
+      }
+    }
+  }
+
+  /** Leaves {@code topic}: PRUNEs the mesh with the unsubscribe backoff. */
+  public void unsubscribe(String topic) {
+    try (var l = mutex.lock("unsubscribe")) {
+      if (subscriptions.remove(topic) != null) {
+        leave(topic);
+      }
+    }
+  }
+
+  public void addValidator(String topic, Validator v) {
+    try (var l = mutex.lock("addValidator")) {
+      validators.computeIfAbsent(topic, k -> new ArrayList<>()).add(v);
+    }
+  }
+
+  /**
+   * Publishes {@code data} on {@code topic}: signs per the policy, runs the topic's validators,
+   * then sends to peers (flood publish, or mesh/fanout). The future completes once queued, or
+   * exceptionally if a validator rejected it.
+   */
+  public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
+    CompletableFuture<PublishResult> f = new CompletableFuture<>();
+    // from, seqno, signature and key fit in 1 KiB; a bigger message could never be sent whole
+    if ((long) data.length + topic.length() + 1024 > limits.maxRpcSize()) {
+      f.completeExceptionally(
+          new IllegalArgumentException(
+              "message of " + data.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
+      return f;
+    }
+    ByteString payload = ByteString.copyFrom(data);
+    // Never blocks: safe from event loops and from delivery handlers.
+    mutex.execute(
+        "publish",
+        () -> {
+          PubsubMessage m = buildMessage(topic, payload);
+          MessageId id = msgIdFn.apply(m);
+          if (!seen.add(id)) {
+            f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
+            return;
+          }
+          startValidation(new Pending(self, id, m, scheduler.nowMillis(), f));
+        });
+    return f;
+  }
+
+  /**
+   * Graceful shutdown: stops the heartbeat and leaves every topic, so mesh peers get a PRUNE with
+   * the unsubscribe backoff; the PRUNEs are flushed to the senders before this returns.
+   */
+  public void close() {
+    stop();
+    try (var l = mutex.lock("close")) {
+      for (String topic : List.copyOf(subscriptions.keySet())) {
+        subscriptions.remove(topic);
+        leave(topic);
+      }
+    }
+  }
+
+  /** Replaces the overlay parameters at the next heartbeat; meshes are kept. */
+  public void setParams(GossipParams p) {
+    pendingParams.set(Objects.requireNonNull(p));
+  }
+
+  public void setScoreParams(PeerScoreParams p) {
+    pendingScoreParams.set(Objects.requireNonNull(p));
+  }
+
+  public void setThresholds(PeerScoreThresholds t) {
+    pendingThresholds.set(Objects.requireNonNull(t));
+  }
+
+  /** Starts the heartbeat after {@link GossipParams#heartbeatInitialDelay()}. */
+  public void start() {
+    try (var l = mutex.lock("start")) {
+      if (running) {
+        return;
+      }
+      running = true;
+      heartbeatTask = scheduler.schedule(this::heartbeatTick, params.heartbeatInitialDelay().toMillis());
+    }
+  }
+
+  /** Stops the heartbeat; the router keeps its tables. */
+  public void stop() {
+    try (var l = mutex.lock("stop")) {
+      running = false;
+      if (heartbeatTask != null) {
+        heartbeatTask.cancel();
+        heartbeatTask = null;
+      }
+    }
+  }
+
+  // ---- introspection (snapshots) -------------------------------------------------------------
+
+  public GossipParams params() {
+    try (var l = mutex.lock("inspect")) {
+      return params;
+    }
+  }
+
+  public Set<PeerId> meshPeers(String topic) {
+    try (var l = mutex.lock("inspect")) {
+      return Set.copyOf(mesh.getOrDefault(topic, Set.of()));
+    }
+  }
+
+  public Set<PeerId> fanoutPeers(String topic) {
+    try (var l = mutex.lock("inspect")) {
+      return Set.copyOf(fanout.getOrDefault(topic, Set.of()));
+    }
+  }
+
+  public Set<PeerId> topicPeers(String topic) {
+    try (var l = mutex.lock("inspect")) {
+      return Set.copyOf(topicPeers.getOrDefault(topic, Set.of()));
+    }
+  }
+
+  public Set<PeerId> peers() {
+    try (var l = mutex.lock("inspect")) {
+      return Set.copyOf(peers.keySet());
+    }
+  }
+
+  public Set<String> subscriptions() {
+    try (var l = mutex.lock("inspect")) {
+      return Set.copyOf(subscriptions.keySet());
+    }
+  }
+
+  public double score(PeerId peer) {
+    try (var l = mutex.lock("inspect")) {
+      return scoreOf(peer);
+    }
+  }
+
+  /** Remaining backoff for (peer, topic) in milliseconds, 0 if none. */
+  public long backoffMillis(PeerId peer, String topic) {
+    try (var l = mutex.lock("inspect")) {
+      Long until = backoff.getOrDefault(topic, Map.of()).get(peer);
+      return until == null ? 0 : Math.max(0, until - scheduler.nowMillis());
+    }
+  }
+
+  public int outboundQueueDepth(PeerId peer) {
+    try (var l = mutex.lock("inspect")) {
+      Peer p = peers.get(peer);
+      return p == null ? 0 : p.queue.depth();
+    }
+  }
+
+  public long heartbeatTicks() {
+    try (var l = mutex.lock("inspect")) {
+      return heartbeatTicks;
+    }
+  }
+
+  /** The mutex, for lock diagnostics and tests. */
+  public RouterMutex mutex() {
+    return mutex;
+  }
+
+  // =========================================================================================
+  // Peers
+  // =========================================================================================
+
+  private void doAddPeer(PeerId id, PubsubProtocol proto, Direction dir, String ip, PeerSender sender) {
+    if (peers.containsKey(id)) {
+      doRemovePeer(id); // a new stream replaces the old one
+    }
+    Peer p = new Peer(id, proto, dir, sender);
+    peers.put(id, p);
+    score.addPeer(id, ip, scheduler.nowMillis());
+    for (String topic : subscriptions.keySet()) {
+      enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
+    }
+    emit(o -> o.peerAdded(id, proto, dir));
+    log.debug("pubsub peer {} added ({}, {})", id, proto.id(), dir);
+  }
+
+  private void doRemovePeer(PeerId id) {
+    Peer p = peers.remove(id);
+    if (p == null) {
+      return;
+    }
+    p.closed = true;
+    dirty.remove(p);
+    for (String topic : p.topics) {
+      removeFromTopic(topic, id);
+      Set<PeerId> m = mesh.get(topic);
+      if (m != null && m.remove(id)) {
+        emit(o -> o.pruned(id, topic, PruneReason.DISCONNECTED));
+      }
+      Set<PeerId> f = fanout.get(topic);
+      if (f != null) {
+        f.remove(id);
+      }
+    }
+    score.removePeer(id, scheduler.nowMillis());
+    emit(o -> o.peerRemoved(id, p.protocol));
+    log.debug("pubsub peer {} removed", id);
+  }
+
+  private void removeFromTopic(String topic, PeerId id) {
+    Set<PeerId> s = topicPeers.get(topic);
+    if (s != null) {
+      s.remove(id);
+      if (s.isEmpty()) {
+        topicPeers.remove(topic);
+      }
+    }
+  }
+
+  // =========================================================================================
+  // Inbound RPC
+  // =========================================================================================
+
+  private void handleRpc(PeerId from, Rpc rpc) {
+    Peer p = peers.get(from);
+    if (p == null) {
+      return;
+    }
+    emit(o -> o.rpcReceived(from, rpc));
+    if (!directPeers.contains(from) && scoreOf(from) < thresholds.graylistThreshold()) {
+      emit(o -> o.graylisted(from));
+      return;
+    }
+    for (SubOpts s : rpc.subscriptions()) {
+      handleSubscription(p, s);
+    }
+    for (PubsubMessage m : rpc.publish()) {
+      handleMessage(p, m);
+    }
+    if (p.protocol.isGossipsub() && !rpc.control().isEmpty()) {
+      handleControl(p, rpc.control());
+    }
+  }
+
+  private void handleSubscription(Peer p, SubOpts s) {
+    String topic = s.topic();
+    if (s.subscribe()) {
+      if (p.topics.contains(topic) || p.topics.size() >= maxTopicsPerPeer) {
+        return;
+      }
+      p.topics.add(topic);
+      topicPeers.computeIfAbsent(topic, k -> new LinkedHashSet<>()).add(p.id);
+    } else if (p.topics.remove(topic)) {
+      removeFromTopic(topic, p.id);
+      Set<PeerId> m = mesh.get(topic);
+      if (m != null && m.remove(p.id)) {
+        score.prune(p.id, topic);
+        emit(o -> o.pruned(p.id, topic, PruneReason.PEER_UNSUBSCRIBED));
+      }
+      Set<PeerId> f = fanout.get(topic);
+      if (f != null) {
+        f.remove(p.id);
+      }
+    }
+  }
+
+  private void handleMessage(Peer p, PubsubMessage m) {
+    String topic = m.topic();
+    if (!subscriptions.containsKey(topic)) {
+      return; // go-libp2p-pubsub drops messages for topics we are not in
+    }
+    long now = scheduler.nowMillis();
+    MessageId id;
+    try {
+      id = msgIdFn.apply(m);
+    } catch (RuntimeException e) {
+      reject(p.id, null, m, RejectReason.VALIDATION_FAILED);
+      return;
+    }
+    promises.remove(id);
+    if (m.hasFrom() && m.from().equals(selfBytes)) {
+      emit(o -> o.rejected(topic, id, p.id, RejectReason.SELF_ORIGIN));
+      return;
+    }
+    if (seen.contains(id)) {
+      score.duplicateMessage(p.id, id, topic, now);
+      emit(o -> o.duplicate(topic, id, p.id));
+      return;
+    }
+    Optional<RejectReason> bad = MessageSigning.check(m, signaturePolicy);
+    if (bad.isPresent()) {
+      // Not marked seen: a forged copy must not shadow the genuine message.
+      reject(p.id, id, m, bad.get());
+      return;
+    }
+    seen.add(id);
+    score.validateMessage(p.id, id, now);
+    sendIdontwant(p, id, m);
+    startValidation(new Pending(p.id, id, m, now, null));
+  }
+
+  private void reject(PeerId from, MessageId id, PubsubMessage m, RejectReason reason) {
+    score.rejectMessage(from, id, m.topic(), reason);
+    emit(o -> o.rejected(m.topic(), id, from, reason));
+    log.debug("pubsub message on {} from {} rejected: {}", m.topic(), from, reason);
+  }
+
+  // ---- validation pipeline -------------------------------------------------------------------
+
+  private void startValidation(Pending pv) {
+    List<Validator> vs = validators.get(pv.message().topic());
+    if (vs == null || vs.isEmpty()) {
+      accept(pv);
+      return;
+    }
+    if (pendingValidations >= params.maxValidationQueue()) {
+      seen.remove(pv.id());
+      if (pv.local()) {
+        pv.publish().completeExceptionally(new IllegalStateException("validation queue full"));
+      } else {
+        reject(pv.source(), pv.id(), pv.message(), RejectReason.VALIDATION_THROTTLED);
+      }
+      return;
+    }
+    pendingValidations++;
+    List<Validator> snapshot = List.copyOf(vs);
+    mutex.afterRelease(() -> validationExecutor.execute(() -> runValidators(pv, snapshot)));
+  }
+
+  private void runValidators(Pending pv, List<Validator> vs) {
+    CompletionStage<ValidationResult> chain = CompletableFuture.completedFuture(ValidationResult.ACCEPT);
+    for (Validator v : vs) {
+      chain =
+          chain.thenCompose(
+              r -> r == ValidationResult.ACCEPT
+                  ? v.validate(pv.source(), pv.message())
+                  : CompletableFuture.completedFuture(r));
+    }
+    // Whichever comes first, the validators' answer or the timeout, decides; the other is dropped.
+    AtomicBoolean decided = new AtomicBoolean();
+    RouterScheduler.Cancellable timeout =
+        scheduler.schedule(
+            () -> {
+              if (decided.compareAndSet(false, true)) {
+                mutex.execute("validation", () -> finishValidation(pv, null, true));
+              }
+            },
+            validationTimeout.toMillis());
+    chain.whenComplete(
+        (r, err) -> {
+          if (decided.compareAndSet(false, true)) {
+            timeout.cancel();
+            mutex.execute("validation", () -> finishValidation(pv, err != null ? null : r, false));
+          }
+        });
+  }
+
+  private void finishValidation(Pending pv, ValidationResult r, boolean timedOut) {
+    pendingValidations--;
+    if (r == ValidationResult.ACCEPT) {
+      accept(pv);
+      return;
+    }
+    RejectReason reason =
+        timedOut
+            ? RejectReason.VALIDATION_TIMEOUT
+            : r == null
+            ? RejectReason.VALIDATION_FAILED
+            : r == ValidationResult.REJECT ? RejectReason.VALIDATION_REJECTED : RejectReason.VALIDATION_IGNORED;
+    if (pv.local()) {
+      pv.publish().completeExceptionally(new IllegalStateException("local message " + reason));
+      return;
+    }
+    reject(pv.source(), pv.id(), pv.message(), reason);
+  }
+
+  private void accept(Pending pv) {
+    PubsubMessage m = pv.message();
+    String topic = m.topic();
+    long now = scheduler.nowMillis();
+    mcache.put(pv.id(), m);
+    if (!pv.local()) {
+      score.deliverMessage(pv.source(), pv.id(), topic, now);
+    }
+    Consumer<ReceivedMessage> handler = subscriptions.get(topic);
+    if (handler != null) {
+      ReceivedMessage rm = new ReceivedMessage(pv.id(), m, pv.source(), pv.local());
+      mutex.afterRelease(
+          () ->
+              deliveryExecutor.execute(
+                  () -> {
+                    try {
+                      handler.accept(rm);
+                    } catch (RuntimeException e) {
+                      log.warn("subscriber of {} failed on message {}: {}", topic, rm.id(), e.toString());
+                    }
+                  }));
+    }
+    int sent = forward(pv);
+    int bytes = m.data().size();
+    if (pv.local()) {
+      lastPublished.put(topic, now);
+      emit(o -> o.published(topic, pv.id(), bytes, sent));
+      PublishResult result = new PublishResult(pv.id(), sent);
+      mutex.afterRelease(() -> pv.publish().complete(result));
+    } else {
+      long latency = now - pv.receivedAt();
+      emit(o -> o.delivered(topic, pv.id(), pv.source(), bytes, latency));
+      emit(o -> o.forwarded(topic, pv.id(), sent));
+    }
+  }
+
+  /** Sends an accepted message on; returns the number of peers it was queued for. */
+  private int forward(Pending pv) {
+    PubsubMessage m = pv.message();
+    String topic = m.topic();
+    Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
+    Set<PeerId> to = new LinkedHashSet<>();
+    if (pv.local() && params.floodPublish()) {
+      for (PeerId id : inTopic) {
+        if (directPeers.contains(id) || scoreOf(id) >= thresholds.publishThreshold()) {
+          to.add(id);
+        }
+      }
+    } else {
+      for (PeerId id : inTopic) {
+        Peer p = peers.get(id);
+        if (directPeers.contains(id)
+            || (p != null && !p.protocol.isGossipsub() && scoreOf(id) >= thresholds.publishThreshold())) {
+          to.add(id);
+        }
+      }
+      Set<PeerId> meshPeers = mesh.get(topic);
+      if (meshPeers != null) {
+        to.addAll(meshPeers);
+      } else if (pv.local()) {
+        to.addAll(fanoutFor(topic));
+      }
+    }
+    to.remove(pv.source());
+    if (m.hasFrom()) {
+      try {
+        to.remove(PeerId.fromBytes(m.from().toByteArray()));
+      } catch (RuntimeException ignored) {
+        // StrictSign already validated from; anything else has no author to skip
+      }
+    }
+    int n = 0;
+    for (PeerId id : to) {
+      Peer p = peers.get(id);
+      if (p != null && queueMessage(p, pv.id(), m)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private Set<PeerId> fanoutFor(String topic) {
+    Set<PeerId> f = fanout.computeIfAbsent(topic, k -> new LinkedHashSet<>());
+    if (f.size() < params.d()) {
+      List<PeerId> candidates =
+          candidates(topic, id -> !f.contains(id) && scoreOf(id) >= thresholds.publishThreshold());
+      for (PeerId id : pick(candidates, params.d() - f.size())) {
+        f.add(id);
+      }
+    }
+    return f;
+  }
+
+  private PubsubMessage buildMessage(String topic, ByteString data) {
+    if (signaturePolicy == SignaturePolicy.STRICT_NO_SIGN) {
+      return PubsubMessage.anonymous(topic, data);
+    }
+    long s = ++seqno;
+    ByteString seq = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(s).array());
+    PubsubMessage m = new PubsubMessage(selfBytes, data, seq, topic, null, null);
+    return MessageSigning.sign(m, privKey, self);
+  }
+
+  // ---- IDONTWANT (v1.2) ----------------------------------------------------------------------
+
+  private void sendIdontwant(Peer source, MessageId id, PubsubMessage m) {
+    if (m.data().size() < params.idontwantMessageThreshold()) {
+      return;
+    }
+    Set<PeerId> meshPeers = mesh.get(m.topic());
+    if (meshPeers == null) {
+      return;
+    }
+    for (PeerId id2 : meshPeers) {
+      Peer p = peers.get(id2);
+      if (p == null || p == source || !p.protocol.supportsIdontwant()) {
+        continue;
+      }
+      enqueueControl(p, q -> q.addIDontWant(new ControlIDontWant(List.of(id))));
+      emit(o -> o.idontwantSent(id2, 1));
+    }
+  }
+
+  // =========================================================================================
+  // Control messages
+  // =========================================================================================
+
+  private void handleControl(Peer p, ControlMessage c) {
+    List<ControlPrune> refusals = new ArrayList<>();
+    for (ControlGraft g : c.graft()) {
+      handleGraft(p, g.topic(), refusals);
+    }
+    for (ControlPrune pr : refusals) {
+      enqueueControl(p, q -> q.addPrune(pr));
+    }
+    for (ControlPrune pr : c.prune()) {
+      handlePrune(p, pr);
+    }
+    if (!c.ihave().isEmpty()) {
+      handleIHave(p, c.ihave());
+    }
+    for (ControlIWant w : c.iwant()) {
+      handleIWant(p, w);
+    }
+    for (ControlIDontWant d : c.idontwant()) {
+      handleIDontWant(p, d);
+    }
+  }
+
+  private void handleGraft(Peer p, String topic, List<ControlPrune> refusals) {
+    Set<PeerId> m = mesh.get(topic);
+    if (m == null) {
+      return; // unknown topic: ignore, and no PX that would leak our peers
+    }
+    if (m.contains(p.id)) {
+      return;
+    }
+    long now = scheduler.nowMillis();
+    if (directPeers.contains(p.id)) {
+      log.debug("GRAFT from direct peer {} on {} refused", p.id, topic);
+      refusals.add(makePrune(p, topic, false, params.pruneBackoff().toMillis()));
+      return;
+    }
+    Long until = backoff.getOrDefault(topic, Map.of()).get(p.id);
+    if (until != null && now < until) {
+      score.addPenalty(p.id, 1);
+      long started = until - params.pruneBackoff().toMillis();
+      if (now < started + params.graftFloodThreshold().toMillis()) {
+        score.addPenalty(p.id, 1);
+      }
+      emit(o -> o.graftDuringBackoff(p.id, topic));
+      addBackoff(p.id, topic, params.pruneBackoff().toMillis());
+      refusals.add(makePrune(p, topic, false, params.pruneBackoff().toMillis()));
+      emit(o -> o.pruned(p.id, topic, PruneReason.GRAFT_REFUSED));
+      return;
+    }
+    if (scoreOf(p.id) < 0) {
+      addBackoff(p.id, topic, params.pruneBackoff().toMillis());
+      refusals.add(makePrune(p, topic, false, params.pruneBackoff().toMillis()));
+      emit(o -> o.pruned(p.id, topic, PruneReason.GRAFT_REFUSED));
+      return;
+    }
+    if (m.size() >= params.dhi() && p.direction != Direction.OUTBOUND) {
+      addBackoff(p.id, topic, params.pruneBackoff().toMillis());
+      refusals.add(makePrune(p, topic, true, params.pruneBackoff().toMillis()));
+      emit(o -> o.pruned(p.id, topic, PruneReason.GRAFT_REFUSED));
+      return;
+    }
+    m.add(p.id);
+    score.graft(p.id, topic, now);
+    emit(o -> o.grafted(p.id, topic, GraftReason.REMOTE_GRAFT));
+  }
+
+  private void handlePrune(Peer p, ControlPrune pr) {
+    String topic = pr.topic();
+    Set<PeerId> m = mesh.get(topic);
+    if (m == null) {
+      return;
+    }
+    if (m.remove(p.id)) {
+      score.prune(p.id, topic);
+      emit(o -> o.pruned(p.id, topic, PruneReason.REMOTE_PRUNE));
+    }
+    long seconds =
+        pr.backoffSeconds() == null
+            ? params.pruneBackoff().toSeconds()
+            : Math.min(Math.max(pr.backoffSeconds(), 0), MAX_BACKOFF_SECONDS);
+    // Values above MAX_BACKOFF_SECONDS arrive as negative longs too (uint64): clamp both ways.
+    if (pr.backoffSeconds() != null && pr.backoffSeconds() < 0) {
+      seconds = MAX_BACKOFF_SECONDS;
+    }
+    addBackoff(p.id, topic, seconds * 1000);
+    if (!pr.peers().isEmpty() && peerExchange) {
+      if (scoreOf(p.id) < thresholds.acceptPxThreshold()) {
+        log.debug("PX from {} on {} ignored: score below acceptPX threshold", p.id, topic);
+      } else {
+        acceptPx(pr.peers());
+      }
+    }
+  }
+
+  private void acceptPx(List<PeerInfo> px) {
+    int n = 0;
+    for (PeerInfo info : px) {
+      if (n >= params.prunePeers() || dialsThisHeartbeat >= params.maxPendingDials()) {
+        return;
+      }
+      PeerId id;
+      try {
+        id = PeerId.fromBytes(info.peerId().toByteArray());
+      } catch (RuntimeException e) {
+        continue;
+      }
+      if (id.equals(self) || peers.containsKey(id)) {
+        continue;
+      }
+      n++;
+      dialsThisHeartbeat++;
+      ByteString record = info.signedPeerRecord();
+      mutex.afterRelease(() -> dialer.dial(id, record));
+    }
+  }
+
+  private void handleIHave(Peer p, List<ControlIHave> ihaves) {
+    if (scoreOf(p.id) < thresholds.gossipThreshold()) {
+      return;
+    }
+    p.ihavesThisHeartbeat++;
+    if (p.ihavesThisHeartbeat > params.maxIHaveMessages()
+        || p.idsAskedThisHeartbeat >= params.maxIHaveLength()) {
+      emit(o -> o.ihaveFlood(p.id));
+      return;
+    }
+    Set<MessageId> want = new LinkedHashSet<>();
+    for (ControlIHave h : ihaves) {
+      emit(o -> o.ihaveReceived(p.id, h.topic(), h.messageIds().size()));
+      if (!mesh.containsKey(h.topic())) {
+        continue;
+      }
+      for (MessageId id : h.messageIds()) {
+        if (!seen.contains(id)) {
+          want.add(id);
+        }
+      }
+    }
+    if (want.isEmpty()) {
+      return;
+    }
+    List<MessageId> ask = new ArrayList<>(want);
+    shuffle(ask);
+    int budget = params.maxIHaveLength() - p.idsAskedThisHeartbeat;
+    if (ask.size() > budget) {
+      ask = new ArrayList<>(ask.subList(0, budget));
+    }
+    p.idsAskedThisHeartbeat += ask.size();
+    List<MessageId> iwant = List.copyOf(ask);
+    enqueueControl(p, q -> q.addIWant(new ControlIWant(iwant)));
+    emit(o -> o.iwantSent(p.id, iwant.size()));
+    // One promise per IWANT (go-libp2p-pubsub's gossip tracer): the peer must deliver one of them.
+    if (promises.size() < MAX_PROMISES) {
+      MessageId promised = iwant.get(random.nextInt(iwant.size()));
+      promises
+          .computeIfAbsent(promised, k -> new HashMap<>())
+          .putIfAbsent(p.id, scheduler.nowMillis() + params.iwantFollowupTime().toMillis());
+    }
+  }
+
+  private void handleIWant(Peer p, ControlIWant w) {
+    if (scoreOf(p.id) < thresholds.gossipThreshold()) {
+      return;
+    }
+    emit(o -> o.iwantReceived(p.id, w.messageIds().size()));
+    for (MessageId id : w.messageIds()) {
+      PubsubMessage m = mcache.getForPeer(id, p.id, params.gossipRetransmission());
+      if (m != null) {
+        queueMessage(p, id, m);
+      }
+    }
+  }
+
+  private void handleIDontWant(Peer p, ControlIDontWant d) {
+    emit(o -> o.idontwantReceived(p.id, d.messageIds().size()));
+    for (MessageId id : d.messageIds()) {
+      if (p.dontWant.size() >= params.maxIDontWantMessages()) {
+        return;
+      }
+      p.dontWant.putIfAbsent(id, heartbeatTicks);
+    }
+  }
+
+  private ControlPrune makePrune(Peer p, String topic, boolean doPx, long backoffMillis) {
+    if (!p.protocol.supportsBackoffAndPx()) {
+      return ControlPrune.of(topic);
+    }
+    List<PeerInfo> px = new ArrayList<>();
+    if (doPx && peerExchange) {
+      List<PeerId> c = candidates(topic, id -> !id.equals(p.id) && scoreOf(id) >= 0);
+      for (PeerId id : pick(c, params.prunePeers())) {
+        px.add(new PeerInfo(ByteString.copyFrom(id.bytes()), null));
+      }
+    }
+    return new ControlPrune(topic, px, backoffMillis / 1000);
+  }
+
+  private void addBackoff(PeerId peer, String topic, long millis) {
+    long until = scheduler.nowMillis() + millis;
+    backoff.computeIfAbsent(topic, k -> new HashMap<>()).merge(peer, until, Math::max);
+  }
+
+  /**
+   * Whether we may not GRAFT {@code peer} yet. One heartbeat of slack past the announced expiry
+   * (go-libp2p-pubsub's backoff slack) keeps our GRAFT from reaching the peer a little before its
+   * own backoff ends, which it would penalise.
+   */
+  private boolean inBackoff(PeerId peer, String topic, long now) {
+    Long until = backoff.getOrDefault(topic, Map.of()).get(peer);
+    return until != null && now < until + params.heartbeatInterval().toMillis();
+  }
+
+  // =========================================================================================
+  // Join / leave
+  // =========================================================================================
+
+  private void join(String topic) {
+    for (Peer p : peers.values()) {
+      enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
+    }
+    long now = scheduler.nowMillis();
+    Set<PeerId> m = new LinkedHashSet<>();
+    Set<PeerId> f = fanout.remove(topic);
+    lastPublished.remove(topic);
+    if (f != null) {
+      for (PeerId id : f) {
+        if (m.size() < params.d() && scoreOf(id) >= 0 && !inBackoff(id, topic, now)) {
+          m.add(id);
+        }
+      }
+    }
+    if (m.size() < params.d()) {
+      List<PeerId> c =
+          candidates(topic, id -> !m.contains(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
+      m.addAll(pick(c, params.d() - m.size()));
+    }
+    mesh.put(topic, m);
+    for (PeerId id : m) {
+      graft(peers.get(id), topic, GraftReason.JOIN);
+    }
+    emit(o -> o.joined(topic));
+  }
+
+  private void leave(String topic) {
+    for (Peer p : peers.values()) {
+      enqueueControl(p, q -> q.addSub(new SubOpts(false, topic)));
+    }
+    Set<PeerId> m = mesh.remove(topic);
+    if (m != null) {
+      long backoffMillis = params.unsubscribeBackoff().toMillis();
+      for (PeerId id : m) {
+        Peer p = peers.get(id);
+        score.prune(id, topic);
+        addBackoff(id, topic, backoffMillis);
+        if (p != null) {
+          ControlPrune pr = makePrune(p, topic, true, backoffMillis);
+          enqueueControl(p, q -> q.addPrune(pr));
+        }
+        emit(o -> o.pruned(id, topic, PruneReason.UNSUBSCRIBED));
+      }
+    }
+    emit(o -> o.left(topic));
+  }
+
+  private void graft(Peer p, String topic, GraftReason reason) {
+    score.graft(p.id, topic, scheduler.nowMillis());
+    enqueueControl(p, q -> q.addGraft(new ControlGraft(topic)));
+    emit(o -> o.grafted(p.id, topic, reason));
+  }
+
+  private void prune(Peer p, String topic, PruneReason reason, boolean doPx) {
+    long backoffMillis = params.pruneBackoff().toMillis();
+    score.prune(p.id, topic);
+    addBackoff(p.id, topic, backoffMillis);
+    ControlPrune pr = makePrune(p, topic, doPx, backoffMillis);
+    enqueueControl(p, q -> q.addPrune(pr));
+    emit(o -> o.pruned(p.id, topic, reason));
+  }
+
+  // =========================================================================================
+  // Heartbeat
+  // =========================================================================================
+
+  private void heartbeatTick() {
+    if (!heartbeatActive.compareAndSet(false, true)) {
+      return; // never overlaps itself
+    }
+    // Never blocks the scheduler thread (which may be an event loop): queued if the mutex is busy.
+    mutex.execute(
+        "heartbeat",
+        () -> {
+          try {
+            if (running) {
+              heartbeat();
+              heartbeatTask =
+                  scheduler.schedule(this::heartbeatTick, params.heartbeatInterval().toMillis());
+            }
+          } finally {
+            heartbeatActive.set(false);
+          }
+        });
+  }
+
+  /** One heartbeat, its steps in the spec's order. Runs under the mutex. */
+  void heartbeat() {
+    mutex.checkHeld();
+    long started = nanoTime.getAsLong();
+    long now = scheduler.nowMillis();
+    applyPendingParams();
+    scoreCache = new HashMap<>();
+    score.refresh(now);
+    clearExpiredBackoff(now);
+    applyIwantPenalties(now);
+    clearIHaveCounters();
+    maintainMeshes(now);
+    maintainFanout(now);
+    emitGossip();
+    expireIDontWant();
+    mcache.shift();
+    reconnectDirectPeers();
+    dialsThisHeartbeat = 0;
+    heartbeatTicks++;
+    long took = nanoTime.getAsLong() - started;
+    if (took > params.heartbeatInterval().toNanos() / 2) {
+      log.warn("gossipsub heartbeat took {} ms (interval {} ms)", took / 1_000_000, params.heartbeatInterval().toMillis());
+    }
+    reportHeartbeat(took);
+    scoreCache = null;
+  }
+
+  private void applyPendingParams() {
+    GossipParams p = pendingParams.getAndSet(null);
+    if (p != null) {
+      params = p;
+      mcache.resize(p.historyLength(), p.historyGossip());
+      seen.setTtl(p.seenTtl().toMillis());
+      log.info("gossipsub parameters applied: D={} Dlo={} Dhi={} Dlazy={}", p.d(), p.dlo(), p.dhi(), p.dlazy());
+    }
+    PeerScoreParams sp = pendingScoreParams.getAndSet(null);
+    if (sp != null) {
+      score.setParams(sp);
+    }
+    PeerScoreThresholds t = pendingThresholds.getAndSet(null);
+    if (t != null) {
+      thresholds = t;
+    }
+  }
+
+  private void clearExpiredBackoff(long now) {
+    for (Iterator<Map<PeerId, Long>> it = backoff.values().iterator(); it.hasNext(); ) {
+      Map<PeerId, Long> m = it.next();
+      long slack = params.heartbeatInterval().toMillis();
+      m.values().removeIf(until -> until + slack <= now);
+      if (m.isEmpty()) {
+        it.remove();
+      }
+    }
+  }
+
+  private void applyIwantPenalties(long now) {
+    for (Iterator<Map<PeerId, Long>> it = promises.values().iterator(); it.hasNext(); ) {
+      Map<PeerId, Long> byPeer = it.next();
+      for (Iterator<Map.Entry<PeerId, Long>> e = byPeer.entrySet().iterator(); e.hasNext(); ) {
+        Map.Entry<PeerId, Long> en = e.next();
+        if (en.getValue() <= now) {
+          score.addPenalty(en.getKey(), 1);
+          e.remove();
+        }
+      }
+      if (byPeer.isEmpty()) {
+        it.remove();
+      }
+    }
+  }
+
+  private void clearIHaveCounters() {
+    for (Peer p : peers.values()) {
+      p.ihavesThisHeartbeat = 0;
+      p.idsAskedThisHeartbeat = 0;
+    }
+  }
+
+  private void maintainMeshes(long now) {
+    boolean opportunistic = heartbeatTicks > 0 && heartbeatTicks % params.opportunisticGraftTicks() == 0;
+    for (Map.Entry<String, Set<PeerId>> e : mesh.entrySet()) {
+      String topic = e.getKey();
+      Set<PeerId> m = e.getValue();
+      dropNegativeScorePeers(topic, m);
+      fillUndersubscribedMesh(topic, m, now);
+      trimOversubscribedMesh(topic, m);
+      keepOutboundQuota(topic, m, now);
+      if (opportunistic) {
+        opportunisticGraft(topic, m, now);
+      }
+    }
+  }
+
+  private void dropNegativeScorePeers(String topic, Set<PeerId> m) {
+    for (PeerId id : List.copyOf(m)) {
+      if (scoreOf(id) < 0) {
+        m.remove(id);
+        prune(peers.get(id), topic, PruneReason.NEGATIVE_SCORE, false);
+      }
+    }
+  }
+
+  private void fillUndersubscribedMesh(String topic, Set<PeerId> m, long now) {
+    if (m.size() >= params.dlo()) {
+      return;
+    }
+    List<PeerId> c =
+        candidates(topic, id -> !m.contains(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
+    for (PeerId id : pick(c, params.d() - m.size())) {
+      m.add(id);
+      graft(peers.get(id), topic, GraftReason.UNDERSUBSCRIBED);
+    }
+  }
+
+  private void trimOversubscribedMesh(String topic, Set<PeerId> m) {
+    if (m.size() <= params.dhi()) {
+      return;
+    }
+    List<PeerId> sorted = new ArrayList<>(m);
+    shuffle(sorted);
+    sorted.sort(Comparator.comparingDouble((PeerId id) -> scoreOf(id)).reversed());
+    // Keep the best Dscore by score, the rest of the D slots at random.
+    List<PeerId> rest = new ArrayList<>(sorted.subList(params.dscore(), sorted.size()));
+    shuffle(rest);
+    List<PeerId> keep = new ArrayList<>(sorted.subList(0, params.dscore()));
+    keep.addAll(rest);
+    // Outbound quota: make sure the first D hold at least Dout outbound peers.
+    int outbound = 0;
+    for (int i = 0; i < params.d(); i++) {
+      if (isOutbound(keep.get(i))) {
+        outbound++;
+      }
+    }
+    if (outbound < params.dout()) {
+      List<PeerId> out = new ArrayList<>();
+      for (int i = params.d(); i < keep.size() && outbound + out.size() < params.dout(); i++) {
+        if (isOutbound(keep.get(i))) {
+          out.add(keep.get(i));
+        }
+      }
+      for (PeerId o : out) {
+        int at = keep.indexOf(o);
+        for (int i = params.d() - 1; i >= 0; i--) {
+          if (!isOutbound(keep.get(i))) {
+            java.util.Collections.swap(keep, i, at);
+            break;
+          }
+        }
+      }
+    }
+    for (PeerId id : keep.subList(params.d(), keep.size())) {
+      m.remove(id);
+      prune(peers.get(id), topic, PruneReason.OVERSUBSCRIBED, true);
+    }
+  }
+
+  private void keepOutboundQuota(String topic, Set<PeerId> m, long now) {
+    if (m.size() < params.dlo()) {
+      return;
+    }
+    long outbound = m.stream().filter(this::isOutbound).count();
+    if (outbound >= params.dout()) {
+      return;
+    }
+    List<PeerId> c =
+        candidates(
+            topic,
+            id -> !m.contains(id) && isOutbound(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
+    for (PeerId id : pick(c, (int) (params.dout() - outbound))) {
+      m.add(id);
+      graft(peers.get(id), topic, GraftReason.OUTBOUND_QUOTA);
+    }
+  }
+
+  private void opportunisticGraft(String topic, Set<PeerId> m, long now) {
+    if (m.size() <= 1) {
+      return;
+    }
+    List<Double> scores = new ArrayList<>();
+    for (PeerId id : m) {
+      scores.add(scoreOf(id));
+    }
+    scores.sort(null);
+    double median = scores.get(scores.size() / 2);
+    if (median >= thresholds.opportunisticGraftThreshold()) {
+      return;
+    }
+    List<PeerId> c =
+        candidates(topic, id -> !m.contains(id) && !inBackoff(id, topic, now) && scoreOf(id) > median);
+    for (PeerId id : pick(c, params.opportunisticGraftPeers())) {
+      m.add(id);
+      graft(peers.get(id), topic, GraftReason.OPPORTUNISTIC);
+    }
+  }
+
+  private void maintainFanout(long now) {
+    for (Iterator<Map.Entry<String, Set<PeerId>>> it = fanout.entrySet().iterator(); it.hasNext(); ) {
+      Map.Entry<String, Set<PeerId>> e = it.next();
+      String topic = e.getKey();
+      Long last = lastPublished.get(topic);
+      if (last == null || now - last > params.fanoutTtl().toMillis()) {
+        it.remove();
+        lastPublished.remove(topic);
+        continue;
+      }
+      Set<PeerId> f = e.getValue();
+      Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
+      f.removeIf(id -> !inTopic.contains(id) || scoreOf(id) < thresholds.publishThreshold());
+      if (f.size() < params.d()) {
+        List<PeerId> c =
+            candidates(topic, id -> !f.contains(id) && scoreOf(id) >= thresholds.publishThreshold());
+        f.addAll(pick(c, params.d() - f.size()));
+      }
+    }
+  }
+
+  private void emitGossip() {
+    Set<String> topics = new LinkedHashSet<>(mesh.keySet());
+    topics.addAll(fanout.keySet());
+    for (String topic : topics) {
+      List<MessageId> ids = mcache.gossipIds(topic);
+      if (ids.isEmpty()) {
+        continue;
+      }
+      Set<PeerId> exclude = new HashSet<>(mesh.getOrDefault(topic, Set.of()));
+      exclude.addAll(fanout.getOrDefault(topic, Set.of()));
+      List<PeerId> c =
+          candidates(topic, id -> !exclude.contains(id) && scoreOf(id) >= thresholds.gossipThreshold());
+      int target = Math.max(params.dlazy(), (int) (params.gossipFactor() * c.size()));
+      for (PeerId id : pick(c, target)) {
+        List<MessageId> send = ids;
+        if (send.size() > params.maxIHaveLength()) {
+          send = new ArrayList<>(ids);
+          shuffle(send);
+          send = send.subList(0, params.maxIHaveLength());
+        }
+        ControlIHave h = new ControlIHave(topic, send);
+        enqueueControl(peers.get(id), q -> q.addIHave(h));
+        int n = send.size();
+        emit(o -> o.ihaveSent(id, topic, n));
+      }
+    }
+  }
+
+  private void expireIDontWant() {
+    long cutoff = heartbeatTicks - params.idontwantTtlTicks();
+    for (Peer p : peers.values()) {
+      for (Iterator<Long> it = p.dontWant.values().iterator(); it.hasNext(); ) {
+        if (it.next() > cutoff) {
+          break;
+        }
+        it.remove();
+      }
+    }
+  }
+
+  private void reconnectDirectPeers() {
+    if (directPeers.isEmpty() || heartbeatTicks % params.directConnectTicks() != 0) {
+      return;
+    }
+    for (PeerId id : directPeers) {
+      if (!peers.containsKey(id)) {
+        mutex.afterRelease(() -> dialer.dial(id, null));
+      }
+    }
+  }
+
+  private void reportHeartbeat(long nanos) {
+    if (observers.isEmpty()) {
+      return;
+    }
+    Map<String, Integer> meshSizes = new LinkedHashMap<>();
+    mesh.forEach((t, m) -> meshSizes.put(t, m.size()));
+    Map<String, Integer> fanoutSizes = new LinkedHashMap<>();
+    fanout.forEach((t, f) -> fanoutSizes.put(t, f.size()));
+    Map<PeerId, Double> scores = new LinkedHashMap<>();
+    Map<PubsubProtocol, Integer> byProto = new LinkedHashMap<>();
+    Map<PeerId, Integer> depths = new LinkedHashMap<>();
+    for (Peer p : peers.values()) {
+      scores.put(p.id, scoreOf(p.id));
+      byProto.merge(p.protocol, 1, Integer::sum);
+      depths.put(p.id, p.queue.depth());
+    }
+    emit(o -> o.heartbeat(nanos, meshSizes, fanoutSizes, scores, byProto, depths));
+  }
+
+  // =========================================================================================
+  // Outbound
+  // =========================================================================================
+
+  private void enqueueControl(Peer p, java.util.function.Predicate<OutboundQueue> add) {
+    if (p == null || p.closed) {
+      return;
+    }
+    if (!add.test(p.queue)) {
+      emit(o -> o.outboundDropped(p.id, DropReason.CONTROL_OVERFLOW, 1));
+      disconnect(p, "outbound control queue overflow");
+      return;
+    }
+    dirty.add(p);
+  }
+
+  /** Queues a message for a peer unless it said IDONTWANT; false if not queued. */
+  private boolean queueMessage(Peer p, MessageId id, PubsubMessage m) {
+    if (p.closed) {
+      return false;
+    }
+    if (p.dontWant.containsKey(id)) {
+      emit(o -> o.outboundDropped(p.id, DropReason.IDONTWANT, 1));
+      return false;
+    }
+    if (!p.queue.addMessage(m, params.maxOutboundQueue())) {
+      emit(o -> o.outboundDropped(p.id, DropReason.QUEUE_FULL, 1));
+      switch (slowPeerPolicy) {
+        case PENALISE -> score.addPenalty(p.id, 1);
+        case DISCONNECT -> disconnect(p, "outbound queue full");
+        case DROP -> {}
+      }
+      return false;
+    }
+    dirty.add(p);
+    return true;
+  }
+
+  private void disconnect(Peer p, String reason) {
+    if (p.closed) {
+      return;
+    }
+    p.closed = true;
+    log.info("pubsub peer {} disconnected: {}", p.id, reason);
+    mutex.afterRelease(() -> p.sender.close(reason));
+  }
+
+  /** Release hook: moves writable peers' queues into their hand-off queues, flushed after release. */
+  private void collectOutbound() {
+    if (dirty.isEmpty()) {
+      return;
+    }
+    for (Iterator<Peer> it = dirty.iterator(); it.hasNext(); ) {
+      Peer p = it.next();
+      if (p.closed || !p.writable) {
+        if (p.closed) {
+          it.remove();
+        }
+        continue;
+      }
+      it.remove();
+      List<Rpc> rpcs = p.queue.drain(limits.maxRpcSize());
+      if (rpcs.isEmpty()) {
+        continue;
+      }
+      p.handoff.addAll(rpcs);
+      for (Rpc r : rpcs) {
+        emit(o -> o.rpcSent(p.id, r));
+      }
+      mutex.afterRelease(() -> flush(p));
+    }
+  }
+
+  private static void flush(Peer p) {
+    while (p.sending.compareAndSet(false, true)) {
+      try {
+        Rpc r;
+        while ((r = p.handoff.poll()) != null) {
+          try {
+            p.sender.send(r);
+          } catch (RuntimeException e) {
+            log.warn("pubsub send to {} failed: {}", p.id, e.toString());
+          }
+        }
+      } finally {
+        p.sending.set(false);
+      }
+      if (p.handoff.isEmpty()) {
+        return;
+      }
+    }
+  }
+
+  private void emit(Consumer<RouterObserver> event) {
+    if (observers.isEmpty()) {
+      return;
+    }
+    mutex.afterRelease(
+        () -> {
+          for (RouterObserver o : observers) {
+            try {
+              event.accept(o);
+            } catch (RuntimeException e) {
+              log.warn("router observer failed: {}", e.toString());
+            }
+          }
+        });
+  }
+
+  // =========================================================================================
+  // Helpers
+  // =========================================================================================
+
+  private double scoreOf(PeerId id) {
+    if (scoreCache != null) {
+      return scoreCache.computeIfAbsent(id, k -> score.score(k, scheduler.nowMillis()));
+    }
+    return score.score(id, scheduler.nowMillis());
+  }
+
+  private boolean isOutbound(PeerId id) {
+    Peer p = peers.get(id);
+    return p != null && p.direction == Direction.OUTBOUND;
+  }
+
+  /** Gossipsub peers in {@code topic}, not direct, not closed, matching {@code filter}. */
+  private List<PeerId> candidates(String topic, java.util.function.Predicate<PeerId> filter) {
+    List<PeerId> out = new ArrayList<>();
+    for (PeerId id : topicPeers.getOrDefault(topic, Set.of())) {
+      Peer p = peers.get(id);
+      if (p != null && !p.closed && p.protocol.isGossipsub() && !directPeers.contains(id) && filter.test(id)) {
+        out.add(id);
+      }
+    }
+    return out;
+  }
+
+  private List<PeerId> pick(List<PeerId> from, int n) {
+    if (n <= 0) {
+      return List.of();
+    }
+    List<PeerId> copy = new ArrayList<>(from);
+    shuffle(copy);
+    return copy.size() <= n ? copy : copy.subList(0, n);
+  }
+
+  private <T> void shuffle(List<T> list) {
+    for (int i = list.size() - 1; i > 0; i--) {
+      int j = random.nextInt(i + 1);
+      T t = list.get(i);
+      list.set(i, list.get(j));
+      list.set(j, t);
+    }
+  }
+
+  // =========================================================================================
+  // Builder
+  // =========================================================================================
+
+  /** Configures a router; clock/scheduler, randomness and executors are injected. */
+  public static final class Builder {
+    private final PeerId self;
+    private PrivKey privKey;
+    private SignaturePolicy signaturePolicy = SignaturePolicy.STRICT_SIGN;
+    private MessageIdFunction msgIdFn;
+    private GossipParams params = GossipParams.defaults();
+    private PeerScoreParams scoreParams = PeerScoreParams.defaults();
+    private PeerScoreThresholds thresholds = PeerScoreThresholds.defaults();
+    private ToDoubleFunction<PeerId> appSpecificScore = p -> 0;
+    private RpcLimits limits = RpcLimits.defaults();
+    private RouterScheduler scheduler;
+    private RandomGenerator random;
+    private Executor validationExecutor;
+    private Executor deliveryExecutor;
+    private PeerDialer dialer = PeerDialer.NONE;
+    private final List<RouterObserver> observers = new ArrayList<>();
+    private boolean peerExchange;
+    private SlowPeerPolicy slowPeerPolicy = SlowPeerPolicy.DROP;
+    private int maxTopicsPerPeer = 10_000;
+    private final Set<PeerId> directPeers = new LinkedHashSet<>();
+    private LongSupplier nanoTime = System::nanoTime;
+    private int inboxHighWater = 10_000;
+    private Duration longHold = Duration.ofMillis(100);
+    private LockListener lockListener = LockListener.NONE;
+    private Duration validationTimeout = Duration.ofSeconds(5);
+
+    private Builder(PeerId self) {
+      this.self = self;
+    }
+
+    public Builder privateKey(PrivKey k) { this.privKey = k; return this; }
+    public Builder signaturePolicy(SignaturePolicy p) { this.signaturePolicy = p; return this; }
+    /** Defaults: from+seqno under StrictSign, SHA-256 of topic and data under StrictNoSign. */
+    public Builder messageIdFunction(MessageIdFunction f) { this.msgIdFn = f; return this; }
+    public Builder params(GossipParams p) { this.params = p; return this; }
+    public Builder scoreParams(PeerScoreParams p) { this.scoreParams = p; return this; }
+    public Builder thresholds(PeerScoreThresholds t) { this.thresholds = t; return this; }
+    /** P5: the application's opinion of a peer, multiplied by appSpecificWeight. */
+    public Builder appSpecificScore(ToDoubleFunction<PeerId> f) { this.appSpecificScore = f; return this; }
+    /** Limits used to size outbound batches (maxRpcSize). */
+    public Builder limits(RpcLimits l) { this.limits = l; return this; }
+    public Builder scheduler(RouterScheduler s) { this.scheduler = s; return this; }
+    public Builder random(RandomGenerator r) { this.random = r; return this; }
+    public Builder validationExecutor(Executor e) { this.validationExecutor = e; return this; }
+    public Builder deliveryExecutor(Executor e) { this.deliveryExecutor = e; return this; }
+    public Builder dialer(PeerDialer d) { this.dialer = d; return this; }
+    public Builder observer(RouterObserver o) { this.observers.add(o); return this; }
+    /** Send and accept peer exchange on PRUNE (off by default, as in go-libp2p-pubsub). */
+    public Builder peerExchange(boolean on) { this.peerExchange = on; return this; }
+    public Builder slowPeerPolicy(SlowPeerPolicy p) { this.slowPeerPolicy = p; return this; }
+    public Builder maxTopicsPerPeer(int n) { this.maxTopicsPerPeer = n; return this; }
+    /** Direct peers: always forwarded to, never meshed, reconnected every directConnectTicks. */
+    public Builder directPeer(PeerId p) { this.directPeers.add(p); return this; }
+    public Builder nanoTime(LongSupplier t) { this.nanoTime = t; return this; }
+    public Builder inboxHighWater(int n) { this.inboxHighWater = n; return this; }
+    public Builder longHold(Duration d) { this.longHold = d; return this; }
+    public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
+    /** A message whose validators have not answered in time is ignored (no penalty). */
+    public Builder validationTimeout(Duration d) { this.validationTimeout = d; return this; }
+
+    public GossipRouter build() {
+      return new GossipRouter(this);
+    }
+  }
+}

@@ -1,0 +1,312 @@
+package io.topicmesh.node.pubsub.router;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.topicmesh.node.identity.PeerId;
+import io.topicmesh.node.pubsub.lock.LockListener;
+import io.topicmesh.node.pubsub.wire.MessageId;
+import io.topicmesh.node.pubsub.wire.Rpc;
+import io.topicmesh.node.pubsub.wire.RpcCodec;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+
+/**
+ * Router metrics on micrometer, prefix {@code topicmesh_pubsub_}. Register it as the router's
+ * observer and lock listener. Topic labels are capped: the first {@code maxTopics} topics seen keep
+ * their name, later ones are reported as {@code "other"}, so a peer cannot blow up cardinality.
+ *
+ * <ul>
+ *   <li>{@code peers{protocol}} — connected pubsub peers per negotiated protocol (gauge)
+ *   <li>{@code mesh_peers{topic}}, {@code fanout_peers{topic}} — sizes at the last heartbeat
+ *   <li>{@code messages_published_total}, {@code _delivered_total}, {@code _forwarded_total},
+ *       {@code _duplicate_total}, {@code _rejected_total{reason}} — per topic
+ *   <li>{@code rpc_bytes_total{direction,part}} — encoded bytes by RPC part (subscriptions,
+ *       publish, control)
+ *   <li>{@code control_ids_total{type,direction}} — IHAVE/IWANT/IDONTWANT message ids
+ *   <li>{@code invalid_rpcs_total{reason}} — frames the host could not decode
+ *   <li>{@code ihave_flood_total}, {@code graft_during_backoff_total}, {@code graylisted_rpcs_total}
+ *   <li>{@code peers_by_score{band}} — score distribution at the last heartbeat
+ *   <li>{@code graft_total{reason}}, {@code prune_total{reason}}
+ *   <li>{@code heartbeat_duration_seconds}, {@code first_delivery_latency_seconds} (first receipt
+ *       to validated delivery)
+ *   <li>{@code lock_hold_seconds{holder}}, {@code lock_contended_total}, {@code
+ *       lock_long_holds_total{holder}}, {@code lock_inbox_depth}
+ *   <li>{@code outbound_queue_depth{stat=total|max}}, {@code outbound_dropped_total{reason}}
+ * </ul>
+ */
+public final class MicrometerRouterObserver implements RouterObserver, LockListener {
+  static final String PREFIX = "topicmesh_pubsub_";
+  static final String OTHER = "other";
+
+  private final MeterRegistry registry;
+  private final int maxTopics;
+  private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
+  private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
+  private final Timer heartbeat;
+  private final Counter contended;
+  private final PeerScoreThresholds thresholds;
+
+  public MicrometerRouterObserver(MeterRegistry registry, int maxTopics) {
+    this(registry, maxTopics, PeerScoreThresholds.defaults());
+  }
+
+  /** @param thresholds the router's thresholds, for the score bands */
+  public MicrometerRouterObserver(MeterRegistry registry, int maxTopics, PeerScoreThresholds thresholds) {
+    this.thresholds = thresholds;
+    this.registry = registry;
+    this.maxTopics = maxTopics;
+    this.heartbeat =
+        Timer.builder(PREFIX + "heartbeat_duration_seconds")
+            .description("Time one heartbeat held the router")
+            .publishPercentileHistogram()
+            .register(registry);
+    this.contended =
+        Counter.builder(PREFIX + "lock_contended_total")
+            .description("Tasks queued on the router inbox because the mutex was busy")
+            .register(registry);
+  }
+
+  /** Exposes the router's inbox depth. */
+  public void bindInboxDepth(Supplier<Number> depth) {
+    io.micrometer.core.instrument.Gauge.builder(PREFIX + "lock_inbox_depth", depth, s -> s.get().doubleValue())
+        .description("Tasks waiting on the router mutex inbox")
+        .strongReference(true)
+        .register(registry);
+  }
+
+  String topicLabel(String topic) {
+    if (knownTopics.contains(topic)) {
+      return topic;
+    }
+    synchronized (knownTopics) {
+      if (knownTopics.size() < maxTopics) {
+        knownTopics.add(topic);
+        return topic;
+      }
+    }
+    return OTHER;
+  }
+
+  private void count(String name, String... tags) {
+    registry.counter(PREFIX + name, tags).increment();
+  }
+
+  private void count(String name, double n, String... tags) {
+    registry.counter(PREFIX + name, tags).increment(n);
+  }
+
+  private void gauge(String name, long value, String... tags) {
+    String key = name + String.join(",", tags);
+    gauges
+        .computeIfAbsent(
+            key,
+            k -> {
+              AtomicLong v = new AtomicLong();
+              registry.gauge(PREFIX + name, Tags.of(tags), v);
+              return v;
+            })
+        .set(value);
+  }
+
+  // ---- router events -----------------------------------------------------------------------
+
+  @Override
+  public void grafted(PeerId peer, String topic, GraftReason reason) {
+    count("graft_total", "topic", topicLabel(topic), "reason", reason.name().toLowerCase());
+  }
+
+  @Override
+  public void pruned(PeerId peer, String topic, PruneReason reason) {
+    count("prune_total", "topic", topicLabel(topic), "reason", reason.name().toLowerCase());
+  }
+
+  @Override
+  public void published(String topic, MessageId id, int bytes, int peers) {
+    count("messages_published_total", "topic", topicLabel(topic));
+  }
+
+  @Override
+  public void delivered(String topic, MessageId id, PeerId source, int bytes, long validationMillis) {
+    String t = topicLabel(topic);
+    count("messages_delivered_total", "topic", t);
+    registry
+        .timer(PREFIX + "first_delivery_latency_seconds", "topic", t)
+        .record(validationMillis, TimeUnit.MILLISECONDS);
+  }
+
+  @Override
+  public void forwarded(String topic, MessageId id, int peers) {
+    count("messages_forwarded_total", peers, "topic", topicLabel(topic));
+  }
+
+  @Override
+  public void duplicate(String topic, MessageId id, PeerId source) {
+    count("messages_duplicate_total", "topic", topicLabel(topic));
+  }
+
+  @Override
+  public void rejected(String topic, MessageId id, PeerId source, RejectReason reason) {
+    count("messages_rejected_total", "topic", topicLabel(topic), "reason", reason.name().toLowerCase());
+  }
+
+  @Override
+  public void rpcReceived(PeerId peer, Rpc rpc) {
+    rpcBytes("in", rpc);
+  }
+
+  @Override
+  public void rpcSent(PeerId peer, Rpc rpc) {
+    rpcBytes("out", rpc);
+  }
+
+  private void rpcBytes(String direction, Rpc rpc) {
+    if (!rpc.subscriptions().isEmpty()) {
+      count("rpc_bytes_total", RpcCodec.encodedSize(new Rpc(rpc.subscriptions(), java.util.List.of(), null)),
+          "direction", direction, "part", "subscriptions");
+    }
+    if (!rpc.publish().isEmpty()) {
+      count("rpc_bytes_total", RpcCodec.encodedSize(Rpc.ofMessages(rpc.publish())),
+          "direction", direction, "part", "publish");
+    }
+    if (!rpc.control().isEmpty()) {
+      count("rpc_bytes_total", RpcCodec.encodedSize(Rpc.ofControl(rpc.control())),
+          "direction", direction, "part", "control");
+    }
+  }
+
+  @Override
+  public void invalidRpc(PeerId peer, io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason reason) {
+    count("invalid_rpcs_total", "reason", reason.name().toLowerCase());
+  }
+
+  @Override
+  public void graylisted(PeerId peer) {
+    count("graylisted_rpcs_total");
+  }
+
+  @Override
+  public void ihaveReceived(PeerId peer, String topic, int ids) {
+    count("control_ids_total", ids, "type", "ihave", "direction", "in");
+  }
+
+  @Override
+  public void ihaveSent(PeerId peer, String topic, int ids) {
+    count("control_ids_total", ids, "type", "ihave", "direction", "out");
+  }
+
+  @Override
+  public void iwantReceived(PeerId peer, int ids) {
+    count("control_ids_total", ids, "type", "iwant", "direction", "in");
+  }
+
+  @Override
+  public void iwantSent(PeerId peer, int ids) {
+    count("control_ids_total", ids, "type", "iwant", "direction", "out");
+  }
+
+  @Override
+  public void idontwantReceived(PeerId peer, int ids) {
+    count("control_ids_total", ids, "type", "idontwant", "direction", "in");
+  }
+
+  @Override
+  public void idontwantSent(PeerId peer, int ids) {
+    count("control_ids_total", ids, "type", "idontwant", "direction", "out");
+  }
+
+  @Override
+  public void ihaveFlood(PeerId peer) {
+    count("ihave_flood_total");
+  }
+
+  @Override
+  public void graftDuringBackoff(PeerId peer, String topic) {
+    count("graft_during_backoff_total", "topic", topicLabel(topic));
+  }
+
+  @Override
+  public void outboundDropped(PeerId peer, DropReason reason, int n) {
+    count("outbound_dropped_total", n, "reason", reason.name().toLowerCase());
+  }
+
+  @Override
+  public void heartbeat(
+      long durationNanos,
+      Map<String, Integer> meshSizes,
+      Map<String, Integer> fanoutSizes,
+      Map<PeerId, Double> scores,
+      Map<PubsubProtocol, Integer> peersByProtocol,
+      Map<PeerId, Integer> queueDepths) {
+    heartbeat.record(durationNanos, TimeUnit.NANOSECONDS);
+    for (PubsubProtocol p : PubsubProtocol.values()) {
+      gauge("peers", peersByProtocol.getOrDefault(p, 0), "protocol", p.id());
+    }
+    Map<String, Long> mesh = new HashMap<>();
+    meshSizes.forEach((t, n) -> mesh.merge(topicLabel(t), (long) n, Long::sum));
+    Set<String> seenTopics = new LinkedHashSet<>(knownTopics);
+    seenTopics.add(OTHER);
+    for (String t : seenTopics) {
+      gauge("mesh_peers", mesh.getOrDefault(t, 0L), "topic", t);
+    }
+    Map<String, Long> fan = new HashMap<>();
+    fanoutSizes.forEach((t, n) -> fan.merge(topicLabel(t), (long) n, Long::sum));
+    for (String t : seenTopics) {
+      gauge("fanout_peers", fan.getOrDefault(t, 0L), "topic", t);
+    }
+    long[] bands = new long[5];
+    for (double s : scores.values()) {
+      bands[scoreBand(s)]++;
+    }
+    String[] names = {"graylisted", "below_publish", "below_gossip", "negative", "non_negative"};
+    for (int i = 0; i < names.length; i++) {
+      gauge("peers_by_score", bands[i], "band", names[i]);
+    }
+    long total = 0;
+    long max = 0;
+    for (int d : queueDepths.values()) {
+      total += d;
+      max = Math.max(max, d);
+    }
+    gauge("outbound_queue_depth", total, "stat", "total");
+    gauge("outbound_queue_depth", max, "stat", "max");
+  }
+
+  private int scoreBand(double s) {
+    PeerScoreThresholds t = thresholds;
+    if (s < t.graylistThreshold()) {
+      return 0;
+    }
+    if (s < t.publishThreshold()) {
+      return 1;
+    }
+    if (s < t.gossipThreshold()) {
+      return 2;
+    }
+    return s < 0 ? 3 : 4;
+  }
+
+  // ---- lock --------------------------------------------------------------------------------
+
+  @Override
+  public void released(String holder, long holdNanos) {
+    registry.timer(PREFIX + "lock_hold_seconds", "holder", holder).record(holdNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void queued(String holder, int depth) {
+    contended.increment();
+  }
+
+  @Override
+  public void longHold(String holder, long holdNanos) {
+    count("lock_long_holds_total", "holder", holder);
+  }
+}

@@ -1,0 +1,219 @@
+package io.topicmesh.node.pubsub.lock;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+
+class RouterMutexTest {
+  static final class Recorder implements LockListener {
+    final List<String> events = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void acquired(String holder, long waitNanos, boolean contended) {
+      events.add("acquired " + holder + (contended ? " contended" : ""));
+    }
+
+    @Override
+    public void released(String holder, long holdNanos) {
+      events.add("released " + holder + " " + holdNanos);
+    }
+
+    @Override
+    public void queued(String holder, int depth) {
+      events.add("queued " + holder + " " + depth);
+    }
+
+    @Override
+    public void longHold(String holder, long holdNanos) {
+      events.add("long " + holder + " " + holdNanos);
+    }
+  }
+
+  @Test
+  void scopesAreReentrantAndReleaseOnlyAtTheOutermost() {
+    Recorder rec = new Recorder();
+    AtomicLong now = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec);
+    try (var outer = m.lock("outer")) {
+      try (var inner = m.lock("inner")) {
+        assertThat(m.isHeldByCurrentThread()).isTrue();
+      }
+      assertThat(m.isHeldByCurrentThread()).isTrue();
+      now.addAndGet(5);
+    }
+    assertThat(m.isHeldByCurrentThread()).isFalse();
+    assertThat(rec.events).containsExactly("acquired outer", "released outer 5");
+    assertThatThrownBy(m::checkHeld).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void longHoldIsReportedWithTheHoldersName() {
+    Recorder rec = new Recorder();
+    AtomicLong now = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec);
+    try (var s = m.lock("heartbeat")) {
+      now.addAndGet(Duration.ofMillis(250).toNanos());
+    }
+    assertThat(rec.events).contains("long heartbeat 250000000");
+  }
+
+  @Test
+  void executeRunsAtOnceWhenFree() {
+    RouterMutex m = new RouterMutex();
+    List<Boolean> held = new ArrayList<>();
+    assertThat(m.execute("loop", () -> held.add(m.isHeldByCurrentThread()))).isTrue();
+    assertThat(held).containsExactly(true);
+    assertThat(m.isHeldByCurrentThread()).isFalse();
+  }
+
+  @Test
+  void contendedTaskIsRunByTheHolderBeforeRelease() throws Exception {
+    Recorder rec = new Recorder();
+    RouterMutex m = new RouterMutex(10, System::nanoTime, Duration.ofSeconds(10), rec);
+    List<String> ranOn = new CopyOnWriteArrayList<>();
+    Thread submitter;
+    try (var s = m.lock("holder")) {
+      submitter =
+          new Thread(
+              () -> {
+                boolean ok = m.execute("eventloop", () -> ranOn.add(Thread.currentThread().getName()));
+                ranOn.add("returned " + ok);
+              },
+              "eventloop-1");
+      submitter.start();
+      submitter.join(5000);
+      assertThat(submitter.isAlive()).as("execute must not block").isFalse();
+      assertThat(ranOn).containsExactly("returned true");
+      assertThat(m.inboxDepth()).isEqualTo(1);
+    }
+    assertThat(ranOn).containsExactly("returned true", Thread.currentThread().getName());
+    assertThat(m.inboxDepth()).isZero();
+    assertThat(rec.events).contains("queued eventloop 1");
+  }
+
+  @Test
+  void afterReleaseWorkRunsOutsideTheLock() {
+    RouterMutex m = new RouterMutex();
+    List<Boolean> heldDuring = new ArrayList<>();
+    try (var s = m.lock("router")) {
+      m.afterRelease(() -> heldDuring.add(m.isHeldByCurrentThread()));
+      assertThat(heldDuring).isEmpty();
+    }
+    assertThat(heldDuring).containsExactly(false);
+    assertThatThrownBy(() -> m.afterRelease(() -> {})).isInstanceOf(IllegalStateException.class);
+  }
+
+  @Test
+  void blockingLockReportsContention() throws Exception {
+    Recorder rec = new Recorder();
+    RouterMutex m = new RouterMutex(10, System::nanoTime, Duration.ofSeconds(10), rec);
+    CountDownLatch done = new CountDownLatch(1);
+    Thread t;
+    try (var s = m.lock("first")) {
+      t =
+          new Thread(
+              () -> {
+                try (var s2 = m.lock("second")) {
+                  done.countDown();
+                }
+              });
+      t.start();
+      await().atMost(Duration.ofSeconds(5)).until(() -> t.getState() == Thread.State.WAITING);
+    }
+    assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(rec.events).contains("acquired second contended");
+  }
+
+  @Test
+  void highWaterMarkSignalsPressureWithoutDropping() throws Exception {
+    RouterMutex m = new RouterMutex(2, System::nanoTime, Duration.ofSeconds(10), LockListener.NONE);
+    List<Integer> ran = new CopyOnWriteArrayList<>();
+    List<Boolean> accepted = new CopyOnWriteArrayList<>();
+    try (var s = m.lock("holder")) {
+      Thread t =
+          new Thread(
+              () -> {
+                for (int i = 0; i < 4; i++) {
+                  int n = i;
+                  accepted.add(m.execute("loop", () -> ran.add(n)));
+                }
+              });
+      t.start();
+      t.join(5000);
+    }
+    assertThat(accepted).containsExactly(true, true, false, false);
+    assertThat(ran).containsExactly(0, 1, 2, 3);
+  }
+
+  @Test
+  void perThreadOrderIsKeptUnderContention() throws Exception {
+    RouterMutex m = new RouterMutex(1_000_000, System::nanoTime, Duration.ofSeconds(10), LockListener.NONE);
+    int threads = 4;
+    int perThread = 5_000;
+    List<List<Integer>> seen = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      seen.add(Collections.synchronizedList(new ArrayList<>()));
+    }
+    List<Thread> ts = new ArrayList<>();
+    for (int i = 0; i < threads; i++) {
+      int id = i;
+      ts.add(
+          new Thread(
+              () -> {
+                for (int n = 0; n < perThread; n++) {
+                  int v = n;
+                  m.execute("loop-" + id, () -> seen.get(id).add(v));
+                }
+              }));
+    }
+    Thread hog =
+        new Thread(
+            () -> {
+              for (int i = 0; i < 2_000; i++) {
+                try (var s = m.lock("hog")) {
+                  Thread.onSpinWait();
+                }
+              }
+            });
+    hog.start();
+    ts.forEach(Thread::start);
+    for (Thread t : ts) {
+      t.join(30_000);
+    }
+    hog.join(30_000);
+    try (var s = m.lock("final")) {
+      // draining happens on release
+    }
+    for (int i = 0; i < threads; i++) {
+      List<Integer> got = seen.get(i);
+      assertThat(got).hasSize(perThread);
+      for (int n = 0; n < perThread; n++) {
+        assertThat(got.get(n)).as("thread %d position %d", i, n).isEqualTo(n);
+      }
+    }
+    assertThat(m.inboxDepth()).isZero();
+  }
+
+  @Test
+  void slowQueuedTaskIsReportedUnderItsOwnName() throws Exception {
+    Recorder rec = new Recorder();
+    AtomicLong now = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec);
+    try (var s = m.lock("api")) {
+      Thread t = new Thread(() -> m.execute("rpc", () -> now.addAndGet(Duration.ofMillis(300).toNanos())));
+      t.start();
+      t.join(5000);
+    }
+    assertThat(rec.events).contains("long rpc 300000000", "long api 300000000");
+  }
+}

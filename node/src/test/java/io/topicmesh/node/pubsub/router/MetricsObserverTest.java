@@ -1,0 +1,74 @@
+package io.topicmesh.node.pubsub.router;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+class MetricsObserverTest {
+  @Test
+  void routerActivityShowsUpInMetrics() {
+    MeterRegistry reg = new SimpleMeterRegistry();
+    MicrometerRouterObserver metrics = new MicrometerRouterObserver(reg, 2);
+    RouterHarness h = new RouterHarness(b -> b.observer(metrics).lockListener(metrics));
+    metrics.bindInboxDepth(h.router::inboxDepth);
+    h.subscribe("t");
+    List<ScriptedPeer> ps = h.peers(8, "t");
+    h.heartbeats(1);
+    ScriptedPeer src = ps.stream().filter(x -> h.router.meshPeers("t").contains(x.id)).findFirst().orElseThrow();
+    var m = src.signed("t", new byte[2000]);
+    src.publish(m);
+    src.publish(m);
+    h.router.publish("t", new byte[] {1});
+    h.heartbeats(1);
+    String p = MicrometerRouterObserver.PREFIX;
+    assertThat(reg.get(p + "messages_delivered_total").tag("topic", "t").counter().count()).isEqualTo(1);
+    assertThat(reg.get(p + "messages_duplicate_total").tag("topic", "t").counter().count()).isEqualTo(1);
+    assertThat(reg.get(p + "messages_published_total").tag("topic", "t").counter().count()).isEqualTo(1);
+    assertThat(reg.get(p + "graft_total").tag("reason", "undersubscribed").counter().count()).isEqualTo(6);
+    assertThat(reg.get(p + "mesh_peers").tag("topic", "t").gauge().value()).isEqualTo(6);
+    assertThat(reg.get(p + "peers").tag("protocol", "/meshsub/1.2.0").gauge().value()).isEqualTo(8);
+    assertThat(reg.get(p + "rpc_bytes_total").tag("direction", "in").tag("part", "publish").counter().count())
+        .isGreaterThan(4000);
+    assertThat(reg.get(p + "control_ids_total").tag("type", "idontwant").tag("direction", "out").counter().count())
+        .isGreaterThan(0);
+    assertThat(reg.get(p + "heartbeat_duration_seconds").timer().count()).isEqualTo(2);
+    assertThat(reg.get(p + "lock_hold_seconds").tag("holder", "heartbeat").timer().count()).isGreaterThanOrEqualTo(2);
+    assertThat(reg.get(p + "peers_by_score").tag("band", "non_negative").gauge().value()).isEqualTo(8);
+    assertThat(reg.get(p + "lock_inbox_depth").gauge().value()).isZero();
+    h.router.onInvalidRpc(src.id, io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason.TOO_MANY_MESSAGES);
+    assertThat(reg.get(p + "invalid_rpcs_total").tag("reason", "too_many_messages").counter().count()).isEqualTo(1);
+  }
+
+  @Test
+  void topicLabelsAreCapped() {
+    MicrometerRouterObserver metrics = new MicrometerRouterObserver(new SimpleMeterRegistry(), 2);
+    assertThat(metrics.topicLabel("a")).isEqualTo("a");
+    assertThat(metrics.topicLabel("b")).isEqualTo("b");
+    assertThat(metrics.topicLabel("c")).isEqualTo("other");
+    assertThat(metrics.topicLabel("a")).isEqualTo("a");
+  }
+
+  @Test
+  void prometheusNamesCarryThePrefixAndNoDoubledSuffixes() {
+    var prom = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    MicrometerRouterObserver metrics = new MicrometerRouterObserver(prom, 8);
+    RouterHarness h = new RouterHarness(b -> b.observer(metrics).lockListener(metrics));
+    h.subscribe("t");
+    List<ScriptedPeer> ps = h.peers(3, "t");
+    h.heartbeats(2);
+    ps.get(0).publish(ps.get(0).signed("t", new byte[] {1}));
+    h.time.runPending();
+    String text = prom.scrape();
+    assertThat(text)
+        .contains("topicmesh_pubsub_messages_delivered_total{topic=\"t\"} 1.0")
+        .contains("topicmesh_pubsub_heartbeat_duration_seconds_count")
+        .contains("topicmesh_pubsub_mesh_peers{topic=\"t\"} 3.0")
+        .contains("topicmesh_pubsub_lock_hold_seconds_count{holder=\"heartbeat\"}")
+        .doesNotContain("_total_total")
+        .doesNotContain("_seconds_seconds");
+  }
+}
