@@ -1,0 +1,117 @@
+package io.topicmesh.node.pubsub.net;
+
+import io.topicmesh.node.host.Host;
+import io.topicmesh.node.host.HostConfig;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.GossipRouter;
+import java.time.Clock;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * A complete pubsub node in this process: a {@link Host} listening on one TCP address, a {@link
+ * GossipRouter} on wall-clock time with its own heartbeat, validation and delivery threads, and
+ * the {@link PubsubNetwork} binding them. For local clusters, interop tests and benchmarks.
+ */
+public final class LocalPubsubNode implements AutoCloseable {
+  private final Host host;
+  private final GossipRouter router;
+  private final PubsubNetwork network;
+  private final HostPeerDialer dialer;
+  private final ScheduledExecutorService timers;
+  private final ExecutorService validation;
+  private final ExecutorService delivery;
+
+  private LocalPubsubNode(Host host, GossipRouter router, PubsubNetwork network, HostPeerDialer dialer,
+      ScheduledExecutorService timers, ExecutorService validation, ExecutorService delivery) {
+    this.host = host;
+    this.router = router;
+    this.network = network;
+    this.dialer = dialer;
+    this.timers = timers;
+    this.validation = validation;
+    this.delivery = delivery;
+  }
+
+  /**
+   * Starts a node listening on {@code listen} (e.g. {@code /ip4/127.0.0.3/tcp/0}).
+   *
+   * @param customise adjusts the router builder (params, PX, observers…) before it is built
+   */
+  public static LocalPubsubNode start(PrivKey key, Multiaddr listen, int ioThreads, GossipParams params,
+      PubsubNetwork.Options options, Consumer<GossipRouter.Builder> customise) {
+    Host host = Host.create(HostConfig.defaults(key).withListen(List.of(listen)).withIoThreads(ioThreads));
+    host.start();
+    String name = host.peerId().toBase58();
+    String tag = name.substring(name.length() - 6);
+    ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
+        r -> daemon(r, "pubsub-heartbeat-" + tag));
+    ExecutorService validation = Executors.newSingleThreadExecutor(r -> daemon(r, "pubsub-validate-" + tag));
+    ExecutorService delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "pubsub-deliver-" + tag));
+    HostPeerDialer dialer = new HostPeerDialer(host);
+    GossipRouter.Builder b = GossipRouter.builder(host.peerId())
+        .privateKey(key)
+        .params(params)
+        .limits(options.limits())
+        .scheduler(new ExecutorRouterScheduler(timers, Clock.systemUTC()))
+        .random(new SplittableRandom())
+        .validationExecutor(validation)
+        .deliveryExecutor(delivery)
+        .dialer(dialer);
+    customise.accept(b);
+    GossipRouter router = b.build();
+    PubsubNetwork network = PubsubNetwork.attach(host, router, options);
+    router.start();
+    return new LocalPubsubNode(host, router, network, dialer, timers, validation, delivery);
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+
+  public Host host() {
+    return host;
+  }
+
+  public GossipRouter router() {
+    return router;
+  }
+
+  public PubsubNetwork network() {
+    return network;
+  }
+
+  public HostPeerDialer dialer() {
+    return dialer;
+  }
+
+  /** The listen address with {@code /p2p/<id>}. */
+  public Multiaddr address() {
+    return host.listenAddresses().get(0);
+  }
+
+  /** PRUNEs the meshes, then closes the network, the host and the threads. */
+  @Override
+  public void close() {
+    router.close();
+    network.close();
+    host.close();
+    timers.shutdownNow();
+    validation.shutdownNow();
+    delivery.shutdownNow();
+    try {
+      timers.awaitTermination(2, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

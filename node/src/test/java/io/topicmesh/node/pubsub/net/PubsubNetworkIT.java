@@ -1,0 +1,125 @@
+package io.topicmesh.node.pubsub.net;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.topicmesh.node.identity.KeyType;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.PubsubProtocol;
+import io.topicmesh.node.pubsub.router.PublishResult;
+import io.topicmesh.node.pubsub.wire.MessageId;
+import io.topicmesh.node.testing.NettyLeakCheck;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** Our nodes only, real TCP + noise + yamux on loopback: streams, protocol choice, delivery. */
+class PubsubNetworkIT {
+  @RegisterExtension static final NettyLeakCheck LEAKS = new NettyLeakCheck("io.topicmesh");
+
+  private static final Duration WAIT = Duration.ofSeconds(20);
+  private static final String TOPIC = "it-ours";
+  private final List<LocalPubsubNode> nodes = new ArrayList<>();
+
+  @AfterEach
+  void close() {
+    nodes.forEach(LocalPubsubNode::close);
+  }
+
+  private LocalPubsubNode node(int i, List<String> protocols) {
+    GossipParams params = GossipParams.defaults().toBuilder().heartbeatInterval(Duration.ofMillis(200))
+        .heartbeatInitialDelay(Duration.ofMillis(50)).build();
+    LocalPubsubNode n = LocalPubsubNode.start(PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+        Multiaddr.parse("/ip4/127.0.0." + (10 + i) + "/tcp/0"), 1, params,
+        PubsubNetwork.Options.defaults().withProtocols(protocols), b -> { });
+    nodes.add(n);
+    return n;
+  }
+
+  @Test
+  void threeNodesMeshAndDeliverEachMessageOnce() throws Exception {
+    LocalPubsubNode a = node(1, PubsubProtocol.ANNOUNCED);
+    LocalPubsubNode b = node(2, PubsubProtocol.ANNOUNCED);
+    LocalPubsubNode c = node(3, PubsubProtocol.ANNOUNCED);
+    List<Deliveries> got = new ArrayList<>();
+    for (LocalPubsubNode n : nodes) {
+      Deliveries d = new Deliveries();
+      n.router().subscribe(TOPIC, d);
+      got.add(d);
+    }
+    a.host().dial(b.address()).get(10, TimeUnit.SECONDS);
+    b.host().dial(c.address()).get(10, TimeUnit.SECONDS);
+    a.host().dial(c.address()).get(10, TimeUnit.SECONDS);
+    for (LocalPubsubNode n : nodes) {
+      await("mesh of " + n.host().peerId()).atMost(WAIT).until(() -> n.router().meshPeers(TOPIC).size() == 2);
+      assertThat(n.network().protocolOf(nodes.get(0) == n ? b.host().peerId() : a.host().peerId()))
+          .contains("/meshsub/1.2.0");
+    }
+    List<MessageId> ids = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      LocalPubsubNode from = nodes.get(i % 3);
+      PublishResult r = from.router().publish(TOPIC, ("m" + i).getBytes(StandardCharsets.UTF_8))
+          .get(10, TimeUnit.SECONDS);
+      ids.add(r.id());
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      MessageId id = ids.get(i);
+      for (int k = 0; k < 3; k++) {
+        if (k == i % 3) {
+          continue;
+        }
+        Deliveries d = got.get(k);
+        await("message " + i + " at node " + k).atMost(WAIT).until(() -> d.count(id) >= 1);
+      }
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      for (int k = 0; k < 3; k++) {
+        assertThat(got.get(k).count(ids.get(i))).as("deliveries of message %d at node %d", i, k)
+            .isEqualTo(k == i % 3 ? 0 : 1);
+      }
+    }
+  }
+
+  @Test
+  void protocolIsTheBestCommonOne() throws Exception {
+    LocalPubsubNode a = node(4, PubsubProtocol.ANNOUNCED);
+    LocalPubsubNode b = node(5, List.of("/meshsub/1.1.0", "/floodsub/1.0.0"));
+    LocalPubsubNode c = node(6, List.of("/floodsub/1.0.0"));
+    a.host().dial(b.address()).get(10, TimeUnit.SECONDS);
+    a.host().dial(c.address()).get(10, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> a.network().protocolOf(b.host().peerId()).isPresent()
+        && a.network().protocolOf(c.host().peerId()).isPresent()
+        && b.network().protocolOf(a.host().peerId()).isPresent()
+        && c.network().protocolOf(a.host().peerId()).isPresent());
+    assertThat(a.network().protocolOf(b.host().peerId())).contains("/meshsub/1.1.0");
+    assertThat(b.network().protocolOf(a.host().peerId())).contains("/meshsub/1.1.0");
+    assertThat(a.network().protocolOf(c.host().peerId())).contains("/floodsub/1.0.0");
+    assertThat(c.network().protocolOf(a.host().peerId())).contains("/floodsub/1.0.0");
+
+    Deliveries atC = new Deliveries();
+    c.router().subscribe(TOPIC, atC);
+    a.router().subscribe(TOPIC, new Deliveries());
+    await().atMost(WAIT).until(() -> a.router().topicPeers(TOPIC).contains(c.host().peerId()));
+    MessageId id = a.router().publish(TOPIC, new byte[] {1, 2, 3}).get(10, TimeUnit.SECONDS).id();
+    await("floodsub delivery").atMost(WAIT).until(() -> atC.count(id) == 1);
+  }
+
+  @Test
+  void closingTheConnectionRemovesThePeer() throws Exception {
+    LocalPubsubNode a = node(7, PubsubProtocol.ANNOUNCED);
+    LocalPubsubNode b = node(8, PubsubProtocol.ANNOUNCED);
+    a.host().dial(b.address()).get(10, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> a.router().peers().contains(b.host().peerId())
+        && b.router().peers().contains(a.host().peerId()));
+    a.host().connection(b.host().peerId()).orElseThrow().close();
+    await().atMost(WAIT).until(() -> a.router().peers().isEmpty() && b.router().peers().isEmpty());
+  }
+}
