@@ -15,6 +15,8 @@ import io.topicmesh.node.host.HostConfig;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.pubsub.net.ExecutorRouterScheduler;
+import io.topicmesh.node.pubsub.net.HostPeerDialer;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.GossipRouter;
 import io.topicmesh.node.pubsub.router.MicrometerRouterObserver;
@@ -108,7 +110,7 @@ public final class Daemon implements AutoCloseable {
         .privateKey(key)
         .params(config.params())
         .thresholds(config.thresholds())
-        .scheduler(new ExecutorRouterScheduler(routerScheduler))
+        .scheduler(new ExecutorRouterScheduler(routerScheduler, java.time.Clock.systemUTC()))
         .random(new SecureRandom())
         .validationExecutor(validation)
         .deliveryExecutor(delivery)
@@ -161,26 +163,12 @@ public final class Daemon implements AutoCloseable {
   }
 
   private PeerDialer dialer() {
-    Map<PeerId, Multiaddr> direct = new LinkedHashMap<>();
-    for (String d : config.directPeers()) {
-      Multiaddr a = Multiaddr.parse(d);
-      a.peerId().ifPresent(p -> direct.put(p, a));
+    HostPeerDialer d = new HostPeerDialer(host);
+    for (String a : config.directPeers()) {
+      Multiaddr m = Multiaddr.parse(a);
+      m.peerId().ifPresent(p -> d.addAddresses(p, List.of(m)));
     }
-    return (peer, record) -> {
-      Multiaddr a = direct.get(peer);
-      if (a == null) {
-        a = host.peerStore().get(peer).flatMap(i -> i.listenAddrs().stream().findFirst()).map(x -> x.withPeerId(peer))
-            .orElse(null);
-      }
-      if (a != null && !closed) {
-        Multiaddr target = a;
-        host.dial(target).addListener(f -> {
-          if (!f.isSuccess()) {
-            log.info("router dial failed peer={} addr={}: {}", peer, target, f.cause().getMessage());
-          }
-        });
-      }
-    };
+    return d;
   }
 
   private void registerGauges() {
@@ -444,7 +432,7 @@ public final class Daemon implements AutoCloseable {
     Map<String, Object> lock = new LinkedHashMap<>();
     lock.put("inboxDepth", router.inboxDepth());
     s.put("lock", lock);
-    long[] samples = traffic.latencySamples();
+    long[] samples = traffic.latencySamples(Duration.ofMinutes(1));
     Map<String, Object> tr = new LinkedHashMap<>();
     tr.put("published", traffic.published());
     tr.put("delivered", traffic.delivered());

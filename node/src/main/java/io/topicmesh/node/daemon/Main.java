@@ -1,5 +1,6 @@
 package io.topicmesh.node.daemon;
 
+import io.topicmesh.node.daemon.client.ClientCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +10,8 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A libp2p gossipsub node.",
-    subcommands = {RunCommand.class})
+    subcommands = {RunCommand.class, io.topicmesh.node.daemon.local.LocalCommand.class,
+        ClientCommands.Pub.class, ClientCommands.Sub.class, ClientCommands.Status.class, ClientCommands.Params.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

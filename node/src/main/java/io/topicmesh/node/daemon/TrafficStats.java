@@ -23,6 +23,7 @@ public final class TrafficStats implements RouterObserver {
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private final long[] latencyNanos = new long[WINDOW];
+  private final long[] sampledAt = new long[WINDOW];
   private long samples;
   private final Timer latencyTimer;
 
@@ -52,7 +53,9 @@ public final class TrafficStats implements RouterObserver {
       long lat = Math.max(0, LoadPayload.nowEpochNanos() - at);
       latencyTimer.record(lat, TimeUnit.NANOSECONDS);
       synchronized (latencyNanos) {
-        latencyNanos[(int) (samples++ % WINDOW)] = lat;
+        int i = (int) (samples++ % WINDOW);
+        latencyNanos[i] = lat;
+        sampledAt[i] = System.nanoTime();
       }
     }
   }
@@ -69,10 +72,19 @@ public final class TrafficStats implements RouterObserver {
     return duplicates.get();
   }
 
-  /** The recent latency samples, in nanoseconds, unsorted. */
-  public long[] latencySamples() {
+  /** The latency samples of the last {@code window} (at most {@link #WINDOW}), in nanoseconds, unsorted. */
+  public long[] latencySamples(Duration window) {
+    long since = System.nanoTime() - window.toNanos();
     synchronized (latencyNanos) {
-      return Arrays.copyOf(latencyNanos, (int) Math.min(samples, WINDOW));
+      int n = (int) Math.min(samples, WINDOW);
+      long[] out = new long[n];
+      int k = 0;
+      for (int i = 0; i < n; i++) {
+        if (sampledAt[i] - since >= 0) {
+          out[k++] = latencyNanos[i];
+        }
+      }
+      return Arrays.copyOf(out, k);
     }
   }
 
