@@ -16,7 +16,15 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    selectLogFormat(System.getenv("LOG_FORMAT"));
     System.exit(execute(args));
+  }
+
+  /** {@code LOG_FORMAT=json} switches logback to one JSON object per line; must run before any logger exists. */
+  static void selectLogFormat(String format) {
+    if (format != null && format.trim().equalsIgnoreCase("json") && System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
   }
 
   /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */
