@@ -76,6 +76,9 @@ public final class ConfigLoader {
   }
 
   static Map<String, Object> parse(String text, String source) {
+    if (text.isBlank()) {
+      return Map.of();
+    }
     Object root;
     try {
       root = new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
