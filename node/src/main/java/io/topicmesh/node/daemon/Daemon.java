@@ -244,8 +244,8 @@ public final class Daemon implements AutoCloseable {
             svc = arg.substring(0, c);
             port = Integer.parseInt(arg.substring(c + 1));
           }
-          String ns = config.namespace() == null ? "default" : config.namespace();
-          sources.add(new KubernetesDiscovery(ns, svc, port));
+          // without POD_NAMESPACE the client's namespace (service account file, kubeconfig) is used
+          sources.add(new KubernetesDiscovery(config.namespace(), svc, port));
         }
         default -> throw new IllegalArgumentException("unknown discovery " + d);
       }

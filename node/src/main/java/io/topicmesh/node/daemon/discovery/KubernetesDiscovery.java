@@ -33,15 +33,24 @@ public final class KubernetesDiscovery implements DiscoverySource {
   private final int defaultPort;
   private final KubernetesClient client;
   private final boolean ownsClient;
-  private SharedIndexInformer<EndpointSlice> informer;
+  /** Most addresses taken from the slices. */
+  static final int MAX_ADDRESSES = 4096;
 
-  /** With a client from the environment (in-cluster service account, or kubeconfig). */
+  private final java.util.Map<String, EndpointSlice> slices = new java.util.concurrent.ConcurrentHashMap<>();
+  private SharedIndexInformer<EndpointSlice> informer;
+  private Set<Multiaddr> last;
+
+  /**
+   * With a client from the environment (in-cluster service account, or kubeconfig).
+   *
+   * @param namespace the Service's namespace, or null for the client's
+   */
   public KubernetesDiscovery(String namespace, String service, int defaultPort) {
     this(namespace, service, defaultPort, new KubernetesClientBuilder().build(), true);
   }
 
   public KubernetesDiscovery(String namespace, String service, int defaultPort, KubernetesClient client, boolean ownsClient) {
-    this.namespace = namespace;
+    this.namespace = namespace != null ? namespace : client.getNamespace() != null ? client.getNamespace() : "default";
     this.service = service;
     this.defaultPort = defaultPort;
     this.client = client;
@@ -55,33 +64,41 @@ public final class KubernetesDiscovery implements DiscoverySource {
 
   @Override
   public void start(Consumer<Set<Multiaddr>> update) {
-    Runnable report = () -> {
-      Set<Multiaddr> found = addresses();
-      log.info("discovery source={} peers={}", name(), found.size());
-      update.accept(found);
-    };
+    // The handler keeps its own copy of the slices: inform() may call it before it returns.
     informer = client.discovery().v1().endpointSlices().inNamespace(namespace).withLabel(SERVICE_LABEL, service)
         .inform(new ResourceEventHandler<>() {
           @Override
           public void onAdd(EndpointSlice obj) {
-            report.run();
+            slices.put(obj.getMetadata().getName(), obj);
+            report(update);
           }
 
           @Override
           public void onUpdate(EndpointSlice oldObj, EndpointSlice newObj) {
-            report.run();
+            slices.put(newObj.getMetadata().getName(), newObj);
+            report(update);
           }
 
           @Override
           public void onDelete(EndpointSlice obj, boolean deletedFinalStateUnknown) {
-            report.run();
+            slices.remove(obj.getMetadata().getName());
+            report(update);
           }
         });
   }
 
+  private synchronized void report(Consumer<Set<Multiaddr>> update) {
+    Set<Multiaddr> found = addresses();
+    if (!found.equals(last)) {
+      last = found;
+      log.info("discovery source={} peers={}", name(), found.size());
+      update.accept(found);
+    }
+  }
+
   Set<Multiaddr> addresses() {
     Set<Multiaddr> out = new LinkedHashSet<>();
-    for (EndpointSlice slice : informer.getStore().list()) {
+    for (EndpointSlice slice : slices.values()) {
       int port = port(slice);
       if (slice.getEndpoints() == null) {
         continue;
@@ -91,6 +108,9 @@ public final class KubernetesDiscovery implements DiscoverySource {
           continue;
         }
         for (String a : e.getAddresses() == null ? java.util.List.<String>of() : e.getAddresses()) {
+          if (out.size() >= MAX_ADDRESSES) {
+            return out;
+          }
           try {
             out.add(Multiaddr.fromTcp(new InetSocketAddress(InetAddress.getByName(a), port)));
           } catch (UnknownHostException | RuntimeException ex) {
