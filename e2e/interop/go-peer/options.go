@@ -25,6 +25,7 @@ type options struct {
 	heartbeatMs  int
 	floodPublish bool
 	traceRPC     bool
+	benchStats   bool
 	agent        string
 }
 
@@ -97,6 +98,8 @@ func parseOptions(args []string) (*options, error) {
 			}
 		case "--trace-rpc":
 			o.traceRPC = true
+		case "--bench-stats":
+			o.benchStats = true
 		case "--agent":
 			o.agent, err = value()
 		default:

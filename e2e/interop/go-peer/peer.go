@@ -39,6 +39,8 @@ type peerState struct {
 	ps   *pubsub.PubSub
 	out  *emitter
 	mesh *meshTracer
+	// bench is set with --bench-stats: deliveries are counted, not printed.
+	bench *benchStats
 
 	mu       sync.Mutex
 	topics   map[string]*pubsub.Topic
@@ -97,6 +99,9 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 		subs:       map[string]*pubsub.Subscription{},
 		identity:   map[peer.ID]identifyInfo{},
 		identified: make(chan struct{}),
+	}
+	if o.benchStats {
+		p.bench = &benchStats{}
 	}
 	pubKey, _ := crypto.MarshalPublicKey(priv.GetPublic())
 	out.emit("peer-id", "id", h.ID().String(), "publicKey", base64.StdEncoding.EncodeToString(pubKey), "impl", "go")
@@ -279,10 +284,14 @@ func (p *peerState) handleCommand(ctx context.Context, line string) bool {
 		p.peers()
 	case "hangup":
 		err = p.hangup(arg(1))
+	case "bench-publish":
+		err = p.benchPublish(ctx, fields[1:])
+	case "bench-stats":
+		err = p.benchStatsCommand()
 	case "quit":
 		return true
 	default:
-		err = fmt.Errorf("unknown command %q (known: dial, ping, identify, subscribe, unsubscribe, publish, mesh, subscribers, peers, hangup, quit)", fields[0])
+		err = fmt.Errorf("unknown command %q (known: dial, ping, identify, subscribe, unsubscribe, publish, mesh, subscribers, peers, hangup, bench-publish, bench-stats, quit)", fields[0])
 	}
 	if err != nil {
 		p.out.errorf(line, err)
@@ -416,6 +425,10 @@ func (p *peerState) subscribe(ctx context.Context, name string) error {
 			}
 			if m.ReceivedFrom == self {
 				continue // our own publish; the js peer does not echo its own either
+			}
+			if p.bench != nil {
+				p.bench.record(m)
+				continue
 			}
 			p.out.emit("message", "topic", m.GetTopic(), "from", m.GetFrom().String(),
 				"seqno", hex.EncodeToString(m.GetSeqno()), "id", base64.StdEncoding.EncodeToString([]byte(m.ID)),

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
@@ -22,6 +23,9 @@ type meshTracer struct {
 
 	mu   sync.Mutex
 	mesh map[string]map[peer.ID]struct{}
+
+	// duplicates counts messages received again after the first time (bench-stats).
+	duplicates atomic.Int64
 }
 
 var _ pubsub.RawTracer = (*meshTracer)(nil)
@@ -104,7 +108,7 @@ func (t *meshTracer) RejectMessage(m *pubsub.Message, reason string) {
 	t.out.emit("rejected", "topic", m.GetTopic(), "from", m.GetFrom().String(),
 		"receivedFrom", m.ReceivedFrom.String(), "reason", reason)
 }
-func (t *meshTracer) DuplicateMessage(*pubsub.Message)     {}
+func (t *meshTracer) DuplicateMessage(*pubsub.Message)     { t.duplicates.Add(1) }
 func (t *meshTracer) ThrottlePeer(peer.ID)                 {}
 func (t *meshTracer) DropRPC(*pubsub.RPC, peer.ID)         {}
 func (t *meshTracer) UndeliverableMessage(*pubsub.Message) {}

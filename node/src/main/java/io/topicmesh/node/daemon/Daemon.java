@@ -86,6 +86,7 @@ public final class Daemon implements AutoCloseable {
   private volatile boolean started;
   private volatile boolean draining;
   private volatile boolean closed;
+  private volatile java.util.function.BiConsumer<Multiaddr, String> onDialFailed = (a, r) -> { };
 
   /**
    * @param registry where host, router and daemon metrics go (one registry per node)
@@ -211,6 +212,7 @@ public final class Daemon implements AutoCloseable {
     }
     redialer = new Redialer(host, config.redialMin(), config.redialMax(), new SecureRandom(),
         System::currentTimeMillis, discoveryScheduler, own);
+    redialer.onDialFailed(onDialFailed);
     List<Multiaddr> fixed = new ArrayList<>();
     for (String p : config.peers()) {
       fixed.add(Multiaddr.parse(p));
@@ -263,6 +265,11 @@ public final class Daemon implements AutoCloseable {
   /** The p2p port of our first listen address (peers are assumed to use the same). */
   private int defaultPort() {
     return Multiaddr.parse(config.listen().get(0)).tcpPort().orElse(4001);
+  }
+
+  /** Called after each failed discovery dial with the address and a reason; set before {@link #start()}. */
+  public void onDialFailed(java.util.function.BiConsumer<Multiaddr, String> listener) {
+    this.onDialFailed = listener;
   }
 
   // ---- topics ---------------------------------------------------------------------------------

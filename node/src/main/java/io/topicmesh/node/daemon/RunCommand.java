@@ -150,6 +150,7 @@ public final class RunCommand implements Callable<Integer> {
     CountDownLatch stop = new CountDownLatch(1);
     Signals.onTerminate(stop::countDown);
     node.host().addListener(new Printer());
+    node.onDialFailed((addr, reason) -> print("dial-failed " + addr + " " + reason));
     AdminServer admin = null;
     try {
       List<Multiaddr> bound = node.start();

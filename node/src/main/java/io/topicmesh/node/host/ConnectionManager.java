@@ -49,10 +49,6 @@ final class ConnectionManager {
     listeners.add(l);
   }
 
-  List<ConnectionListener> listeners() {
-    return listeners;
-  }
-
   /** Takes a connection slot; false if all {@code maxConnections} are in use. */
   synchronized boolean tryReserve() {
     if (slots >= maxConnections) {
@@ -97,9 +93,7 @@ final class ConnectionManager {
       log.info("connected peer={} direction={} remote={} security={} muxer={} conn={}",
           conn.remotePeer(), conn.direction().label(), conn.remoteAddress(), conn.securityProtocol(),
           conn.muxerProtocol(), conn.id());
-      for (ConnectionListener l : listeners) {
-        l.connectionOpened(conn);
-      }
+      notifyListeners(l -> l.connectionOpened(conn));
       conn.closeFuture().addListener(f -> removed(conn));
     }
     if (drop != null) {
@@ -128,8 +122,17 @@ final class ConnectionManager {
     }
     metrics.connectionClosed(conn.direction());
     log.info("disconnected peer={} direction={} conn={}", conn.remotePeer(), conn.direction().label(), conn.id());
+    notifyListeners(l -> l.connectionClosed(conn));
+  }
+
+  /** Calls every listener; one that throws is logged and does not stop the others or the host. */
+  void notifyListeners(java.util.function.Consumer<ConnectionListener> event) {
     for (ConnectionListener l : listeners) {
-      l.connectionClosed(conn);
+      try {
+        event.accept(l);
+      } catch (RuntimeException e) {
+        log.warn("connection listener {} failed", l, e);
+      }
     }
   }
 

@@ -78,12 +78,11 @@ public final class Host implements AutoCloseable {
     this.upgrader = new ConnectionUpgrader(
         new UpgradeConfig(key, config.muxers(), config.muxConfig(), config.upgradeTimeout(), config.negotiationTimeout()),
         registry, metrics, (conn, stream, protocol, direction) -> {
-          for (ConnectionListener l : manager.listeners()) {
-            l.streamOpened(conn, stream, protocol, direction);
-          }
+          manager.notifyListeners(l -> l.streamOpened(conn, stream, protocol, direction));
         });
     this.identify = new IdentifyService(key.publicKey(), config.agentVersion(), this::boundWithoutPeerId,
-        registry::protocolIds, peerStore, metrics, manager.listeners(), config.identifyTimeout(), Clock.systemUTC());
+        registry::protocolIds, peerStore, metrics, manager::notifyListeners, config.identifyTimeout(), Clock.systemUTC(),
+        c -> c.isOpen() && manager.get(c.remotePeer()).orElse(null) == c);
     this.ping = new PingService(metrics, config.pingTimeout());
     registry.register(IdentifyProtocol.ID, identify::respond);
     registry.register(IdentifyProtocol.PUSH_ID, identify::acceptPush);
@@ -198,6 +197,7 @@ public final class Host implements AutoCloseable {
         manager.release();
       }
     };
+    java.util.concurrent.atomic.AtomicReference<ChannelFuture> connectRef = new java.util.concurrent.atomic.AtomicReference<>();
     ChannelFuture connect = transport.dial(sa, new ChannelInitializer<Channel>() {
       @Override
       protected void initChannel(Channel ch) {
@@ -205,20 +205,30 @@ public final class Host implements AutoCloseable {
         upgrader.upgrade(ch, Direction.OUTBOUND, expected).addListener(f -> {
           if (f.isSuccess()) {
             upgraded((Connection) f.getNow(), result);
+            return;
+          }
+          // A failed TCP connect closes the channel, which the upgrade sees first: report the connect.
+          ChannelFuture cf = connectRef.get();
+          if (cf != null && cf.isDone() && !cf.isSuccess()) {
+            failed(result, Direction.OUTBOUND, addr.toString(), connectFailure(cf.cause()));
           } else {
             failed(result, Direction.OUTBOUND, addr.toString(), f.cause());
           }
         });
       }
     }, config.connectTimeout());
+    connectRef.set(connect);
     connect.addListener(f -> {
       if (!f.isSuccess()) {
         releaseSlot.run();
-        failed(result, Direction.OUTBOUND, addr.toString(),
-            new UpgradeException(UpgradeException.Reason.CONNECT, "cannot connect: " + f.cause().getMessage(), f.cause()));
+        failed(result, Direction.OUTBOUND, addr.toString(), connectFailure(f.cause()));
       }
     });
     return result;
+  }
+
+  private static UpgradeException connectFailure(Throwable cause) {
+    return new UpgradeException(UpgradeException.Reason.CONNECT, "cannot connect: " + cause.getMessage(), cause);
   }
 
   private void upgraded(Connection conn, Promise<Connection> result) {

@@ -34,13 +34,16 @@ final class IdentifyService {
   private final Supplier<java.util.Collection<String>> protocols;
   private final PeerStore store;
   private final HostMetrics metrics;
-  private final List<ConnectionListener> listeners;
+  private final java.util.function.Consumer<java.util.function.Consumer<ConnectionListener>> listeners;
   private final Duration timeout;
   private final Clock clock;
+  private final java.util.function.Predicate<Connection> current;
 
   IdentifyService(PubKey localKey, String agentVersion, Supplier<List<Multiaddr>> listenAddrs,
       Supplier<java.util.Collection<String>> protocols, PeerStore store, HostMetrics metrics,
-      List<ConnectionListener> listeners, Duration timeout, Clock clock) {
+      java.util.function.Consumer<java.util.function.Consumer<ConnectionListener>> listeners, Duration timeout, Clock clock,
+      java.util.function.Predicate<Connection> current) {
+    this.current = current;
     this.localKey = localKey;
     this.agentVersion = agentVersion;
     this.listenAddrs = listenAddrs;
@@ -105,7 +108,8 @@ final class IdentifyService {
         stream.close();
       }));
     }).addListener(f -> {
-      if (!f.isSuccess() && conn.isOpen()) {
+      // A connection closed meanwhile (e.g. the loser of a simultaneous dial) is not worth a line.
+      if (!f.isSuccess() && current.test(conn)) {
         metrics.identify(false);
         log.info("identify failed peer={} conn={}: {}", conn.remotePeer(), conn.id(), f.cause().getMessage());
       }
@@ -114,7 +118,7 @@ final class IdentifyService {
 
   private void received(Connection conn, Identify msg, Throwable err, String kind) {
     if (err != null) {
-      if (conn.isOpen()) {
+      if (current.test(conn)) {
         metrics.identify(false);
         log.info("{} failed peer={} conn={}: {}", kind, conn.remotePeer(), conn.id(), describe(err));
       }
@@ -132,9 +136,7 @@ final class IdentifyService {
     metrics.identify(true);
     log.info("identified peer={} agent=\"{}\" protocols={} listen={} observed={}", info.peer(),
         info.agentVersion(), info.protocols(), info.listenAddrs(), info.observedAddr());
-    for (ConnectionListener l : listeners) {
-      l.peerIdentified(conn, info);
-    }
+    listeners.accept(l -> l.peerIdentified(conn, info));
   }
 
   private PeerInfo toPeerInfo(Connection conn, Identify msg) {

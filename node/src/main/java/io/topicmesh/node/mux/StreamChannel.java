@@ -441,7 +441,11 @@ public final class StreamChannel extends AbstractChannel {
     @Override
     public void close(ChannelPromise promise) {
       ChannelOutboundBuffer out = outboundBuffer();
-      if (open && !noFinOnClose && out != null && out.totalPendingWriteBytes() > 0) {
+      // Flushed writes still waiting for credit would be lost: reset so the peer cannot mistake
+      // the cut-off stream for a complete one. isEmpty() counts flushed entries and is already
+      // updated when a write's promise completes, so writeAndFlush(..).addListener(CLOSE) and
+      // closeWrite().addListener(..close()) end with FIN. Unflushed writes were never sent anyway.
+      if (open && !noFinOnClose && out != null && !out.isEmpty()) {
         resetOnClose = true;
       }
       super.close(promise);

@@ -127,6 +127,31 @@ class DaemonIT {
   }
 
   @Test
+  void aPeerThatStartsLaterOrRestartsIsRedialed() throws Exception {
+    Path keyFile = tmp.resolve("late.key");
+    String id1 = io.topicmesh.node.identity.PeerId.fromPublicKey(io.topicmesh.node.identity.KeyFile.loadOrCreate(
+        keyFile, io.topicmesh.node.identity.KeyType.ED25519, new java.security.SecureRandom()).publicKey()).toString();
+    int port;
+    try (var probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    String addr = "/ip4/127.0.0.1/tcp/" + port;
+    Node dialer = start("dialer", "run", "--listen", "/ip4/127.0.0.1/tcp/0", "--peer", addr + "/p2p/" + id1);
+    assertThat(dialer.awaitLine("dial-failed " + addr)).contains("retry in");
+
+    Node late = start("late", "run", "--listen", addr, "--key-file", keyFile.toString());
+    assertThat(late.awaitLine("peer-id ")).isEqualTo("peer-id " + id1);
+    dialer.awaitLine("connected " + id1);
+
+    late.process.destroy();
+    assertThat(late.process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    dialer.awaitLine("disconnected " + id1);
+    Node again = start("again", "run", "--listen", addr, "--key-file", keyFile.toString());
+    again.awaitLine("listening ");
+    await().atMost(WAIT).until(() -> dialer.lines.stream().filter(l -> l.startsWith("connected " + id1)).count() == 2);
+  }
+
+  @Test
   void badFlagsAreOneLineErrors() throws Exception {
     Node bad = start("bad", "run", "--listen", "/ip4/127.0.0.1/udp/1");
     assertThat(bad.process.waitFor(60, TimeUnit.SECONDS)).isTrue();

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.identity.PubKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
 import io.topicmesh.node.mux.mplex.MplexHandler;
 import io.topicmesh.node.mux.yamux.YamuxHandler;
@@ -129,6 +130,34 @@ class HostIT {
     a.removeStreamHandler("/late/1.0.0");
     await().atMost(WAIT).until(() -> !b.peerStore().get(a.peerId()).orElseThrow().protocols().contains("/late/1.0.0"));
     assertThat(b.metrics().identifies(true)).isEqualTo(3);
+  }
+
+  @Test
+  void identifyAnswersThatLieOrOverflowAreRejectedAndTheConnectionStays() throws Exception {
+    Host liar = host();
+    Host oversized = host();
+    Host b = host();
+    PubKey someoneElse = PrivKey.generate(KeyType.ED25519, new SecureRandom()).publicKey();
+    liar.setStreamHandler(IdentifyProtocol.ID, (stream, protocol, conn) -> {
+      var msg = io.topicmesh.node.protocol.identify.pb.IdentifyProtos.Identify.newBuilder()
+          .setPublicKey(com.google.protobuf.ByteString.copyFrom(someoneElse.bytes()))
+          .addProtocols("/ipfs/id/1.0.0").build();
+      stream.writeAndFlush(io.topicmesh.node.protocol.identify.IdentifyCodec.encode(stream.alloc(), msg));
+      stream.closeWrite();
+    });
+    oversized.setStreamHandler(IdentifyProtocol.ID, (stream, protocol, conn) -> {
+      io.netty.buffer.ByteBuf buf = stream.alloc().buffer();
+      io.topicmesh.node.util.Varint.write(buf, 1 << 20);
+      buf.writeZero(1024);
+      stream.writeAndFlush(buf);
+    });
+    get(b.dial(addr(liar)));
+    get(b.dial(addr(oversized)));
+    await().atMost(WAIT).until(() -> b.metrics().identifies(false) == 2);
+    assertThat(b.peerStore().get(liar.peerId())).isEmpty();
+    assertThat(b.peerStore().get(oversized.peerId())).isEmpty();
+    assertThat(get(b.ping(liar.peerId()))).isPositive();
+    assertThat(get(b.ping(oversized.peerId()))).isPositive();
   }
 
   @Test
@@ -303,6 +332,38 @@ class HostIT {
       try (Socket accepted = silent.accept()) {
         Throwable err = failure(dial);
         assertThat(((UpgradeException) err).reason()).isEqualTo(UpgradeException.Reason.TIMEOUT);
+      }
+    }
+  }
+
+  @Test
+  void aDialThatGetsNoSynAckFailsAtTheConnectTimeout() throws Exception {
+    Host a = host(c -> c.withTimeouts(Duration.ofMillis(500), Duration.ofSeconds(15), Duration.ofSeconds(10)));
+    // A listener that never accepts: once its accept queue is full, Linux drops further SYNs, so a
+    // connect gets no answer at all, like a black-holed address, on loopback.
+    List<Socket> fillers = new ArrayList<>();
+    try (ServerSocket full = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      InetSocketAddress target = new InetSocketAddress(full.getInetAddress(), full.getLocalPort());
+      boolean queueFull = false;
+      for (int i = 0; i < 16 && !queueFull; i++) {
+        Socket s = new Socket();
+        fillers.add(s);
+        try {
+          s.connect(target, 300);
+        } catch (java.net.SocketTimeoutException e) {
+          queueFull = true;
+        }
+      }
+      assertThat(queueFull).as("the accept queue of a never-accepting listener filled up").isTrue();
+      long start = System.nanoTime();
+      Throwable err = failure(a.dial(Multiaddr.fromTcp(target)));
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      assertThat(((UpgradeException) err).reason()).isEqualTo(UpgradeException.Reason.CONNECT);
+      assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(400)).isLessThan(Duration.ofSeconds(10));
+      assertThat(a.metrics().failures(UpgradeException.Reason.CONNECT)).isEqualTo(1);
+    } finally {
+      for (Socket s : fillers) {
+        s.close();
       }
     }
   }

@@ -56,6 +56,29 @@ class HostInteropIT {
         Arguments.of(Kind.JS, "yamux"), Arguments.of(Kind.JS, "mplex"));
   }
 
+  /**
+   * Peers running gossipsub open /meshsub streams to us, which this host (no router registered)
+   * refuses in multistream; the connection must stay up and keep working.
+   */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(Kind.class)
+  void refusedProtocolsLeaveTheConnectionUp(Kind kind) throws Exception {
+    host = Host.create(HostConfig.defaults(PrivKey.generate(KeyType.ED25519, new SecureRandom()))
+        .withListen(List.of(Multiaddr.parse("/ip4/127.0.0.1/tcp/0"))).withIoThreads(2));
+    host.start();
+    peer = InteropPeer.start(kind, "--pubsub", "gossipsub", "--topic", "t");
+    PeerId them = PeerId.parse(peer.peerId());
+    peer.dial(host.listenAddresses().get(0).toString());
+    await().atMost(WAIT).until(() -> host.peerStore().get(them).isPresent());
+    assertThat(host.peerStore().get(them).orElseThrow().protocols()).contains("/meshsub/1.1.0");
+    // They learned we speak no pubsub, and ping still works both ways on the same connection.
+    assertThat(peer.identify(host.peerId().toString()).strings("protocols")).noneMatch(p -> p.startsWith("/meshsub"));
+    Connection conn = host.connection(them).orElseThrow();
+    pingBothWays();
+    assertThat(host.connection(them)).containsSame(conn);
+    assertThat(conn.isOpen()).isTrue();
+  }
+
   private void start(Kind kind, String muxer) {
     String muxerId = muxer.equals("yamux") ? YamuxHandler.PROTOCOL_ID : MplexHandler.PROTOCOL_ID;
     host = Host.create(HostConfig.defaults(PrivKey.generate(KeyType.ED25519, new SecureRandom()))

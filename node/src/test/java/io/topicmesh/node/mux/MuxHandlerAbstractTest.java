@@ -224,6 +224,19 @@ public abstract class MuxHandlerAbstractTest {
   }
 
   @Test
+  void closeAfterTheLastWriteEndsWithEofNotReset() throws Exception {
+    connect();
+    Recorder serverRec = new Recorder();
+    pair.server.onInbound = s -> s.pipeline().addLast(serverRec);
+    StreamChannel out = pair.client.open();
+    out.writeAndFlush(utf8("last words")).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    await().atMost(WAIT).until(serverRec::inputShutdown);
+    assertThat(serverRec.text()).isEqualTo("last words");
+    assertThat(serverRec.reset()).isNull();
+    assertThat(out.closeCause()).isNull();
+  }
+
+  @Test
   void resetEndsBothSidesWithACause() throws Exception {
     connect();
     Recorder serverRec = new Recorder();
@@ -365,5 +378,73 @@ public abstract class MuxHandlerAbstractTest {
     }
     assertThat(pair.client.mux.activeStreams()).isEqualTo(10);
     await().atMost(WAIT).until(() -> pair.server.mux.activeStreams() == 10);
+  }
+
+  /** Seeded random mix of complete, reset and closed streams, all at once ({@code -Dmux.seed=N}). */
+  @Test
+  void randomMixOfStreamEndingsLeavesNothingBehind() throws Exception {
+    connect();
+    randomMix(pair.client, pair.server, Long.getLong("mux.seed", 20261122));
+  }
+
+  @Test
+  void randomMixOfStreamEndingsOpenedByTheListener() throws Exception {
+    connect();
+    randomMix(pair.server, pair.client, Long.getLong("mux.seed", 7) + 1);
+  }
+
+  private void randomMix(MuxPair.Side opener, MuxPair.Side echoer, long seed) throws Exception {
+    Random random = new Random(seed);
+    int streams = 60;
+    List<StreamChannel> outs = new ArrayList<>();
+    List<Recorder> recs = new ArrayList<>();
+    List<Integer> endings = new ArrayList<>();
+    List<Long> crcs = new ArrayList<>();
+    List<Integer> sizes = new ArrayList<>();
+    for (int i = 0; i < streams; i++) {
+      Recorder rec = new Recorder();
+      StreamChannel s = opener.open(rec);
+      byte[] data = randomBytes(random.nextInt(200_000) + 1, i);
+      int ending = random.nextInt(3); // 0 closeWrite, 1 reset part-way, 2 close after writing
+      if (ending == 1) {
+        writeChunks(s, java.util.Arrays.copyOf(data, data.length / 2), 1 + random.nextInt(20_000));
+        s.reset();
+      } else {
+        writeChunks(s, data, 1 + random.nextInt(20_000));
+        if (ending == 0) {
+          s.closeWrite();
+        } else {
+          s.closeWrite().addListener(f -> s.close());
+        }
+      }
+      outs.add(s);
+      recs.add(rec);
+      endings.add(ending);
+      crcs.add(crc(data));
+      sizes.add(data.length);
+    }
+    await()
+        .atMost(WAIT)
+        .untilAsserted(
+            () -> {
+              assertThat(opener.mux.activeStreams()).as("opener streams; %s", opener.events).isZero();
+              assertThat(echoer.mux.activeStreams()).as("echoer streams; %s", echoer.events).isZero();
+            });
+    for (int i = 0; i < streams; i++) {
+      StreamChannel s = outs.get(i);
+      assertThat(s.isActive()).isFalse();
+      switch (endings.get(i)) {
+        case 0 -> {
+          assertThat(recs.get(i).received()).as("echo of stream %d", i).isEqualTo((long) sizes.get(i));
+          assertThat(recs.get(i).crc()).as("echo content of stream %d", i).isEqualTo(crcs.get(i));
+          assertThat(s.closeCause()).isNull();
+        }
+        case 1 -> assertThat(s.closeCause().error()).isEqualTo(MuxError.RESET_BY_LOCAL);
+        default -> assertThat(s.closeCause()).as("stream %d closed cleanly", i).isNull();
+      }
+    }
+    assertThat(opener.events.toString()).doesNotContain("protocolError");
+    assertThat(echoer.events.toString()).doesNotContain("protocolError");
+    assertThat(echoer.onLoop(() -> echoer.mux.bufferedInboundBytes())).isZero();
   }
 }

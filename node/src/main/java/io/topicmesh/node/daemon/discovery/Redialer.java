@@ -44,6 +44,7 @@ public final class Redialer implements AutoCloseable {
   private final Map<Multiaddr, Target> targets = new LinkedHashMap<>();
   private ScheduledFuture<?> task;
   private volatile boolean closed;
+  private volatile java.util.function.BiConsumer<Multiaddr, String> onDialFailed = (a, r) -> { };
 
   /** Dial state of one address. */
   static final class Target {
@@ -64,6 +65,11 @@ public final class Redialer implements AutoCloseable {
     this.clock = clock;
     this.scheduler = scheduler;
     this.own = Set.copyOf(own);
+  }
+
+  /** Called with the address and a reason (ending in the retry delay) after each failed dial. */
+  public void onDialFailed(java.util.function.BiConsumer<Multiaddr, String> listener) {
+    this.onDialFailed = listener;
   }
 
   /** Starts the periodic check (every {@code min / 2}, at least 50 ms). */
@@ -165,8 +171,9 @@ public final class Redialer implements AutoCloseable {
       t.attempts = Math.min(t.attempts + 1, 62);
       t.nextAt = now + wait;
       if (!closed) {
-        log.info("discovery: dial failed addr={} attempt={} retry-in={}ms: {}", addr, t.attempts, wait,
-            f.cause() == null ? "?" : f.cause().getMessage());
+        String reason = f.cause() == null ? "?" : f.cause().getMessage();
+        log.info("discovery: dial failed addr={} attempt={} retry-in={}ms: {}", addr, t.attempts, wait, reason);
+        onDialFailed.accept(addr, reason + " (retry in " + wait + " ms)");
       }
     }
   }

@@ -1,5 +1,6 @@
 package io.topicmesh.node.pubsub.net;
 
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -124,6 +125,7 @@ public final class PubsubNetwork implements AutoCloseable {
   private final Options options;
   private final RpcCodec codec;
   private final Map<PeerId, Session> sessions = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicLong backpressurePauses = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
 
   /** One peer's pubsub state; fields guarded by the session's monitor. */
@@ -189,6 +191,11 @@ public final class PubsubNetwork implements AutoCloseable {
           ? java.util.Optional.ofNullable(s.outbound.attr(Connection.STREAM_PROTOCOL).get())
           : java.util.Optional.empty();
     }
+  }
+
+  /** How many times an inbound stream stopped reading because the router inbox was full. */
+  public long backpressurePauses() {
+    return backpressurePauses.get();
   }
 
   /** Closes every pubsub stream and removes the handlers; the router and host stay open. */
@@ -505,7 +512,7 @@ public final class PubsubNetwork implements AutoCloseable {
           if (s.pending.size() >= options.maxPendingRpcs()) {
             log.info("pubsub peer={} sent more than {} RPCs before our stream to it was up; closing its stream",
                 s.peer, options.maxPendingRpcs());
-            ctx.close();
+            reset(ctx);
             return;
           }
           s.pending.add(rpc);
@@ -534,6 +541,7 @@ public final class PubsubNetwork implements AutoCloseable {
       ch.config().setAutoRead(false);
       if (!backpressured) {
         backpressured = true;
+        backpressurePauses.incrementAndGet();
         ch.eventLoop().schedule(() -> poll(ch), options.backpressurePoll().toNanos(), TimeUnit.NANOSECONDS);
       }
     }
@@ -557,13 +565,29 @@ public final class PubsubNetwork implements AutoCloseable {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (cause instanceof TooLongFrameException) {
         router.onInvalidRpc(s.peer, RpcDecodeException.Reason.FRAME_TOO_LARGE);
-        log.info("pubsub peer={} sent an oversized frame, closing its stream: {}", s.peer, cause.getMessage());
-        ctx.close();
+        log.info("pubsub peer={} sent an oversized frame, resetting its stream: {}", s.peer, cause.getMessage());
+        reset(ctx);
       } else if (cause instanceof DecoderException && cause.getCause() instanceof RpcDecodeException e) {
         router.onInvalidRpc(s.peer, e.reason());
         log.info("pubsub peer={} sent an invalid RPC (skipped): {}", s.peer, e.getMessage());
+        // The decoder stopped at the bad frame; frames already buffered behind it would wait for
+        // the next read. An empty read makes it decode them now.
+        Channel ch = ctx.channel();
+        ch.eventLoop().execute(() -> {
+          if (ch.isActive()) {
+            ch.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER);
+          }
+        });
       } else {
         log.info("pubsub stream from peer={} failed: {}", s.peer, cause.toString());
+        reset(ctx);
+      }
+    }
+
+    private void reset(ChannelHandlerContext ctx) {
+      if (ctx.channel() instanceof StreamChannel sc) {
+        sc.reset();
+      } else {
         ctx.close();
       }
     }

@@ -3,7 +3,16 @@ package io.topicmesh.node.pubsub.net;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.topicmesh.node.identity.KeyType;
+import io.topicmesh.node.identity.PeerId;
+import io.topicmesh.node.pubsub.router.RouterObserver;
+import io.topicmesh.node.pubsub.wire.ControlMessage;
+import io.topicmesh.node.pubsub.wire.Rpc;
+import io.topicmesh.node.pubsub.wire.RpcDecodeException;
+import io.topicmesh.node.pubsub.wire.SubOpts;
+import io.topicmesh.node.util.Varint;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
 import io.topicmesh.node.pubsub.router.GossipParams;
@@ -35,11 +44,16 @@ class PubsubNetworkIT {
   }
 
   private LocalPubsubNode node(int i, List<String> protocols) {
+    return node(i, protocols, b -> { });
+  }
+
+  private LocalPubsubNode node(int i, List<String> protocols,
+      java.util.function.Consumer<io.topicmesh.node.pubsub.router.GossipRouter.Builder> customise) {
     GossipParams params = GossipParams.defaults().toBuilder().heartbeatInterval(Duration.ofMillis(200))
         .heartbeatInitialDelay(Duration.ofMillis(50)).build();
     LocalPubsubNode n = LocalPubsubNode.start(PrivKey.generate(KeyType.ED25519, new SecureRandom()),
         Multiaddr.parse("/ip4/127.0.0." + (10 + i) + "/tcp/0"), 1, params,
-        PubsubNetwork.Options.defaults().withProtocols(protocols), b -> { });
+        PubsubNetwork.Options.defaults().withProtocols(protocols), customise);
     nodes.add(n);
     return n;
   }
@@ -121,5 +135,70 @@ class PubsubNetworkIT {
         && b.router().peers().contains(a.host().peerId()));
     a.host().connection(b.host().peerId()).orElseThrow().close();
     await().atMost(WAIT).until(() -> a.router().peers().isEmpty() && b.router().peers().isEmpty());
+  }
+
+  @Test
+  void malformedAndOversizedFramesAreCountedAndTheNodeKeepsWorking() throws Exception {
+    List<RpcDecodeException.Reason> invalid = new java.util.concurrent.CopyOnWriteArrayList<>();
+    RouterObserver obs = new RouterObserver() {
+      @Override
+      public void invalidRpc(PeerId peer, RpcDecodeException.Reason reason) {
+        invalid.add(reason);
+      }
+    };
+    LocalPubsubNode a = node(9, PubsubProtocol.ANNOUNCED, b -> b.observer(obs));
+    LocalPubsubNode b = node(10, PubsubProtocol.ANNOUNCED);
+    try (RawPubsubPeer raw = new RawPubsubPeer("127.0.0.19")) {
+      raw.connect(a);
+      await().atMost(WAIT).until(() -> a.router().peers().contains(raw.id));
+      // a whole frame that is not an RPC: skipped, counted, the stream stays open
+      // (both in one write, so the good frame is already buffered behind the bad one)
+      ByteBuf two = Unpooled.buffer();
+      two.writeBytes(new byte[] {3, (byte) 0xff, (byte) 0xff, (byte) 0xff});
+      two.writeBytes(io.topicmesh.node.pubsub.wire.RpcCodec.encodeFrame(
+          new Rpc(List.of(new SubOpts(true, "after-garbage")), List.of(), ControlMessage.EMPTY)));
+      raw.writeRaw(two);
+      await("MALFORMED counted").atMost(WAIT).until(() -> invalid.contains(RpcDecodeException.Reason.MALFORMED));
+      await("the next frame still read").atMost(WAIT)
+          .until(() -> a.router().topicPeers("after-garbage").contains(raw.id));
+      // a length prefix over maxRpcSize: the stream cannot be resynchronised and is closed
+      ByteBuf huge = Unpooled.buffer();
+      Varint.write(huge, a.network().options().limits().maxRpcSize() + 1L);
+      raw.writeRaw(huge);
+      await("FRAME_TOO_LARGE counted").atMost(WAIT)
+          .until(() -> invalid.contains(RpcDecodeException.Reason.FRAME_TOO_LARGE));
+      await("raw stream closed by the node").atMost(WAIT).until(() -> !raw.out.isActive());
+    }
+    // the node still works with a well-behaved peer
+    a.router().subscribe(TOPIC, new Deliveries());
+    Deliveries atB = new Deliveries();
+    b.router().subscribe(TOPIC, atB);
+    b.host().dial(a.address()).get(10, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> a.router().meshPeers(TOPIC).contains(b.host().peerId()));
+    MessageId id = a.router().publish(TOPIC, new byte[] {9}).get(10, TimeUnit.SECONDS).id();
+    await().atMost(WAIT).until(() -> atB.count(id) == 1);
+  }
+
+  @Test
+  @SuppressWarnings("try")
+  void aFullRouterInboxPausesReadingUntilItDrains() throws Exception {
+    LocalPubsubNode a = node(11, PubsubProtocol.ANNOUNCED, b -> b.inboxHighWater(4));
+    try (RawPubsubPeer raw = new RawPubsubPeer("127.0.0.20")) {
+      raw.connect(a);
+      await().atMost(WAIT).until(() -> a.router().peers().contains(raw.id));
+      int n = 200;
+      // Holding the router mutex makes every RPC wait in the inbox, as a busy router would.
+      try (var held = a.router().mutex().lock("test")) {
+        for (int i = 0; i < n; i++) {
+          raw.write(new Rpc(List.of(new SubOpts(true, "t" + i)), List.of(), ControlMessage.EMPTY));
+        }
+        await("reading paused").atMost(WAIT).until(() -> a.network().backpressurePauses() > 0);
+      }
+      await("every RPC processed after the inbox drained").atMost(WAIT)
+          .until(() -> a.router().topicPeers("t" + (n - 1)).contains(raw.id));
+      for (int i = 0; i < n; i++) {
+        assertThat(a.router().topicPeers("t" + i)).as("topic t%d", i).contains(raw.id);
+      }
+    }
   }
 }

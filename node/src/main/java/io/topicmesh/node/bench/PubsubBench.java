@@ -1,0 +1,534 @@
+package io.topicmesh.node.bench;
+
+import io.topicmesh.node.identity.KeyType;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.pubsub.net.LocalPubsubNode;
+import io.topicmesh.node.pubsub.net.PubsubNetwork;
+import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.ReceivedMessage;
+import io.topicmesh.node.pubsub.router.RouterObserver;
+import io.topicmesh.node.pubsub.wire.MessageId;
+import io.topicmesh.node.identity.PeerId;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Pubsub benchmark: the same loopback topology run once with our nodes (in this JVM, each with
+ * its own host on 127.0.1.x) and once with go-libp2p-pubsub nodes ({@code go-peer --bench-stats}
+ * processes on 127.0.2.x), printed side by side with ratios.
+ *
+ * <p>Topology: {@code --nodes} nodes, node i connected to i+1…i+{@code --links} (mod n), all
+ * subscribed to one topic, D=6/Dlo=5/Dhi=12, heartbeat 1 s, StrictSign. {@code --publishers}
+ * nodes publish messages of {@code --size} bytes whose first 8 bytes are the publish wall clock
+ * (Unix ns, shared machine clock): first at {@code --rate} messages/s each for {@code
+ * --fixed-seconds} (latency), then as fast as their publish call accepts for {@code
+ * --saturation-seconds} (throughput). Each phase is read 2 s after its last publish.
+ *
+ * <pre>scripts/bench-pubsub.sh [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024]
+ *     [--fixed-seconds 10] [--saturation-seconds 10] [--go-peer path | --no-go]</pre>
+ */
+public final class PubsubBench {
+  private static final String TOPIC = "bench";
+  private static final Duration SETTLE = Duration.ofSeconds(2);
+  private static final int MAX_LATENCIES = 2_000_000;
+
+  int nodes = 20;
+  int links = 4;
+  int publishers = 4;
+  int rate = 10;
+  int size = 1024;
+  int fixedSeconds = 10;
+  int saturationSeconds = 10;
+  int warmupSeconds = 3;
+  String goPeer = Path.of(System.getProperty("user.home"), ".cache", "topicmesh", "interop", "go-peer").toString();
+  boolean runGo = true;
+
+  /** What one implementation measured. */
+  record Result(String impl, double deliveriesPerSec, double messagesPerSec, double p50Ms, double p99Ms,
+      double dupsPerDelivery, double cpuPer1000, double rssMiBPerNode, long fixedDeliveries, long satDeliveries) {}
+
+  /** The figures of one phase. */
+  record Phase(long deliveries, long duplicates, long[] latenciesUs, double cpuSeconds, double seconds) {}
+
+  public static void main(String[] args) throws Exception {
+    PubsubBench b = new PubsubBench();
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--nodes" -> b.nodes = Integer.parseInt(args[++i]);
+        case "--links" -> b.links = Integer.parseInt(args[++i]);
+        case "--publishers" -> b.publishers = Integer.parseInt(args[++i]);
+        case "--rate" -> b.rate = Integer.parseInt(args[++i]);
+        case "--size" -> b.size = Integer.parseInt(args[++i]);
+        case "--fixed-seconds" -> b.fixedSeconds = Integer.parseInt(args[++i]);
+        case "--saturation-seconds" -> b.saturationSeconds = Integer.parseInt(args[++i]);
+        case "--warmup-seconds" -> b.warmupSeconds = Integer.parseInt(args[++i]);
+        case "--go-peer" -> b.goPeer = args[++i];
+        case "--no-go" -> b.runGo = false;
+        default -> throw new IllegalArgumentException("unknown flag " + args[i] + " (known: --nodes, --links,"
+            + " --publishers, --rate, --size, --fixed-seconds, --saturation-seconds, --warmup-seconds, --go-peer, --no-go)");
+      }
+    }
+    if (b.size < 16 || b.publishers > b.nodes || b.links * 2 >= b.nodes) {
+      throw new IllegalArgumentException("need size >= 16, publishers <= nodes, 2*links < nodes");
+    }
+    List<Result> results = new ArrayList<>();
+    results.add(b.runOurs());
+    if (b.runGo) {
+      results.add(b.runGo());
+    }
+    b.print(results);
+    System.exit(0);
+  }
+
+  // ---- ours -----------------------------------------------------------------------------------
+
+  /** Per-node delivery counters and latencies (delivery executor thread). */
+  static final class Stats implements Consumer<ReceivedMessage>, RouterObserver {
+    final AtomicLong deliveries = new AtomicLong();
+    final AtomicLong duplicates = new AtomicLong();
+    private long[] lat = new long[1024];
+    private int n;
+
+    @Override
+    public void accept(ReceivedMessage m) {
+      if (m.local()) {
+        return;
+      }
+      long now = nowNanos();
+      deliveries.incrementAndGet();
+      ByteBuffer data = m.message().data().asReadOnlyByteBuffer();
+      if (data.remaining() >= 8) {
+        long sent = data.getLong();
+        synchronized (this) {
+          if (n < MAX_LATENCIES) {
+            if (n == lat.length) {
+              lat = Arrays.copyOf(lat, n * 2);
+            }
+            lat[n++] = (now - sent) / 1000;
+          }
+        }
+      }
+    }
+
+    @Override
+    public void duplicate(String topic, MessageId id, PeerId source) {
+      duplicates.incrementAndGet();
+    }
+
+    synchronized long[] takeLatencies() {
+      long[] out = Arrays.copyOf(lat, n);
+      n = 0;
+      return out;
+    }
+  }
+
+  static long nowNanos() {
+    Instant t = Instant.now();
+    return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+  }
+
+  Result runOurs() throws Exception {
+    System.gc();
+    long rssBefore = rssKiB(ProcessHandle.current().pid());
+    GossipParams params = GossipParams.defaults();
+    List<LocalPubsubNode> ns = new ArrayList<>();
+    List<Stats> stats = new ArrayList<>();
+    try {
+      for (int i = 0; i < nodes; i++) {
+        Stats s = new Stats();
+        LocalPubsubNode n = LocalPubsubNode.start(PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+            Multiaddr.parse("/ip4/127.0.1." + (i + 1) + "/tcp/0"), 1, params, PubsubNetwork.Options.defaults(),
+            bl -> bl.observer(s));
+        n.router().subscribe(TOPIC, s);
+        ns.add(n);
+        stats.add(s);
+      }
+      for (int i = 0; i < nodes; i++) {
+        for (int k = 1; k <= links; k++) {
+          int j = (i + k) % nodes;
+          ns.get(Math.max(i, j)).host().dial(ns.get(Math.min(i, j)).address()).get(20, TimeUnit.SECONDS);
+        }
+      }
+      waitFor("our meshes", () -> ns.stream().allMatch(n -> n.router().meshPeers(TOPIC).size() >= 4));
+      log("ours: " + nodes + " nodes up, meshes formed");
+      List<LocalPubsubNode> pubs = ns.subList(0, publishers);
+      runOursPublishers(pubs, rate, warmupSeconds);
+      Thread.sleep(SETTLE.toMillis());
+      oursPhase(stats, 0);
+      long cpu0 = processCpuNanos();
+      double fixedSecs = runOursPublishers(pubs, rate, fixedSeconds);
+      Thread.sleep(SETTLE.toMillis());
+      Phase fixed = oursPhase(stats, processCpuNanos() - cpu0);
+      log("ours: fixed rate done, " + fixed.deliveries + " deliveries");
+      cpu0 = processCpuNanos();
+      double satSecs = runOursPublishers(pubs, 0, saturationSeconds);
+      Thread.sleep(SETTLE.toMillis());
+      Phase sat = oursPhase(stats, processCpuNanos() - cpu0);
+      log("ours: saturation done, " + sat.deliveries + " deliveries in " + fmt(satSecs) + " s");
+      long rssAfter = rssKiB(ProcessHandle.current().pid());
+      return result("ours (topicmesh, 1 JVM)", fixed, fixedSecs, sat, satSecs, (rssAfter - rssBefore) / 1024.0 / nodes);
+    } finally {
+      for (LocalPubsubNode n : ns) {
+        n.close();
+      }
+    }
+  }
+
+  private Phase oursPhase(List<Stats> stats, long cpuNanos) {
+    long d = 0;
+    long dup = 0;
+    List<long[]> all = new ArrayList<>();
+    for (Stats s : stats) {
+      d += s.deliveries.getAndSet(0);
+      dup += s.duplicates.getAndSet(0);
+      all.add(s.takeLatencies());
+    }
+    return new Phase(d, dup, concat(all), cpuNanos / 1e9, 0);
+  }
+
+  /** Publishes from every publisher in parallel; rate 0 = as fast as the router takes them. */
+  private double runOursPublishers(List<LocalPubsubNode> pubs, int perSecond, int seconds) throws InterruptedException {
+    List<Thread> threads = new ArrayList<>();
+    long start = System.nanoTime();
+    long end = start + TimeUnit.SECONDS.toNanos(seconds);
+    for (LocalPubsubNode p : pubs) {
+      Thread t = new Thread(() -> {
+        long sent = 0;
+        while (true) {
+          long now = System.nanoTime();
+          if (now >= end) {
+            return;
+          }
+          if (perSecond > 0) {
+            long due = start + sent * 1_000_000_000L / perSecond;
+            if (due > now) {
+              LockSupport.parkNanos(due - now);
+              continue;
+            }
+          } else if (p.router().inboxDepth() > 256) {
+            // the router's own backpressure signal: do not grow its inbox without bound
+            LockSupport.parkNanos(50_000);
+            continue;
+          }
+          byte[] data = new byte[size];
+          ByteBuffer.wrap(data).putLong(nowNanos()).putLong(sent);
+          try {
+            p.router().publish(TOPIC, data).get(10, TimeUnit.SECONDS);
+          } catch (Exception e) {
+            throw new IllegalStateException("publish failed", e);
+          }
+          sent++;
+        }
+      }, "bench-publisher");
+      t.start();
+      threads.add(t);
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  // ---- go -------------------------------------------------------------------------------------
+
+  /** One go-peer process and its stdout lines. */
+  static final class GoNode implements AutoCloseable {
+    final Process process;
+    final Writer stdin;
+    final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>(100_000);
+    String addr;
+
+    GoNode(List<String> cmd) throws IOException {
+      process = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+      stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+      Thread reader = new Thread(() -> {
+        try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+          for (String l = r.readLine(); l != null; l = r.readLine()) {
+            if (!l.contains("\"event\":\"subscription\"")
+                && !l.contains("\"event\":\"connected\"") && !l.contains("\"event\":\"identify\"")) {
+              lines.offer(l);
+            }
+          }
+        } catch (IOException ignored) {
+          // process gone
+        }
+      }, "go-peer-stdout");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    void send(String line) throws IOException {
+      stdin.write(line + "\n");
+      stdin.flush();
+    }
+
+    String await(String event, Duration timeout) throws InterruptedException {
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (true) {
+        String l = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        if (l == null) {
+          throw new IllegalStateException("go-peer: no " + event + " event within " + timeout);
+        }
+        if (l.contains("\"event\":\"error\"")) {
+          throw new IllegalStateException("go-peer error: " + l);
+        }
+        if (l.contains("\"event\":\"" + event + "\"")) {
+          return l;
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      try {
+        send("quit");
+        if (!process.waitFor(3, TimeUnit.SECONDS)) {
+          process.destroyForcibly().waitFor(3, TimeUnit.SECONDS);
+        }
+      } catch (IOException | InterruptedException e) {
+        process.destroyForcibly();
+      }
+    }
+  }
+
+  Result runGo() throws Exception {
+    if (!Files.isExecutable(Path.of(goPeer))) {
+      throw new IllegalStateException("go-peer not found at " + goPeer + ": run e2e/interop/build.sh");
+    }
+    List<GoNode> ns = new ArrayList<>();
+    try {
+      for (int i = 0; i < nodes; i++) {
+        List<String> cmd = new ArrayList<>(List.of(goPeer, "--listen", "/ip4/127.0.2." + (i + 1) + "/tcp/0",
+            "--key-seed", "pubsub-bench-" + i, "--topic", TOPIC, "--bench-stats", "--d", "6", "--dlo", "5",
+            "--dhi", "12", "--heartbeat-ms", "1000"));
+        for (int j = 0; j < i; j++) {
+          int dist = i - j;
+          if (dist <= links || nodes - dist <= links) {
+            cmd.addAll(List.of("--dial", ns.get(j).addr));
+          }
+        }
+        GoNode n = new GoNode(cmd);
+        String ready = n.await("ready", Duration.ofSeconds(60));
+        Matcher m = Pattern.compile("\"addrs\":\\[\"([^\"]+)\"").matcher(ready);
+        if (!m.find()) {
+          throw new IllegalStateException("no address in " + ready);
+        }
+        n.addr = m.group(1);
+        ns.add(n);
+      }
+      waitFor("go meshes", () -> ns.stream().allMatch(n -> goMeshSize(n) >= 4));
+      log("go: " + nodes + " nodes up, meshes formed");
+      List<GoNode> pubs = ns.subList(0, publishers);
+      goPublish(pubs, rate, warmupSeconds);
+      Thread.sleep(SETTLE.toMillis());
+      goPhase(ns);
+      long cpu0 = goCpuTicks(ns);
+      double fixedSecs = goPublish(pubs, rate, fixedSeconds);
+      Thread.sleep(SETTLE.toMillis());
+      Phase fixed = goPhase(ns);
+      fixed = new Phase(fixed.deliveries, fixed.duplicates, fixed.latenciesUs, (goCpuTicks(ns) - cpu0) / 100.0, 0);
+      log("go: fixed rate done, " + fixed.deliveries + " deliveries");
+      cpu0 = goCpuTicks(ns);
+      double satSecs = goPublish(pubs, 0, saturationSeconds);
+      Thread.sleep(SETTLE.toMillis());
+      Phase sat = goPhase(ns);
+      sat = new Phase(sat.deliveries, sat.duplicates, sat.latenciesUs, (goCpuTicks(ns) - cpu0) / 100.0, 0);
+      log("go: saturation done, " + sat.deliveries + " deliveries in " + fmt(satSecs) + " s");
+      double rss = 0;
+      for (GoNode n : ns) {
+        rss += rssKiB(n.process.pid());
+      }
+      return result("go-libp2p-pubsub v0.17.0", fixed, fixedSecs, sat, satSecs, rss / 1024.0 / nodes);
+    } finally {
+      ns.forEach(GoNode::close);
+    }
+  }
+
+  private static int goMeshSize(GoNode n) {
+    try {
+      n.lines.removeIf(l -> l.contains("\"event\":\"mesh\""));
+      n.send("mesh " + TOPIC);
+      String l = n.await("mesh", Duration.ofSeconds(10));
+      Matcher m = Pattern.compile("\"peers\":\\[([^\\]]*)\\]").matcher(l);
+      return m.find() && !m.group(1).isBlank() ? m.group(1).split(",").length : 0;
+    } catch (IOException | InterruptedException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private double goPublish(List<GoNode> pubs, int perSecond, int seconds) throws Exception {
+    long start = System.nanoTime();
+    for (GoNode p : pubs) {
+      p.send("bench-publish " + TOPIC + " " + perSecond + " " + seconds * 1000 + " " + size);
+    }
+    for (GoNode p : pubs) {
+      p.await("bench-published", Duration.ofSeconds(seconds + 60L));
+    }
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  private Phase goPhase(List<GoNode> ns) throws Exception {
+    long d = 0;
+    long dup = 0;
+    List<long[]> all = new ArrayList<>();
+    Pattern pd = Pattern.compile("\"deliveries\":(\\d+)");
+    Pattern pu = Pattern.compile("\"duplicates\":(\\d+)");
+    Pattern pl = Pattern.compile("\"latenciesUs\":\\[([^\\]]*)\\]");
+    for (GoNode n : ns) {
+      n.send("bench-stats");
+      String l = n.await("bench-stats", Duration.ofSeconds(30));
+      Matcher m = pd.matcher(l);
+      d += m.find() ? Long.parseLong(m.group(1)) : 0;
+      m = pu.matcher(l);
+      dup += m.find() ? Long.parseLong(m.group(1)) : 0;
+      m = pl.matcher(l);
+      if (m.find() && !m.group(1).isBlank()) {
+        all.add(Arrays.stream(m.group(1).split(",")).mapToLong(Long::parseLong).toArray());
+      }
+    }
+    return new Phase(d, dup, concat(all), 0, 0);
+  }
+
+  private static long goCpuTicks(List<GoNode> ns) throws IOException {
+    long t = 0;
+    for (GoNode n : ns) {
+      String stat = Files.readString(Path.of("/proc/" + n.process.pid() + "/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      t += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
+    }
+    return t;
+  }
+
+  // ---- shared ---------------------------------------------------------------------------------
+
+  private Result result(String impl, Phase fixed, double fixedSecs, Phase sat, double satSecs, double rssMiB) {
+    long[] lat = fixed.latenciesUs.clone();
+    Arrays.sort(lat);
+    double p50 = lat.length == 0 ? Double.NaN : lat[(int) Math.min(lat.length - 1, Math.round(0.50 * (lat.length - 1)))] / 1000.0;
+    double p99 = lat.length == 0 ? Double.NaN : lat[(int) Math.min(lat.length - 1, Math.round(0.99 * (lat.length - 1)))] / 1000.0;
+    long allDeliveries = fixed.deliveries + sat.deliveries;
+    long allDups = fixed.duplicates + sat.duplicates;
+    return new Result(impl, sat.deliveries / satSecs, sat.deliveries / satSecs / (nodes - 1), p50, p99,
+        allDeliveries == 0 ? Double.NaN : (double) allDups / allDeliveries,
+        sat.deliveries == 0 ? Double.NaN : sat.cpuSeconds / (sat.deliveries / 1000.0), rssMiB,
+        fixed.deliveries, sat.deliveries);
+  }
+
+  private void print(List<Result> rs) {
+    System.out.printf(Locale.ROOT, "%nPubsub benchmark: %d nodes, links %d (degree %d), D=6, %d publishers, %d B signed"
+        + " messages; fixed %d msg/s per publisher for %d s, then saturation for %d s; %d cpus%n%n",
+        nodes, links, 2 * links, publishers, size, rate, fixedSeconds, saturationSeconds,
+        Runtime.getRuntime().availableProcessors());
+    String[] names = {"delivered msgs/s at saturation (all subscribers)", "  = messages/s fully delivered",
+        "first-delivery latency p50 at fixed rate (ms)", "first-delivery latency p99 at fixed rate (ms)",
+        "duplicates per delivered message", "CPU seconds per 1,000 deliveries (saturation)",
+        "resident memory per node (MiB)", "deliveries counted (fixed / saturation)"};
+    System.out.printf(Locale.ROOT, "%-50s", "");
+    for (Result r : rs) {
+      System.out.printf(Locale.ROOT, " %26s", r.impl());
+    }
+    if (rs.size() == 2) {
+      System.out.printf(Locale.ROOT, " %12s", "ours/go");
+    }
+    System.out.println();
+    for (int i = 0; i < names.length; i++) {
+      System.out.printf(Locale.ROOT, "%-50s", names[i]);
+      for (Result r : rs) {
+        System.out.printf(Locale.ROOT, " %26s", i == 7 ? r.fixedDeliveries() + " / " + r.satDeliveries() : fmt(value(r, i)));
+      }
+      if (rs.size() == 2 && i != 7) {
+        System.out.printf(Locale.ROOT, " %12s", fmt(value(rs.get(0), i) / value(rs.get(1), i)));
+      }
+      System.out.println();
+    }
+  }
+
+  private static double value(Result r, int i) {
+    return switch (i) {
+      case 0 -> r.deliveriesPerSec();
+      case 1 -> r.messagesPerSec();
+      case 2 -> r.p50Ms();
+      case 3 -> r.p99Ms();
+      case 4 -> r.dupsPerDelivery();
+      case 5 -> r.cpuPer1000();
+      case 6 -> r.rssMiBPerNode();
+      default -> Double.NaN;
+    };
+  }
+
+  private static long[] concat(List<long[]> parts) {
+    int n = 0;
+    for (long[] p : parts) {
+      n += p.length;
+    }
+    long[] out = new long[n];
+    int o = 0;
+    for (long[] p : parts) {
+      System.arraycopy(p, 0, out, o, p.length);
+      o += p.length;
+    }
+    return out;
+  }
+
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  static long rssKiB(long pid) throws IOException {
+    for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+      if (l.startsWith("VmRSS:")) {
+        return Long.parseLong(l.replaceAll("[^0-9]", ""));
+      }
+    }
+    throw new IllegalStateException("no VmRSS for pid " + pid);
+  }
+
+  interface Check {
+    boolean ok() throws Exception;
+  }
+
+  private static void waitFor(String what, Check c) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!c.ok()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(what + " not ready within 60 s");
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  private static void log(String s) {
+    System.err.println("[bench] " + s);
+  }
+
+  private static String fmt(double v) {
+    if (Double.isNaN(v) || Double.isInfinite(v)) {
+      return "n/a";
+    }
+    return Math.abs(v) >= 100 ? String.format(Locale.ROOT, "%.0f", v)
+        : Math.abs(v) >= 1 ? String.format(Locale.ROOT, "%.2f", v) : String.format(Locale.ROOT, "%.4f", v);
+  }
+}

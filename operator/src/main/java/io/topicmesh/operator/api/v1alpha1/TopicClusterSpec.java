@@ -1,0 +1,225 @@
+package io.topicmesh.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.api.model.Affinity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.Toleration;
+import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Desired state of a {@link TopicCluster}. Every field has a schema default, mirrored by the Java
+ * initialiser so that objects built in code and objects defaulted by the API server agree.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.tuning.mode != 'Auto' || (self.gossipsub.d >= self.tuning.bounds.dMin && self.gossipsub.d <= self.tuning.bounds.dMax)",
+    message = "gossipsub.d must lie within tuning.bounds [dMin, dMax] when tuning.mode is Auto",
+    reason = "FieldValueInvalid")
+public class TopicClusterSpec {
+  @JsonPropertyDescription("Number of gossipsub nodes (StatefulSet replicas).")
+  @Default("3") @Min(0) @Max(500)
+  public Integer replicas = 3;
+
+  @JsonPropertyDescription("Container image of the topicmesh node.")
+  @Required @Size(min = 1, max = 512)
+  public String image;
+
+  @JsonPropertyDescription("Compute resources of each node container.")
+  public ResourceRequirements resources;
+
+  @JsonPropertyDescription("Topics every node subscribes to; names are unique.")
+  @Size(max = 64)
+  @ValidationRule(value = "self.all(t, self.exists_one(u, u.name == t.name))",
+      message = "topic names must be unique")
+  public List<Topic> topics = new ArrayList<>();
+
+  @Default("{}")
+  public Gossipsub gossipsub = new Gossipsub();
+
+  @Default("{}")
+  public Tuning tuning = new Tuning();
+
+  public Scheduling scheduling;
+
+  @Default("{}")
+  public Metrics metrics = new Metrics();
+
+  @Default("{}")
+  public Rollout rollout = new Rollout();
+
+  /** One topic and its optional v1.1 topic score parameters. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Topic {
+    @Required @Size(min = 1, max = 253) @Pattern("^[A-Za-z0-9._/:-]+$")
+    public String name;
+
+    @JsonPropertyDescription("Message signature policy for the topic.")
+    @Default("StrictSign")
+    public ValidationMode validation = ValidationMode.StrictSign;
+
+    public TopicScore score;
+
+    public Topic() {
+    }
+
+    public Topic(String name) {
+      this.name = name;
+    }
+  }
+
+  /**
+   * Topic score parameters (gossipsub v1.1, P1–P4). Signs follow the spec: P1 and P2 reward, P3, P3b
+   * and P4 penalise.
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "!has(self.meshMessageDeliveriesWeight) || self.meshMessageDeliveriesWeight <= 0.0",
+      message = "meshMessageDeliveriesWeight (P3) must be <= 0")
+  @ValidationRule(value = "!has(self.meshFailurePenaltyWeight) || self.meshFailurePenaltyWeight <= 0.0",
+      message = "meshFailurePenaltyWeight (P3b) must be <= 0")
+  @ValidationRule(value = "!has(self.invalidMessageDeliveriesWeight) || self.invalidMessageDeliveriesWeight <= 0.0",
+      message = "invalidMessageDeliveriesWeight (P4) must be <= 0")
+  public static class TopicScore {
+    @Min(0) public Double topicWeight;
+    @Min(0) public Double timeInMeshWeight;
+    @Min(1) public Long timeInMeshQuantumMs;
+    @Min(0) public Double timeInMeshCap;
+    @Min(0) public Double firstMessageDeliveriesWeight;
+    @Min(0) @Max(1) public Double firstMessageDeliveriesDecay;
+    @Min(0) public Double firstMessageDeliveriesCap;
+    public Double meshMessageDeliveriesWeight;
+    @Min(0) @Max(1) public Double meshMessageDeliveriesDecay;
+    @Min(0) public Double meshMessageDeliveriesThreshold;
+    @Min(0) public Double meshMessageDeliveriesCap;
+    @Min(0) public Long meshMessageDeliveriesActivationMs;
+    public Double meshFailurePenaltyWeight;
+    @Min(0) @Max(1) public Double meshFailurePenaltyDecay;
+    public Double invalidMessageDeliveriesWeight;
+    @Min(0) @Max(1) public Double invalidMessageDeliveriesDecay;
+  }
+
+  /** Gossipsub overlay parameters; defaults are the spec's. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "self.dlo <= self.d && self.d <= self.dhi", message = "gossipsub: dlo <= d <= dhi is required",
+      reason = "FieldValueInvalid")
+  @ValidationRule(value = "self.dout < self.dlo", message = "gossipsub: dout < dlo is required",
+      reason = "FieldValueInvalid")
+  @ValidationRule(value = "self.dout <= self.d / 2", message = "gossipsub: dout <= d/2 is required",
+      reason = "FieldValueInvalid")
+  @ValidationRule(value = "self.dscore <= self.dhi", message = "gossipsub: dscore <= dhi is required",
+      reason = "FieldValueInvalid")
+  @ValidationRule(value = "self.historyGossip <= self.historyLength",
+      message = "gossipsub: historyGossip <= historyLength is required", reason = "FieldValueInvalid")
+  public static class Gossipsub {
+    @JsonPropertyDescription("Desired mesh degree D.")
+    @Default("6") @Min(1) @Max(100) public Integer d = 6;
+    @JsonPropertyDescription("Lower bound of the mesh degree (Dlo).")
+    @Default("5") @Min(1) @Max(100) public Integer dlo = 5;
+    @JsonPropertyDescription("Upper bound of the mesh degree (Dhi).")
+    @Default("12") @Min(1) @Max(200) public Integer dhi = 12;
+    @JsonPropertyDescription("Peers to gossip to per heartbeat (Dlazy).")
+    @Default("6") @Min(0) @Max(100) public Integer dlazy = 6;
+    @JsonPropertyDescription("Outbound peers kept in the mesh (Dout).")
+    @Default("2") @Min(0) @Max(50) public Integer dout = 2;
+    @JsonPropertyDescription("Peers kept by score when pruning (Dscore).")
+    @Default("4") @Min(0) @Max(100) public Integer dscore = 4;
+    @Default("1000") @Min(10) @Max(60000) public Integer heartbeatIntervalMs = 1000;
+    @Default("5") @Min(1) @Max(100) public Integer historyLength = 5;
+    @Default("3") @Min(1) @Max(100) public Integer historyGossip = 3;
+    @Default("60000") @Min(1000) @Max(3600000) public Integer fanoutTtlMs = 60000;
+    @Default("120000") @Min(1000) @Max(3600000) public Integer seenTtlMs = 120000;
+    @Default("true") public Boolean floodPublish = true;
+    @JsonPropertyDescription("Messages at least this large (bytes) trigger IDONTWANT (v1.2).")
+    @Default("1024") @Min(0) @Max(16777216) public Integer idontwantThreshold = 1024;
+    @Default("{}") public Thresholds thresholds = new Thresholds();
+  }
+
+  /** Peer score thresholds (gossipsub v1.1). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "self.gossipThreshold <= 0.0", message = "gossipThreshold must be <= 0")
+  @ValidationRule(value = "self.publishThreshold <= self.gossipThreshold",
+      message = "publishThreshold must be <= gossipThreshold")
+  @ValidationRule(value = "self.graylistThreshold <= self.publishThreshold",
+      message = "graylistThreshold must be <= publishThreshold")
+  public static class Thresholds {
+    @Default("-10.0") public Double gossipThreshold = -10.0;
+    @Default("-50.0") public Double publishThreshold = -50.0;
+    @Default("-80.0") public Double graylistThreshold = -80.0;
+    @Default("10.0") @Min(0) public Double acceptPxThreshold = 10.0;
+    @Default("5.0") @Min(0) public Double opportunisticGraftThreshold = 5.0;
+  }
+
+  /** How the operator chooses the effective D/Dlo/Dhi. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Tuning {
+    @JsonPropertyDescription("Static applies gossipsub as given; Auto adapts D/Dlo/Dhi within bounds.")
+    @Default("Static") public TuningMode mode = TuningMode.Static;
+    @Default("{}") public Bounds bounds = new Bounds();
+    @Default("{}") public Objectives objectives = new Objectives();
+    @JsonPropertyDescription("Minimum time between two tuning changes.")
+    @Default("60") @Min(0) @Max(86400) public Integer cooldownSeconds = 60;
+    @JsonPropertyDescription("Relative band around an objective inside which nothing changes.")
+    @Default("10") @Min(0) @Max(100) public Integer hysteresisPercent = 10;
+  }
+
+  /** Bounds for the tuned D. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "self.dMin <= self.dMax", message = "tuning.bounds: dMin <= dMax is required",
+      reason = "FieldValueInvalid")
+  public static class Bounds {
+    @Default("3") @Min(2) @Max(100) public Integer dMin = 3;
+    @Default("12") @Min(2) @Max(100) public Integer dMax = 12;
+  }
+
+  /** What Auto tuning aims for. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Objectives {
+    @JsonPropertyDescription("Maximum duplicate deliveries per delivered message before D is lowered.")
+    @Default("3.0") @Min(0) public Double maxDuplicatesPerMessage = 3.0;
+    @JsonPropertyDescription("Target p99 delivery latency in milliseconds; above it D is raised.")
+    @Default("500") @Min(1) public Integer targetP99LatencyMs = 500;
+    @JsonPropertyDescription("Minimum share of expected deliveries (every message on every other node); below it D is raised.")
+    @Default("0.99") @Min(0) @Max(1) public Double minDeliveryRatio = 0.99;
+  }
+
+  /** Pod placement knobs copied into the node pods. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Scheduling {
+    public Map<String, String> nodeSelector;
+    public List<Toleration> tolerations;
+    public Affinity affinity;
+    public List<TopologySpreadConstraint> topologySpreadConstraints;
+  }
+
+  /** Metrics exposure. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Metrics {
+    @JsonPropertyDescription("Create a ServiceMonitor (when its CRD is installed).")
+    @Default("false") public Boolean serviceMonitor = false;
+    @JsonPropertyDescription("Extra labels of the ServiceMonitor.")
+    public Map<String, String> labels = new LinkedHashMap<>();
+    @JsonPropertyDescription("How often the operator collects node status, in seconds.")
+    @Default("15") @Min(1) @Max(3600) public Integer collectIntervalSeconds = 15;
+  }
+
+  /** Rolling-update policy. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Rollout {
+    @JsonPropertyDescription("Pods replaced at a time; only 1 is supported.")
+    @Default("1") @Min(1) @Max(1) public Integer maxUnavailable = 1;
+    @JsonPropertyDescription("Wait for every topic's mesh to heal before replacing the next pod.")
+    @Default("true") public Boolean meshHealthGate = true;
+    @JsonPropertyDescription("Seconds to wait for a replaced pod and the mesh before reporting Degraded.")
+    @Default("300") @Min(10) @Max(86400) public Integer healthTimeoutSeconds = 300;
+  }
+}

@@ -1,0 +1,112 @@
+package io.topicmesh.operator.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Observed state of a {@link TopicCluster}, written only by the operator. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class TopicClusterStatus {
+  public Long observedGeneration;
+  /** Ready, Progressing, Degraded, MeshHealthy, Tuned (Kubernetes API conventions). */
+  public List<Condition> conditions = new ArrayList<>();
+  public Integer replicas;
+  public Integer readyReplicas;
+  @JsonPropertyDescription("ready/desired, for the Nodes printer column")
+  public String nodes;
+  public Integer topicCount;
+  @JsonPropertyDescription("Healthy, Degraded or Unknown")
+  public String meshHealth;
+  @JsonPropertyDescription("true while the pause annotation stops changes")
+  public Boolean paused;
+  public EffectiveParams effectiveParams;
+  public List<TopicMesh> mesh;
+  public Traffic traffic;
+  public TuningChange lastTuning;
+  public RolloutStatus rollout;
+  @JsonPropertyDescription("PeerId of every node ordinal")
+  public List<NodeIdentity> peers;
+
+  /** D/Dlo/Dhi (and the rest of the degree family) currently applied to the nodes. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class EffectiveParams {
+    public Integer d;
+    public Integer dlo;
+    public Integer dhi;
+    public Integer dlazy;
+    public Integer dout;
+    public Integer dscore;
+
+    public EffectiveParams() {
+    }
+
+    public EffectiveParams(int d, int dlo, int dhi, int dlazy, int dout, int dscore) {
+      this.d = d;
+      this.dlo = dlo;
+      this.dhi = dhi;
+      this.dlazy = dlazy;
+      this.dout = dout;
+      this.dscore = dscore;
+    }
+  }
+
+  /** Mesh figures of one topic across the cluster. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class TopicMesh {
+    public String topic;
+    public Integer subscribers;
+    public Integer degreeMin;
+    public Double degreeAvg;
+    public Integer degreeMax;
+    public Integer nodesBelowDlo;
+  }
+
+  /** Cluster-wide traffic rates over the last collection interval. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Traffic {
+    public Double publishedPerSecond;
+    public Double deliveredPerSecond;
+    public Double duplicatesPerMessage;
+    @JsonPropertyDescription("deliveries per expected delivery (each published message once on every other node)")
+    public Double deliveryRatio;
+    public Double latencyP50Ms;
+    public Double latencyP99Ms;
+  }
+
+  /** The last change of the effective parameters. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class TuningChange {
+    public String time;
+    public EffectiveParams from;
+    public EffectiveParams to;
+    public String reason;
+  }
+
+  /** Progress of a mesh-aware rolling update. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class RolloutStatus {
+    @JsonPropertyDescription("config hash the pods are being rolled to")
+    public String targetHash;
+    @JsonPropertyDescription("pod replaced last; the next waits until it is Ready and the mesh healthy")
+    public String currentPod;
+    public String since;
+    public Integer updatedReplicas;
+  }
+
+  /** Identity of one node ordinal. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class NodeIdentity {
+    public String pod;
+    public String peerId;
+
+    public NodeIdentity() {
+    }
+
+    public NodeIdentity(String pod, String peerId) {
+      this.pod = pod;
+      this.peerId = peerId;
+    }
+  }
+}

@@ -1,0 +1,450 @@
+package io.topicmesh.operator.model;
+
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerBuilder;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResourceBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
+import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.ProbeBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.SecretBuilder;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceAccount;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.ServiceBuilder;
+import io.fabric8.kubernetes.api.model.ServicePort;
+import io.fabric8.kubernetes.api.model.ServicePortBuilder;
+import io.fabric8.kubernetes.api.model.VolumeProjection;
+import io.fabric8.kubernetes.api.model.VolumeProjectionBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudgetBuilder;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.topicmesh.operator.api.v1alpha1.TopicCluster;
+import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
+import io.topicmesh.operator.identity.NodeIdentity;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * The pure model of one TopicCluster (Strimzi's {@code KafkaCluster.fromCrd} shape):
+ * {@link #from(TopicCluster)} validates what the schema cannot and the {@code desired...} methods
+ * return the objects the cluster consists of. No API calls, no clock, no randomness; the reconciler
+ * supplies generated keys and tokens and the effective parameters.
+ */
+public final class TopicClusterModel {
+  public static final String APP_LABEL = "app.kubernetes.io/name";
+  public static final String INSTANCE_LABEL = "app.kubernetes.io/instance";
+  public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
+  public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
+  public static final String APP = "topicmesh-node";
+  public static final String MANAGER = "topicmesh-operator";
+  /** Hash of the restart-requiring node configuration (topics, scoring, thresholds). */
+  public static final String CONFIG_HASH_ANNOTATION = "topicmesh.io/config-hash";
+  /** Hash of everything in the pod template that needs a restart; pods carrying another value are outdated. */
+  public static final String TEMPLATE_HASH_ANNOTATION = "topicmesh.io/template-hash";
+  public static final String PEER_ID_ANNOTATION = "topicmesh.io/peer-id";
+  public static final String ORDINAL_LABEL = "topicmesh.io/ordinal";
+
+  public static final int P2P_PORT = 4001;
+  public static final int ADMIN_PORT = 9090;
+  public static final String CONFIG_FILE = "node.yaml";
+  public static final String KEY_FILE = "key";
+  public static final String TOKEN_FILE = "token";
+  static final long NODE_UID = 10001;
+  /** Longest cluster name: leaves room for "-identity-NNN" and the pods' controller-revision-hash label. */
+  public static final int MAX_NAME_LENGTH = 40;
+  private static final Pattern IMAGE = Pattern.compile("^[a-z0-9]+([._/:@-][A-Za-z0-9_.-]+)*$");
+  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+
+  private final TopicCluster cr;
+  private final TopicClusterSpec spec;
+  private final String name;
+  private final String namespace;
+
+  private TopicClusterModel(TopicCluster cr) {
+    this.cr = cr;
+    this.spec = cr.getSpec();
+    this.name = cr.getMetadata().getName();
+    this.namespace = cr.getMetadata().getNamespace();
+  }
+
+  /**
+   * Builds the model, or throws {@link InvalidSpecException} when the resource passed the schema but
+   * cannot be realised.
+   */
+  public static TopicClusterModel from(TopicCluster cr) {
+    TopicClusterSpec spec = cr.getSpec();
+    String name = cr.getMetadata().getName();
+    if (spec == null) {
+      throw new InvalidSpecException("MissingSpec", "spec is required");
+    }
+    if (name.length() > MAX_NAME_LENGTH) {
+      throw new InvalidSpecException("NameTooLong", "metadata.name must be at most " + MAX_NAME_LENGTH
+          + " characters so that pod, Secret and label names fit; got " + name.length());
+    }
+    if (spec.image == null || !IMAGE.matcher(spec.image).matches()) {
+      throw new InvalidSpecException("InvalidImage", "spec.image '" + spec.image + "' is not an image reference");
+    }
+    try {
+      GossipParams.fromSpec(spec.gossipsub);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidSpecException("InvalidGossipsubParameters", "spec.gossipsub: " + e.getMessage());
+    }
+    checkResources(spec);
+    return new TopicClusterModel(cr);
+  }
+
+  private static void checkResources(TopicClusterSpec spec) {
+    if (spec.resources == null || spec.resources.getRequests() == null || spec.resources.getLimits() == null) {
+      return;
+    }
+    for (var request : spec.resources.getRequests().entrySet()) {
+      Quantity limit = spec.resources.getLimits().get(request.getKey());
+      try {
+        if (limit != null && request.getValue().getNumericalAmount().compareTo(limit.getNumericalAmount()) > 0) {
+          throw new InvalidSpecException("InvalidResources", "spec.resources: request " + request.getKey() + "="
+              + request.getValue() + " exceeds its limit " + limit);
+        }
+      } catch (ArithmeticException | IllegalArgumentException e) {
+        throw new InvalidSpecException("InvalidResources", "spec.resources: unreadable quantity for " + request.getKey());
+      }
+    }
+  }
+
+  public String name() {
+    return name;
+  }
+
+  public String namespace() {
+    return namespace;
+  }
+
+  public TopicClusterSpec spec() {
+    return spec;
+  }
+
+  public int replicas() {
+    return spec.replicas;
+  }
+
+  public String headlessServiceName() {
+    return name + "-nodes";
+  }
+
+  public String configMapName() {
+    return name + "-config";
+  }
+
+  public String adminTokenSecretName() {
+    return name + "-admin-token";
+  }
+
+  public String identitySecretName(int ordinal) {
+    return name + "-identity-" + ordinal;
+  }
+
+  public String serviceAccountName() {
+    return name + "-node";
+  }
+
+  public String roleName() {
+    return name + "-node-discovery";
+  }
+
+  public String podName(int ordinal) {
+    return name + "-" + ordinal;
+  }
+
+  /** Labels that select this cluster's pods (immutable once the StatefulSet exists). */
+  public Map<String, String> selectorLabels() {
+    Map<String, String> labels = new LinkedHashMap<>();
+    labels.put(APP_LABEL, APP);
+    labels.put(INSTANCE_LABEL, name);
+    return labels;
+  }
+
+  public Map<String, String> labels() {
+    Map<String, String> labels = selectorLabels();
+    labels.put(MANAGED_BY_LABEL, MANAGER);
+    labels.put(COMPONENT_LABEL, "gossipsub-node");
+    return labels;
+  }
+
+  public OwnerReference ownerReference() {
+    return new OwnerReferenceBuilder().withApiVersion(cr.getApiVersion()).withKind(cr.getKind()).withName(name)
+        .withUid(cr.getMetadata().getUid()).withController(true).withBlockOwnerDeletion(true).build();
+  }
+
+  private ObjectMeta meta(String objectName) {
+    return new ObjectMetaBuilder().withName(objectName).withNamespace(namespace).withLabels(labels())
+        .withOwnerReferences(ownerReference()).build();
+  }
+
+  /** Every desired object whose content follows from the spec (generated Secrets excluded). */
+  public List<HasMetadata> desiredObjects(GossipParams effective, int statefulSetReplicas) {
+    List<HasMetadata> objects = new ArrayList<>();
+    objects.add(serviceAccount());
+    objects.add(role());
+    objects.add(roleBinding());
+    objects.add(configMap(effective));
+    objects.add(headlessService());
+    objects.add(clientService());
+    objects.add(podDisruptionBudget());
+    objects.add(statefulSet(statefulSetReplicas));
+    return objects;
+  }
+
+  public ServiceAccount serviceAccount() {
+    return new ServiceAccountBuilder().withMetadata(meta(serviceAccountName())).build();
+  }
+
+  /** Least privilege for the node's Kubernetes discovery: read the EndpointSlices of the namespace. */
+  public Role role() {
+    return new RoleBuilder().withMetadata(meta(roleName()))
+        .addNewRule().withApiGroups("discovery.k8s.io").withResources("endpointslices")
+        .withVerbs("get", "list", "watch").endRule()
+        .build();
+  }
+
+  public RoleBinding roleBinding() {
+    return new RoleBindingBuilder().withMetadata(meta(roleName()))
+        .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role").withName(roleName()).endRoleRef()
+        .addNewSubject().withKind("ServiceAccount").withName(serviceAccountName()).withNamespace(namespace).endSubject()
+        .build();
+  }
+
+  /** The restart-requiring part of the node configuration. */
+  private Map<String, Object> staticConfig() {
+    Map<String, Object> config = new LinkedHashMap<>();
+    config.put("cluster", name);
+    config.put("namespace", namespace);
+    config.put("discovery", "k8s:" + headlessServiceName());
+    List<Map<String, Object>> topics = new ArrayList<>();
+    for (TopicClusterSpec.Topic t : spec.topics) {
+      Map<String, Object> topic = new LinkedHashMap<>();
+      topic.put("name", t.name);
+      topic.put("validation", String.valueOf(t.validation));
+      if (t.score != null) {
+        topic.put("score", YAML.convertValue(t.score, Map.class));
+      }
+      topics.add(topic);
+    }
+    config.put("topics", topics);
+    config.put("thresholds", YAML.convertValue(spec.gossipsub.thresholds, Map.class));
+    return config;
+  }
+
+  /** Hash of the restart-requiring configuration; live parameters do not contribute. */
+  public String configHash() {
+    return Hashing.sha256Short(YAML.asJson(staticConfig()));
+  }
+
+  /** {@code node.yaml}: the static configuration plus the current live parameters. */
+  public String nodeConfigYaml(GossipParams effective) {
+    Map<String, Object> config = staticConfig();
+    config.put("params", YAML.convertValue(effective.toJson(), Map.class));
+    return "# topicmesh node configuration, written by the operator; params are also applied live\n"
+        + YAML.asYaml(config);
+  }
+
+  public ConfigMap configMap(GossipParams effective) {
+    return new ConfigMapBuilder().withMetadata(meta(configMapName()))
+        .addToData(CONFIG_FILE, nodeConfigYaml(effective)).build();
+  }
+
+  private List<ServicePort> ports() {
+    return List.of(
+        new ServicePortBuilder().withName("p2p").withPort(P2P_PORT).withTargetPort(new IntOrString("p2p"))
+            .withProtocol("TCP").build(),
+        new ServicePortBuilder().withName("admin").withPort(ADMIN_PORT).withTargetPort(new IntOrString("admin"))
+            .withProtocol("TCP").build());
+  }
+
+  /** Discovery: one DNS record and EndpointSlice entry per pod, ready or not. */
+  public Service headlessService() {
+    ObjectMeta meta = meta(headlessServiceName());
+    meta.getLabels().put("topicmesh.io/service", "nodes");
+    return new ServiceBuilder().withMetadata(meta).withNewSpec().withClusterIP("None")
+        .withPublishNotReadyAddresses(true).withSelector(selectorLabels()).withPorts(ports()).endSpec().build();
+  }
+
+  public Service clientService() {
+    ObjectMeta meta = meta(name);
+    meta.getLabels().put("topicmesh.io/service", "client");
+    return new ServiceBuilder().withMetadata(meta).withNewSpec().withType("ClusterIP")
+        .withSelector(selectorLabels()).withPorts(ports()).endSpec().build();
+  }
+
+  public PodDisruptionBudget podDisruptionBudget() {
+    return new PodDisruptionBudgetBuilder().withMetadata(meta(name)).withNewSpec()
+        .withMaxUnavailable(new IntOrString(spec.rollout.maxUnavailable))
+        .withNewSelector().withMatchLabels(selectorLabels()).endSelector().endSpec().build();
+  }
+
+  /** The admin-token Secret holding a token the reconciler generated once. */
+  public Secret adminTokenSecret(String token) {
+    return new SecretBuilder().withMetadata(meta(adminTokenSecretName())).withType("Opaque")
+        .addToData(TOKEN_FILE, Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .build();
+  }
+
+  /** The identity Secret of one ordinal, holding the libp2p protobuf private key. */
+  public Secret identitySecret(int ordinal, NodeIdentity identity) {
+    ObjectMeta meta = meta(identitySecretName(ordinal));
+    meta.getLabels().put(ORDINAL_LABEL, Integer.toString(ordinal));
+    meta.setAnnotations(Map.of(PEER_ID_ANNOTATION, identity.peerId()));
+    return new SecretBuilder().withMetadata(meta).withType("Opaque")
+        .addToData(KEY_FILE, Base64.getEncoder().encodeToString(identity.privateKeyProtobuf())).build();
+  }
+
+  /** A ServiceMonitor (monitoring.coreos.com/v1) scraping every node's /metrics through the headless Service. */
+  public GenericKubernetesResource serviceMonitor() {
+    ObjectMeta meta = meta(name);
+    if (spec.metrics.labels != null) {
+      meta.getLabels().putAll(spec.metrics.labels);
+    }
+    Map<String, Object> endpoint = new LinkedHashMap<>();
+    endpoint.put("port", "admin");
+    endpoint.put("path", "/metrics");
+    endpoint.put("interval", "30s");
+    Map<String, Object> selector = new LinkedHashMap<>(selectorLabels());
+    selector.put("topicmesh.io/service", "nodes");
+    Map<String, Object> monitorSpec = new LinkedHashMap<>();
+    monitorSpec.put("selector", Map.of("matchLabels", selector));
+    monitorSpec.put("endpoints", List.of(endpoint));
+    return new GenericKubernetesResourceBuilder().withApiVersion("monitoring.coreos.com/v1").withKind("ServiceMonitor")
+        .withMetadata(meta).withAdditionalProperties(Map.of("spec", monitorSpec)).build();
+  }
+
+  /**
+   * The StatefulSet with {@code updateStrategy: OnDelete}: the operator decides when a pod is
+   * replaced. {@code replicas} is the count the reconciler wants now (it steps scale-downs).
+   */
+  public StatefulSet statefulSet(int replicas) {
+    return new StatefulSetBuilder().withMetadata(meta(name)).withNewSpec()
+        .withReplicas(replicas)
+        .withServiceName(headlessServiceName())
+        .withPodManagementPolicy("Parallel")
+        .withNewUpdateStrategy().withType("OnDelete").endUpdateStrategy()
+        .withNewSelector().withMatchLabels(selectorLabels()).endSelector()
+        .withTemplate(podTemplate(replicas))
+        .endSpec().build();
+  }
+
+  /** The pod template, annotated with the config hash and the template hash. */
+  public PodTemplateSpec podTemplate(int replicas) {
+    PodTemplateSpec template = podTemplateWithoutHash(replicas);
+    template.getMetadata().getAnnotations().put(TEMPLATE_HASH_ANNOTATION, templateHash());
+    return template;
+  }
+
+  /**
+   * Hash of the pod template as it would be with no identity sources: the projected identity
+   * volume grows with the replica count, which must not restart existing pods (each already has
+   * its own key).
+   */
+  public String templateHash() {
+    return Hashing.sha256Short(YAML.asJson(podTemplateWithoutHash(0)));
+  }
+
+  private PodTemplateSpec podTemplateWithoutHash(int replicas) {
+    Map<String, String> annotations = new LinkedHashMap<>();
+    annotations.put(CONFIG_HASH_ANNOTATION, configHash());
+    List<VolumeProjection> identities = new ArrayList<>();
+    for (int i = 0; i < replicas; i++) {
+      identities.add(new VolumeProjectionBuilder().withNewSecret().withName(identitySecretName(i))
+          .addNewItem().withKey(KEY_FILE).withPath(podName(i) + "/" + KEY_FILE).withMode(0400).endItem()
+          .endSecret().build());
+    }
+    TopicClusterSpec.Scheduling scheduling = spec.scheduling == null ? new TopicClusterSpec.Scheduling() : spec.scheduling;
+    return new PodTemplateSpecBuilder()
+        .withNewMetadata().withLabels(labels()).withAnnotations(annotations).endMetadata()
+        .withNewSpec()
+        .withServiceAccountName(serviceAccountName())
+        .withAutomountServiceAccountToken(true)
+        .withTerminationGracePeriodSeconds(30L)
+        .withNewSecurityContext().withRunAsNonRoot(true).withRunAsUser(NODE_UID).withRunAsGroup(NODE_UID)
+        .withFsGroup(NODE_UID).withNewSeccompProfile().withType("RuntimeDefault").endSeccompProfile()
+        .endSecurityContext()
+        .withNodeSelector(scheduling.nodeSelector)
+        .withTolerations(scheduling.tolerations)
+        .withAffinity(scheduling.affinity)
+        .withTopologySpreadConstraints(scheduling.topologySpreadConstraints)
+        .withContainers(nodeContainer())
+        .addNewVolume().withName("config").withNewConfigMap().withName(configMapName()).endConfigMap().endVolume()
+        .addNewVolume().withName("admin-token").withNewSecret().withSecretName(adminTokenSecretName())
+        .withDefaultMode(0400).endSecret().endVolume()
+        .addNewVolume().withName("identity").withNewProjected().withSources(identities).endProjected().endVolume()
+        .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+        .endSpec().build();
+  }
+
+  /** The node container: command, downward-API env, probes and a locked-down security context. */
+  Container nodeContainer() {
+    return new ContainerBuilder()
+        .withName("node")
+        .withImage(spec.image)
+        .withCommand(nodeCommand())
+        .withEnv(env("POD_IP", "status.podIP"), env("POD_NAME", "metadata.name"),
+            env("POD_NAMESPACE", "metadata.namespace"))
+        .addNewPort().withName("p2p").withContainerPort(P2P_PORT).withProtocol("TCP").endPort()
+        .addNewPort().withName("admin").withContainerPort(ADMIN_PORT).withProtocol("TCP").endPort()
+        .withResources(spec.resources)
+        .withStartupProbe(probe("/healthz", 2, 60))
+        .withLivenessProbe(probe("/healthz", 10, 3))
+        .withReadinessProbe(probe("/readyz", 5, 2))
+        .withNewSecurityContext().withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false)
+        .withRunAsNonRoot(true).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
+        .addNewVolumeMount().withName("config").withMountPath("/etc/topicmesh").withReadOnly(true).endVolumeMount()
+        .addNewVolumeMount().withName("admin-token").withMountPath("/var/run/topicmesh/admin").withReadOnly(true)
+        .endVolumeMount()
+        // Every pod's volume holds the keys of all ordinals; the container sees only its own directory.
+        .addNewVolumeMount().withName("identity").withMountPath("/var/run/topicmesh/identity")
+        .withSubPathExpr("$(POD_NAME)").withReadOnly(true).endVolumeMount()
+        .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+        .build();
+  }
+
+  public List<String> nodeCommand() {
+    return List.of("java", "-jar", "/app/topicmesh-node.jar", "run",
+        "--listen", "/ip4/0.0.0.0/tcp/" + P2P_PORT,
+        "--admin-listen", "0.0.0.0:" + ADMIN_PORT,
+        "--admin-token-file", "/var/run/topicmesh/admin/" + TOKEN_FILE,
+        "--key-file", "/var/run/topicmesh/identity/" + KEY_FILE,
+        "--config", "/etc/topicmesh/" + CONFIG_FILE,
+        "--discovery", "k8s:" + headlessServiceName());
+  }
+
+  private static EnvVar env(String name, String fieldPath) {
+    return new EnvVarBuilder().withName(name).withNewValueFrom().withNewFieldRef().withFieldPath(fieldPath)
+        .endFieldRef().endValueFrom().build();
+  }
+
+  private static Probe probe(String path, int periodSeconds, int failureThreshold) {
+    return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString("admin")).endHttpGet()
+        .withPeriodSeconds(periodSeconds).withFailureThreshold(failureThreshold).withTimeoutSeconds(2).build();
+  }
+}

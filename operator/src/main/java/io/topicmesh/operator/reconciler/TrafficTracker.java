@@ -1,0 +1,94 @@
+package io.topicmesh.operator.reconciler;
+
+import io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic;
+import io.topicmesh.operator.node.NodeStatus;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns the nodes' cumulative traffic counters into rates between two collections. Keeps one previous
+ * sample per node (keyed by PeerId, so a restarted pod with a reset counter is detected) and per
+ * cluster; entries not refreshed for {@link #STALE_AFTER} are dropped, and at most
+ * {@link #MAX_ENTRIES} are kept.
+ */
+public final class TrafficTracker {
+  static final Duration STALE_AFTER = Duration.ofMinutes(30);
+  static final int MAX_ENTRIES = 100_000;
+
+  private record Sample(long published, long delivered, long duplicates, Instant at) {
+  }
+
+  private final Map<String, Sample> previous = new LinkedHashMap<>();
+
+  /** Rates since the previous call for the same nodes; null rates until a second sample exists. */
+  public synchronized Traffic observe(String clusterUid, Collection<NodeStatus> statuses, Instant now) {
+    double published = 0;
+    double delivered = 0;
+    double duplicates = 0;
+    boolean haveRates = false;
+    int nodesWithRates = 0;
+    List<Double> p50s = new ArrayList<>();
+    double p99 = 0;
+    for (NodeStatus s : statuses) {
+      if (s.traffic() == null) {
+        continue;
+      }
+      p50s.add(s.traffic().latencyP50Ms());
+      p99 = Math.max(p99, s.traffic().latencyP99Ms());
+      String key = clusterUid + "/" + s.peerId();
+      Sample last = previous.remove(key);
+      Sample current = new Sample(s.traffic().published(), s.traffic().delivered(), s.traffic().duplicates(), now);
+      previous.put(key, current);
+      if (last == null || !now.isAfter(last.at) || current.delivered < last.delivered
+          || current.published < last.published || current.duplicates < last.duplicates) {
+        continue; // first sight or counters reset (node restarted)
+      }
+      double seconds = Duration.between(last.at, now).toMillis() / 1000.0;
+      published += (current.published - last.published) / seconds;
+      delivered += (current.delivered - last.delivered) / seconds;
+      duplicates += (current.duplicates - last.duplicates) / seconds;
+      haveRates = true;
+      nodesWithRates++;
+    }
+    evict(now);
+    Traffic traffic = new Traffic();
+    if (haveRates) {
+      traffic.publishedPerSecond = round(published);
+      traffic.deliveredPerSecond = round(delivered);
+      traffic.duplicatesPerMessage = delivered > 0 ? round(duplicates / delivered) : 0.0;
+      // Every node subscribes to every topic: a message published anywhere is due once on each other node.
+      if (published > 0 && nodesWithRates > 1) {
+        traffic.deliveryRatio = round(delivered / (published * (nodesWithRates - 1)));
+      }
+    }
+    if (!p50s.isEmpty()) {
+      p50s.sort(Double::compare);
+      traffic.latencyP50Ms = round(p50s.get(p50s.size() / 2));
+      traffic.latencyP99Ms = round(p99);
+    }
+    return traffic;
+  }
+
+  /** Forget a cluster (deleted). */
+  public synchronized void forget(String clusterUid) {
+    previous.keySet().removeIf(k -> k.startsWith(clusterUid + "/"));
+  }
+
+  private void evict(Instant now) {
+    previous.values().removeIf(s -> s.at.plus(STALE_AFTER).isBefore(now));
+    var it = previous.keySet().iterator();
+    while (previous.size() > MAX_ENTRIES && it.hasNext()) {
+      it.next();
+      it.remove();
+    }
+  }
+
+  private static double round(double v) {
+    return Math.round(v * 1000) / 1000.0;
+  }
+}

@@ -1,0 +1,28 @@
+package io.topicmesh.operator.tuning;
+
+/**
+ * Cluster-wide traffic figures over one collection interval, as the tuner sees them.
+ *
+ * @param deliveredPerSecond messages delivered to subscribers per second (0 = no traffic to judge)
+ * @param duplicatesPerMessage duplicate receptions per delivered message
+ * @param latencyP99Ms the worst node's p99 delivery latency
+ * @param deliveryRatio deliveries per expected delivery (each published message once on every other
+ *     node); NaN when unknown
+ */
+public record Observation(double deliveredPerSecond, double duplicatesPerMessage, double latencyP99Ms,
+    double deliveryRatio) {
+  public static final Observation NONE = new Observation(0, 0, 0);
+
+  /** An observation without a delivery ratio. */
+  public Observation(double deliveredPerSecond, double duplicatesPerMessage, double latencyP99Ms) {
+    this(deliveredPerSecond, duplicatesPerMessage, latencyP99Ms, Double.NaN);
+  }
+
+  public boolean deliveryKnown() {
+    return !Double.isNaN(deliveryRatio);
+  }
+
+  public boolean hasTraffic() {
+    return deliveredPerSecond > 0;
+  }
+}

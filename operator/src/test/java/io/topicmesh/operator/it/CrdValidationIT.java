@@ -1,0 +1,150 @@
+package io.topicmesh.operator.it;
+
+import static io.topicmesh.operator.model.Clusters.cluster;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.topicmesh.operator.api.v1alpha1.TopicCluster;
+import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
+import io.topicmesh.operator.api.v1alpha1.TuningMode;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The CRD's schema, defaults, CEL rules and printer columns, enforced by a real kube-apiserver. */
+class CrdValidationIT {
+  static KubernetesClient client;
+  static String ns;
+
+  @BeforeAll
+  static void start() {
+    client = RealApiServer.client();
+    ns = RealApiServer.newNamespace("crd");
+  }
+
+  private static TopicCluster create(String name, Consumer<TopicClusterSpec> edit) {
+    TopicCluster cr = cluster(name, 3, "news");
+    cr.getMetadata().setUid(null);
+    cr.getMetadata().setGeneration(null);
+    cr.getMetadata().setNamespace(ns);
+    edit.accept(cr.getSpec());
+    return client.resource(cr).create();
+  }
+
+  private static void rejected(String name, Consumer<TopicClusterSpec> edit, String message) {
+    assertThatThrownBy(() -> create(name, edit)).isInstanceOfSatisfying(KubernetesClientException.class, e -> {
+      assertThat(e.getCode()).isEqualTo(422);
+      assertThat(e.getMessage()).contains(message);
+    });
+  }
+
+  @Test
+  void celRulesRejectBrokenMeshParameters() {
+    rejected("dlo-above-d", s -> s.gossipsub.dlo = 7, "gossipsub: dlo <= d <= dhi is required");
+    rejected("d-above-dhi", s -> s.gossipsub.dhi = 5, "gossipsub: dlo <= d <= dhi is required");
+    rejected("dout-at-dlo", s -> s.gossipsub.dout = 5, "gossipsub: dout < dlo is required");
+    rejected("dout-above-half-d", s -> {
+      s.gossipsub.d = 6;
+      s.gossipsub.dlo = 5;
+      s.gossipsub.dout = 4;
+    }, "gossipsub: dout <= d/2 is required");
+    rejected("bounds", s -> {
+      s.tuning.bounds.dMin = 8;
+      s.tuning.bounds.dMax = 4;
+    }, "tuning.bounds: dMin <= dMax is required");
+    rejected("auto-outside-bounds", s -> {
+      s.tuning.mode = TuningMode.Auto;
+      s.tuning.bounds.dMin = 2;
+      s.tuning.bounds.dMax = 4;
+    }, "gossipsub.d must lie within tuning.bounds");
+    rejected("dup-topics", s -> s.topics.add(new TopicClusterSpec.Topic("news")), "topic names must be unique");
+    rejected("thresholds", s -> s.gossipsub.thresholds.publishThreshold = 0.0,
+        "publishThreshold must be <= gossipThreshold");
+    rejected("score-sign", s -> {
+      s.topics.get(0).score = new TopicClusterSpec.TopicScore();
+      s.topics.get(0).score.invalidMessageDeliveriesWeight = 1.0;
+    }, "invalidMessageDeliveriesWeight (P4) must be <= 0");
+  }
+
+  @Test
+  void openApiRangesAndEnumsAreEnforced() {
+    rejected("negative-replicas", s -> s.replicas = -1, "spec.replicas");
+    rejected("max-unavailable", s -> s.rollout.maxUnavailable = 2, "spec.rollout.maxUnavailable");
+    rejected("bad-topic-name", s -> s.topics.add(new TopicClusterSpec.Topic("has space")), "spec.topics[1].name");
+  }
+
+  @Test
+  void schemaDefaultsFillAMinimalResource() throws Exception {
+    String yaml = """
+        apiVersion: topicmesh.io/v1alpha1
+        kind: TopicCluster
+        metadata:
+          name: minimal
+          namespace: %s
+        spec:
+          image: registry.example/topicmesh/node:1.0
+        """.formatted(ns);
+    var result = RealApiServer.kubectl(yaml, "apply", "-f", "-");
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    TopicCluster read = client.resources(TopicCluster.class).inNamespace(ns).withName("minimal").get();
+    assertThat(read.getSpec().replicas).isEqualTo(3);
+    assertThat(read.getSpec().gossipsub.d).isEqualTo(6);
+    assertThat(read.getSpec().gossipsub.dlo).isEqualTo(5);
+    assertThat(read.getSpec().gossipsub.dhi).isEqualTo(12);
+    assertThat(read.getSpec().tuning.mode).isEqualTo(TuningMode.Static);
+    assertThat(read.getSpec().rollout.meshHealthGate).isTrue();
+  }
+
+  @Test
+  void theExampleIsAccepted() throws Exception {
+    String example = java.nio.file.Files.readString(java.nio.file.Path.of("examples", "topiccluster.yaml"));
+    var result = RealApiServer.kubectl(example, "apply", "-n", ns, "-f", "-");
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    TopicCluster demo = client.resources(TopicCluster.class).inNamespace(ns).withName("demo").get();
+    assertThat(demo.getSpec().tuning.mode).isEqualTo(TuningMode.Auto);
+    assertThat(demo.getSpec().topics).extracting(t -> t.name).containsExactly("news", "prices");
+    assertThat(demo.getSpec().gossipsub.dout).as("schema default").isEqualTo(2);
+  }
+
+  @Test
+  void kubectlApplyOfAnInvalidClusterIsRefusedWithTheCelMessage() throws Exception {
+    String yaml = """
+        apiVersion: topicmesh.io/v1alpha1
+        kind: TopicCluster
+        metadata:
+          name: invalid
+          namespace: %s
+        spec:
+          image: registry.example/topicmesh/node:1.0
+          gossipsub:
+            d: 4
+            dlo: 5
+            dhi: 12
+        """.formatted(ns);
+    var result = RealApiServer.kubectl(yaml, "apply", "-f", "-");
+    assertThat(result.exitCode()).isNotZero();
+    assertThat(result.output()).contains("gossipsub: dlo <= d <= dhi is required");
+  }
+
+  @Test
+  void kubectlGetShowsThePrinterColumns() throws Exception {
+    TopicCluster created = create("columns", s -> { });
+    created.setStatus(new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus());
+    created.getStatus().nodes = "2/3";
+    created.getStatus().topicCount = 1;
+    created.getStatus().meshHealth = "Healthy";
+    created.getStatus().effectiveParams = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.EffectiveParams(
+        6, 5, 12, 6, 2, 4);
+    created.getStatus().conditions.add(new io.fabric8.kubernetes.api.model.ConditionBuilder().withType("Ready")
+        .withStatus("False").withReason("NotReady").withMessage("2 of 3 nodes ready")
+        .withLastTransitionTime("2026-01-01T00:00:00Z").build());
+    client.resource(created).updateStatus();
+    var result = RealApiServer.kubectl(null, "get", "tc", "-n", ns, "columns");
+    assertThat(result.exitCode()).as(result.output()).isZero();
+    String[] lines = result.output().strip().split("\n");
+    assertThat(lines[0].split("\\s+")).containsExactly("NAME", "READY", "NODES", "TOPICS", "D", "MESH", "AGE");
+    assertThat(lines[1].split("\\s+")).startsWith("columns", "False", "2/3", "1", "6", "Healthy");
+  }
+}

@@ -1,0 +1,210 @@
+package io.topicmesh.operator.model;
+
+import static io.topicmesh.operator.model.Clusters.cluster;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.topicmesh.operator.api.v1alpha1.TopicCluster;
+import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
+import io.topicmesh.operator.identity.NodeIdentity;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class TopicClusterModelTest {
+  private static GossipParams defaults() {
+    return GossipParams.fromSpec(new TopicClusterSpec.Gossipsub());
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 1, 3, 7, 50})
+  void everyObjectIsOwnedLabelledAndNamespaced(int replicas) {
+    TopicClusterModel model = TopicClusterModel.from(cluster("mesh", replicas, "a", "b"));
+    var objects = model.desiredObjects(defaults(), replicas);
+    assertThat(objects).extracting(o -> o.getKind()).containsExactly("ServiceAccount", "Role", "RoleBinding",
+        "ConfigMap", "Service", "Service", "PodDisruptionBudget", "StatefulSet");
+    for (HasMetadata o : objects) {
+      assertThat(o.getMetadata().getNamespace()).isEqualTo("ns");
+      assertThat(o.getMetadata().getOwnerReferences()).singleElement().satisfies(ref -> {
+        assertThat(ref.getUid()).isEqualTo("uid-mesh");
+        assertThat(ref.getController()).isTrue();
+        assertThat(ref.getKind()).isEqualTo("TopicCluster");
+      });
+      assertThat(o.getMetadata().getLabels()).containsEntry(TopicClusterModel.INSTANCE_LABEL, "mesh")
+          .containsEntry(TopicClusterModel.MANAGED_BY_LABEL, "topicmesh-operator");
+    }
+    StatefulSet sts = model.statefulSet(replicas);
+    assertThat(sts.getSpec().getReplicas()).isEqualTo(replicas);
+    assertThat(sts.getSpec().getTemplate().getSpec().getVolumes())
+        .filteredOn(v -> v.getName().equals("identity")).singleElement()
+        .satisfies(v -> assertThat(v.getProjected().getSources()).hasSize(replicas));
+  }
+
+  @Test
+  void statefulSetIsOnDeleteWithStableIdentitiesAndLockedDownPods() {
+    TopicClusterModel model = TopicClusterModel.from(cluster("mesh", 3, "news"));
+    StatefulSet sts = model.statefulSet(3);
+    assertThat(sts.getSpec().getUpdateStrategy().getType()).isEqualTo("OnDelete");
+    assertThat(sts.getSpec().getServiceName()).isEqualTo("mesh-nodes");
+    PodSpec pod = sts.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getServiceAccountName()).isEqualTo("mesh-node");
+    var c = pod.getContainers().get(0);
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getCommand()).containsExactly("java", "-jar", "/app/topicmesh-node.jar", "run", "--listen",
+        "/ip4/0.0.0.0/tcp/4001", "--admin-listen", "0.0.0.0:9090", "--admin-token-file",
+        "/var/run/topicmesh/admin/token", "--key-file", "/var/run/topicmesh/identity/key", "--config",
+        "/etc/topicmesh/node.yaml", "--discovery", "k8s:mesh-nodes");
+    assertThat(c.getEnv()).extracting(e -> e.getName() + "=" + e.getValueFrom().getFieldRef().getFieldPath())
+        .containsExactly("POD_IP=status.podIP", "POD_NAME=metadata.name", "POD_NAMESPACE=metadata.namespace");
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(c.getVolumeMounts()).filteredOn(m -> m.getName().equals("identity")).singleElement()
+        .satisfies(m -> assertThat(m.getSubPathExpr()).isEqualTo("$(POD_NAME)"));
+    var identity = pod.getVolumes().stream().filter(v -> v.getName().equals("identity")).findFirst().orElseThrow();
+    assertThat(identity.getProjected().getSources()).extracting(s -> s.getSecret().getName() + ":"
+        + s.getSecret().getItems().get(0).getPath())
+        .containsExactly("mesh-identity-0:mesh-0/key", "mesh-identity-1:mesh-1/key", "mesh-identity-2:mesh-2/key");
+    assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsKeys(TopicClusterModel.CONFIG_HASH_ANNOTATION, TopicClusterModel.TEMPLATE_HASH_ANNOTATION);
+  }
+
+  @Test
+  void servicesPdbAndRbac() {
+    TopicClusterModel model = TopicClusterModel.from(cluster("mesh", 3, "news"));
+    var headless = model.headlessService();
+    assertThat(headless.getSpec().getClusterIP()).isEqualTo("None");
+    assertThat(headless.getSpec().getPublishNotReadyAddresses()).isTrue();
+    assertThat(model.clientService().getSpec().getClusterIP()).isNull();
+    assertThat(model.podDisruptionBudget().getSpec().getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(model.role().getRules()).singleElement().satisfies(r -> {
+      assertThat(r.getResources()).containsExactly("endpointslices");
+      assertThat(r.getVerbs()).containsExactlyInAnyOrder("get", "list", "watch");
+    });
+    assertThat(model.roleBinding().getSubjects()).singleElement()
+        .satisfies(s -> assertThat(s.getName()).isEqualTo("mesh-node"));
+  }
+
+  @Test
+  void liveParametersDoNotChangeTheTemplateButTopicsImageAndResourcesDo() {
+    TopicCluster cr = cluster("mesh", 3, "news");
+    TopicClusterModel base = TopicClusterModel.from(cr);
+    String hash = base.templateHash();
+    String config = base.configHash();
+
+    cr.getSpec().gossipsub.d = 8;
+    cr.getSpec().gossipsub.dhi = 16;
+    cr.getSpec().gossipsub.heartbeatIntervalMs = 700;
+    TopicClusterModel live = TopicClusterModel.from(cr);
+    assertThat(live.templateHash()).isEqualTo(hash);
+    assertThat(live.configHash()).isEqualTo(config);
+    assertThat(live.nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub))).contains("d: 8", "heartbeatIntervalMs: 700");
+    assertThat(live.statefulSet(5).getSpec().getTemplate().getMetadata().getAnnotations()
+        .get(TopicClusterModel.TEMPLATE_HASH_ANNOTATION)).as("scaling does not restart pods").isEqualTo(hash);
+
+    cr.getSpec().topics.add(new TopicClusterSpec.Topic("weather"));
+    assertThat(TopicClusterModel.from(cr).configHash()).isNotEqualTo(config);
+    assertThat(TopicClusterModel.from(cr).templateHash()).isNotEqualTo(hash);
+
+    TopicCluster image = cluster("mesh", 3, "news");
+    image.getSpec().image = "registry.example/topicmesh/node:1.1";
+    assertThat(TopicClusterModel.from(image).templateHash()).isNotEqualTo(hash);
+
+    TopicCluster resources = cluster("mesh", 3, "news");
+    resources.getSpec().resources = new ResourceRequirementsBuilder().addToLimits("memory", new Quantity("512Mi")).build();
+    assertThat(TopicClusterModel.from(resources).templateHash()).isNotEqualTo(hash);
+  }
+
+  @Test
+  void nodeConfigCarriesTopicsScoringThresholdsAndParams() {
+    TopicCluster cr = cluster("mesh", 3, "news");
+    TopicClusterSpec.Topic prices = new TopicClusterSpec.Topic("prices");
+    prices.validation = io.topicmesh.operator.api.v1alpha1.ValidationMode.StrictNoSign;
+    prices.score = new TopicClusterSpec.TopicScore();
+    prices.score.topicWeight = 0.5;
+    prices.score.invalidMessageDeliveriesWeight = -100.0;
+    cr.getSpec().topics.add(prices);
+    String yaml = TopicClusterModel.from(cr).nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub));
+    Map<String, Object> parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(
+        new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+        new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
+    assertThat(parsed).containsEntry("cluster", "mesh").containsEntry("discovery", "k8s:mesh-nodes");
+    assertThat(parsed.get("topics").toString()).contains("name=news", "validation=StrictSign", "name=prices",
+        "validation=StrictNoSign", "topicWeight=0.5", "invalidMessageDeliveriesWeight=-100.0");
+    assertThat(parsed.get("thresholds").toString()).contains("gossipThreshold=-10.0");
+    assertThat(parsed.get("params").toString()).contains("d=6", "dlo=5", "dhi=12", "idontwantThreshold=1024");
+  }
+
+  @Test
+  void schedulingKnobsReachThePodTemplate() {
+    TopicCluster cr = cluster("mesh", 3, "news");
+    cr.getSpec().scheduling = new TopicClusterSpec.Scheduling();
+    cr.getSpec().scheduling.nodeSelector = Map.of("disk", "ssd");
+    cr.getSpec().scheduling.tolerations = java.util.List.of(new TolerationBuilder().withKey("dedicated")
+        .withOperator("Exists").withEffect("NoSchedule").build());
+    PodSpec pod = TopicClusterModel.from(cr).statefulSet(3).getSpec().getTemplate().getSpec();
+    assertThat(pod.getNodeSelector()).containsEntry("disk", "ssd");
+    assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getKey()).isEqualTo("dedicated"));
+  }
+
+  @Test
+  void secretsCarryTheKeyAndTheToken() {
+    TopicClusterModel model = TopicClusterModel.from(cluster("mesh", 1, "news"));
+    NodeIdentity id = NodeIdentity.generate(new SecureRandom());
+    var secret = model.identitySecret(0, id);
+    assertThat(secret.getMetadata().getName()).isEqualTo("mesh-identity-0");
+    assertThat(secret.getMetadata().getAnnotations()).containsEntry(TopicClusterModel.PEER_ID_ANNOTATION, id.peerId());
+    byte[] key = Base64.getDecoder().decode(secret.getData().get("key"));
+    assertThat(NodeIdentity.fromPrivateKeyProtobuf(key).peerId()).isEqualTo(id.peerId());
+    assertThat(new String(Base64.getDecoder().decode(model.adminTokenSecret("s3cret").getData().get("token"))))
+        .isEqualTo("s3cret");
+  }
+
+  @Test
+  void serviceMonitorSelectsTheHeadlessService() {
+    TopicCluster cr = cluster("mesh", 3, "news");
+    cr.getSpec().metrics.labels = Map.of("release", "prom");
+    var model = TopicClusterModel.from(cr);
+    var sm = model.serviceMonitor();
+    assertThat(sm.getKind()).isEqualTo("ServiceMonitor");
+    assertThat(sm.getMetadata().getLabels()).containsEntry("release", "prom");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> spec = (Map<String, Object>) sm.getAdditionalProperties().get("spec");
+    assertThat(spec.toString()).contains("topicmesh.io/service=nodes", "port=admin", "path=/metrics");
+    assertThat(model.headlessService().getMetadata().getLabels()).containsEntry("topicmesh.io/service", "nodes");
+  }
+
+  @Test
+  void specsThatCannotBeRealisedAreReportedWithAReason() {
+    TopicCluster longName = cluster("a".repeat(41), 3);
+    assertThatThrownBy(() -> TopicClusterModel.from(longName)).isInstanceOfSatisfying(InvalidSpecException.class,
+        e -> assertThat(e.reason()).isEqualTo("NameTooLong"));
+    TopicCluster badImage = cluster("mesh", 3);
+    badImage.getSpec().image = "Not An Image";
+    assertThatThrownBy(() -> TopicClusterModel.from(badImage)).isInstanceOfSatisfying(InvalidSpecException.class,
+        e -> assertThat(e.reason()).isEqualTo("InvalidImage"));
+    TopicCluster badParams = cluster("mesh", 3);
+    badParams.getSpec().gossipsub.dout = 5;
+    assertThatThrownBy(() -> TopicClusterModel.from(badParams)).isInstanceOfSatisfying(InvalidSpecException.class,
+        e -> {
+          assertThat(e.reason()).isEqualTo("InvalidGossipsubParameters");
+          assertThat(e.getMessage()).contains("dout < dlo");
+        });
+    TopicCluster badResources = cluster("mesh", 3);
+    badResources.getSpec().resources = new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("2"))
+        .addToLimits("cpu", new Quantity("500m")).build();
+    assertThatThrownBy(() -> TopicClusterModel.from(badResources)).isInstanceOfSatisfying(InvalidSpecException.class,
+        e -> assertThat(e.reason()).isEqualTo("InvalidResources"));
+  }
+}

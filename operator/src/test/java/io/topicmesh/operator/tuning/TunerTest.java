@@ -1,0 +1,122 @@
+package io.topicmesh.operator.tuning;
+
+import static io.topicmesh.operator.model.Clusters.cluster;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
+import io.topicmesh.operator.api.v1alpha1.TuningMode;
+import io.topicmesh.operator.model.GossipParams;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class TunerTest {
+  private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
+
+  private static TopicClusterSpec auto(int replicas) {
+    TopicClusterSpec spec = cluster("mesh", replicas, "news").getSpec();
+    spec.tuning.mode = TuningMode.Auto;
+    spec.tuning.bounds.dMin = 3;
+    spec.tuning.bounds.dMax = 10;
+    spec.tuning.cooldownSeconds = 60;
+    spec.tuning.hysteresisPercent = 10;
+    spec.tuning.objectives.maxDuplicatesPerMessage = 2.0;
+    spec.tuning.objectives.targetP99LatencyMs = 200;
+    return spec;
+  }
+
+  @Test
+  void staticAppliesTheSpecAsGiven() {
+    TopicClusterSpec spec = cluster("mesh", 2, "news").getSpec();
+    var decision = Tuner.decide(spec, 2, null, Observation.NONE, NOW, null).orElseThrow();
+    assertThat(decision.params()).isEqualTo(GossipParams.fromSpec(spec.gossipsub));
+    assertThat(Tuner.decide(spec, 2, decision.params(), new Observation(100, 50, 5000), NOW, null)).isEmpty();
+  }
+
+  @ParameterizedTest(name = "{0} nodes -> D={1}")
+  @CsvSource({"1,1", "2,1", "3,2", "4,3", "6,5", "7,6", "50,6"})
+  void autoNeverAsksForMorePeersThanExist(int replicas, int expectedD) {
+    var params = Tuner.decide(auto(replicas), replicas, null, Observation.NONE, NOW, null).orElseThrow().params();
+    assertThat(params.d()).isEqualTo(expectedD);
+    assertThat(params.dlo()).isLessThanOrEqualTo(params.d());
+    assertThat(params.dhi()).isGreaterThanOrEqualTo(params.d());
+    assertThat(params.dout()).isLessThan(params.dlo());
+    assertThat(params.dout()).isLessThanOrEqualTo(params.d() / 2);
+  }
+
+  @Test
+  void tooManyDuplicatesWithGoodLatencyLowersD() {
+    TopicClusterSpec spec = auto(20);
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);
+    var decision = Tuner.decide(spec, 20, current, new Observation(100, 3.5, 80), NOW, null).orElseThrow();
+    assertThat(decision.params().d()).isEqualTo(5);
+    assertThat(decision.params().dlo()).isEqualTo(4);
+    assertThat(decision.params().dhi()).isEqualTo(10);
+    assertThat(decision.reason()).contains("duplicates", "6 -> 5");
+  }
+
+  @Test
+  void duplicatesAlonedoNotLowerDWhenLatencySuffers() {
+    TopicClusterSpec spec = auto(20);
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);
+    var decision = Tuner.decide(spec, 20, current, new Observation(100, 3.5, 400), NOW, null).orElseThrow();
+    assertThat(decision.params().d()).as("latency wins: raise").isEqualTo(7);
+    assertThat(decision.reason()).contains("p99 latency");
+  }
+
+  @Test
+  void poorDeliveryRaisesDAndBlocksLoweringIt() {
+    TopicClusterSpec spec = auto(20);
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);
+    var decision = Tuner.decide(spec, 20, current, new Observation(100, 5, 50, 0.9), NOW, null).orElseThrow();
+    assertThat(decision.params().d()).isEqualTo(7);
+    assertThat(decision.reason()).contains("delivery ratio 0.900");
+    assertThat(Tuner.decide(spec, 20, current, new Observation(100, 5, 50, 1.0), NOW, null).orElseThrow()
+        .params().d()).as("full delivery: duplicates lower D").isEqualTo(5);
+  }
+
+  @Test
+  void withinTheHysteresisBandNothingChanges() {
+    TopicClusterSpec spec = auto(20);
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);
+    assertThat(Tuner.decide(spec, 20, current, new Observation(100, 2.1, 210), NOW, null)).isEmpty();
+  }
+
+  @Test
+  void cooldownHoldsMetricsDrivenChanges() {
+    TopicClusterSpec spec = auto(20);
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);
+    var slow = new Observation(100, 1, 900);
+    assertThat(Tuner.decide(spec, 20, current, slow, NOW, NOW.minusSeconds(59))).isEmpty();
+    assertThat(Tuner.decide(spec, 20, current, slow, NOW, NOW.minusSeconds(60))).isPresent();
+  }
+
+  @Test
+  void boundsAreNeverLeft() {
+    TopicClusterSpec spec = auto(20);
+    GossipParams atMax = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 10);
+    assertThat(Tuner.decide(spec, 20, atMax, new Observation(100, 1, 900), NOW, null)).isEmpty();
+    GossipParams atMin = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 3);
+    assertThat(Tuner.decide(spec, 20, atMin, new Observation(100, 9, 10), NOW, null)).isEmpty();
+  }
+
+  @Test
+  void scaleDownCapsImmediatelyDespiteCooldown() {
+    TopicClusterSpec spec = auto(3);
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);
+    var decision = Tuner.decide(spec, 3, current, new Observation(100, 1, 10), NOW, NOW).orElseThrow();
+    assertThat(decision.params().d()).isEqualTo(2);
+    assertThat(decision.reason()).contains("capped", "3 nodes");
+  }
+
+  @Test
+  void withoutTrafficDReturnsToTheSpecAfterAScaleUp() {
+    TopicClusterSpec spec = auto(10);
+    GossipParams capped = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 2);
+    var decision = Tuner.decide(spec, 10, capped, Observation.NONE, NOW, null).orElseThrow();
+    assertThat(decision.params().d()).as("raised to dMin first").isEqualTo(3);
+    var next = Tuner.decide(spec, 10, decision.params(), Observation.NONE, NOW, null).orElseThrow();
+    assertThat(next.params().d()).isEqualTo(6);
+  }
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Pubsub benchmark: the same loopback topology (20 nodes, D=6, 4 publishers, 1 KiB signed messages,
+# fixed rate then saturation) with our nodes and with go-libp2p-pubsub nodes in the same run; prints
+# a side-by-side table with ratios. Flags are passed to io.topicmesh.node.bench.PubsubBench:
+# [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024] [--fixed-seconds 10]
+# [--saturation-seconds 10] [--warmup-seconds 3] [--go-peer <path>] [--no-go]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+jar=node/target/topicmesh-node.jar
+if [ ! -f "$jar" ]; then
+  mvn -B -ntp -q -pl node -DskipTests package
+fi
+if [[ " $* " != *" --no-go "* ]]; then
+  e2e/interop/build.sh >&2
+fi
+exec java -Xms512m -Xmx1g -cp "$jar" io.topicmesh.node.bench.PubsubBench "$@"
