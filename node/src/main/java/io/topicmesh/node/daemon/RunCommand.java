@@ -226,7 +226,7 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   /** Without a token the admin API is reachable from this machine only. */
-  private static InetSocketAddress adminBind(NodeConfig cfg, String token) {
+  static InetSocketAddress adminBind(NodeConfig cfg, String token) {
     InetSocketAddress a = cfg.adminListen();
     InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
     if (resolved.isUnresolved()) {
