@@ -21,6 +21,7 @@ import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.GossipRouter;
 import io.topicmesh.node.pubsub.router.MicrometerRouterObserver;
 import io.topicmesh.node.pubsub.router.PeerDialer;
+import io.topicmesh.node.pubsub.router.PeerScoreParams;
 import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.PubsubProtocol;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
@@ -107,8 +108,14 @@ public final class Daemon implements AutoCloseable {
     this.delivery = pool("topicmesh-deliver", 1, MAX_DELIVERY_QUEUE, (r, e) -> deliveryDropped.incrementAndGet());
     this.traffic = new TrafficStats(registry);
     MicrometerRouterObserver metrics = new MicrometerRouterObserver(registry, 64, config.thresholds());
+    PeerScoreParams scores = PeerScoreParams.defaults();
+    for (var e : config.topicScores().entrySet()) {
+      scores = scores.withTopic(e.getKey(), e.getValue());
+    }
     GossipRouter.Builder b = GossipRouter.builder(host.peerId())
         .privateKey(key)
+        .signaturePolicy(config.signaturePolicy())
+        .scoreParams(scores)
         .params(config.params())
         .thresholds(config.thresholds())
         .scheduler(new ExecutorRouterScheduler(routerScheduler, java.time.Clock.systemUTC()))

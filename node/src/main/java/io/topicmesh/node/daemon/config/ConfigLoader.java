@@ -6,6 +6,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.topicmesh.node.multiaddr.Multiaddr;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.PeerScoreThresholds;
+import io.topicmesh.node.pubsub.router.SignaturePolicy;
+import io.topicmesh.node.pubsub.router.TopicScoreParams;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
@@ -223,12 +225,15 @@ public final class ConfigLoader {
     gp = ParamsCodec.merge(GossipParams.defaults(), params, "params.");
     th = ParamsCodec.merge(PeerScoreThresholds.defaults(), thresholds, "thresholds.");
     Object ns = m.get("namespace");
+    Topics topics = topics(m.getOrDefault("topics", List.of()));
     return new NodeConfig(
         listen,
         advertise,
         multiaddrs("peers", m.getOrDefault("peers", List.of()), true),
         multiaddrs("directPeers", m.getOrDefault("directPeers", List.of()), true),
-        topics(m.getOrDefault("topics", List.of())),
+        topics.names(),
+        topics.scores(),
+        topics.policy(),
         path("keyFile", m.get("keyFile")),
         muxers,
         (int) integer("maxConnections", m.getOrDefault("maxConnections", 256), 1, 65_536),
@@ -286,17 +291,48 @@ public final class ConfigLoader {
     }
   }
 
-  private static List<String> topics(Object v) {
+  /** Topic names, their score parameters and signature policies, from names or operator objects. */
+  record Topics(List<String> names, Map<String, TopicScoreParams> scores, SignaturePolicy policy) {}
+
+  private static final Set<String> TOPIC_KEYS = Set.of("name", "validation", "score");
+  private static final Set<String> MODES = Set.of("StrictSign", "StrictNoSign", "LaxSign", "LaxNoSign");
+
+  private static Topics topics(Object v) {
     List<String> out = new ArrayList<>();
+    Map<String, TopicScoreParams> scores = new LinkedHashMap<>();
+    int noSign = 0;
     for (Object t : list("topics", v)) {
       String name;
       if (t instanceof Map<?, ?> obj) {
-        // the operator writes {name, validation, score}; only the name is used here
         Object n = obj.get("name");
         if (!(n instanceof String s)) {
           throw new ConfigException("topics", t, "a topic name or an object with a string 'name'");
         }
         name = s;
+        for (Object k : obj.keySet()) {
+          if (!TOPIC_KEYS.contains(String.valueOf(k))) {
+            throw new ConfigException("topics[" + name + "]." + k, obj.get(k), "unknown key; known: name, validation, score");
+          }
+        }
+        Object mode = obj.get("validation");
+        if (mode != null) {
+          if (!MODES.contains(String.valueOf(mode))) {
+            throw new ConfigException("topics[" + name + "].validation", mode, "one of " + String.join(", ", new java.util.TreeSet<>(MODES)));
+          }
+          if (String.valueOf(mode).endsWith("NoSign")) {
+            noSign++;
+          }
+        }
+        Object score = obj.get("score");
+        if (score != null) {
+          if (!(score instanceof Map<?, ?> sm)) {
+            throw new ConfigException("topics[" + name + "].score", score, "a mapping of topic score parameters");
+          }
+          Map<String, Object> changes = new LinkedHashMap<>();
+          sm.forEach((k, x) -> changes.put(String.valueOf(k), x));
+          scores.put(name, ParamsCodec.merge(TopicScoreParams.class, TopicScoreParams.defaults(), changes,
+              "topics[" + name + "].score."));
+        }
       } else if (t instanceof String s) {
         name = s.trim();
       } else {
@@ -309,7 +345,9 @@ public final class ConfigLoader {
         out.add(name);
       }
     }
-    return out;
+    // The router has one policy for all topics; StrictNoSign only when every topic asks for it.
+    SignaturePolicy policy = noSign > 0 && noSign == out.size() ? SignaturePolicy.STRICT_NO_SIGN : SignaturePolicy.STRICT_SIGN;
+    return new Topics(out, scores, policy);
   }
 
   private static List<String> multiaddrs(String field, Object v, boolean needPeerId) {

@@ -6,6 +6,9 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import io.topicmesh.node.pubsub.router.SignaturePolicy;
+import io.topicmesh.node.pubsub.router.TopicScoreParams;
 
 /**
  * The daemon's validated configuration, built by {@link ConfigLoader} from the config file, the
@@ -16,7 +19,11 @@ import java.util.List;
  *     {@code POD_IP} in Kubernetes)
  * @param peers multiaddrs dialed at start and re-dialed with backoff ({@code peers})
  * @param directPeers gossipsub direct peers, multiaddrs with {@code /p2p/<id>} ({@code directPeers})
- * @param topics topics subscribed at start ({@code topics}; names or {@code {name: …}} objects)
+ * @param topics topics subscribed at start ({@code topics}; names or {@code {name, validation,
+ *     score}} objects as the operator writes them)
+ * @param topicScores v1.1 topic score parameters by topic ({@code topics[].score})
+ * @param signaturePolicy the router's policy: StrictNoSign when every topic asks for it
+ *     ({@code topics[].validation}), else StrictSign
  * @param keyFile identity key; created on first start when absent ({@code keyFile})
  * @param muxers muxer names in preference order ({@code muxers})
  * @param maxConnections bound on TCP connections ({@code maxConnections})
@@ -42,6 +49,8 @@ public record NodeConfig(
     List<String> peers,
     List<String> directPeers,
     List<String> topics,
+    Map<String, TopicScoreParams> topicScores,
+    SignaturePolicy signaturePolicy,
     Path keyFile,
     List<String> muxers,
     int maxConnections,
@@ -69,12 +78,13 @@ public record NodeConfig(
     peers = List.copyOf(peers);
     directPeers = List.copyOf(directPeers);
     topics = List.copyOf(topics);
+    topicScores = Map.copyOf(topicScores);
     muxers = List.copyOf(muxers);
     discovery = List.copyOf(discovery);
   }
 
   /** What {@code run} uses with no file, environment or flags. */
   public static NodeConfig defaults() {
-    return ConfigLoader.load(null, java.util.Map.of(), java.util.Map.of());
+    return ConfigLoader.load(null, Map.of(), Map.of());
   }
 }

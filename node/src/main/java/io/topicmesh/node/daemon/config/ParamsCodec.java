@@ -57,7 +57,8 @@ public final class ParamsCodec {
     return out;
   }
 
-  private static <T extends Record> T merge(Class<T> type, T base, Map<String, ?> changes, String prefix) {
+  /** {@code base} (any record of int, double, boolean and Duration components) with {@code changes} applied. */
+  public static <T extends Record> T merge(Class<T> type, T base, Map<String, ?> changes, String prefix) {
     RecordComponent[] comps = type.getRecordComponents();
     Map<String, RecordComponent> byName = new LinkedHashMap<>();
     for (RecordComponent c : comps) {

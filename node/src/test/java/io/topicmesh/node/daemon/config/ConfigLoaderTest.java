@@ -57,7 +57,10 @@ class ConfigLoaderTest {
         - name: blocks
           validation: StrictSign
           score:
-            topicWeight: 1.0
+            topicWeight: 0.5
+            timeInMeshQuantumMs: 2000
+            meshMessageDeliveriesWeight: -0.5
+            meshMessageDeliveriesActivationMs: 5000
         - name: tx
           validation: StrictSign
         thresholds:
@@ -88,6 +91,11 @@ class ConfigLoaderTest {
     assertThat(c.podName()).isEqualTo("demo-0");
     assertThat(c.discovery()).containsExactly("k8s:demo-nodes");
     assertThat(c.topics()).containsExactly("blocks", "tx");
+    assertThat(c.topicScores()).containsOnlyKeys("blocks");
+    assertThat(c.topicScores().get("blocks").topicWeight()).isEqualTo(0.5);
+    assertThat(c.topicScores().get("blocks").timeInMeshQuantum()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.topicScores().get("blocks").meshMessageDeliveriesActivation()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.signaturePolicy()).isEqualTo(io.topicmesh.node.pubsub.router.SignaturePolicy.STRICT_SIGN);
     assertThat(c.params().d()).isEqualTo(8);
     assertThat(c.params().heartbeatInterval()).isEqualTo(Duration.ofMillis(700));
     assertThat(c.params().idontwantMessageThreshold()).isEqualTo(2048);
@@ -95,6 +103,14 @@ class ConfigLoaderTest {
     assertThat(c.advertise()).containsExactly("/ip4/10.1.2.3/tcp/4001");
     assertThat(c.adminListen().getHostString()).isEqualTo("0.0.0.0");
     assertThat(c.adminListen().getPort()).isEqualTo(9090);
+  }
+
+  @Test
+  void strictNoSignOnlyWhenEveryTopicAsksForIt() throws Exception {
+    assertThat(ConfigLoader.load(file("a.yaml", "topics: [{name: a, validation: StrictNoSign}, {name: b, validation: StrictNoSign}]"),
+        Map.of(), Map.of()).signaturePolicy()).isEqualTo(io.topicmesh.node.pubsub.router.SignaturePolicy.STRICT_NO_SIGN);
+    assertThat(ConfigLoader.load(file("b.yaml", "topics: [{name: a, validation: StrictNoSign}, {name: b}]"),
+        Map.of(), Map.of()).signaturePolicy()).isEqualTo(io.topicmesh.node.pubsub.router.SignaturePolicy.STRICT_SIGN);
   }
 
   @Test
@@ -158,6 +174,12 @@ class ConfigLoaderTest {
       thresholds.gossipThreshold| 'thresholds: {gossipThreshold: 5}'         | must be <= 0
       topics            | 'topics: [''bad topic!'']'                        | 1 to 253 characters
       topics            | 'topics: [{validation: StrictSign}]'              | a string 'name'
+      topics[t].validation | 'topics: [{name: t, validation: Loose}]'        | one of LaxNoSign
+      topics[t].colour  | 'topics: [{name: t, colour: red}]'                | unknown key
+      topics[t].score   | 'topics: [{name: t, score: 5}]'                   | a mapping
+      topics[t].score.topicWeight | 'topics: [{name: t, score: {topicWeight: -1}}]' | must be >= 0
+      topics[t].score.meshMessageDeliveriesWeight | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: 1}}]' | must be <= 0
+      topics[t].score.warp | 'topics: [{name: t, score: {warp: 1}}]'         | unknown parameter
       redial.maxMs      | 'redial: {minMs: 1000, maxMs: 500}'               | must be >= redial.minMs
       colour            | 'colour: blue'                                    | unknown key
       config            | 'listen: [unclosed'                               | not valid YAML or JSON
