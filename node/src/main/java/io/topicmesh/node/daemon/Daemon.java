@@ -82,6 +82,9 @@ public final class Daemon implements AutoCloseable {
   private final Map<PeerId, PubsubProtocol> protocols = new ConcurrentHashMap<>();
   private final long startedNanos = System.nanoTime();
   private volatile long lastHeartbeatNanos = System.nanoTime();
+  private final AtomicLong heartbeats = new AtomicLong();
+  /** Heartbeats counted when the first pubsub peer arrived; -1 before. */
+  private volatile long firstPeerBeat = -1;
   private volatile Redialer redialer;
   private volatile PubsubAttachment network;
   private volatile boolean started;
@@ -131,11 +134,15 @@ public final class Daemon implements AutoCloseable {
           public void heartbeat(long durationNanos, Map<String, Integer> meshSizes, Map<String, Integer> fanoutSizes,
               Map<PeerId, Double> scores, Map<PubsubProtocol, Integer> peersByProtocol, Map<PeerId, Integer> queueDepths) {
             lastHeartbeatNanos = System.nanoTime();
+            heartbeats.incrementAndGet();
           }
 
           @Override
           public void peerAdded(PeerId peer, PubsubProtocol protocol, io.topicmesh.node.pubsub.router.Direction direction) {
             protocols.put(peer, protocol);
+            if (firstPeerBeat < 0) {
+              firstPeerBeat = heartbeats.get();
+            }
           }
 
           @Override
@@ -355,7 +362,8 @@ public final class Daemon implements AutoCloseable {
 
   /**
    * Ready when listening and, if any peer is known (discovered or connected), connected to at
-   * least one and meshed in every subscribed topic up to Dlo or to all peers in the topic.
+   * least one, with a pubsub stream to one and two heartbeats run since, and meshed in every
+   * subscribed topic up to Dlo or to all peers in the topic.
    */
   public Readiness readiness() {
     if (!started) {
@@ -373,6 +381,11 @@ public final class Daemon implements AutoCloseable {
     if (connected == 0) {
       return new Readiness(false, "no peer connected");
     }
+    // the mesh is only maintained once a heartbeat has run with a pubsub peer (and its subscriptions)
+    long first = firstPeerBeat;
+    if (protocols.isEmpty() || first < 0 || heartbeats.get() <= first + 1) {
+      return new Readiness(false, "waiting for pubsub peers and a heartbeat");
+    }
     int dlo = router.params().dlo();
     for (String t : router.subscriptions()) {
       int available = router.topicPeers(t).size();
@@ -387,11 +400,15 @@ public final class Daemon implements AutoCloseable {
 
   /** False when the heartbeat has not run for three intervals plus 5 s. */
   public boolean live() {
+    return liveAt(System.nanoTime());
+  }
+
+  boolean liveAt(long nowNanos) {
     if (!started || closed) {
       return !closed;
     }
     long limit = router.params().heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
-    return System.nanoTime() - lastHeartbeatNanos < limit;
+    return nowNanos - lastHeartbeatNanos < limit;
   }
 
   /** The {@code GET /v1/status} object. */
