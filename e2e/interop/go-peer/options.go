@@ -26,6 +26,7 @@ type options struct {
 	floodPublish bool
 	traceRPC     bool
 	benchStats   bool
+	peerExchange bool
 	agent        string
 }
 
@@ -100,6 +101,8 @@ func parseOptions(args []string) (*options, error) {
 			o.traceRPC = true
 		case "--bench-stats":
 			o.benchStats = true
+		case "--px":
+			o.peerExchange = true
 		case "--agent":
 			o.agent, err = value()
 		default:

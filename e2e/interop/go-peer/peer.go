@@ -125,11 +125,16 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 		p.mesh = newMeshTracer(out, o.traceRPC)
 		psOpts := []pubsub.Option{pubsub.WithRawTracer(p.mesh)}
 		if o.pubsub == "gossipsub" {
-			params, err := gossipParams(o)
+			// err is the function's: the NewGossipSub error below must reach the check after it.
+			var params pubsub.GossipSubParams
+			params, err = gossipParams(o)
 			if err != nil {
 				return nil, err
 			}
 			psOpts = append(psOpts, pubsub.WithGossipSubParams(params), pubsub.WithFloodPublish(o.floodPublish))
+			if o.peerExchange {
+				psOpts = append(psOpts, pubsub.WithPeerExchange(true))
+			}
 			if len(o.protocols) > 0 {
 				ids := make([]protocol.ID, len(o.protocols))
 				for i, s := range o.protocols {

@@ -198,7 +198,10 @@ public final class PubsubNetwork implements AutoCloseable {
     return backpressurePauses.get();
   }
 
-  /** Closes every pubsub stream and removes the handlers; the router and host stay open. */
+  /**
+   * Closes every pubsub stream and removes the handlers; the router and host stay open. Waits up
+   * to 2 s per stream: call it from an application thread, not an event loop.
+   */
   @Override
   public void close() {
     if (closed) {
@@ -597,6 +600,10 @@ public final class PubsubNetwork implements AutoCloseable {
       synchronized (s) {
         if (s.inbound == ctx.channel()) {
           s.inbound = null;
+          if (s.conn == null) {
+            // a stream on a connection the host never announced (e.g. the loser of a dial race)
+            sessions.remove(s.peer, s);
+          }
         }
       }
       ctx.fireChannelInactive();

@@ -15,7 +15,10 @@ import java.util.List;
 /**
  * A libp2p signed peer record (specs: RFC 0002 signed envelopes, RFC 0003 peer records), as carried
  * in a PX entry of a PRUNE: the envelope's signature is checked with its key over the domain
- * {@code libp2p-routing-state}, and the record's peer id must be the key's.
+ * {@code libp2p-peer-record} and the record's peer id must be the key's. The domain is the one
+ * go-libp2p, js-libp2p and rust-libp2p use for peer records (RFC 0003's draft names
+ * {@code libp2p-routing-state} for its RoutingState; no implementation signs with it), checked
+ * against a record go-libp2p-pubsub sent in PX (PubsubInteropIT).
  *
  * @param peer the record's peer
  * @param addresses its addresses (undecodable ones dropped; at most {@link #MAX_ADDRESSES})
@@ -27,9 +30,9 @@ public record SignedPeerRecord(PeerId peer, List<Multiaddr> addresses) {
   /** Bound on addresses kept from one record. */
   public static final int MAX_ADDRESSES = 16;
 
-  static final byte[] DOMAIN = "libp2p-routing-state".getBytes(StandardCharsets.US_ASCII);
+  static final byte[] DOMAIN = "libp2p-peer-record".getBytes(StandardCharsets.US_ASCII);
 
-  /** Multicodec 0x0301 ("libp2p-peer-record") as an unsigned varint. */
+  /** The payload type implementations write: the bytes 03 01 (multicodec libp2p-peer-record, 0x0301). */
   static final byte[] PAYLOAD_TYPE = {0x03, 0x01};
 
   /** Why an envelope was refused. */

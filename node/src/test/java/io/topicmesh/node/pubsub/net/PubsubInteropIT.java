@@ -45,7 +45,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * go-libp2p-pubsub and 2 js gossipsub peers ({@code e2e/interop}), all on one topic, every pair
  * connected. Checks delivery exactly once everywhere, meshes across implementations, IDONTWANT
  * both ways with go, StrictSign across implementations (and refusal of a tampered or unsigned
- * message by ours), and PRUNE with PX from our node understood by go.
+ * message by ours), PRUNE with PX from our node understood by go, PX with signed peer records from
+ * go dialed by ours, and go on /meshsub/1.0.0 and go/js floodsub peers served as negotiated.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class PubsubInteropIT {
@@ -411,6 +412,41 @@ class PubsubInteropIT {
       assertThat(got.counts.values()).allMatch(c -> c.get() == 1);
     } finally {
       n.router().unsubscribe(topic);
+    }
+  }
+
+  @Test
+  @Order(7)
+  void peerExchangeFromGoWithSignedPeerRecordsIsDialedByOurs() throws Exception {
+    String topic = "interop-px-from-go";
+    // The pruner keeps a mesh of at most two (the other go peers); a GRAFT from us is refused with
+    // PX naming them, with the signed peer records they sent it in identify. We have never heard
+    // of them otherwise.
+    try (InteropPeer pruner = InteropPeer.start(Kind.GO, "--topic", topic, "--heartbeat-ms", HEARTBEAT_MS,
+             "--d", "2", "--dlo", "1", "--dhi", "2", "--px", "--trace-rpc");
+         InteropPeer other = InteropPeer.start(Kind.GO, "--topic", topic, "--heartbeat-ms", HEARTBEAT_MS,
+             "--dial", pruner.listenAddr());
+         InteropPeer third = InteropPeer.start(Kind.GO, "--topic", topic, "--heartbeat-ms", HEARTBEAT_MS,
+             "--dial", pruner.listenAddr());
+         LocalPubsubNode ourNode = LocalPubsubNode.start(PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+             Multiaddr.parse("/ip4/127.0.0.35/tcp/0"), 1, params(), PubsubNetwork.Options.defaults(),
+             b -> b.peerExchange(true).thresholds(new io.topicmesh.node.pubsub.router.PeerScoreThresholds(
+                 -10, -50, -80, 0, 20)))) {
+      pruner.awaitEvent("a full mesh of the other go peers", e -> e.is("mesh", "topic", topic)
+          && e.strings("peers").containsAll(List.of(other.peerId(), third.peerId())), WAIT);
+      assertThat(pruner.identify(other.peerId()).bool("signedPeerRecord")).as("go2 sent a signed peer record").isTrue();
+      ourNode.router().subscribe(topic, new Deliveries());
+      ourNode.host().dial(Multiaddr.parse(pruner.listenAddr())).get(20, TimeUnit.SECONDS);
+      String us = ourNode.host().peerId().toBase58();
+      PeerEvent prune = pruner.awaitEvent("a PRUNE with PX to us", e -> e.is("rpc", "direction", "out")
+          && us.equals(e.string("peer")) && !e.objects("prune").isEmpty()
+          && ((Number) e.objects("prune").get(0).get("peers")).intValue() > 0, WAIT);
+      assertThat(prune.objects("prune").get(0)).containsEntry("topic", topic);
+      await("ours dialing the PX'd go peers from their signed records").atMost(WAIT)
+          .until(() -> ourNode.host().connection(id(other)).isPresent() && ourNode.host().connection(id(third)).isPresent());
+      other.awaitEvent("our connection", e -> e.is("connected", "peer", us), WAIT);
+      await("the PX'd peers are pubsub peers of ours").atMost(WAIT)
+          .until(() -> ourNode.router().peers().containsAll(List.of(id(other), id(third))));
     }
   }
 }

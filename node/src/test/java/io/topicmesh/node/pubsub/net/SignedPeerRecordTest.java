@@ -57,7 +57,7 @@ class SignedPeerRecordTest {
   }
 
   private byte[] valid() throws IOException {
-    return envelope(key, key.publicKey().bytes(), new byte[] {3, 1}, record(id, addrs), "libp2p-routing-state");
+    return envelope(key, key.publicKey().bytes(), new byte[] {3, 1}, record(id, addrs), "libp2p-peer-record");
   }
 
   @Test
@@ -86,14 +86,14 @@ class SignedPeerRecordTest {
   @Test
   void wrongDomainWrongTypeOrSomeoneElsesRecordAreRefused() throws Exception {
     assertThatThrownBy(() -> SignedPeerRecord.parse(envelope(key, key.publicKey().bytes(), new byte[] {3, 1},
-        record(id, addrs), "libp2p-other-domain")))
+        record(id, addrs), "libp2p-routing-state")))
         .isInstanceOf(SignedPeerRecord.InvalidRecordException.class).hasMessageContaining("signature");
     assertThatThrownBy(() -> SignedPeerRecord.parse(envelope(key, key.publicKey().bytes(), new byte[] {3, 2},
-        record(id, addrs), "libp2p-routing-state")))
+        record(id, addrs), "libp2p-peer-record")))
         .isInstanceOf(SignedPeerRecord.InvalidRecordException.class).hasMessageContaining("not a peer record");
     PeerId other = PeerId.fromPublicKey(PrivKey.generate(KeyType.ED25519, new SecureRandom()).publicKey());
     assertThatThrownBy(() -> SignedPeerRecord.parse(envelope(key, key.publicKey().bytes(), new byte[] {3, 1},
-        record(other, addrs), "libp2p-routing-state")))
+        record(other, addrs), "libp2p-peer-record")))
         .isInstanceOf(SignedPeerRecord.InvalidRecordException.class).hasMessageContaining("does not match");
   }
 
