@@ -162,6 +162,16 @@ public final class Daemon implements AutoCloseable {
     }
     this.router = b.build();
     metrics.bindInboxDepth(router::inboxDepth);
+    // While shutting down no connection is taken on: one that completes its upgrade is closed.
+    host.addListener(new io.topicmesh.node.host.ConnectionListener() {
+      @Override
+      public void connectionOpened(Connection c) {
+        if (draining) {
+          log.info("refusing connection peer={} while shutting down", c.remotePeer());
+          c.close();
+        }
+      }
+    });
     registerGauges();
   }
 
