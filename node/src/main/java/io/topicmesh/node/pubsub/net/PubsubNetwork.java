@@ -193,6 +193,46 @@ public final class PubsubNetwork implements AutoCloseable {
     }
   }
 
+  /** Peers whose outbound pubsub stream is up (the router knows them). */
+  public int activePeers() {
+    int n = 0;
+    for (Session s : sessions.values()) {
+      synchronized (s) {
+        if (s.added) {
+          n++;
+        }
+      }
+    }
+    return n;
+  }
+
+  /**
+   * Registers this binding's meters: {@code topicmesh_pubsub_stream_peers} (peers with an outbound
+   * stream up), {@code topicmesh_pubsub_pending_rpcs} (RPCs held until our stream to their peer is
+   * up), {@code topicmesh_pubsub_backpressure_pauses_total} (inbound streams paused on a full
+   * router inbox).
+   */
+  public PubsubNetwork bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+    io.micrometer.core.instrument.Gauge.builder("topicmesh_pubsub_stream_peers", this, PubsubNetwork::activePeers)
+        .description("peers whose outbound pubsub stream is up").register(registry);
+    io.micrometer.core.instrument.Gauge.builder("topicmesh_pubsub_pending_rpcs", this, PubsubNetwork::pendingRpcs)
+        .description("RPCs held until our outbound stream to their peer is up").register(registry);
+    io.micrometer.core.instrument.FunctionCounter.builder("topicmesh_pubsub_backpressure_pauses_total", this,
+            PubsubNetwork::backpressurePauses)
+        .description("inbound pubsub streams paused because the router inbox was full").register(registry);
+    return this;
+  }
+
+  private double pendingRpcs() {
+    int n = 0;
+    for (Session s : sessions.values()) {
+      synchronized (s) {
+        n += s.pending.size();
+      }
+    }
+    return n;
+  }
+
   /** How many times an inbound stream stopped reading because the router inbox was full. */
   public long backpressurePauses() {
     return backpressurePauses.get();

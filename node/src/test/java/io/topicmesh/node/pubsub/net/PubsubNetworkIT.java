@@ -183,9 +183,13 @@ class PubsubNetworkIT {
   @SuppressWarnings("try")
   void aFullRouterInboxPausesReadingUntilItDrains() throws Exception {
     LocalPubsubNode a = node(11, PubsubProtocol.ANNOUNCED, b -> b.inboxHighWater(4));
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    a.network().bindTo(registry);
     try (RawPubsubPeer raw = new RawPubsubPeer("127.0.0.20")) {
       raw.connect(a);
       await().atMost(WAIT).until(() -> a.router().peers().contains(raw.id));
+      assertThat(registry.get("topicmesh_pubsub_stream_peers").gauge().value()).isEqualTo(1.0);
       int n = 200;
       // Holding the router mutex makes every RPC wait in the inbox, as a busy router would.
       try (var held = a.router().mutex().lock("test")) {
@@ -193,6 +197,8 @@ class PubsubNetworkIT {
           raw.write(new Rpc(List.of(new SubOpts(true, "t" + i)), List.of(), ControlMessage.EMPTY));
         }
         await("reading paused").atMost(WAIT).until(() -> a.network().backpressurePauses() > 0);
+        assertThat(registry.get("topicmesh_pubsub_backpressure_pauses_total").functionCounter().count())
+            .isEqualTo((double) a.network().backpressurePauses());
       }
       await("every RPC processed after the inbox drained").atMost(WAIT)
           .until(() -> a.router().topicPeers("t" + (n - 1)).contains(raw.id));
@@ -200,5 +206,19 @@ class PubsubNetworkIT {
         assertThat(a.router().topicPeers("t" + i)).as("topic t%d", i).contains(raw.id);
       }
     }
+  }
+
+  @Test
+  void theDialerUsesConfiguredAddressesAndTriesTheNextOnFailure() throws Exception {
+    LocalPubsubNode a = node(12, PubsubProtocol.ANNOUNCED);
+    LocalPubsubNode b = node(13, PubsubProtocol.ANNOUNCED);
+    PeerId bId = b.host().peerId();
+    assertThat(a.dialer().addresses(bId, null)).as("nothing known yet").isEmpty();
+    a.dialer().dial(bId, null);
+    // first a dead address (nothing listens on 127.0.0.14:1), then the real one
+    a.dialer().addAddresses(bId, List.of(Multiaddr.parse("/ip4/127.0.0.14/tcp/1"), b.address().withoutPeerId()));
+    a.dialer().dial(bId, null);
+    await("connected through the second address").atMost(WAIT).until(() -> a.host().connection(bId).isPresent());
+    await("and a pubsub peer").atMost(WAIT).until(() -> a.router().peers().contains(bId));
   }
 }
