@@ -222,7 +222,7 @@ public final class Daemon implements AutoCloseable {
   /** Listens, binds pubsub to the host, starts the router, subscribes and starts discovery. */
   public List<Multiaddr> start() {
     List<Multiaddr> bound = host.start();
-    network = PubsubAttachment.attach(host, router);
+    network = PubsubAttachment.attach(host, router, registry);
     router.start();
     for (String t : config.topics()) {
       subscribe(t);

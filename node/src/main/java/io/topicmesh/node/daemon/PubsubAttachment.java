@@ -12,8 +12,8 @@ final class PubsubAttachment implements AutoCloseable {
     this.network = network;
   }
 
-  static PubsubAttachment attach(Host host, GossipRouter router) {
-    return new PubsubAttachment(PubsubNetwork.attach(host, router, PubsubNetwork.Options.defaults()));
+  static PubsubAttachment attach(Host host, GossipRouter router, io.micrometer.core.instrument.MeterRegistry registry) {
+    return new PubsubAttachment(PubsubNetwork.attach(host, router, PubsubNetwork.Options.defaults()).bindTo(registry));
   }
 
   @Override
