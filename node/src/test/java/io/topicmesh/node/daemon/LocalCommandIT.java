@@ -32,6 +32,7 @@ class LocalCommandIT {
       assertThat(delivered).as(summary).isGreaterThan(published * 3);
       assertThat(Double.parseDouble(field(summary, "ratio"))).as(summary).isGreaterThan(0.9);
       assertThat(Double.parseDouble(field(summary, "p50Ms"))).as(summary).isPositive();
+      assertThat(Double.parseDouble(field(summary, "steadyP99Ms"))).as(summary).isPositive();
       assertThat(Double.parseDouble(field(summary, "duplicatesPerMessage"))).as(summary).isNotNegative();
       assertThat(out).endsWith("stopped");
       assertThat(local.stderrText()).doesNotContain("LEAK:");

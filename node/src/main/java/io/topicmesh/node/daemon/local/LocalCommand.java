@@ -328,11 +328,15 @@ public final class LocalCommand implements Callable<Integer> {
       }
       long expected = published * (cluster.size() - 1);
       long[] samples = samples(java.time.Duration.ofDays(1));
+      // after convergence: without the start-up (connections, JIT) in the figures
+      long[] steady = convergedNanos < 0 ? new long[0]
+          : samples(java.time.Duration.ofNanos(System.nanoTime() - convergedNanos));
       out.printf(Locale.ROOT, "summary nodes=%d published=%d delivered=%d expected=%d ratio=%.4f duplicatesPerMessage=%.2f"
-              + " p50Ms=%s p99Ms=%s peakDeliveredPerSec=%.1f converged=%s convergedMs=%d%n",
+              + " p50Ms=%s p99Ms=%s steadyP50Ms=%s steadyP99Ms=%s peakDeliveredPerSec=%.1f converged=%s convergedMs=%d%n",
           cluster.size(), published, delivered, expected, expected == 0 ? 0.0 : (double) delivered / expected,
           delivered == 0 ? 0.0 : (double) dups / delivered, fmt(TrafficStats.percentileMillis(samples, 0.5)),
-          fmt(TrafficStats.percentileMillis(samples, 0.99)), peakRate, convergedNanos >= 0,
+          fmt(TrafficStats.percentileMillis(samples, 0.99)), fmt(TrafficStats.percentileMillis(steady, 0.5)),
+          fmt(TrafficStats.percentileMillis(steady, 0.99)), peakRate, convergedNanos >= 0,
           convergedNanos < 0 ? -1 : (convergedNanos - t0) / 1_000_000);
       out.flush();
     }
