@@ -68,6 +68,10 @@ public final class RunCommand implements Callable<Integer> {
       + " Without it the node uses a fresh key each run.")
   Path keyFile;
 
+  @Option(names = "--no-create-key", description = "Fail instead of creating a missing --key-file (the key"
+      + " must come from a mounted Secret).")
+  boolean noCreateKey;
+
   @Option(names = "--muxer", split = ",", description = "Muxers in preference order: yamux, mplex"
       + " (default yamux,mplex; one value offers only that muxer).")
   List<String> muxers;
@@ -120,6 +124,7 @@ public final class RunCommand implements Callable<Integer> {
     put(f, "peers", peers);
     put(f, "directPeers", directPeers);
     put(f, "keyFile", keyFile == null ? null : keyFile.toString());
+    put(f, "createKey", noCreateKey ? Boolean.FALSE : null);
     put(f, "muxers", muxers);
     put(f, "maxConnections", maxConnections);
     put(f, "topics", topics);
@@ -141,6 +146,9 @@ public final class RunCommand implements Callable<Integer> {
     NodeConfig cfg = ConfigLoader.load(configFile, System.getenv(), flags());
     Duration interval = pingInterval == null ? null : parseDuration(pingInterval);
     String token = adminToken(cfg);
+    if (cfg.keyFile() != null && !cfg.createKey() && !Files.exists(cfg.keyFile())) {
+      throw new ConfigException("keyFile", cfg.keyFile(), "an existing key file (createKey is false)");
+    }
     PrivKey key = cfg.keyFile() == null
         ? PrivKey.generate(KeyType.ED25519, new SecureRandom())
         : KeyFile.loadOrCreate(cfg.keyFile(), KeyType.ED25519, new SecureRandom());

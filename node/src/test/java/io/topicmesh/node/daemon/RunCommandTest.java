@@ -42,6 +42,14 @@ class RunCommandTest {
   }
 
   @Test
+  void aMissingKeyFileIsAnErrorWhenCreationIsOff(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    java.nio.file.Path key = tmp.resolve("absent.key");
+    assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--key-file", key.toString(), "--no-create-key"))
+        .isEqualTo(2);
+    assertThat(key).doesNotExist();
+  }
+
+  @Test
   void invalidConfigurationIsExitStatus2() {
     assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--topic", "bad topic")).isEqualTo(2);
     assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--admin-listen", "nowhere")).isEqualTo(2);

@@ -41,7 +41,7 @@ public final class ConfigLoader {
 
   /** Top-level keys and sections the file may hold. */
   private static final List<String> KEYS = List.of(
-      "listen", "advertise", "peers", "directPeers", "topics", "keyFile", "muxers", "maxConnections",
+      "listen", "advertise", "peers", "directPeers", "topics", "keyFile", "createKey", "muxers", "maxConnections",
       "discovery", "dnsServer", "discoveryIntervalMs", "redial.minMs", "redial.maxMs", "admin.listen",
       "admin.tokenFile", "admin.maxBodyBytes", "params.*", "thresholds.*", "shutdownGraceMs",
       "namespace", "podName", "cluster");
@@ -235,6 +235,7 @@ public final class ConfigLoader {
         topics.scores(),
         topics.policy(),
         path("keyFile", m.get("keyFile")),
+        bool("createKey", m.getOrDefault("createKey", true)),
         muxers,
         (int) integer("maxConnections", m.getOrDefault("maxConnections", 256), 1, 65_536),
         discovery,
@@ -412,6 +413,16 @@ public final class ConfigLoader {
     } catch (java.nio.file.InvalidPathException e) {
       throw new ConfigException(field, v, "a file path");
     }
+  }
+
+  private static boolean bool(String field, Object v) {
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof String s && (s.trim().equals("true") || s.trim().equals("false"))) {
+      return Boolean.parseBoolean(s.trim());
+    }
+    throw new ConfigException(field, v, "true or false");
   }
 
   private static long integer(String field, Object v, long min, long max) {

@@ -25,6 +25,8 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  * @param signaturePolicy the router's policy: StrictNoSign when every topic asks for it
  *     ({@code topics[].validation}), else StrictSign
  * @param keyFile identity key; created on first start when absent ({@code keyFile})
+ * @param createKey whether a missing key file may be created ({@code createKey}, default true;
+ *     false when the key must come from a mounted Secret)
  * @param muxers muxer names in preference order ({@code muxers})
  * @param maxConnections bound on TCP connections ({@code maxConnections})
  * @param discovery discovery sources: {@code static:<multiaddr>}, {@code dns:<name>[:port]},
@@ -52,6 +54,7 @@ public record NodeConfig(
     Map<String, TopicScoreParams> topicScores,
     SignaturePolicy signaturePolicy,
     Path keyFile,
+    boolean createKey,
     List<String> muxers,
     int maxConnections,
     List<String> discovery,

@@ -182,6 +182,7 @@ class ConfigLoaderTest {
       topics[t].score.warp | 'topics: [{name: t, score: {warp: 1}}]'         | unknown parameter
       redial.maxMs      | 'redial: {minMs: 1000, maxMs: 500}'               | must be >= redial.minMs
       colour            | 'colour: blue'                                    | unknown key
+      createKey         | 'createKey: maybe'                                | true or false
       config            | 'listen: [unclosed'                               | not valid YAML or JSON
       config            | '- a list'                                        | must be a mapping
       """)
