@@ -3,7 +3,7 @@
 # fixed rate then saturation) with our nodes and with go-libp2p-pubsub nodes in the same run; prints
 # a side-by-side table with ratios. Flags are passed to io.topicmesh.node.bench.PubsubBench:
 # [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024] [--fixed-seconds 10]
-# [--saturation-seconds 10] [--warmup-seconds 3] [--go-peer <path>] [--no-go]
+# [--saturation-seconds 10] [--warmup-seconds 3] [--max-inbox n] [--go-peer <path>] [--no-go]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -48,7 +48,7 @@ import java.util.regex.Pattern;
  * --saturation-seconds} (throughput). Each phase is read 2 s after its last publish.
  *
  * <pre>scripts/bench-pubsub.sh [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024]
- *     [--fixed-seconds 10] [--saturation-seconds 10] [--go-peer path | --no-go]</pre>
+ *     [--fixed-seconds 10] [--saturation-seconds 10] [--max-inbox n] [--go-peer path | --no-go]</pre>
  */
 public final class PubsubBench {
   private static final String TOPIC = "bench";
@@ -63,6 +63,7 @@ public final class PubsubBench {
   int fixedSeconds = 10;
   int saturationSeconds = 10;
   int warmupSeconds = 3;
+  int maxInbox = Integer.MAX_VALUE;
   String goPeer = Path.of(System.getProperty("user.home"), ".cache", "topicmesh", "interop", "go-peer").toString();
   boolean runGo = true;
 
@@ -85,10 +86,12 @@ public final class PubsubBench {
         case "--fixed-seconds" -> b.fixedSeconds = Integer.parseInt(args[++i]);
         case "--saturation-seconds" -> b.saturationSeconds = Integer.parseInt(args[++i]);
         case "--warmup-seconds" -> b.warmupSeconds = Integer.parseInt(args[++i]);
+        case "--max-inbox" -> b.maxInbox = Integer.parseInt(args[++i]);
         case "--go-peer" -> b.goPeer = args[++i];
         case "--no-go" -> b.runGo = false;
         default -> throw new IllegalArgumentException("unknown flag " + args[i] + " (known: --nodes, --links,"
-            + " --publishers, --rate, --size, --fixed-seconds, --saturation-seconds, --warmup-seconds, --go-peer, --no-go)");
+            + " --publishers, --rate, --size, --fixed-seconds, --saturation-seconds, --warmup-seconds, --max-inbox,"
+            + " --go-peer, --no-go)");
       }
     }
     if (b.size < 16 || b.publishers > b.nodes || b.links * 2 >= b.nodes) {
@@ -228,8 +231,9 @@ public final class PubsubBench {
               LockSupport.parkNanos(due - now);
               continue;
             }
-          } else if (p.router().inboxDepth() > 256) {
-            // the router's own backpressure signal: do not grow its inbox without bound
+          } else if (p.router().inboxDepth() > maxInbox) {
+            // optional (--max-inbox): each publisher already waits for its publish to be queued,
+            // and inbound RPCs stop being read above the inbox high-water mark
             LockSupport.parkNanos(50_000);
             continue;
           }
