@@ -522,9 +522,7 @@ public final class Daemon implements AutoCloseable {
     hb.put("ticks", router.heartbeatTicks());
     hb.put("sinceLastMs", (System.nanoTime() - lastHeartbeatNanos) / 1_000_000L);
     s.put("heartbeat", hb);
-    Map<String, Object> lock = new LinkedHashMap<>();
-    lock.put("inboxDepth", router.inboxDepth());
-    s.put("lock", lock);
+    s.put("lock", lockFigures());
     long[] samples = traffic.latencySamples(Duration.ofMinutes(1));
     Map<String, Object> tr = new LinkedHashMap<>();
     tr.put("published", traffic.published());
@@ -538,6 +536,35 @@ public final class Daemon implements AutoCloseable {
     Redialer r = redialer;
     s.put("discovery", Map.of("sources", config.discovery(), "known", r == null ? 0 : r.known()));
     return s;
+  }
+
+  /** The router mutex: inbox, current holder, and totals from its meters. */
+  private Map<String, Object> lockFigures() {
+    Map<String, Object> lock = new LinkedHashMap<>();
+    lock.put("inboxDepth", router.inboxDepth());
+    lock.put("holder", router.mutex().holder());
+    long holds = 0;
+    double maxMs = 0;
+    double totalMs = 0;
+    for (var t : registry.find("topicmesh_pubsub_lock_hold_seconds").timers()) {
+      holds += t.count();
+      totalMs += t.totalTime(TimeUnit.MILLISECONDS);
+      maxMs = Math.max(maxMs, t.max(TimeUnit.MILLISECONDS));
+    }
+    lock.put("holds", holds);
+    lock.put("holdTotalMs", totalMs);
+    lock.put("holdMaxMs", maxMs);
+    double contended = 0;
+    for (var c : registry.find("topicmesh_pubsub_lock_contended_total").counters()) {
+      contended += c.count();
+    }
+    double longHolds = 0;
+    for (var c : registry.find("topicmesh_pubsub_lock_long_holds_total").counters()) {
+      longHolds += c.count();
+    }
+    lock.put("contended", (long) contended);
+    lock.put("longHolds", (long) longHolds);
+    return lock;
   }
 
   private static Double finite(double d) {

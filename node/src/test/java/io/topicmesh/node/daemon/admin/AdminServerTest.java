@@ -139,6 +139,9 @@ class AdminServerTest {
       assertThat(s.get("traffic").has(t)).as("traffic.%s", t).isTrue();
     }
     assertThat(s.get("heartbeat").get("ticks").asLong()).isNotNegative();
+    await().atMost(Duration.ofSeconds(10)).until(() -> json(send("GET", "/v1/status", null)).get("lock").get("holds").asLong() > 0);
+    assertThat(s.get("lock").has("holdMaxMs")).isTrue();
+    assertThat(s.get("lock").has("contended")).isTrue();
     clientError(send("POST", "/v1/status", "{}"), 405, "method_not_allowed");
     clientError(send("GET", "/v1/nothing", null), 404, "not_found");
   }
