@@ -1,5 +1,6 @@
 package io.topicmesh.node.daemon;
 
+import io.topicmesh.node.daemon.client.ClientCommands;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,12 +10,21 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "A libp2p gossipsub node.",
-    subcommands = {RunCommand.class})
+    subcommands = {RunCommand.class, io.topicmesh.node.daemon.local.LocalCommand.class,
+        ClientCommands.Pub.class, ClientCommands.Sub.class, ClientCommands.Status.class, ClientCommands.Params.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    selectLogFormat(System.getenv("LOG_FORMAT"));
     System.exit(execute(args));
+  }
+
+  /** {@code LOG_FORMAT=json} switches logback to one JSON object per line; must run before any logger exists. */
+  static void selectLogFormat(String format) {
+    if (format != null && format.trim().equalsIgnoreCase("json") && System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
   }
 
   /** Runs the command line and returns the exit code (tests call this instead of {@link #main}). */

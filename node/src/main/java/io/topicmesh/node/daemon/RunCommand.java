@@ -3,7 +3,6 @@ package io.topicmesh.node.daemon;
 import io.netty.util.concurrent.Future;
 import io.topicmesh.node.host.ConnectionListener;
 import io.topicmesh.node.host.Host;
-import io.topicmesh.node.host.HostConfig;
 import io.topicmesh.node.host.PeerInfo;
 import io.topicmesh.node.identity.KeyFile;
 import io.topicmesh.node.identity.KeyType;
@@ -20,8 +19,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.topicmesh.node.daemon.admin.AdminServer;
+import io.topicmesh.node.daemon.config.ConfigException;
+import io.topicmesh.node.daemon.config.ConfigLoader;
+import io.topicmesh.node.daemon.config.NodeConfig;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -32,8 +41,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code run}: starts a host, prints {@code peer-id <id>} and one {@code listening <addr>/p2p/<id>}
- * line per listen address on stdout, dials every {@code --peer} (again with backoff after a
- * failure or a disconnect), and prints one line per connection event until Ctrl-C / SIGTERM. stdout carries only these machine-readable lines; logs
+ * line per listen address on stdout, dials every {@code --peer}, and prints one line per
+ * connection event until Ctrl-C / SIGTERM. stdout carries only these machine-readable lines; logs
  * go to stderr.
  *
  * <p>stdout lines: {@code peer-id}, {@code listening}, {@code connected <peer> <direction>
@@ -45,28 +54,58 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a node until interrupted.")
 public final class RunCommand implements Callable<Integer> {
-  @Option(names = "--listen", description = "Listen multiaddr, repeatable (default ${DEFAULT-VALUE}).",
-      defaultValue = "/ip4/127.0.0.1/tcp/4001")
-  List<String> listen = new ArrayList<>();
+  @Option(names = "--listen", description = "Listen multiaddr, repeatable (default /ip4/127.0.0.1/tcp/4001).")
+  List<String> listen;
 
-  @Option(names = "--peer", description = "Multiaddr to dial at start (/ip4/…/tcp/…/p2p/<id>), repeatable.")
-  List<String> peers = new ArrayList<>();
+  @Option(names = "--peer", description = "Multiaddr to dial at start and keep connected (/ip4/…/tcp/…[/p2p/<id>]),"
+      + " repeatable.")
+  List<String> peers;
+
+  @Option(names = "--direct-peer", description = "Gossipsub direct peer (/ip4/…/tcp/…/p2p/<id>), repeatable.")
+  List<String> directPeers;
 
   @Option(names = "--key-file", description = "Identity key file; an Ed25519 key is created there when absent."
       + " Without it the node uses a fresh key each run.")
   Path keyFile;
 
-  @Option(names = "--muxer", split = ",", description = "Muxers in preference order: yamux, mplex"
-      + " (default yamux,mplex; one value offers only that muxer).", defaultValue = "yamux,mplex")
-  List<String> muxers = new ArrayList<>();
+  @Option(names = "--no-create-key", description = "Fail instead of creating a missing --key-file (the key"
+      + " must come from a mounted Secret).")
+  boolean noCreateKey;
 
-  @Option(names = "--max-connections", description = "Most TCP connections at once (default ${DEFAULT-VALUE}).",
-      defaultValue = "256")
-  int maxConnections;
+  @Option(names = "--muxer", split = ",", description = "Muxers in preference order: yamux, mplex"
+      + " (default yamux,mplex; one value offers only that muxer).")
+  List<String> muxers;
+
+  @Option(names = "--max-connections", description = "Most TCP connections at once (default 256).")
+  Integer maxConnections;
 
   @Option(names = "--ping-interval", description = "Ping every connected peer this often, e.g. 5s or PT5S"
       + " (default: off).")
   String pingInterval;
+
+  @Option(names = "--topic", description = "Topic to subscribe to at start, repeatable.")
+  List<String> topics;
+
+  @Option(names = "--admin-listen", description = "Admin HTTP API address host:port (default: no admin API).")
+  String adminListen;
+
+  @Option(names = "--admin-token-file", description = "File holding the admin API bearer token. Without it the"
+      + " admin API binds to loopback only.")
+  Path adminTokenFile;
+
+  @Option(names = "--config", description = "Config file (YAML or JSON). Flags override the environment"
+      + " (TOPICMESH_*), which overrides the file.")
+  Path configFile;
+
+  @Option(names = "--discovery", description = "Discovery source, repeatable: static:<multiaddr>,"
+      + " dns:<name>[:<port>], dnssrv:<name>, k8s:<service>[:<port>].")
+  List<String> discovery;
+
+  @Option(names = "--dns-server", description = "DNS server host:port for DNS discovery (default: the system's).")
+  String dnsServer;
+
+  /** The daemon once started (tests). */
+  volatile Daemon daemon;
 
   private final PrintStream out;
 
@@ -78,39 +117,67 @@ public final class RunCommand implements Callable<Integer> {
     this.out = out;
   }
 
+  /** The flags that were given, by config key. */
+  Map<String, Object> flags() {
+    Map<String, Object> f = new LinkedHashMap<>();
+    put(f, "listen", listen);
+    put(f, "peers", peers);
+    put(f, "directPeers", directPeers);
+    put(f, "keyFile", keyFile == null ? null : keyFile.toString());
+    put(f, "createKey", noCreateKey ? Boolean.FALSE : null);
+    put(f, "muxers", muxers);
+    put(f, "maxConnections", maxConnections);
+    put(f, "topics", topics);
+    put(f, "admin.listen", adminListen);
+    put(f, "admin.tokenFile", adminTokenFile == null ? null : adminTokenFile.toString());
+    put(f, "discovery", discovery);
+    put(f, "dnsServer", dnsServer);
+    return f;
+  }
+
+  private static void put(Map<String, Object> m, String k, Object v) {
+    if (v != null) {
+      m.put(k, v);
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
-    PrivKey key = keyFile == null
-        ? PrivKey.generate(KeyType.ED25519, new SecureRandom())
-        : KeyFile.loadOrCreate(keyFile, KeyType.ED25519, new SecureRandom());
-    List<Multiaddr> listenAddrs = new ArrayList<>();
-    for (String l : listen) {
-      listenAddrs.add(Multiaddr.parse(l));
-    }
-    List<Multiaddr> dialAddrs = new ArrayList<>();
-    for (String p : peers) {
-      dialAddrs.add(Multiaddr.parse(p));
-    }
+    NodeConfig cfg = ConfigLoader.load(configFile, System.getenv(), flags());
     Duration interval = pingInterval == null ? null : parseDuration(pingInterval);
-    HostConfig config = HostConfig.defaults(key).withListen(listenAddrs).withMuxers(muxerIds(muxers))
-        .withMaxConnections(maxConnections);
-    Host host = Host.create(config);
-    CountDownLatch stopped = new CountDownLatch(1);
-    PeerRedialer redialer = new PeerRedialer(host, this::print);
-    Thread hook = new Thread(() -> {
-      redialer.stop();
-      host.close();
-      stopped.countDown();
-    }, "topicmesh-shutdown");
-    Runtime.getRuntime().addShutdownHook(hook);
-    host.addListener(new Printer());
-    host.addListener(redialer);
-    List<Multiaddr> bound = host.start();
-    print("peer-id " + host.peerId());
-    for (Multiaddr a : bound) {
-      print("listening " + a);
+    String token = adminToken(cfg);
+    if (cfg.keyFile() != null && !cfg.createKey() && !Files.exists(cfg.keyFile())) {
+      throw new ConfigException("keyFile", cfg.keyFile(), "an existing key file (createKey is false)");
     }
-    redialer.start(dialAddrs);
+    PrivKey key = cfg.keyFile() == null
+        ? PrivKey.generate(KeyType.ED25519, new SecureRandom())
+        : KeyFile.loadOrCreate(cfg.keyFile(), KeyType.ED25519, new SecureRandom());
+    PrometheusMeterRegistry registry = Metrics.prometheus();
+    Daemon node = new Daemon(cfg, key, registry, 0);
+    daemon = node;
+    CountDownLatch stop = new CountDownLatch(1);
+    Signals.onTerminate(stop::countDown);
+    node.host().addListener(new Printer());
+    node.onDialFailed((addr, reason) -> print("dial-failed " + addr + " " + reason));
+    AdminServer admin = null;
+    try {
+      List<Multiaddr> bound = node.start();
+      print("peer-id " + node.peerId());
+      for (Multiaddr a : bound) {
+        print("listening " + a);
+      }
+      if (cfg.adminListen() != null) {
+        admin = new AdminServer(node, adminBind(cfg, token), token, cfg.adminMaxBodyBytes());
+        admin.start();
+        print("admin http://" + hostText(admin.address()) + ":" + admin.address().getPort());
+      }
+    } catch (RuntimeException | java.io.IOException e) {
+      node.shutdown();
+      if (admin != null) {
+        admin.close();
+      }
+      throw e;
+    }
     ScheduledExecutorService pinger = null;
     if (interval != null) {
       pinger = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -118,17 +185,72 @@ public final class RunCommand implements Callable<Integer> {
         t.setDaemon(true);
         return t;
       });
+      Host host = node.host();
       pinger.scheduleWithFixedDelay(() -> host.connections().forEach(c -> ping(host, c.remotePeer())),
           interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
     }
-    Thread stdin = new Thread(() -> readCommands(host), "topicmesh-stdin");
+    Thread stdin = new Thread(() -> readCommands(node.host()), "topicmesh-stdin");
     stdin.setDaemon(true);
     stdin.start();
-    stopped.await();
+    stop.await();
+    // A watchdog: the shutdown below must finish within the grace period.
+    Thread watchdog = new Thread(() -> {
+      try {
+        Thread.sleep(cfg.shutdownGrace().toMillis());
+        System.err.println("error: graceful shutdown exceeded " + cfg.shutdownGrace().toMillis() + " ms; halting");
+        Runtime.getRuntime().halt(1);
+      } catch (InterruptedException e) {
+        // finished in time
+      }
+    }, "topicmesh-shutdown-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
     if (pinger != null) {
       pinger.shutdownNow();
     }
+    node.shutdown();
+    if (admin != null) {
+      admin.close();
+    }
+    watchdog.interrupt();
     return 0;
+  }
+
+  private String adminToken(NodeConfig cfg) throws java.io.IOException {
+    if (cfg.adminTokenFile() == null) {
+      return null;
+    }
+    String t;
+    try {
+      t = Files.readString(cfg.adminTokenFile()).trim();
+    } catch (java.io.IOException e) {
+      throw new ConfigException("admin.tokenFile", cfg.adminTokenFile(), "a readable file holding the token ("
+          + e.getClass().getSimpleName() + ")");
+    }
+    if (t.isEmpty() || t.length() > 4096 || t.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
+      throw new ConfigException("admin.tokenFile", cfg.adminTokenFile(), "1 to 4096 printable ASCII characters");
+    }
+    return t;
+  }
+
+  /** Without a token the admin API is reachable from this machine only. */
+  static InetSocketAddress adminBind(NodeConfig cfg, String token) {
+    InetSocketAddress a = cfg.adminListen();
+    InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
+    if (resolved.isUnresolved()) {
+      throw new ConfigException("admin.listen", a.getHostString() + ":" + a.getPort(), "a resolvable host");
+    }
+    if (token == null && !resolved.getAddress().isLoopbackAddress()) {
+      LoggerFactory.getLogger(RunCommand.class).warn(
+          "admin API without --admin-token-file: binding to 127.0.0.1:{} instead of {}", a.getPort(), a.getHostString());
+      return new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), a.getPort());
+    }
+    return resolved;
+  }
+
+  private static String hostText(InetSocketAddress a) {
+    String h = a.getAddress().getHostAddress();
+    return h.contains(":") ? "[" + h + "]" : h;
   }
 
   static List<String> muxerIds(List<String> names) {

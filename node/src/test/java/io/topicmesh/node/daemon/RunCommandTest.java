@@ -31,4 +31,47 @@ class RunCommandTest {
     assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--muxer", "spdy")).isEqualTo(2);
     assertThat(Main.execute("--version")).isZero();
   }
+
+  @Test
+  void withoutATokenTheAdminApiBindsToLoopbackOnly() {
+    var cfg = io.topicmesh.node.daemon.config.ConfigLoader.load(null, java.util.Map.of(),
+        java.util.Map.of("admin.listen", "0.0.0.0:9090"));
+    assertThat(RunCommand.adminBind(cfg, null).getAddress().isLoopbackAddress()).isTrue();
+    assertThat(RunCommand.adminBind(cfg, "token").getAddress().isAnyLocalAddress()).isTrue();
+    assertThat(RunCommand.adminBind(cfg, null).getPort()).isEqualTo(9090);
+  }
+
+  @Test
+  void aMissingKeyFileIsAnErrorWhenCreationIsOff(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) {
+    java.nio.file.Path key = tmp.resolve("absent.key");
+    assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--key-file", key.toString(), "--no-create-key"))
+        .isEqualTo(2);
+    assertThat(key).doesNotExist();
+  }
+
+  @Test
+  void invalidConfigurationIsExitStatus2() {
+    assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--topic", "bad topic")).isEqualTo(2);
+    assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--admin-listen", "nowhere")).isEqualTo(2);
+    assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--discovery", "ftp:x")).isEqualTo(2);
+  }
+
+  @Test
+  void logFormatJsonSelectsTheJsonLogbackConfig() {
+    String before = System.getProperty("logback.configurationFile");
+    try {
+      System.clearProperty("logback.configurationFile");
+      Main.selectLogFormat("text");
+      assertThat(System.getProperty("logback.configurationFile")).isNull();
+      Main.selectLogFormat("JSON");
+      assertThat(System.getProperty("logback.configurationFile")).isEqualTo("logback-json.xml");
+      assertThat(RunCommandTest.class.getClassLoader().getResource("logback-json.xml")).isNotNull();
+    } finally {
+      if (before == null) {
+        System.clearProperty("logback.configurationFile");
+      } else {
+        System.setProperty("logback.configurationFile", before);
+      }
+    }
+  }
 }

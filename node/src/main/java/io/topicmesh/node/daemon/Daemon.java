@@ -1,0 +1,657 @@
+package io.topicmesh.node.daemon;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.topicmesh.node.daemon.config.NodeConfig;
+import io.topicmesh.node.daemon.config.ParamsCodec;
+import io.topicmesh.node.daemon.discovery.DiscoverySource;
+import io.topicmesh.node.daemon.discovery.DnsDiscovery;
+import io.topicmesh.node.daemon.discovery.KubernetesDiscovery;
+import io.topicmesh.node.daemon.discovery.Redialer;
+import io.topicmesh.node.daemon.discovery.StaticDiscovery;
+import io.topicmesh.node.host.Host;
+import io.topicmesh.node.host.HostConfig;
+import io.topicmesh.node.identity.PeerId;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.pubsub.net.ExecutorRouterScheduler;
+import io.topicmesh.node.pubsub.net.HostPeerDialer;
+import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.GossipRouter;
+import io.topicmesh.node.pubsub.router.MicrometerRouterObserver;
+import io.topicmesh.node.pubsub.router.PeerDialer;
+import io.topicmesh.node.pubsub.router.PeerScoreParams;
+import io.topicmesh.node.pubsub.router.PublishResult;
+import io.topicmesh.node.pubsub.router.PubsubProtocol;
+import io.topicmesh.node.pubsub.router.ReceivedMessage;
+import io.topicmesh.node.pubsub.router.RouterObserver;
+import io.topicmesh.node.transport.Connection;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One topicmesh node: a libp2p host, the gossipsub router bound to its streams, discovery with
+ * re-dial, topic subscriptions with any number of listeners, traffic figures, readiness and
+ * liveness, and a graceful shutdown. {@code run} wraps one in a process with the admin API;
+ * {@code local} runs several in one JVM.
+ */
+public final class Daemon implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+  /** Most topics subscribed at once (config and admin API together). */
+  public static final int MAX_TOPICS = 1024;
+
+  /** Messages waiting for subscriber listeners; beyond it deliveries are dropped and counted. */
+  static final int MAX_DELIVERY_QUEUE = 10_000;
+
+  /**
+   * A connected peer that speaks pubsub but has had no pubsub session with the router for this long
+   * is disconnected, so discovery dials it again (a duplicate-connection race can leave the
+   * session on the connection that lost; see the report in docs/daemon.md).
+   */
+  static final Duration PUBSUB_SESSION_GRACE = Duration.ofSeconds(5);
+
+  /** Messages waiting for validators; beyond it the publishing/receiving thread validates. */
+  static final int MAX_VALIDATION_QUEUE = 10_000;
+
+  private final NodeConfig config;
+  private final Host host;
+  private final GossipRouter router;
+  private final MeterRegistry registry;
+  private final TrafficStats traffic;
+  private final ScheduledThreadPoolExecutor routerScheduler;
+  private final ScheduledThreadPoolExecutor discoveryScheduler;
+  private final ThreadPoolExecutor validation;
+  private final ThreadPoolExecutor delivery;
+  private final Map<String, List<Consumer<ReceivedMessage>>> topics = new ConcurrentHashMap<>();
+  private final List<DiscoverySource> sources = new ArrayList<>();
+  private final AtomicLong deliveryDropped = new AtomicLong();
+  private final Map<PeerId, PubsubProtocol> protocols = new ConcurrentHashMap<>();
+  private final long startedNanos = System.nanoTime();
+  private volatile long lastHeartbeatNanos = System.nanoTime();
+  private final AtomicLong heartbeats = new AtomicLong();
+  /** Heartbeats counted when the first pubsub peer arrived; -1 before. */
+  private volatile long firstPeerBeat = -1;
+  private volatile Redialer redialer;
+  private volatile PubsubAttachment network;
+  private volatile boolean started;
+  private volatile boolean draining;
+  private volatile boolean closed;
+  private volatile java.util.function.BiConsumer<Multiaddr, String> onDialFailed = (a, r) -> { };
+
+  /**
+   * @param registry where host, router and daemon metrics go (one registry per node)
+   * @param ioThreads netty event loop threads, 0 for netty's default
+   */
+  public Daemon(NodeConfig config, PrivKey key, MeterRegistry registry, int ioThreads) {
+    this.config = config;
+    this.registry = registry;
+    List<Multiaddr> listen = new ArrayList<>();
+    for (String l : config.listen()) {
+      listen.add(Multiaddr.parse(l));
+    }
+    this.host = Host.create(HostConfig.defaults(key).withListen(listen).withMuxers(RunCommand.muxerIds(config.muxers()))
+        .withMaxConnections(config.maxConnections()).withIoThreads(ioThreads).withMeterRegistry(registry));
+    this.routerScheduler = scheduler("topicmesh-router");
+    this.discoveryScheduler = scheduler("topicmesh-discovery");
+    this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.CallerRunsPolicy());
+    this.delivery = pool("topicmesh-deliver", 1, MAX_DELIVERY_QUEUE, (r, e) -> deliveryDropped.incrementAndGet());
+    this.traffic = new TrafficStats(registry);
+    MicrometerRouterObserver metrics = new MicrometerRouterObserver(registry, 64, config.thresholds());
+    PeerScoreParams scores = PeerScoreParams.defaults();
+    for (var e : config.topicScores().entrySet()) {
+      scores = scores.withTopic(e.getKey(), e.getValue());
+    }
+    GossipRouter.Builder b = GossipRouter.builder(host.peerId())
+        .privateKey(key)
+        .signaturePolicy(config.signaturePolicy())
+        .scoreParams(scores)
+        .params(config.params())
+        .thresholds(config.thresholds())
+        .scheduler(new ExecutorRouterScheduler(routerScheduler, java.time.Clock.systemUTC()))
+        .random(new SecureRandom())
+        .validationExecutor(validation)
+        .deliveryExecutor(delivery)
+        .dialer(dialer())
+        .lockListener(metrics)
+        .observer(metrics)
+        .observer(traffic)
+        .observer(new RouterObserver() {
+          @Override
+          public void heartbeat(long durationNanos, Map<String, Integer> meshSizes, Map<String, Integer> fanoutSizes,
+              Map<PeerId, Double> scores, Map<PubsubProtocol, Integer> peersByProtocol, Map<PeerId, Integer> queueDepths) {
+            lastHeartbeatNanos = System.nanoTime();
+            heartbeats.incrementAndGet();
+          }
+
+          @Override
+          public void peerAdded(PeerId peer, PubsubProtocol protocol, io.topicmesh.node.pubsub.router.Direction direction) {
+            protocols.put(peer, protocol);
+            if (firstPeerBeat < 0) {
+              firstPeerBeat = heartbeats.get();
+            }
+          }
+
+          @Override
+          public void peerRemoved(PeerId peer, PubsubProtocol protocol) {
+            protocols.remove(peer, protocol);
+          }
+        });
+    for (String d : config.directPeers()) {
+      Multiaddr.parse(d).peerId().ifPresent(b::directPeer);
+    }
+    this.router = b.build();
+    metrics.bindInboxDepth(router::inboxDepth);
+    // While shutting down no connection is taken on: one that completes its upgrade is closed.
+    host.addListener(new io.topicmesh.node.host.ConnectionListener() {
+      @Override
+      public void connectionOpened(Connection c) {
+        if (draining) {
+          log.info("refusing connection peer={} while shutting down", c.remotePeer());
+          c.close();
+        }
+      }
+    });
+    registerGauges();
+  }
+
+  private static ScheduledThreadPoolExecutor scheduler(String name) {
+    ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    });
+    s.setRemoveOnCancelPolicy(true);
+    return s;
+  }
+
+  private static ThreadPoolExecutor pool(String name, int threads, int queue, java.util.concurrent.RejectedExecutionHandler onFull) {
+    AtomicLong n = new AtomicLong();
+    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(queue), r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    }, onFull);
+  }
+
+  private PeerDialer dialer() {
+    HostPeerDialer d = new HostPeerDialer(host);
+    for (String a : config.directPeers()) {
+      Multiaddr m = Multiaddr.parse(a);
+      m.peerId().ifPresent(p -> d.addAddresses(p, List.of(m)));
+    }
+    return d;
+  }
+
+  private void registerGauges() {
+    for (String name : ParamsCodec.names()) {
+      Gauge.builder("topicmesh_node_param", router, r -> {
+        Object v = ParamsCodec.toJson(r.params()).get(name);
+        return v instanceof Number n ? n.doubleValue() : Boolean.TRUE.equals(v) ? 1 : 0;
+      }).tags(Tags.of("name", name)).description("Effective gossipsub parameter (durations in milliseconds)")
+          .register(registry);
+    }
+    Gauge.builder("topicmesh_node_ready", this, d -> d.readiness().ready() ? 1 : 0)
+        .description("1 when /readyz reports ready").register(registry);
+    Gauge.builder("topicmesh_node_connected_peers", host, h -> h.connections().size())
+        .description("Connected libp2p peers").register(registry);
+    Gauge.builder("topicmesh_node_delivery_dropped", deliveryDropped, AtomicLong::get)
+        .description("Deliveries dropped because subscribers were too slow").register(registry);
+  }
+
+  /** Listens, binds pubsub to the host, starts the router, subscribes and starts discovery. */
+  public List<Multiaddr> start() {
+    List<Multiaddr> bound = host.start();
+    network = PubsubAttachment.attach(host, router, registry);
+    router.start();
+    for (String t : config.topics()) {
+      subscribe(t);
+    }
+    startDiscovery(bound);
+    started = true;
+    log.info("node started peer={} topics={} discovery={}", host.peerId(), config.topics(), config.discovery());
+    return bound;
+  }
+
+  private void startDiscovery(List<Multiaddr> bound) {
+    Set<Multiaddr> own = new LinkedHashSet<>();
+    for (Multiaddr a : bound) {
+      own.add(a.withoutPeerId());
+    }
+    for (String a : config.advertise()) {
+      own.add(Multiaddr.parse(a));
+    }
+    redialer = new Redialer(host, config.redialMin(), config.redialMax(), new SecureRandom(),
+        System::currentTimeMillis, discoveryScheduler, own);
+    redialer.onDialFailed(onDialFailed);
+    List<Multiaddr> fixed = new ArrayList<>();
+    for (String p : config.peers()) {
+      fixed.add(Multiaddr.parse(p));
+    }
+    for (String p : config.directPeers()) {
+      fixed.add(Multiaddr.parse(p));
+    }
+    List<Multiaddr> staticDisc = new ArrayList<>();
+    for (String d : config.discovery()) {
+      int colon = d.indexOf(':');
+      String kind = d.substring(0, colon);
+      String arg = d.substring(colon + 1);
+      switch (kind) {
+        case "static" -> staticDisc.add(Multiaddr.parse(arg));
+        case "dns", "dnssrv" -> {
+          String name = arg;
+          int port = defaultPort();
+          int c = arg.lastIndexOf(':');
+          if (c > 0) {
+            name = arg.substring(0, c);
+            port = Integer.parseInt(arg.substring(c + 1));
+          }
+          sources.add(new DnsDiscovery(name, kind.equals("dnssrv"), port, config.dnsServer(),
+              config.discoveryInterval().toMillis(), discoveryScheduler));
+        }
+        case "k8s" -> {
+          String svc = arg;
+          int port = defaultPort();
+          int c = arg.lastIndexOf(':');
+          if (c > 0) {
+            svc = arg.substring(0, c);
+            port = Integer.parseInt(arg.substring(c + 1));
+          }
+          // without POD_NAMESPACE the client's namespace (service account file, kubeconfig) is used
+          sources.add(new KubernetesDiscovery(config.namespace(), svc, port));
+        }
+        default -> throw new IllegalArgumentException("unknown discovery " + d);
+      }
+    }
+    fixed.addAll(staticDisc);
+    if (!fixed.isEmpty()) {
+      sources.add(0, new StaticDiscovery(fixed));
+    }
+    redialer.start();
+    discoveryScheduler.scheduleWithFixedDelay(this::checkPubsubSessions, 1, 1, TimeUnit.SECONDS);
+    for (DiscoverySource s : sources) {
+      s.start(addrs -> redialer.update(s.name(), addrs));
+    }
+  }
+
+  private final Map<PeerId, Long> missingSessionSince = new java.util.HashMap<>();
+
+  /** Whether identify said the peer speaks a pubsub protocol. */
+  private boolean speaksPubsub(PeerId p) {
+    return host.peerStore().get(p).map(i -> i.protocols().stream().anyMatch(PubsubProtocol.ANNOUNCED::contains))
+        .orElse(false);
+  }
+
+  /** Runs on the discovery thread only. */
+  private void checkPubsubSessions() {
+    if (draining || closed) {
+      return;
+    }
+    try {
+      Set<PeerId> routed = router.peers();
+      long now = System.nanoTime();
+      Set<PeerId> connected = new java.util.HashSet<>();
+      for (Connection c : host.connections()) {
+        PeerId p = c.remotePeer();
+        connected.add(p);
+        if (routed.contains(p) || !speaksPubsub(p)) {
+          missingSessionSince.remove(p);
+          continue;
+        }
+        long since = missingSessionSince.computeIfAbsent(p, k -> now);
+        if (now - since > PUBSUB_SESSION_GRACE.toNanos()) {
+          log.warn("no pubsub session with connected peer={} for {} s; closing the connection to re-dial", p,
+              PUBSUB_SESSION_GRACE.toSeconds());
+          missingSessionSince.remove(p);
+          c.close();
+        }
+      }
+      missingSessionSince.keySet().retainAll(connected);
+    } catch (RuntimeException e) {
+      log.warn("pubsub session check failed: {}", e.toString());
+    }
+  }
+
+  /** The p2p port of our first listen address (peers are assumed to use the same). */
+  private int defaultPort() {
+    return Multiaddr.parse(config.listen().get(0)).tcpPort().orElse(4001);
+  }
+
+  /** Called after each failed discovery dial with the address and a reason; set before {@link #start()}. */
+  public void onDialFailed(java.util.function.BiConsumer<Multiaddr, String> listener) {
+    this.onDialFailed = listener;
+  }
+
+  // ---- topics ---------------------------------------------------------------------------------
+
+  /** Subscribes (idempotent). @return false if already subscribed */
+  public synchronized boolean subscribe(String topic) {
+    if (topics.containsKey(topic)) {
+      return false;
+    }
+    if (topics.size() >= MAX_TOPICS) {
+      throw new IllegalStateException("already subscribed to " + MAX_TOPICS + " topics, the maximum");
+    }
+    List<Consumer<ReceivedMessage>> listeners = new CopyOnWriteArrayList<>();
+    topics.put(topic, listeners);
+    router.subscribe(topic, m -> {
+      if (!m.local()) {
+        traffic.delivered(m.message().data().toByteArray());
+      }
+      for (Consumer<ReceivedMessage> l : listeners) {
+        l.accept(m);
+      }
+    });
+    log.info("subscribed topic={}", topic);
+    return true;
+  }
+
+  /** @return false if not subscribed */
+  public synchronized boolean unsubscribe(String topic) {
+    if (topics.remove(topic) == null) {
+      return false;
+    }
+    router.unsubscribe(topic);
+    log.info("unsubscribed topic={}", topic);
+    return true;
+  }
+
+  public boolean subscribed(String topic) {
+    return topics.containsKey(topic);
+  }
+
+  /** Adds a listener to a subscribed topic; false if not subscribed. */
+  public boolean addListener(String topic, Consumer<ReceivedMessage> l) {
+    List<Consumer<ReceivedMessage>> ls = topics.get(topic);
+    if (ls == null) {
+      return false;
+    }
+    ls.add(l);
+    return true;
+  }
+
+  public void removeListener(String topic, Consumer<ReceivedMessage> l) {
+    List<Consumer<ReceivedMessage>> ls = topics.get(topic);
+    if (ls != null) {
+      ls.remove(l);
+    }
+  }
+
+  public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
+    return router.publish(topic, data);
+  }
+
+  // ---- parameters -----------------------------------------------------------------------------
+
+  /** Validates and hands new parameters to the router (applied at its next heartbeat). */
+  public GossipParams setParams(GossipParams p) {
+    router.setParams(p);
+    log.info("params set d={} dlo={} dhi={} dout={} dlazy={} heartbeat={}ms", p.d(), p.dlo(), p.dhi(), p.dout(), p.dlazy(),
+        p.heartbeatInterval().toMillis());
+    return p;
+  }
+
+  // ---- state ----------------------------------------------------------------------------------
+
+  /** Readiness and why. */
+  public record Readiness(boolean ready, String reason) {}
+
+  /**
+   * Ready when listening and, if any peer is known (discovered or connected), connected to at
+   * least one, with a pubsub stream to one and two heartbeats run since, and meshed in every
+   * subscribed topic up to Dlo or to all peers in the topic.
+   */
+  public Readiness readiness() {
+    if (!started) {
+      return new Readiness(false, "starting");
+    }
+    if (draining || closed) {
+      return new Readiness(false, "shutting down");
+    }
+    Redialer r = redialer;
+    int connected = host.connections().size();
+    boolean known = connected > 0 || (r != null && r.known() > 0);
+    if (!known) {
+      return new Readiness(true, "listening; no peers known");
+    }
+    if (connected == 0) {
+      return new Readiness(false, "no peer connected");
+    }
+    // the mesh is only maintained once a heartbeat has run with a pubsub peer (and its subscriptions)
+    long first = firstPeerBeat;
+    if (protocols.isEmpty() || first < 0 || heartbeats.get() <= first + 1) {
+      return new Readiness(false, "waiting for pubsub peers and a heartbeat");
+    }
+    Set<PeerId> routed = router.peers();
+    long unrouted = host.connections().stream().map(Connection::remotePeer)
+        .filter(p -> !routed.contains(p) && speaksPubsub(p)).count();
+    if (unrouted > 0) {
+      return new Readiness(false, unrouted + " connected pubsub peers without a pubsub session");
+    }
+    int dlo = router.params().dlo();
+    for (String t : router.subscriptions()) {
+      int available = router.topicPeers(t).size();
+      int mesh = router.meshPeers(t).size();
+      int need = Math.min(dlo, available);
+      if (mesh < need) {
+        return new Readiness(false, "topic " + t + ": mesh " + mesh + " < " + need);
+      }
+    }
+    return new Readiness(true, "connected to " + connected + " peers, meshes full");
+  }
+
+  /** False when the heartbeat has not run for three intervals plus 5 s. */
+  public boolean live() {
+    return liveAt(System.nanoTime());
+  }
+
+  boolean liveAt(long nowNanos) {
+    if (!started || closed) {
+      return !closed;
+    }
+    long limit = router.params().heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
+    return nowNanos - lastHeartbeatNanos < limit;
+  }
+
+  /** The {@code GET /v1/status} object. */
+  public Map<String, Object> status() {
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("peerId", host.peerId().toString());
+    List<String> addrs = new ArrayList<>();
+    for (String a : config.advertise()) {
+      addrs.add(Multiaddr.parse(a).withPeerId(host.peerId()).toString());
+    }
+    for (Multiaddr a : host.listenAddresses()) {
+      if (!addrs.contains(a.toString())) {
+        addrs.add(a.toString());
+      }
+    }
+    s.put("addrs", addrs);
+    s.put("version", Main.version());
+    s.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
+    Readiness rd = readiness();
+    s.put("ready", rd.ready());
+    s.put("readyReason", rd.reason());
+    s.put("live", live());
+    List<Map<String, Object>> peers = new ArrayList<>();
+    for (Connection c : host.connections()) {
+      Map<String, Object> p = new LinkedHashMap<>();
+      p.put("peerId", c.remotePeer().toString());
+      PubsubProtocol proto = protocols.get(c.remotePeer());
+      p.put("protocol", proto == null ? null : proto.id());
+      p.put("score", finite(router.score(c.remotePeer())));
+      p.put("direction", c.direction().label());
+      p.put("addr", c.remoteAddress().toString());
+      p.put("muxer", c.muxerProtocol());
+      peers.add(p);
+    }
+    s.put("peers", peers);
+    List<Map<String, Object>> ts = new ArrayList<>();
+    Set<String> names = new java.util.TreeSet<>(router.subscriptions());
+    for (String t : names) {
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("topic", t);
+      o.put("mesh", router.meshPeers(t).stream().map(PeerId::toString).sorted().toList());
+      o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
+      o.put("peers", router.topicPeers(t).size());
+      ts.add(o);
+    }
+    s.put("topics", ts);
+    s.put("params", ParamsCodec.toJson(router.params()));
+    Map<String, Object> hb = new LinkedHashMap<>();
+    hb.put("ticks", router.heartbeatTicks());
+    hb.put("sinceLastMs", (System.nanoTime() - lastHeartbeatNanos) / 1_000_000L);
+    s.put("heartbeat", hb);
+    s.put("lock", lockFigures());
+    long[] samples = traffic.latencySamples(Duration.ofMinutes(1));
+    Map<String, Object> tr = new LinkedHashMap<>();
+    tr.put("published", traffic.published());
+    tr.put("delivered", traffic.delivered());
+    tr.put("duplicates", traffic.duplicates());
+    tr.put("duplicatesPerMessage", traffic.delivered() == 0 ? 0.0 : (double) traffic.duplicates() / traffic.delivered());
+    tr.put("latencyP50Ms", finite(TrafficStats.percentileMillis(samples, 0.5)));
+    tr.put("latencyP99Ms", finite(TrafficStats.percentileMillis(samples, 0.99)));
+    tr.put("deliveryDropped", deliveryDropped.get());
+    s.put("traffic", tr);
+    Redialer r = redialer;
+    s.put("discovery", Map.of("sources", config.discovery(), "known", r == null ? 0 : r.known()));
+    return s;
+  }
+
+  /** The router mutex: inbox, current holder, and totals from its meters. */
+  private Map<String, Object> lockFigures() {
+    Map<String, Object> lock = new LinkedHashMap<>();
+    lock.put("inboxDepth", router.inboxDepth());
+    lock.put("holder", router.mutex().holder());
+    long holds = 0;
+    double maxMs = 0;
+    double totalMs = 0;
+    for (var t : registry.find("topicmesh_pubsub_lock_hold_seconds").timers()) {
+      holds += t.count();
+      totalMs += t.totalTime(TimeUnit.MILLISECONDS);
+      maxMs = Math.max(maxMs, t.max(TimeUnit.MILLISECONDS));
+    }
+    lock.put("holds", holds);
+    lock.put("holdTotalMs", totalMs);
+    lock.put("holdMaxMs", maxMs);
+    double contended = 0;
+    for (var c : registry.find("topicmesh_pubsub_lock_contended_total").counters()) {
+      contended += c.count();
+    }
+    double longHolds = 0;
+    for (var c : registry.find("topicmesh_pubsub_lock_long_holds_total").counters()) {
+      longHolds += c.count();
+    }
+    lock.put("contended", (long) contended);
+    lock.put("longHolds", (long) longHolds);
+    return lock;
+  }
+
+  private static Double finite(double d) {
+    return Double.isFinite(d) ? d : null;
+  }
+
+  public PeerId peerId() {
+    return host.peerId();
+  }
+
+  public Host host() {
+    return host;
+  }
+
+  public GossipRouter router() {
+    return router;
+  }
+
+  public TrafficStats traffic() {
+    return traffic;
+  }
+
+  public NodeConfig config() {
+    return config;
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /**
+   * Graceful shutdown: not ready any more, discovery stops, every mesh is PRUNEd with backoff and
+   * the PRUNEs flushed, then the pubsub streams, the connections and the host close.
+   */
+  public void shutdown() {
+    if (closed) {
+      return;
+    }
+    draining = true;
+    log.info("node shutting down peer={}", host.peerId());
+    Redialer r = redialer;
+    if (r != null) {
+      r.close();
+    }
+    for (DiscoverySource s : sources) {
+      try {
+        s.close();
+      } catch (RuntimeException e) {
+        log.warn("discovery source={} close failed: {}", s.name(), e.toString());
+      }
+    }
+    try {
+      router.close();
+    } catch (RuntimeException e) {
+      log.warn("router close failed: {}", e.toString());
+    }
+    PubsubAttachment n = network;
+    if (n != null) {
+      try {
+        n.close();
+      } catch (RuntimeException e) {
+        log.warn("pubsub network close failed: {}", e.toString());
+      }
+    }
+    closed = true;
+    host.close();
+    discoveryScheduler.shutdownNow();
+    routerScheduler.shutdownNow();
+    validation.shutdown();
+    delivery.shutdown();
+    ExecutorService[] all = {validation, delivery};
+    for (ExecutorService e : all) {
+      try {
+        e.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  @Override
+  public void close() {
+    shutdown();
+  }
+
+  /** Our first listen address as a socket address (for tests and the local view). */
+  InetSocketAddress listenSocket() {
+    return host.listenAddresses().get(0).toTcpSocketAddress().orElseThrow();
+  }
+}

@@ -1,0 +1,101 @@
+package io.topicmesh.node.daemon;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.topicmesh.node.identity.PeerId;
+import io.topicmesh.node.pubsub.router.RouterObserver;
+import io.topicmesh.node.pubsub.wire.MessageId;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * A node's traffic figures: messages published here, delivered here from others, duplicates
+ * received, and delivery latency of load messages ({@link LoadPayload}) over a bounded window of
+ * recent samples.
+ */
+public final class TrafficStats implements RouterObserver {
+  /** Latency samples kept for percentiles. */
+  static final int WINDOW = 4096;
+
+  private final AtomicLong published = new AtomicLong();
+  private final AtomicLong delivered = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final long[] latencyNanos = new long[WINDOW];
+  private final long[] sampledAt = new long[WINDOW];
+  private long samples;
+  private final Timer latencyTimer;
+
+  TrafficStats(MeterRegistry registry) {
+    latencyTimer = Timer.builder("topicmesh_node_delivery_latency_seconds")
+        .description("Publish to delivery time of load messages (publisher clock)")
+        .publishPercentiles(0.5, 0.99)
+        .distributionStatisticExpiry(Duration.ofMinutes(1))
+        .register(registry);
+  }
+
+  @Override
+  public void published(String topic, MessageId id, int bytes, int peers) {
+    published.incrementAndGet();
+  }
+
+  @Override
+  public void duplicate(String topic, MessageId id, PeerId source) {
+    duplicates.incrementAndGet();
+  }
+
+  /** A message from another node reached a subscriber here. */
+  void delivered(byte[] data) {
+    delivered.incrementAndGet();
+    long at = LoadPayload.publishedAt(data);
+    if (at > 0) {
+      long lat = Math.max(0, LoadPayload.nowEpochNanos() - at);
+      latencyTimer.record(lat, TimeUnit.NANOSECONDS);
+      synchronized (latencyNanos) {
+        int i = (int) (samples++ % WINDOW);
+        latencyNanos[i] = lat;
+        sampledAt[i] = System.nanoTime();
+      }
+    }
+  }
+
+  public long published() {
+    return published.get();
+  }
+
+  public long delivered() {
+    return delivered.get();
+  }
+
+  public long duplicates() {
+    return duplicates.get();
+  }
+
+  /** The latency samples of the last {@code window} (at most {@link #WINDOW}), in nanoseconds, unsorted. */
+  public long[] latencySamples(Duration window) {
+    long since = System.nanoTime() - window.toNanos();
+    synchronized (latencyNanos) {
+      int n = (int) Math.min(samples, WINDOW);
+      long[] out = new long[n];
+      int k = 0;
+      for (int i = 0; i < n; i++) {
+        if (sampledAt[i] - since >= 0) {
+          out[k++] = latencyNanos[i];
+        }
+      }
+      return Arrays.copyOf(out, k);
+    }
+  }
+
+  /** Percentile {@code q} in [0, 1] of {@code samples} in milliseconds, or NaN when empty. */
+  public static double percentileMillis(long[] samples, double q) {
+    if (samples.length == 0) {
+      return Double.NaN;
+    }
+    long[] s = samples.clone();
+    Arrays.sort(s);
+    int i = (int) Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1));
+    return s[i] / 1e6;
+  }
+}

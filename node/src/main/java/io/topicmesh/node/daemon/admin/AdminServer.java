@@ -1,0 +1,543 @@
+package io.topicmesh.node.daemon.admin;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.topicmesh.node.daemon.Daemon;
+import io.topicmesh.node.daemon.config.ConfigException;
+import io.topicmesh.node.daemon.config.ParamsCodec;
+import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.PublishResult;
+import io.topicmesh.node.pubsub.router.ReceivedMessage;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin HTTP API of a node (JSON; JDK HTTP server on its own port).
+ *
+ * <pre>
+ * GET    /healthz                       liveness (no token): 503 when the heartbeat stalled
+ * GET    /readyz                        readiness (no token)
+ * GET    /metrics                       Prometheus text (no token: read-only figures)
+ * GET    /v1/status                     peer id, addrs, version, uptime, peers, topics, params, traffic
+ * GET    /v1/params                     effective gossipsub parameters
+ * PUT    /v1/params                     some or all members; validated; applied at the next heartbeat
+ * GET    /v1/topics                     subscribed topics
+ * PUT    /v1/topics/{t}                 subscribe (201, or 200 when already subscribed)
+ * DELETE /v1/topics/{t}                 unsubscribe (204; 404 when not subscribed)
+ * POST   /v1/topics/{t}/publish         body: raw bytes, or JSON {"data": text} / {"base64": …}
+ * GET    /v1/topics/{t}/messages        server-sent events, one per delivered message; ?limit=N ends after N
+ * </pre>
+ *
+ * Errors are {@code {"code": …, "message": …}} with a 4xx status for anything the client got
+ * wrong; the token is compared in constant time.
+ */
+public final class AdminServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+  /** Concurrent message streams (each holds a server thread). */
+  static final int MAX_STREAMS = 8;
+  /** Server threads; streams take at most {@link #MAX_STREAMS} of them. */
+  static final int THREADS = 16;
+  /** Requests waiting for a thread. */
+  static final int MAX_PENDING_REQUESTS = 1024;
+  /** Messages buffered per stream client; beyond it messages are dropped for that client. */
+  static final int STREAM_BUFFER = 1024;
+  /** Bound on a JSON body's nesting. */
+  static final int MAX_JSON_DEPTH = 16;
+
+  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
+  private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+      .enable(DeserializationFeature.USE_LONG_FOR_INTS);
+
+  static {
+    JSON.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxNestingDepth(MAX_JSON_DEPTH)
+        .maxNumberLength(64).maxStringLength(64 << 20).build());
+  }
+
+  private final Daemon node;
+  private final byte[] token;
+  private final int maxBody;
+  private final HttpServer server;
+  private final ThreadPoolExecutor executor;
+  private final Semaphore streams = new Semaphore(MAX_STREAMS);
+  private volatile boolean closed;
+
+  /**
+   * @param token the bearer token, or null for none (then bind only to loopback)
+   */
+  public AdminServer(Daemon node, InetSocketAddress bind, String token, int maxBody) throws IOException {
+    this.node = node;
+    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+    this.maxBody = maxBody;
+    this.server = HttpServer.create(bind, 64);
+    AtomicLong n = new AtomicLong();
+    this.executor = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(MAX_PENDING_REQUESTS), r -> {
+          Thread t = new Thread(r, "topicmesh-admin-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        }, new ThreadPoolExecutor.DiscardPolicy());
+    server.setExecutor(executor);
+    server.createContext("/", this::handle);
+  }
+
+  public void start() {
+    server.start();
+    log.info("admin API listening on {} auth={}", address(), token == null ? "none" : "bearer");
+  }
+
+  public InetSocketAddress address() {
+    return server.getAddress();
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    server.stop(0);
+    executor.shutdownNow();
+  }
+
+  private void handle(HttpExchange ex) {
+    try {
+      route(ex);
+    } catch (ApiException e) {
+      sendError(ex, e.status(), e.code(), e.getMessage());
+    } catch (ConfigException e) {
+      sendError(ex, 400, "invalid_params", e.getMessage());
+    } catch (IOException e) {
+      log.debug("admin client went away: {}", e.toString());
+    } catch (RuntimeException e) {
+      log.warn("admin {} {} failed: {}", ex.getRequestMethod(), ex.getRequestURI().getRawPath(), e.toString());
+      sendError(ex, 500, "internal", e.getClass().getSimpleName() + ": " + e.getMessage());
+    } finally {
+      ex.close();
+    }
+  }
+
+  private void route(HttpExchange ex) throws IOException {
+    String method = ex.getRequestMethod();
+    String path = ex.getRequestURI().getRawPath();
+    if (path.length() > 2048) {
+      throw new ApiException(414, "uri_too_long", "request path longer than 2048 characters");
+    }
+    switch (path) {
+      case "/healthz" -> {
+        only(method, "GET");
+        boolean live = node.live();
+        sendJson(ex, live ? 200 : 503, Map.of("live", live));
+        return;
+      }
+      case "/readyz" -> {
+        only(method, "GET");
+        Daemon.Readiness r = node.readiness();
+        sendJson(ex, r.ready() ? 200 : 503, Map.of("ready", r.ready(), "reason", r.reason()));
+        return;
+      }
+      case "/metrics" -> {
+        only(method, "GET");
+        if (!(node.registry() instanceof PrometheusMeterRegistry prom)) {
+          throw new ApiException(404, "not_found", "this node has no Prometheus registry");
+        }
+        send(ex, 200, "text/plain; version=0.0.4; charset=utf-8", prom.scrape().getBytes(StandardCharsets.UTF_8));
+        return;
+      }
+      default -> { }
+    }
+    authorize(ex);
+    if (path.equals("/v1/status")) {
+      only(method, "GET");
+      sendJson(ex, 200, node.status());
+    } else if (path.equals("/v1/params")) {
+      params(ex, method);
+    } else if (path.equals("/v1/topics")) {
+      only(method, "GET");
+      sendJson(ex, 200, Map.of("topics", node.router().subscriptions().stream().sorted().toList()));
+    } else if (path.startsWith("/v1/topics/")) {
+      topics(ex, method, path.substring("/v1/topics/".length()));
+    } else {
+      throw new ApiException(404, "not_found", "no such endpoint: " + path);
+    }
+  }
+
+  private void authorize(HttpExchange ex) {
+    if (token == null) {
+      return;
+    }
+    String h = ex.getRequestHeaders().getFirst("Authorization");
+    if (h == null || !h.startsWith("Bearer ")) {
+      throw new ApiException(401, "unauthorized", "missing bearer token (Authorization: Bearer <token>)");
+    }
+    byte[] given = h.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
+    if (!MessageDigest.isEqual(given, token)) {
+      throw new ApiException(401, "unauthorized", "wrong bearer token");
+    }
+  }
+
+  private static void only(String method, String... allowed) {
+    for (String a : allowed) {
+      if (a.equals(method)) {
+        return;
+      }
+    }
+    throw new ApiException(405, "method_not_allowed", method + " not allowed; use " + String.join(" or ", allowed));
+  }
+
+  // ---- /v1/params -------------------------------------------------------------------------
+
+  private void params(HttpExchange ex, String method) throws IOException {
+    only(method, "GET", "PUT");
+    if (method.equals("GET")) {
+      sendJson(ex, 200, ParamsCodec.toJson(node.router().params()));
+      return;
+    }
+    JsonNode body = readJson(ex);
+    if (!body.isObject()) {
+      throw new ApiException(400, "bad_request", "body must be a JSON object of parameters");
+    }
+    Map<String, Object> changes = new LinkedHashMap<>();
+    for (var it = body.properties().iterator(); it.hasNext();) {
+      var e = it.next();
+      changes.put(e.getKey(), scalar(e.getKey(), e.getValue()));
+    }
+    GossipParams next = ParamsCodec.merge(node.router().params(), changes, "");
+    node.setParams(next);
+    sendJson(ex, 200, ParamsCodec.toJson(next));
+  }
+
+  private static Object scalar(String field, JsonNode v) {
+    if (v.isBoolean()) {
+      return v.booleanValue();
+    }
+    if (v.isIntegralNumber()) {
+      if (!v.canConvertToLong()) {
+        throw new ConfigException(field, v.asText(), "must be a 32-bit integer");
+      }
+      return v.longValue();
+    }
+    if (v.isNumber()) {
+      return v.doubleValue();
+    }
+    throw new ConfigException(field, v.toString(), "must be a number or a boolean");
+  }
+
+  // ---- /v1/topics/{t}[/publish|/messages] ---------------------------------------------------
+
+  private void topics(HttpExchange ex, String method, String rest) throws IOException {
+    String[] parts = rest.split("/", -1);
+    String action = null;
+    if (parts.length == 2) {
+      action = parts[1];
+    } else if (parts.length != 1) {
+      throw new ApiException(404, "not_found", "no such endpoint: /v1/topics/" + rest
+          + " (a '/' inside a topic name is written %2F)");
+    }
+    String topic = topic(parts[0]);
+    if (action == null) {
+      only(method, "PUT", "DELETE");
+      if (method.equals("PUT")) {
+        boolean fresh;
+        try {
+          fresh = node.subscribe(topic);
+        } catch (IllegalStateException e) {
+          throw new ApiException(409, "too_many_topics", e.getMessage());
+        }
+        sendJson(ex, fresh ? 201 : 200, Map.of("topic", topic, "subscribed", true));
+      } else {
+        if (!node.unsubscribe(topic)) {
+          throw new ApiException(404, "unknown_topic", "not subscribed to topic " + topic);
+        }
+        send(ex, 204, null, null);
+      }
+      return;
+    }
+    switch (action) {
+      case "publish" -> {
+        only(method, "POST");
+        publish(ex, topic);
+      }
+      case "messages" -> {
+        only(method, "GET");
+        stream(ex, topic);
+      }
+      default -> throw new ApiException(404, "not_found", "no such endpoint: /v1/topics/{topic}/" + action);
+    }
+  }
+
+  private static String topic(String raw) {
+    String t;
+    try {
+      t = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, "invalid_topic", "topic is not valid percent-encoding");
+    }
+    if (!TOPIC.matcher(t).matches()) {
+      throw new ApiException(400, "invalid_topic", "topic must be 1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+    }
+    return t;
+  }
+
+  private void publish(HttpExchange ex, String topic) throws IOException {
+    String ct = ex.getRequestHeaders().getFirst("Content-Type");
+    byte[] data;
+    if (ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      JsonNode body = readJson(ex);
+      if (!body.isObject() || body.size() != 1 || !(body.has("data") || body.has("base64"))) {
+        throw new ApiException(400, "bad_request", "JSON body must be {\"data\": \"text\"} or {\"base64\": \"…\"}");
+      }
+      JsonNode v = body.has("data") ? body.get("data") : body.get("base64");
+      if (!v.isTextual()) {
+        throw new ApiException(400, "bad_request", "the message must be a JSON string");
+      }
+      if (body.has("data")) {
+        data = v.textValue().getBytes(StandardCharsets.UTF_8);
+      } else {
+        try {
+          data = Base64.getDecoder().decode(v.textValue());
+        } catch (IllegalArgumentException e) {
+          throw new ApiException(400, "bad_request", "base64: " + e.getMessage());
+        }
+      }
+    } else {
+      data = readBody(ex);
+    }
+    PublishResult r;
+    try {
+      r = node.publish(topic, data).get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IllegalArgumentException) {
+        throw new ApiException(413, "too_large", c.getMessage());
+      }
+      throw new ApiException(422, "rejected", "message not published: " + c.getMessage());
+    } catch (TimeoutException e) {
+      throw new ApiException(503, "busy", "router did not accept the message within 10 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "busy", "interrupted");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topic);
+    out.put("id", HexFormat.of().formatHex(r.id().bytes().toByteArray()));
+    out.put("peers", r.peers());
+    out.put("bytes", data.length);
+    sendJson(ex, 200, out);
+  }
+
+  private void stream(HttpExchange ex, String topic) throws IOException {
+    long limit = Long.MAX_VALUE;
+    String q = ex.getRequestURI().getRawQuery();
+    if (q != null) {
+      for (String kv : q.split("&")) {
+        if (kv.startsWith("limit=")) {
+          try {
+            limit = Long.parseLong(kv.substring(6));
+          } catch (NumberFormatException e) {
+            limit = -1;
+          }
+          if (limit < 1) {
+            throw new ApiException(400, "bad_request", "limit must be a positive integer");
+          }
+        } else if (!kv.isEmpty()) {
+          throw new ApiException(400, "bad_request", "unknown query parameter " + kv.split("=")[0] + "; known: limit");
+        }
+      }
+    }
+    if (!node.subscribed(topic)) {
+      throw new ApiException(404, "unknown_topic", "not subscribed to topic " + topic + " (PUT /v1/topics/" + topic + " first)");
+    }
+    if (!streams.tryAcquire()) {
+      throw new ApiException(429, "too_many_streams", MAX_STREAMS + " message streams open, the maximum");
+    }
+    BlockingQueue<ReceivedMessage> queue = new ArrayBlockingQueue<>(STREAM_BUFFER);
+    AtomicLong dropped = new AtomicLong();
+    Consumer<ReceivedMessage> listener = m -> {
+      if (!queue.offer(m)) {
+        dropped.incrementAndGet();
+      }
+    };
+    try {
+      if (!node.addListener(topic, listener)) {
+        throw new ApiException(404, "unknown_topic", "not subscribed to topic " + topic);
+      }
+      ex.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
+      ex.getResponseHeaders().set("Cache-Control", "no-cache");
+      ex.sendResponseHeaders(200, 0);
+      OutputStream out = ex.getResponseBody();
+      out.write(": subscribed\n\n".getBytes(StandardCharsets.UTF_8));
+      out.flush();
+      long sent = 0;
+      long reportedDrops = 0;
+      while (sent < limit && !closed && node.subscribed(topic)) {
+        ReceivedMessage m = queue.poll(15, TimeUnit.SECONDS);
+        long d = dropped.get();
+        if (d != reportedDrops) {
+          out.write(("event: dropped\ndata: {\"dropped\":" + d + "}\n\n").getBytes(StandardCharsets.UTF_8));
+          reportedDrops = d;
+        }
+        if (m == null) {
+          out.write(": keepalive\n\n".getBytes(StandardCharsets.UTF_8));
+        } else {
+          String id = HexFormat.of().formatHex(m.id().bytes().toByteArray());
+          out.write(("id: " + id + "\nevent: message\ndata: " + JSON.writeValueAsString(event(id, m)) + "\n\n")
+              .getBytes(StandardCharsets.UTF_8));
+          sent++;
+        }
+        out.flush();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } finally {
+      node.removeListener(topic, listener);
+      streams.release();
+    }
+  }
+
+  static Map<String, Object> event(String id, ReceivedMessage m) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("id", id);
+    o.put("topic", m.message().topic());
+    o.put("from", m.message().from() == null ? null : peerText(m.message().from().toByteArray()));
+    o.put("receivedFrom", m.source() == null ? null : m.source().toString());
+    o.put("local", m.local());
+    byte[] data = m.message().data().toByteArray();
+    o.put("base64", Base64.getEncoder().encodeToString(data));
+    o.put("data", utf8(data));
+    return o;
+  }
+
+  private static String peerText(byte[] b) {
+    try {
+      return io.topicmesh.node.identity.PeerId.fromBytes(b).toString();
+    } catch (RuntimeException e) {
+      return HexFormat.of().formatHex(b);
+    }
+  }
+
+  /** The text when {@code b} is valid UTF-8, else null. */
+  private static String utf8(byte[] b) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(b)).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
+  }
+
+  // ---- bodies and responses -----------------------------------------------------------------
+
+  private byte[] readBody(HttpExchange ex) throws IOException {
+    String cl = ex.getRequestHeaders().getFirst("Content-Length");
+    if (cl != null) {
+      long n;
+      try {
+        n = Long.parseLong(cl.trim());
+      } catch (NumberFormatException e) {
+        throw new ApiException(400, "bad_request", "Content-Length is not a number");
+      }
+      if (n > maxBody) {
+        throw new ApiException(413, "too_large", "body of " + n + " bytes exceeds the limit of " + maxBody);
+      }
+    }
+    InputStream in = ex.getRequestBody();
+    ByteArrayOutputStream buf = new ByteArrayOutputStream();
+    byte[] chunk = new byte[8192];
+    int r;
+    while ((r = in.read(chunk)) > 0) {
+      if (buf.size() + r > maxBody) {
+        throw new ApiException(413, "too_large", "body exceeds the limit of " + maxBody + " bytes");
+      }
+      buf.write(chunk, 0, r);
+    }
+    return buf.toByteArray();
+  }
+
+  private JsonNode readJson(HttpExchange ex) throws IOException {
+    byte[] body = readBody(ex);
+    if (body.length == 0) {
+      throw new ApiException(400, "bad_json", "empty body; a JSON object was expected");
+    }
+    try {
+      JsonNode n = JSON.readTree(body);
+      if (n == null || n.isMissingNode()) {
+        throw new ApiException(400, "bad_json", "empty body; a JSON object was expected");
+      }
+      return n;
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + " column "
+          + e.getLocation().getColumnNr();
+      throw new ApiException(400, "bad_json", "body is not valid JSON" + where + ": " + e.getOriginalMessage());
+    }
+  }
+
+  private static void sendJson(HttpExchange ex, int status, Object body) throws IOException {
+    send(ex, status, "application/json", JSON.writeValueAsBytes(body));
+  }
+
+  private static void sendError(HttpExchange ex, int status, String code, String message) {
+    Map<String, Object> e = new LinkedHashMap<>();
+    e.put("code", code);
+    e.put("message", message);
+    try {
+      if (status == 405) {
+        ex.getResponseHeaders().set("Allow", "GET, PUT, POST, DELETE");
+      }
+      sendJson(ex, status, e);
+    } catch (IOException | RuntimeException io) {
+      log.debug("admin error response failed: {}", io.toString());
+    }
+  }
+
+  private static void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+    // drain what the client sent so the connection can be reused; bounded by the read loop's limit
+    if (type != null) {
+      ex.getResponseHeaders().set("Content-Type", type);
+    }
+    if (body == null) {
+      ex.sendResponseHeaders(status, -1);
+      return;
+    }
+    ex.sendResponseHeaders(status, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  /** The subscribed topics (for tests). */
+  List<String> topics() {
+    return node.router().subscriptions().stream().sorted().toList();
+  }
+}

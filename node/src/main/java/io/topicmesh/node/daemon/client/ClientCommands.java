@@ -1,0 +1,192 @@
+package io.topicmesh.node.daemon.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code pub}, {@code sub}, {@code status}, {@code params get|set}: clients of a node's admin API. */
+public final class ClientCommands {
+  private ClientCommands() {}
+
+  static int fail(AdminClient.CallException e) {
+    System.err.println("error: " + e.getMessage());
+    return 1;
+  }
+
+  /** {@code status}: the node's {@code GET /v1/status}, pretty-printed JSON. */
+  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a running node's status (JSON).")
+  public static final class Status implements Callable<Integer> {
+    @Mixin AdminClient client;
+
+    @Override
+    public Integer call() throws IOException {
+      try {
+        JsonNode s = client.call(client.request("/v1/status").GET().build());
+        System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
+        return 0;
+      } catch (AdminClient.CallException e) {
+        return fail(e);
+      }
+    }
+  }
+
+  /** {@code pub}: publish one message (text, a file, or stdin). */
+  @Command(name = "pub", mixinStandardHelpOptions = true, description = "Publish a message through a running node.")
+  public static final class Pub implements Callable<Integer> {
+    @Mixin AdminClient client;
+
+    @Option(names = "--topic", required = true, description = "Topic.")
+    String topic;
+
+    @ArgGroup(exclusive = true)
+    Source source;
+
+    static final class Source {
+      @Option(names = "--data", description = "Message text.")
+      String data;
+
+      @Option(names = "--file", description = "File whose bytes are the message (- for stdin).")
+      String file;
+    }
+
+    @Override
+    public Integer call() throws IOException {
+      byte[] body;
+      if (source == null || source.file != null && source.file.equals("-")) {
+        body = System.in.readAllBytes();
+      } else if (source.data != null) {
+        body = source.data.getBytes(StandardCharsets.UTF_8);
+      } else {
+        body = Files.readAllBytes(Path.of(source.file));
+      }
+      try {
+        JsonNode r = client.call(client.request(AdminClient.topicPath(topic) + "/publish")
+            .header("Content-Type", "application/octet-stream")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build());
+        System.out.println("published " + r.get("id").asText() + " to " + r.get("peers").asInt() + " peers");
+        return 0;
+      } catch (AdminClient.CallException e) {
+        return fail(e);
+      }
+    }
+  }
+
+  /** {@code sub}: subscribe and print each delivered message as a line. */
+  @Command(name = "sub", mixinStandardHelpOptions = true,
+      description = "Subscribe through a running node and print messages, one line each.")
+  public static final class Sub implements Callable<Integer> {
+    @Mixin AdminClient client;
+
+    @Option(names = "--topic", required = true, description = "Topic.")
+    String topic;
+
+    @Option(names = "--count", description = "Stop after this many messages.")
+    Long count;
+
+    @Option(names = "--json", description = "Print each message as its JSON event.")
+    boolean json;
+
+    private final PrintStream out = System.out;
+
+    @Override
+    public Integer call() {
+      try {
+        client.call(client.request(AdminClient.topicPath(topic)).PUT(HttpRequest.BodyPublishers.noBody()).build());
+        String path = AdminClient.topicPath(topic) + "/messages" + (count == null ? "" : "?limit=" + count);
+        AtomicLong seen = new AtomicLong();
+        client.events(path, m -> {
+          if (json) {
+            out.println(m.toString());
+          } else {
+            JsonNode text = m.get("data");
+            out.println(text == null || text.isNull() ? "base64:" + m.get("base64").asText() : text.asText());
+          }
+          out.flush();
+          return count == null || seen.incrementAndGet() < count;
+        });
+        return 0;
+      } catch (AdminClient.CallException e) {
+        return fail(e);
+      }
+    }
+  }
+
+  /** {@code params}: get or set gossipsub parameters. */
+  @Command(name = "params", mixinStandardHelpOptions = true, description = "Get or set a running node's gossipsub parameters.",
+      subcommands = {Params.Get.class, Params.Set.class})
+  public static final class Params {
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Print the effective parameters (JSON).")
+    static final class Get implements Callable<Integer> {
+      @Mixin AdminClient client;
+
+      @Override
+      public Integer call() throws IOException {
+        try {
+          JsonNode p = client.call(client.request("/v1/params").GET().build());
+          System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p));
+          return 0;
+        } catch (AdminClient.CallException e) {
+          return fail(e);
+        }
+      }
+    }
+
+    @Command(name = "set", mixinStandardHelpOptions = true,
+        description = "Change parameters, e.g. params set d=8 dlo=6 dhi=12; prints the effective set.")
+    static final class Set implements Callable<Integer> {
+      @Mixin AdminClient client;
+
+      @Parameters(arity = "1..*", paramLabel = "NAME=VALUE", description = "Parameters to change.")
+      List<String> assignments;
+
+      @Override
+      public Integer call() throws IOException {
+        ObjectNode body = AdminClient.JSON.createObjectNode();
+        for (String a : assignments) {
+          int eq = a.indexOf('=');
+          if (eq <= 0) {
+            System.err.println("error: expected NAME=VALUE, got '" + a + "'");
+            return 2;
+          }
+          String name = a.substring(0, eq);
+          String v = a.substring(eq + 1).trim();
+          if (v.equals("true") || v.equals("false")) {
+            body.put(name, Boolean.parseBoolean(v));
+          } else {
+            try {
+              body.put(name, Long.parseLong(v));
+            } catch (NumberFormatException e) {
+              try {
+                body.put(name, Double.parseDouble(v));
+              } catch (NumberFormatException e2) {
+                System.err.println("error: " + name + "=" + v + ": expected a number or true/false");
+                return 2;
+              }
+            }
+          }
+        }
+        try {
+          JsonNode p = client.call(client.request("/v1/params").header("Content-Type", "application/json")
+              .PUT(HttpRequest.BodyPublishers.ofByteArray(AdminClient.JSON.writeValueAsBytes(body))).build());
+          System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p));
+          return 0;
+        } catch (AdminClient.CallException e) {
+          return fail(e);
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,477 @@
+package io.topicmesh.node.daemon.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.PeerScoreThresholds;
+import io.topicmesh.node.pubsub.router.SignaturePolicy;
+import io.topicmesh.node.pubsub.router.TopicScoreParams;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Pattern;
+
+/**
+ * Builds a {@link NodeConfig} from three layers: the config file (YAML or JSON), the environment and
+ * the flags. Each layer is flattened to dotted keys ({@code admin.listen}, {@code params.d}); a later
+ * layer replaces a key of an earlier one. Then every key is bound and checked: the first problem
+ * throws a {@link ConfigException} naming the field, the value and what is allowed.
+ *
+ * <p>Environment: {@code TOPICMESH_<KEY>} with dots and camel case as underscores ({@code
+ * TOPICMESH_ADMIN_LISTEN}, {@code TOPICMESH_PARAMS_D}); lists comma-separated. Kubernetes' downward
+ * API: {@code POD_IP} (advertised address), {@code POD_NAMESPACE}, {@code POD_NAME}.
+ */
+public final class ConfigLoader {
+  /** A config file larger than this is refused (it is a handful of lines). */
+  public static final long MAX_FILE_BYTES = 1 << 20;
+
+  private static final int MAX_LIST = 1024;
+  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
+  private static final Set<String> MUXERS = Set.of("yamux", "mplex");
+
+  /** Top-level keys and sections the file may hold. */
+  private static final List<String> KEYS = List.of(
+      "listen", "advertise", "peers", "directPeers", "topics", "keyFile", "createKey", "muxers", "maxConnections",
+      "discovery", "dnsServer", "discoveryIntervalMs", "redial.minMs", "redial.maxMs", "admin.listen",
+      "admin.tokenFile", "admin.maxBodyBytes", "params.*", "thresholds.*", "shutdownGraceMs",
+      "namespace", "podName", "cluster");
+
+  private ConfigLoader() {}
+
+  /**
+   * @param file the config file, or null
+   * @param env the environment ({@code System.getenv()})
+   * @param flags flag values by dotted key (only flags that were given)
+   */
+  public static NodeConfig load(Path file, Map<String, String> env, Map<String, Object> flags) {
+    Map<String, Object> merged = new LinkedHashMap<>();
+    if (file != null) {
+      merged.putAll(readFile(file));
+    }
+    merged.putAll(fromEnv(env));
+    merged.putAll(flags);
+    return bind(merged);
+  }
+
+  /** Reads and flattens a YAML or JSON file (JSON is YAML). */
+  static Map<String, Object> readFile(Path file) {
+    String text;
+    try {
+      if (Files.size(file) > MAX_FILE_BYTES) {
+        throw new ConfigException("config", file, "file larger than " + MAX_FILE_BYTES + " bytes");
+      }
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new ConfigException("config", file, "cannot read the file (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")");
+    }
+    return parse(text, file.toString());
+  }
+
+  static Map<String, Object> parse(String text, String source) {
+    if (text.isBlank()) {
+      return Map.of();
+    }
+    Object root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
+    } catch (JsonProcessingException e) {
+      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
+      throw new ConfigException("config", source, "not valid YAML or JSON" + where + ": " + e.getOriginalMessage());
+    }
+    if (root == null) {
+      return Map.of();
+    }
+    if (!(root instanceof Map<?, ?> m)) {
+      throw new ConfigException("config", source, "must be a mapping of keys to values");
+    }
+    Map<String, Object> flat = new LinkedHashMap<>();
+    flatten("", m, flat);
+    return flat;
+  }
+
+  private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> out) {
+    for (var e : m.entrySet()) {
+      String key = prefix + e.getKey();
+      boolean section = key.equals("admin") || key.equals("redial") || key.equals("params") || key.equals("thresholds");
+      if (section) {
+        if (!(e.getValue() instanceof Map<?, ?> inner)) {
+          throw new ConfigException(key, e.getValue(), "must be a mapping");
+        }
+        flatten(key + ".", inner, out);
+      } else {
+        out.put(key, e.getValue());
+      }
+    }
+  }
+
+  static Map<String, Object> fromEnv(Map<String, String> env) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    Map<String, String> byEnvName = new TreeMap<>();
+    for (String k : KEYS) {
+      if (!k.endsWith("*")) {
+        byEnvName.put(envName(k), k);
+      }
+    }
+    for (String p : ParamsCodec.names()) {
+      byEnvName.put(envName("params." + p), "params." + p);
+    }
+    for (String p : ParamsCodec.toJson(PeerScoreThresholds.defaults()).keySet()) {
+      byEnvName.put(envName("thresholds." + p), "thresholds." + p);
+    }
+    for (var e : byEnvName.entrySet()) {
+      String v = env.get(e.getKey());
+      if (v != null) {
+        out.put(e.getValue(), fromText(e.getValue(), v));
+      }
+    }
+    if (env.get("POD_IP") != null && !out.containsKey("advertise")) {
+      out.put("advertise.podIp", env.get("POD_IP"));
+    }
+    if (env.get("POD_NAMESPACE") != null && !out.containsKey("namespace")) {
+      out.put("namespace", env.get("POD_NAMESPACE"));
+    }
+    if (env.get("POD_NAME") != null && !out.containsKey("podName")) {
+      out.put("podName", env.get("POD_NAME"));
+    }
+    return out;
+  }
+
+  /** Environment text to a value: numbers and booleans for params, the string otherwise. */
+  private static Object fromText(String key, String v) {
+    if (key.startsWith("params.") || key.startsWith("thresholds.")) {
+      String t = v.trim();
+      if (t.equals("true") || t.equals("false")) {
+        return Boolean.parseBoolean(t);
+      }
+      try {
+        return Long.parseLong(t);
+      } catch (NumberFormatException e) {
+        try {
+          return Double.parseDouble(t);
+        } catch (NumberFormatException e2) {
+          return v;
+        }
+      }
+    }
+    return v;
+  }
+
+  /** {@code admin.tokenFile} → {@code TOPICMESH_ADMIN_TOKEN_FILE}. */
+  public static String envName(String key) {
+    StringBuilder b = new StringBuilder("TOPICMESH_");
+    for (char c : key.toCharArray()) {
+      if (c == '.') {
+        b.append('_');
+      } else if (Character.isUpperCase(c)) {
+        b.append('_').append(c);
+      } else {
+        b.append(Character.toUpperCase(c));
+      }
+    }
+    return b.toString();
+  }
+
+  static NodeConfig bind(Map<String, Object> m) {
+    Map<String, Object> params = new LinkedHashMap<>();
+    Map<String, Object> thresholds = new LinkedHashMap<>();
+    for (var e : m.entrySet()) {
+      String k = e.getKey();
+      if (k.startsWith("params.")) {
+        params.put(k.substring("params.".length()), e.getValue());
+      } else if (k.startsWith("thresholds.")) {
+        thresholds.put(k.substring("thresholds.".length()), e.getValue());
+      } else if (!KEYS.contains(k) && !k.equals("advertise.podIp")) {
+        throw new ConfigException(k, e.getValue(), "unknown key; known: " + String.join(", ", KEYS));
+      }
+    }
+    List<String> listen = multiaddrs("listen", m.getOrDefault("listen", List.of("/ip4/127.0.0.1/tcp/4001")), false);
+    if (listen.isEmpty()) {
+      throw new ConfigException("listen", "[]", "at least one /ip4|ip6/…/tcp/<port> address");
+    }
+    List<String> advertise = multiaddrs("advertise", m.getOrDefault("advertise", List.of()), false);
+    if (m.containsKey("advertise.podIp")) {
+      advertise = podIpAdvertise((String) m.get("advertise.podIp"), listen);
+    }
+    List<String> muxers = strings("muxers", m.getOrDefault("muxers", List.of("yamux", "mplex")));
+    for (String mx : muxers) {
+      if (!MUXERS.contains(mx)) {
+        throw new ConfigException("muxers", mx, "one of yamux, mplex");
+      }
+    }
+    if (muxers.isEmpty()) {
+      throw new ConfigException("muxers", "[]", "at least one of yamux, mplex");
+    }
+    List<String> discovery = strings("discovery", m.getOrDefault("discovery", List.of()));
+    for (String d : discovery) {
+      checkDiscovery(d);
+    }
+    Duration redialMin = millis("redial.minMs", m.getOrDefault("redial.minMs", 500), 10, 3_600_000);
+    Duration redialMax = millis("redial.maxMs", m.getOrDefault("redial.maxMs", 30_000), 10, 3_600_000);
+    if (redialMax.compareTo(redialMin) < 0) {
+      throw new ConfigException("redial.maxMs", redialMax.toMillis(), "must be >= redial.minMs (" + redialMin.toMillis() + ")");
+    }
+    GossipParams gp;
+    PeerScoreThresholds th;
+    gp = ParamsCodec.merge(GossipParams.defaults(), params, "params.");
+    th = ParamsCodec.merge(PeerScoreThresholds.defaults(), thresholds, "thresholds.");
+    Object ns = m.get("namespace");
+    Topics topics = topics(m.getOrDefault("topics", List.of()));
+    return new NodeConfig(
+        listen,
+        advertise,
+        multiaddrs("peers", m.getOrDefault("peers", List.of()), true),
+        multiaddrs("directPeers", m.getOrDefault("directPeers", List.of()), true),
+        topics.names(),
+        topics.scores(),
+        topics.policy(),
+        path("keyFile", m.get("keyFile")),
+        bool("createKey", m.getOrDefault("createKey", true)),
+        muxers,
+        (int) integer("maxConnections", m.getOrDefault("maxConnections", 256), 1, 65_536),
+        discovery,
+        hostPort("dnsServer", m.get("dnsServer"), false),
+        millis("discoveryIntervalMs", m.getOrDefault("discoveryIntervalMs", 10_000), 100, 3_600_000),
+        redialMin,
+        redialMax,
+        hostPort("admin.listen", m.get("admin.listen"), true),
+        path("admin.tokenFile", m.get("admin.tokenFile")),
+        (int) integer("admin.maxBodyBytes", m.getOrDefault("admin.maxBodyBytes", NodeConfig.DEFAULT_MAX_BODY), 1024, 64 << 20),
+        gp,
+        th,
+        millis("shutdownGraceMs", m.getOrDefault("shutdownGraceMs", 20_000), 100, 600_000),
+        ns == null ? null : string("namespace", ns),
+        m.get("podName") == null ? null : string("podName", m.get("podName")),
+        m.get("cluster") == null ? null : string("cluster", m.get("cluster")));
+  }
+
+  private static List<String> podIpAdvertise(String podIp, List<String> listen) {
+    String proto = podIp.contains(":") ? "ip6" : "ip4";
+    List<String> out = new ArrayList<>();
+    for (String l : listen) {
+      int port = Multiaddr.parse(l).tcpPort().orElse(4001);
+      String a = "/" + proto + "/" + podIp + "/tcp/" + port;
+      try {
+        Multiaddr.parse(a);
+      } catch (RuntimeException e) {
+        throw new ConfigException("POD_IP", podIp, "an IPv4 or IPv6 address");
+      }
+      out.add(a);
+    }
+    return out;
+  }
+
+  static void checkDiscovery(String d) {
+    int colon = d.indexOf(':');
+    String kind = colon < 0 ? d : d.substring(0, colon);
+    String arg = colon < 0 ? "" : d.substring(colon + 1);
+    String allowed = "static:<multiaddr>, dns:<name>[:<port>], dnssrv:<name> or k8s:<service>[:<port>]";
+    switch (kind) {
+      case "static" -> {
+        try {
+          Multiaddr.parse(arg);
+        } catch (RuntimeException e) {
+          throw new ConfigException("discovery", d, allowed + " (" + e.getMessage() + ")");
+        }
+      }
+      case "dns", "dnssrv", "k8s" -> {
+        if (!arg.matches("[A-Za-z0-9_.\\-]{1,253}(:[0-9]{1,5})?")) {
+          throw new ConfigException("discovery", d, allowed);
+        }
+      }
+      default -> throw new ConfigException("discovery", d, allowed);
+    }
+  }
+
+  /** Topic names, their score parameters and signature policies, from names or operator objects. */
+  record Topics(List<String> names, Map<String, TopicScoreParams> scores, SignaturePolicy policy) {}
+
+  private static final Set<String> TOPIC_KEYS = Set.of("name", "validation", "score");
+  private static final Set<String> MODES = Set.of("StrictSign", "StrictNoSign", "LaxSign", "LaxNoSign");
+
+  private static Topics topics(Object v) {
+    List<String> out = new ArrayList<>();
+    Map<String, TopicScoreParams> scores = new LinkedHashMap<>();
+    int noSign = 0;
+    for (Object t : list("topics", v)) {
+      String name;
+      if (t instanceof Map<?, ?> obj) {
+        Object n = obj.get("name");
+        if (!(n instanceof String s)) {
+          throw new ConfigException("topics", t, "a topic name or an object with a string 'name'");
+        }
+        name = s;
+        for (Object k : obj.keySet()) {
+          if (!TOPIC_KEYS.contains(String.valueOf(k))) {
+            throw new ConfigException("topics[" + name + "]." + k, obj.get(k), "unknown key; known: name, validation, score");
+          }
+        }
+        Object mode = obj.get("validation");
+        if (mode != null) {
+          if (!MODES.contains(String.valueOf(mode))) {
+            throw new ConfigException("topics[" + name + "].validation", mode, "one of " + String.join(", ", new java.util.TreeSet<>(MODES)));
+          }
+          if (String.valueOf(mode).endsWith("NoSign")) {
+            noSign++;
+          }
+        }
+        Object score = obj.get("score");
+        if (score != null) {
+          if (!(score instanceof Map<?, ?> sm)) {
+            throw new ConfigException("topics[" + name + "].score", score, "a mapping of topic score parameters");
+          }
+          Map<String, Object> changes = new LinkedHashMap<>();
+          sm.forEach((k, x) -> changes.put(String.valueOf(k), x));
+          scores.put(name, ParamsCodec.merge(TopicScoreParams.class, TopicScoreParams.defaults(), changes,
+              "topics[" + name + "].score."));
+        }
+      } else if (t instanceof String s) {
+        name = s.trim();
+      } else {
+        throw new ConfigException("topics", t, "a topic name or an object with a string 'name'");
+      }
+      if (!TOPIC.matcher(name).matches()) {
+        throw new ConfigException("topics", name, "1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+      }
+      if (!out.contains(name)) {
+        out.add(name);
+      }
+    }
+    // The router has one policy for all topics; StrictNoSign only when every topic asks for it.
+    SignaturePolicy policy = noSign > 0 && noSign == out.size() ? SignaturePolicy.STRICT_NO_SIGN : SignaturePolicy.STRICT_SIGN;
+    return new Topics(out, scores, policy);
+  }
+
+  private static List<String> multiaddrs(String field, Object v, boolean needPeerId) {
+    List<String> out = new ArrayList<>();
+    for (String s : strings(field, v)) {
+      Multiaddr a;
+      try {
+        a = Multiaddr.parse(s);
+      } catch (RuntimeException e) {
+        throw new ConfigException(field, s, "a multiaddr such as /ip4/127.0.0.1/tcp/4001 (" + e.getMessage() + ")");
+      }
+      if (needPeerId && !s.contains("/p2p/")) {
+        throw new ConfigException(field, s, "a multiaddr ending in /p2p/<peer-id>");
+      }
+      if (!needPeerId && a.tcpPort().isEmpty()) {
+        throw new ConfigException(field, s, "a TCP multiaddr /ip4|ip6/<addr>/tcp/<port>");
+      }
+      out.add(s);
+    }
+    return out;
+  }
+
+  private static List<String> strings(String field, Object v) {
+    List<String> out = new ArrayList<>();
+    for (Object o : list(field, v)) {
+      if (!(o instanceof String s) || s.isBlank()) {
+        throw new ConfigException(field, o, "a list of non-empty strings");
+      }
+      out.add(s.trim());
+    }
+    return out;
+  }
+
+  private static List<?> list(String field, Object v) {
+    List<?> l;
+    if (v instanceof String s) {
+      l = s.isBlank() ? List.of() : List.of(s.split(","));
+    } else if (v instanceof List<?> ll) {
+      l = ll;
+    } else {
+      throw new ConfigException(field, v, "a list (or a comma-separated string)");
+    }
+    if (l.size() > MAX_LIST) {
+      throw new ConfigException(field, l.size() + " entries", "at most " + MAX_LIST);
+    }
+    return l;
+  }
+
+  private static String string(String field, Object v) {
+    if (v instanceof String s && !s.isBlank() && s.length() <= 253) {
+      return s;
+    }
+    throw new ConfigException(field, v, "a non-empty string of at most 253 characters");
+  }
+
+  private static Path path(String field, Object v) {
+    if (v == null) {
+      return null;
+    }
+    try {
+      return Path.of(string(field, v));
+    } catch (java.nio.file.InvalidPathException e) {
+      throw new ConfigException(field, v, "a file path");
+    }
+  }
+
+  private static boolean bool(String field, Object v) {
+    if (v instanceof Boolean b) {
+      return b;
+    }
+    if (v instanceof String s && (s.trim().equals("true") || s.trim().equals("false"))) {
+      return Boolean.parseBoolean(s.trim());
+    }
+    throw new ConfigException(field, v, "true or false");
+  }
+
+  private static long integer(String field, Object v, long min, long max) {
+    long n;
+    if (v instanceof Integer || v instanceof Long) {
+      n = ((Number) v).longValue();
+    } else if (v instanceof String s) {
+      try {
+        n = Long.parseLong(s.trim());
+      } catch (NumberFormatException e) {
+        throw new ConfigException(field, v, "an integer in [" + min + ", " + max + "]");
+      }
+    } else {
+      throw new ConfigException(field, v, "an integer in [" + min + ", " + max + "]");
+    }
+    if (n < min || n > max) {
+      throw new ConfigException(field, v, "an integer in [" + min + ", " + max + "]");
+    }
+    return n;
+  }
+
+  private static Duration millis(String field, Object v, long min, long max) {
+    return Duration.ofMillis(integer(field, v, min, max));
+  }
+
+  /** {@code host:port} or {@code [v6]:port}. */
+  public static InetSocketAddress hostPort(String field, Object v, boolean allowZeroPort) {
+    if (v == null) {
+      return null;
+    }
+    String s = string(field, v);
+    String allowed = "host:port, e.g. 0.0.0.0:9090 or [::1]:9090";
+    int colon = s.lastIndexOf(':');
+    if (colon <= 0) {
+      throw new ConfigException(field, v, allowed);
+    }
+    String host = s.substring(0, colon);
+    if (host.startsWith("[") && host.endsWith("]")) {
+      host = host.substring(1, host.length() - 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(s.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new ConfigException(field, v, allowed);
+    }
+    if (port < (allowZeroPort ? 0 : 1) || port > 65535 || host.isEmpty() || !host.matches("[A-Za-z0-9.:\\-]+")) {
+      throw new ConfigException(field, v, allowed + " (port " + (allowZeroPort ? 0 : 1) + "-65535)");
+    }
+    return InetSocketAddress.createUnresolved(host, port);
+  }
+}

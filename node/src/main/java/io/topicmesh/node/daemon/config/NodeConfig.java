@@ -1,0 +1,93 @@
+package io.topicmesh.node.daemon.config;
+
+import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.PeerScoreThresholds;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import io.topicmesh.node.pubsub.router.SignaturePolicy;
+import io.topicmesh.node.pubsub.router.TopicScoreParams;
+
+/**
+ * The daemon's validated configuration, built by {@link ConfigLoader} from the config file, the
+ * environment and the flags (flags override the environment, which overrides the file).
+ *
+ * @param listen p2p listen multiaddrs ({@code listen})
+ * @param advertise addresses announced in status besides the bound ones ({@code advertise}; from
+ *     {@code POD_IP} in Kubernetes)
+ * @param peers multiaddrs dialed at start and re-dialed with backoff ({@code peers})
+ * @param directPeers gossipsub direct peers, multiaddrs with {@code /p2p/<id>} ({@code directPeers})
+ * @param topics topics subscribed at start ({@code topics}; names or {@code {name, validation,
+ *     score}} objects as the operator writes them)
+ * @param topicScores v1.1 topic score parameters by topic ({@code topics[].score})
+ * @param signaturePolicy the router's policy: StrictNoSign when every topic asks for it
+ *     ({@code topics[].validation}), else StrictSign
+ * @param keyFile identity key; created on first start when absent ({@code keyFile})
+ * @param createKey whether a missing key file may be created ({@code createKey}, default true;
+ *     false when the key must come from a mounted Secret)
+ * @param muxers muxer names in preference order ({@code muxers})
+ * @param maxConnections bound on TCP connections ({@code maxConnections})
+ * @param discovery discovery sources: {@code static:<multiaddr>}, {@code dns:<name>[:port]},
+ *     {@code dnssrv:<name>}, {@code k8s:<service>} ({@code discovery})
+ * @param dnsServer DNS server {@code host:port} for DNS discovery, null for the system resolver
+ * @param discoveryInterval how often DNS is re-resolved ({@code discoveryIntervalMs})
+ * @param redialMin first re-dial backoff ({@code redial.minMs})
+ * @param redialMax re-dial backoff cap ({@code redial.maxMs})
+ * @param adminListen admin API address, null for none ({@code admin.listen})
+ * @param adminTokenFile bearer token file; without it the admin API binds to loopback only
+ * @param adminMaxBodyBytes largest accepted request body ({@code admin.maxBodyBytes})
+ * @param params gossipsub parameters ({@code params.*})
+ * @param thresholds peer score thresholds ({@code thresholds.*})
+ * @param shutdownGrace bound on the graceful shutdown ({@code shutdownGraceMs})
+ * @param namespace Kubernetes namespace for {@code k8s:} discovery ({@code namespace}, {@code POD_NAMESPACE})
+ * @param podName this pod's name, for logs ({@code POD_NAME})
+ * @param cluster the TopicCluster name, for logs ({@code cluster})
+ */
+public record NodeConfig(
+    List<String> listen,
+    List<String> advertise,
+    List<String> peers,
+    List<String> directPeers,
+    List<String> topics,
+    Map<String, TopicScoreParams> topicScores,
+    SignaturePolicy signaturePolicy,
+    Path keyFile,
+    boolean createKey,
+    List<String> muxers,
+    int maxConnections,
+    List<String> discovery,
+    InetSocketAddress dnsServer,
+    Duration discoveryInterval,
+    Duration redialMin,
+    Duration redialMax,
+    InetSocketAddress adminListen,
+    Path adminTokenFile,
+    int adminMaxBodyBytes,
+    GossipParams params,
+    PeerScoreThresholds thresholds,
+    Duration shutdownGrace,
+    String namespace,
+    String podName,
+    String cluster) {
+
+  /** Largest admin request body by default: 1 MiB (a publish carries the message). */
+  public static final int DEFAULT_MAX_BODY = 1 << 20;
+
+  public NodeConfig {
+    listen = List.copyOf(listen);
+    advertise = List.copyOf(advertise);
+    peers = List.copyOf(peers);
+    directPeers = List.copyOf(directPeers);
+    topics = List.copyOf(topics);
+    topicScores = Map.copyOf(topicScores);
+    muxers = List.copyOf(muxers);
+    discovery = List.copyOf(discovery);
+  }
+
+  /** What {@code run} uses with no file, environment or flags. */
+  public static NodeConfig defaults() {
+    return ConfigLoader.load(null, Map.of(), Map.of());
+  }
+}

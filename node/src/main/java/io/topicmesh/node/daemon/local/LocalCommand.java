@@ -1,0 +1,352 @@
+package io.topicmesh.node.daemon.local;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.topicmesh.node.daemon.Daemon;
+import io.topicmesh.node.daemon.LoadPayload;
+import io.topicmesh.node.daemon.Signals;
+import io.topicmesh.node.daemon.TrafficStats;
+import io.topicmesh.node.daemon.config.ConfigLoader;
+import io.topicmesh.node.daemon.config.NodeConfig;
+import io.topicmesh.node.identity.KeyType;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.multiaddr.Multiaddr;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code local}: N nodes on loopback in one JVM, each with its own identity and its own 127.0.1.x
+ * address, connected through static discovery (each node is given a few of the others), subscribed
+ * to the topics, under a steady test load. A live view shows per node its peers and mesh degree per
+ * topic, and cluster-wide delivered/s, p50/p99 delivery latency and duplicates per message. Ctrl-C
+ * (or {@code --duration}) stops it and prints a summary.
+ */
+@Command(name = "local", mixinStandardHelpOptions = true,
+    description = "Run an N-node cluster on loopback in this JVM under test load, with a live view.")
+public final class LocalCommand implements Callable<Integer> {
+  @Option(names = "--nodes", description = "Nodes (default ${DEFAULT-VALUE}).", defaultValue = "8")
+  int nodes;
+
+  @Option(names = "--topics", split = ",", description = "Topics (default ${DEFAULT-VALUE}).", defaultValue = "alpha,beta")
+  List<String> topics;
+
+  @Option(names = "--rate", description = "Messages per second per topic, cluster-wide (default ${DEFAULT-VALUE}).",
+      defaultValue = "20")
+  double rate;
+
+  @Option(names = "--size", description = "Message size in bytes (default ${DEFAULT-VALUE}).", defaultValue = "256")
+  int size;
+
+  @Option(names = "--duration", description = "Stop after this many seconds (default: until Ctrl-C).")
+  Integer duration;
+
+  @Option(names = "--peers-per-node", description = "Addresses each node is given to discover (default ${DEFAULT-VALUE}).",
+      defaultValue = "8")
+  int peersPerNode;
+
+  @Option(names = "--d", description = "Mesh degree D (Dlo = D-1, Dhi = 2D; default ${DEFAULT-VALUE}).", defaultValue = "6")
+  int d;
+
+  @Option(names = "--seed", description = "Seed for the topology and the load (default: random).")
+  Long seed;
+
+  @Option(names = "--plain", description = "No ANSI screen redraws (default when stdout is not a terminal).")
+  boolean plain;
+
+  /** Bounds that keep one JVM sane. */
+  static final int MAX_NODES = 200;
+  static final int MAX_SIZE = 512 * 1024;
+  static final double MAX_RATE = 10_000;
+
+  private final PrintStream out;
+
+  public LocalCommand() {
+    this(System.out);
+  }
+
+  LocalCommand(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    validate();
+    SplittableRandom random = new SplittableRandom(seed == null ? new SecureRandom().nextLong() : seed);
+    boolean ansi = !plain && System.console() != null;
+    int port = freePort();
+    List<String> addrs = new ArrayList<>();
+    for (int i = 0; i < nodes; i++) {
+      addrs.add("/ip4/" + ip(i) + "/tcp/" + port);
+    }
+    List<Daemon> cluster = new ArrayList<>();
+    CountDownLatch stop = new CountDownLatch(1);
+    Signals.onTerminate(stop::countDown);
+    ScheduledExecutorService load = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "topicmesh-load");
+      t.setDaemon(true);
+      return t;
+    });
+    long t0 = System.nanoTime();
+    try {
+      for (int i = 0; i < nodes; i++) {
+        Daemon n = new Daemon(config(i, addrs, random), PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+            new SimpleMeterRegistry(), 1);
+        cluster.add(n);
+        n.start();
+      }
+      out.printf(Locale.ROOT, "started %d nodes on %s..%s port %d, topics %s, %.1f msg/s per topic, %d bytes%n",
+          nodes, ip(0), ip(nodes - 1), port, topics, rate, size);
+      out.flush();
+      long periodMicros = (long) (1_000_000 / rate);
+      for (String topic : topics) {
+        load.scheduleAtFixedRate(() -> {
+          Daemon from = cluster.get(random.nextInt(cluster.size()));
+          from.publish(topic, LoadPayload.create(size));
+        }, 500_000, periodMicros, TimeUnit.MICROSECONDS);
+      }
+      View view = new View(cluster, topics, out, ansi, d - 1, t0);
+      ScheduledExecutorService screen = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "topicmesh-view");
+        t.setDaemon(true);
+        return t;
+      });
+      screen.scheduleAtFixedRate(view::render, 1, 1, TimeUnit.SECONDS);
+      if (duration == null) {
+        stop.await();
+      } else {
+        stop.await(duration, TimeUnit.SECONDS);
+      }
+      load.shutdownNow();
+      screen.shutdownNow();
+      screen.awaitTermination(2, TimeUnit.SECONDS);
+      view.summary();
+    } finally {
+      load.shutdownNow();
+      for (Daemon n : cluster) {
+        n.shutdown();
+      }
+    }
+    out.println("stopped");
+    out.flush();
+    return 0;
+  }
+
+  private void validate() {
+    if (nodes < 2 || nodes > MAX_NODES) {
+      throw new IllegalArgumentException("--nodes: " + nodes + " is out of range, expected 2.." + MAX_NODES);
+    }
+    if (topics.isEmpty()) {
+      throw new IllegalArgumentException("--topics: at least one topic");
+    }
+    if (!(rate > 0 && rate <= MAX_RATE)) {
+      throw new IllegalArgumentException("--rate: " + rate + " is out of range, expected (0, " + MAX_RATE + "]");
+    }
+    if (size < LoadPayload.HEADER || size > MAX_SIZE) {
+      throw new IllegalArgumentException("--size: " + size + " is out of range, expected " + LoadPayload.HEADER + ".." + MAX_SIZE);
+    }
+    if (duration != null && duration < 1) {
+      throw new IllegalArgumentException("--duration: " + duration + " must be at least 1 second");
+    }
+    if (d < 2 || d > 50) {
+      throw new IllegalArgumentException("--d: " + d + " is out of range, expected 2..50");
+    }
+    if (peersPerNode < 1) {
+      throw new IllegalArgumentException("--peers-per-node: must be at least 1");
+    }
+  }
+
+  private NodeConfig config(int i, List<String> addrs, SplittableRandom random) {
+    List<String> others = new ArrayList<>();
+    for (int j = 0; j < addrs.size(); j++) {
+      if (j != i) {
+        others.add(addrs.get(j));
+      }
+    }
+    // a random subset keeps the topology sparse for large N; the ring neighbour keeps it connected
+    List<String> chosen = new ArrayList<>();
+    chosen.add(addrs.get((i + 1) % addrs.size()));
+    while (chosen.size() < Math.min(peersPerNode, others.size())) {
+      String c = others.get(random.nextInt(others.size()));
+      if (!chosen.contains(c)) {
+        chosen.add(c);
+      }
+    }
+    Map<String, Object> f = new LinkedHashMap<>();
+    f.put("listen", List.of(addrs.get(i)));
+    List<String> disc = new ArrayList<>();
+    for (String c : chosen) {
+      disc.add("static:" + c);
+    }
+    f.put("discovery", disc);
+    f.put("topics", topics);
+    f.put("redial.minMs", 200);
+    f.put("redial.maxMs", 5000);
+    f.put("params.d", d);
+    f.put("params.dlo", d - 1);
+    f.put("params.dhi", 2 * d);
+    f.put("params.dout", Math.min(2, (d - 1) / 2));
+    f.put("params.dscore", Math.min(4, d));
+    return ConfigLoader.load(null, Map.of(), f);
+  }
+
+  static String ip(int i) {
+    return "127.0.1." + (i + 1);
+  }
+
+  /** A port free on 127.0.1.1 (used on every node's address). */
+  private static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getByName(ip(0)), 0));
+      return s.getLocalPort();
+    }
+  }
+
+  /** The live view and the summary. */
+  static final class View {
+    private final List<Daemon> cluster;
+    private final List<String> topics;
+    private final PrintStream out;
+    private final boolean ansi;
+    private final int dlo;
+    private final long t0;
+    private long lastDelivered;
+    private long lastNanos;
+    private long convergedNanos = -1;
+    private double peakRate;
+
+    View(List<Daemon> cluster, List<String> topics, PrintStream out, boolean ansi, int dlo, long t0) {
+      this.cluster = cluster;
+      this.topics = topics;
+      this.out = out;
+      this.ansi = ansi;
+      this.dlo = dlo;
+      this.t0 = t0;
+      this.lastNanos = t0;
+    }
+
+    synchronized void render() {
+      try {
+        StringBuilder b = new StringBuilder();
+        if (ansi) {
+          b.append("\033[H\033[2J");
+        }
+        long now = System.nanoTime();
+        b.append(String.format(Locale.ROOT, "topicmesh local — %d nodes — %.0f s%n", cluster.size(), (now - t0) / 1e9));
+        b.append(String.format(Locale.ROOT, "%-4s %-16s %-22s %5s", "node", "peer", "address", "peers"));
+        for (String t : topics) {
+          b.append(String.format(Locale.ROOT, " %8s", "mesh:" + abbreviate(t, 3)));
+        }
+        b.append(String.format(Locale.ROOT, " %6s%n", "ready"));
+        boolean converged = true;
+        int need = Math.min(dlo, cluster.size() - 1);
+        for (int i = 0; i < cluster.size(); i++) {
+          Daemon n = cluster.get(i);
+          String id = n.peerId().toString();
+          b.append(String.format(Locale.ROOT, "%-4d %-16s %-22s %5d", i, "…" + id.substring(id.length() - 12),
+              ip(i), n.host().connections().size()));
+          for (String t : topics) {
+            int mesh = n.router().meshPeers(t).size();
+            if (mesh < need) {
+              converged = false;
+            }
+            b.append(String.format(Locale.ROOT, " %8d", mesh));
+          }
+          b.append(String.format(Locale.ROOT, " %6s%n", n.readiness().ready() ? "yes" : "no"));
+        }
+        if (converged && convergedNanos < 0) {
+          convergedNanos = now;
+        }
+        long delivered = 0;
+        long dups = 0;
+        for (Daemon n : cluster) {
+          delivered += n.traffic().delivered();
+          dups += n.traffic().duplicates();
+        }
+        double perSec = (delivered - lastDelivered) / ((now - lastNanos) / 1e9);
+        peakRate = Math.max(peakRate, perSec);
+        lastDelivered = delivered;
+        lastNanos = now;
+        long[] samples = samples();
+        b.append(String.format(Locale.ROOT,
+            "cluster: %s | delivered/s %.1f | latency p50 %s ms p99 %s ms | duplicates/msg %.2f%n",
+            convergedNanos < 0 ? "converging" : String.format(Locale.ROOT, "converged after %.1f s", (convergedNanos - t0) / 1e9),
+            perSec, fmt(TrafficStats.percentileMillis(samples, 0.5)), fmt(TrafficStats.percentileMillis(samples, 0.99)),
+            delivered == 0 ? 0.0 : (double) dups / delivered));
+        out.print(b);
+        out.flush();
+      } catch (RuntimeException e) {
+        out.println("view error: " + e);
+      }
+    }
+
+    /** Samples of the last 5 s for the live view; the summary uses all that are kept. */
+    private long[] samples() {
+      return samples(java.time.Duration.ofSeconds(5));
+    }
+
+    private long[] samples(java.time.Duration window) {
+      List<long[]> all = new ArrayList<>();
+      int total = 0;
+      for (Daemon n : cluster) {
+        long[] s = n.traffic().latencySamples(window);
+        all.add(s);
+        total += s.length;
+      }
+      long[] merged = new long[total];
+      int at = 0;
+      for (long[] s : all) {
+        System.arraycopy(s, 0, merged, at, s.length);
+        at += s.length;
+      }
+      return merged;
+    }
+
+    synchronized void summary() {
+      long published = 0;
+      long delivered = 0;
+      long dups = 0;
+      for (Daemon n : cluster) {
+        published += n.traffic().published();
+        delivered += n.traffic().delivered();
+        dups += n.traffic().duplicates();
+      }
+      long expected = published * (cluster.size() - 1);
+      long[] samples = samples(java.time.Duration.ofDays(1));
+      // after convergence: without the start-up (connections, JIT) in the figures
+      long[] steady = convergedNanos < 0 ? new long[0]
+          : samples(java.time.Duration.ofNanos(System.nanoTime() - convergedNanos));
+      out.printf(Locale.ROOT, "summary nodes=%d published=%d delivered=%d expected=%d ratio=%.4f duplicatesPerMessage=%.2f"
+              + " p50Ms=%s p99Ms=%s steadyP50Ms=%s steadyP99Ms=%s peakDeliveredPerSec=%.1f converged=%s convergedMs=%d%n",
+          cluster.size(), published, delivered, expected, expected == 0 ? 0.0 : (double) delivered / expected,
+          delivered == 0 ? 0.0 : (double) dups / delivered, fmt(TrafficStats.percentileMillis(samples, 0.5)),
+          fmt(TrafficStats.percentileMillis(samples, 0.99)), fmt(TrafficStats.percentileMillis(steady, 0.5)),
+          fmt(TrafficStats.percentileMillis(steady, 0.99)), peakRate, convergedNanos >= 0,
+          convergedNanos < 0 ? -1 : (convergedNanos - t0) / 1_000_000);
+      out.flush();
+    }
+
+    private static String fmt(double v) {
+      return Double.isNaN(v) ? "-" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static String abbreviate(String s, int n) {
+      return s.length() <= n ? s : s.substring(0, n);
+    }
+  }
+}

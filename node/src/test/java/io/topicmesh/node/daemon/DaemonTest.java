@@ -1,0 +1,81 @@
+package io.topicmesh.node.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.topicmesh.node.daemon.config.ConfigLoader;
+import io.topicmesh.node.identity.KeyType;
+import io.topicmesh.node.identity.PrivKey;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Readiness, liveness and traffic figures of in-process nodes on loopback. */
+class DaemonTest {
+  private final List<Daemon> nodes = new ArrayList<>();
+
+  @AfterEach
+  void stop() {
+    nodes.forEach(Daemon::shutdown);
+  }
+
+  private Daemon node(Map<String, Object> flags) {
+    Map<String, Object> f = new java.util.LinkedHashMap<>(flags);
+    f.putIfAbsent("listen", List.of("/ip4/127.0.0.1/tcp/0"));
+    f.put("topics", List.of("t"));
+    f.put("redial.minMs", 100);
+    f.put("redial.maxMs", 1000);
+    Daemon d = new Daemon(ConfigLoader.load(null, Map.of(), f), PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+        new SimpleMeterRegistry(), 1);
+    nodes.add(d);
+    return d;
+  }
+
+  @Test
+  void readyOnceConnectedAndMeshedNotReadyWhenThePeerIsGone() {
+    Daemon a = node(Map.of());
+    assertThat(a.readiness().ready()).as("not started").isFalse();
+    a.start();
+    assertThat(a.readiness()).isEqualTo(new Daemon.Readiness(true, "listening; no peers known"));
+    String addr = a.host().listenAddresses().get(0).toString();
+    Daemon b = node(Map.of("peers", List.of(addr)));
+    b.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> b.readiness().ready() && a.readiness().ready());
+    assertThat(b.router().meshPeers("t")).containsExactly(a.peerId());
+    assertThat(b.readiness().reason()).contains("meshes full");
+
+    // load messages are delivered with a latency sample; own messages are not counted as delivered
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      a.publish("t", LoadPayload.create(64));
+      return b.traffic().delivered() > 0;
+    });
+    assertThat(b.traffic().latencySamples(Duration.ofMinutes(1))).isNotEmpty();
+    assertThat(a.traffic().delivered()).isZero();
+    assertThat(a.traffic().published()).isPositive();
+    assertThat(b.status().get("traffic").toString()).contains("latencyP50Ms=");
+
+    a.shutdown();
+    await().atMost(Duration.ofSeconds(30)).until(() -> !b.readiness().ready());
+    assertThat(b.readiness().reason()).isEqualTo("no peer connected");
+    assertThat(a.readiness()).isEqualTo(new Daemon.Readiness(false, "shutting down"));
+  }
+
+  @Test
+  void livenessFailsWhenTheHeartbeatStalls() {
+    Daemon a = node(Map.of("params.heartbeatIntervalMs", 200));
+    a.start();
+    long ticks = a.router().heartbeatTicks();
+    await().atMost(Duration.ofSeconds(30)).until(() -> a.router().heartbeatTicks() > ticks);
+    assertThat(a.live()).isTrue();
+    a.router().stop();
+    long now = System.nanoTime();
+    assertThat(a.liveAt(now)).isTrue();
+    // three intervals plus 5 s without a heartbeat
+    assertThat(a.liveAt(now + Duration.ofMillis(3 * 200 + 5000 + 100).toNanos())).isFalse();
+  }
+}

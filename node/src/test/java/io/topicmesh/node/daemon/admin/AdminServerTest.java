@@ -1,0 +1,305 @@
+package io.topicmesh.node.daemon.admin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.topicmesh.node.daemon.Daemon;
+import io.topicmesh.node.daemon.config.ConfigLoader;
+import io.topicmesh.node.identity.KeyType;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.pubsub.router.GossipParams;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Every admin endpoint against an in-process node, with good, malformed, oversized and out-of-range input. */
+class AdminServerTest {
+  private static final String TOKEN = "s3cret-token";
+  private static final int MAX_BODY = 4096;
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static Daemon node;
+  private static AdminServer admin;
+  private static HttpClient http;
+
+  @BeforeAll
+  static void start() throws IOException {
+    node = new Daemon(ConfigLoader.load(null, Map.of(), Map.of("listen", List.of("/ip4/127.0.0.1/tcp/0"),
+        "topics", List.of("base"))), PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1);
+    node.start();
+    admin = new AdminServer(node, new InetSocketAddress("127.0.0.1", 0), TOKEN, MAX_BODY);
+    admin.start();
+    http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+  }
+
+  @AfterAll
+  static void stop() {
+    admin.close();
+    node.shutdown();
+  }
+
+  /** Whatever a test sent, the node keeps serving. */
+  @AfterEach
+  void stillServing() throws Exception {
+    assertThat(send("GET", "/v1/status", null).statusCode()).isEqualTo(200);
+  }
+
+  private static URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + admin.address().getPort() + path);
+  }
+
+  private static HttpResponse<String> send(String method, String path, String body) throws Exception {
+    return send(method, path, body, "application/json", TOKEN);
+  }
+
+  private static HttpResponse<String> send(String method, String path, String body, String type, String token)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+    if (type != null) {
+      b.header("Content-Type", type);
+    }
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  private static JsonNode json(HttpResponse<String> r) throws IOException {
+    return JSON.readTree(r.body());
+  }
+
+  /** A 4xx with a JSON body holding code and message. */
+  private static JsonNode clientError(HttpResponse<String> r, int status, String code) throws IOException {
+    assertThat(r.statusCode()).as("status of %s: %s", r.uri(), r.body()).isEqualTo(status);
+    JsonNode e = json(r);
+    assertThat(e.get("code").asText()).isEqualTo(code);
+    assertThat(e.get("message").asText()).isNotBlank();
+    return e;
+  }
+
+  @Test
+  void healthAndReadinessNeedNoToken() throws Exception {
+    HttpResponse<String> h = send("GET", "/healthz", null, null, null);
+    assertThat(h.statusCode()).isEqualTo(200);
+    assertThat(json(h).get("live").asBoolean()).isTrue();
+    HttpResponse<String> r = send("GET", "/readyz", null, null, null);
+    // no peers known: listening is enough
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(json(r).get("reason").asText()).contains("no peers known");
+    clientError(send("POST", "/readyz", "{}", null, null), 405, "method_not_allowed");
+  }
+
+  @Test
+  void apiEndpointsNeedTheRightToken() throws Exception {
+    clientError(send("GET", "/v1/status", null, null, null), 401, "unauthorized");
+    clientError(send("GET", "/v1/status", null, null, "wrong"), 401, "unauthorized");
+    clientError(send("PUT", "/v1/params", "{\"d\":8,\"dhi\":14}", "application/json", "wrong"), 401, "unauthorized");
+    assertThat(node.router().params()).isEqualTo(GossipParams.defaults());
+  }
+
+  @Test
+  void statusHasTheDocumentedShape() throws Exception {
+    JsonNode s = json(send("GET", "/v1/status", null));
+    assertThat(s.get("peerId").asText()).isEqualTo(node.peerId().toString());
+    assertThat(s.get("addrs").get(0).asText()).startsWith("/ip4/127.0.0.1/tcp/").endsWith("/p2p/" + node.peerId());
+    assertThat(s.get("version").asText()).isNotBlank();
+    assertThat(s.get("uptimeSeconds").isIntegralNumber()).isTrue();
+    assertThat(s.get("ready").isBoolean()).isTrue();
+    assertThat(s.get("peers").isArray()).isTrue();
+    JsonNode topic = s.get("topics").get(0);
+    assertThat(topic.get("topic").asText()).isEqualTo("base");
+    assertThat(topic.get("mesh").isArray()).isTrue();
+    assertThat(topic.get("fanout").isArray()).isTrue();
+    for (String p : List.of("d", "dlo", "dhi", "dlazy", "dout", "dscore", "heartbeatIntervalMs")) {
+      assertThat(s.get("params").has(p)).as("params.%s", p).isTrue();
+    }
+    for (String t : List.of("published", "delivered", "duplicates", "latencyP50Ms", "latencyP99Ms")) {
+      assertThat(s.get("traffic").has(t)).as("traffic.%s", t).isTrue();
+    }
+    assertThat(s.get("heartbeat").get("ticks").asLong()).isNotNegative();
+    await().atMost(Duration.ofSeconds(10)).until(() -> json(send("GET", "/v1/status", null)).get("lock").get("holds").asLong() > 0);
+    assertThat(s.get("lock").has("holdMaxMs")).isTrue();
+    assertThat(s.get("lock").has("contended")).isTrue();
+    clientError(send("POST", "/v1/status", "{}"), 405, "method_not_allowed");
+    clientError(send("GET", "/v1/nothing", null), 404, "not_found");
+  }
+
+  @Test
+  void paramsCanBeReadAndChangedAndTheChangeReachesTheRouter() throws Exception {
+    JsonNode before = json(send("GET", "/v1/params", null));
+    assertThat(before.get("d").asInt()).isEqualTo(node.router().params().d());
+    HttpResponse<String> r = send("PUT", "/v1/params", "{\"dhi\": 13, \"dlazy\": 7}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).get("dhi").asInt()).isEqualTo(13);
+    assertThat(json(r).get("d").asInt()).as("members not given keep their value").isEqualTo(before.get("d").asInt());
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.router().params().dhi() == 13);
+    assertThat(node.router().params().dlazy()).isEqualTo(7);
+    assertThat(json(send("GET", "/v1/params", null)).get("dhi").asInt()).isEqualTo(13);
+    // back to the defaults for the other tests
+    assertThat(send("PUT", "/v1/params", JSON.writeValueAsString(
+        io.topicmesh.node.daemon.config.ParamsCodec.toJson(GossipParams.defaults()))).statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.router().params().equals(GossipParams.defaults()));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {
+      "", "{", "[1,2]", "\"d\"", "{\"d\": 8} trailing", "{\"d\": \"eight\"}", "{\"d\": 8.5}", "{\"d\": null}",
+      "{\"d\": {\"x\": 1}}", "{\"warp\": 9}", "{\"d\": 100}", "{\"dlo\": 7}", "{\"dout\": 5}", "{\"d\": -1}",
+      "{\"d\": 99999999999999999999999}", "{\"heartbeatIntervalMs\": 0}", "{\"gossipFactor\": 2}",
+      "{\"floodPublish\": \"yes\"}", "{\"d\": 1e400}",
+      "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"})
+  void invalidParamsAre4xxAndChangeNothing(String body) throws Exception {
+    GossipParams before = node.router().params();
+    HttpResponse<String> r = send("PUT", "/v1/params", body);
+    assertThat(r.statusCode()).as("%s -> %s", body, r.body()).isBetween(400, 499);
+    JsonNode e = json(r);
+    assertThat(e.get("code").asText()).isIn("bad_json", "bad_request", "invalid_params");
+    assertThat(e.get("message").asText()).isNotBlank();
+    assertThat(node.router().params()).isEqualTo(before);
+  }
+
+  @Test
+  void invalidParamsNameTheField() throws Exception {
+    assertThat(clientError(send("PUT", "/v1/params", "{\"d\": 100}"), 400, "invalid_params").get("message").asText())
+        .isEqualTo("dhi=12: must be >= d (100)");
+    assertThat(clientError(send("PUT", "/v1/params", "{\"warp\": 1}"), 400, "invalid_params").get("message").asText())
+        .startsWith("warp=1: unknown parameter");
+  }
+
+  @Test
+  void oversizedBodiesAre413WithOrWithoutContentLength() throws Exception {
+    GossipParams before = node.router().params();
+    String big = "{\"d\": 6, \"pad\": \"" + "x".repeat(MAX_BODY) + "\"}";
+    clientError(send("PUT", "/v1/params", big), 413, "too_large");
+    HttpRequest chunked = HttpRequest.newBuilder(uri("/v1/topics/base/publish"))
+        .header("Authorization", "Bearer " + TOKEN)
+        .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[MAX_BODY * 4]))).build();
+    HttpResponse<String> r = http.send(chunked, HttpResponse.BodyHandlers.ofString());
+    clientError(r, 413, "too_large");
+    assertThat(node.router().params()).isEqualTo(before);
+    assertThat(node.traffic().published()).as("nothing published").isEqualTo(publishedSoFar());
+  }
+
+  private static long publishedSoFar() {
+    return node.traffic().published();
+  }
+
+  @Test
+  void topicsSubscribeAndUnsubscribe() throws Exception {
+    assertThat(send("PUT", "/v1/topics/news", null).statusCode()).isEqualTo(201);
+    assertThat(send("PUT", "/v1/topics/news", null).statusCode()).isEqualTo(200);
+    assertThat(node.router().subscriptions()).contains("news");
+    assertThat(json(send("GET", "/v1/topics", null)).get("topics").toString()).contains("\"news\"");
+    // a '/' in a topic name is percent-encoded
+    assertThat(send("PUT", "/v1/topics/a%2Fb", null).statusCode()).isEqualTo(201);
+    assertThat(node.router().subscriptions()).contains("a/b");
+    assertThat(send("DELETE", "/v1/topics/a%2Fb", null).statusCode()).isEqualTo(204);
+    assertThat(send("DELETE", "/v1/topics/news", null).statusCode()).isEqualTo(204);
+    assertThat(node.router().subscriptions()).doesNotContain("news", "a/b");
+    clientError(send("DELETE", "/v1/topics/news", null), 404, "unknown_topic");
+    clientError(send("POST", "/v1/topics/news", "{}"), 405, "method_not_allowed");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"bad%20name", "%E2%82", "semi%3Bcolon", "%00"})
+  void invalidTopicNamesAre400(String raw) throws Exception {
+    var subs = node.router().subscriptions();
+    clientError(send("PUT", "/v1/topics/" + raw, null), 400, "invalid_topic");
+    clientError(send("POST", "/v1/topics/" + raw + "/publish", "{\"data\":\"x\"}"), 400, "invalid_topic");
+    assertThat(node.router().subscriptions()).isEqualTo(subs);
+  }
+
+  @Test
+  void overlongTopicAndExtraPathSegmentsAreRejected() throws Exception {
+    clientError(send("PUT", "/v1/topics/" + "t".repeat(300), null), 400, "invalid_topic");
+    clientError(send("PUT", "/v1/topics/a/b/c", null), 404, "not_found");
+    clientError(send("GET", "/v1/topics/base/other", null), 404, "not_found");
+  }
+
+  @Test
+  void publishAcceptsJsonTextBase64AndRawBytes() throws Exception {
+    long before = node.traffic().published();
+    HttpResponse<String> r = send("POST", "/v1/topics/base/publish", "{\"data\": \"hello\"}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).get("id").asText()).matches("[0-9a-f]+");
+    assertThat(json(r).get("bytes").asInt()).isEqualTo(5);
+    assertThat(send("POST", "/v1/topics/base/publish", "{\"base64\": \"aGk=\"}").statusCode()).isEqualTo(200);
+    assertThat(send("POST", "/v1/topics/base/publish", "raw bytes", "application/octet-stream", TOKEN).statusCode())
+        .isEqualTo(200);
+    // a topic we are not subscribed to is published through fanout
+    assertThat(send("POST", "/v1/topics/elsewhere/publish", "{\"data\": \"x\"}").statusCode()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.traffic().published() == before + 4);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{", "{\"data\": 5}", "{\"base64\": \"!!!\"}", "{\"x\": \"y\"}", "{\"data\": \"a\", \"base64\": \"YQ==\"}",
+      "[]", ""})
+  void badPublishBodiesAre400AndPublishNothing(String body) throws Exception {
+    long before = node.traffic().published();
+    HttpResponse<String> r = send("POST", "/v1/topics/base/publish", body);
+    assertThat(r.statusCode()).as(body + " -> " + r.body()).isEqualTo(400);
+    assertThat(json(r).get("code").asText()).isIn("bad_json", "bad_request");
+    clientError(send("GET", "/v1/topics/base/publish", null), 405, "method_not_allowed");
+    assertThat(node.traffic().published()).isEqualTo(before);
+  }
+
+  @Test
+  void messagesStreamDeliveriesAsServerSentEvents() throws Exception {
+    clientError(send("GET", "/v1/topics/unknown/messages", null), 404, "unknown_topic");
+    clientError(send("GET", "/v1/topics/base/messages?limit=0", null), 400, "bad_request");
+    clientError(send("GET", "/v1/topics/base/messages?limit=x", null), 400, "bad_request");
+    clientError(send("GET", "/v1/topics/base/messages?colour=red", null), 400, "bad_request");
+    HttpRequest req = HttpRequest.newBuilder(uri("/v1/topics/base/messages?limit=2"))
+        .header("Authorization", "Bearer " + TOKEN).GET().build();
+    CompletableFuture<HttpResponse<String>> stream = http.sendAsync(req, HttpResponse.BodyHandlers.ofString());
+    // the stream is registered once the server has sent its first comment; publish until both arrive
+    await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      send("POST", "/v1/topics/base/publish", "{\"data\": \"streamed\"}");
+      return stream.isDone();
+    });
+    HttpResponse<String> r = stream.get();
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
+    List<String> data = r.body().lines().filter(l -> l.startsWith("data: ")).toList();
+    assertThat(data).hasSize(2);
+    JsonNode event = JSON.readTree(data.get(0).substring(6));
+    assertThat(event.get("topic").asText()).isEqualTo("base");
+    assertThat(event.get("data").asText()).isEqualTo("streamed");
+    assertThat(event.get("base64").asText()).isEqualTo("c3RyZWFtZWQ=");
+    assertThat(event.get("from").asText()).isEqualTo(node.peerId().toString());
+    assertThat(r.body()).contains("event: message");
+  }
+
+  @Test
+  void metricsArePrometheusTextWithJvmRouterAndParameterFigures() throws Exception {
+    HttpResponse<String> r = send("GET", "/metrics", null, null, null);
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
+    assertThat(r.body()).contains("topicmesh_node_param{name=\"d\"}").contains("topicmesh_pubsub_")
+        .contains("topicmesh_node_ready");
+    String text = new String(r.body().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+    assertThat(text).doesNotContain("NaN\nNaN");
+  }
+}

@@ -1,0 +1,224 @@
+package io.topicmesh.node.daemon.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.topicmesh.node.pubsub.router.GossipParams;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+  @TempDir Path tmp;
+
+  private Path file(String name, String text) throws Exception {
+    Path f = tmp.resolve(name);
+    Files.writeString(f, text);
+    return f;
+  }
+
+  private static ConfigException invalid(Path file, Map<String, String> env, Map<String, Object> flags) {
+    try {
+      ConfigLoader.load(file, env, flags);
+    } catch (ConfigException e) {
+      return e;
+    }
+    throw new AssertionError("expected a ConfigException");
+  }
+
+  @Test
+  void defaultsWithNothingGiven() {
+    NodeConfig c = ConfigLoader.load(null, Map.of(), Map.of());
+    assertThat(c.listen()).containsExactly("/ip4/127.0.0.1/tcp/4001");
+    assertThat(c.muxers()).containsExactly("yamux", "mplex");
+    assertThat(c.params()).isEqualTo(GossipParams.defaults());
+    assertThat(c.adminListen()).isNull();
+    assertThat(c.topics()).isEmpty();
+    assertThat(c.maxConnections()).isEqualTo(256);
+    assertThat(c.shutdownGrace()).isEqualTo(Duration.ofSeconds(20));
+  }
+
+  @Test
+  void theOperatorsNodeYamlIsAccepted() throws Exception {
+    // what operator/.../TopicClusterModel#nodeConfigYaml writes
+    Path f = file("node.yaml", """
+        # topicmesh node configuration, written by the operator; params are also applied live
+        cluster: demo
+        namespace: tm
+        discovery: k8s:demo-nodes
+        topics:
+        - name: blocks
+          validation: StrictSign
+          score:
+            topicWeight: 0.5
+            timeInMeshQuantumMs: 2000
+            meshMessageDeliveriesWeight: -0.5
+            meshMessageDeliveriesActivationMs: 5000
+        - name: tx
+          validation: StrictSign
+        thresholds:
+          gossipThreshold: -10.0
+          publishThreshold: -50.0
+          graylistThreshold: -80.0
+          acceptPxThreshold: 10.0
+          opportunisticGraftThreshold: 5.0
+        params:
+          d: 8
+          dlo: 6
+          dhi: 12
+          dlazy: 6
+          dout: 2
+          dscore: 4
+          heartbeatIntervalMs: 700
+          historyLength: 5
+          historyGossip: 3
+          fanoutTtlMs: 60000
+          seenTtlMs: 120000
+          floodPublish: true
+          idontwantThreshold: 2048
+        """);
+    NodeConfig c = ConfigLoader.load(f, Map.of("POD_IP", "10.1.2.3", "POD_NAME", "demo-0"),
+        Map.of("listen", List.of("/ip4/0.0.0.0/tcp/4001"), "admin.listen", "0.0.0.0:9090"));
+    assertThat(c.cluster()).isEqualTo("demo");
+    assertThat(c.namespace()).isEqualTo("tm");
+    assertThat(c.podName()).isEqualTo("demo-0");
+    assertThat(c.discovery()).containsExactly("k8s:demo-nodes");
+    assertThat(c.topics()).containsExactly("blocks", "tx");
+    assertThat(c.topicScores()).containsOnlyKeys("blocks");
+    assertThat(c.topicScores().get("blocks").topicWeight()).isEqualTo(0.5);
+    assertThat(c.topicScores().get("blocks").timeInMeshQuantum()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(c.topicScores().get("blocks").meshMessageDeliveriesActivation()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(c.signaturePolicy()).isEqualTo(io.topicmesh.node.pubsub.router.SignaturePolicy.STRICT_SIGN);
+    assertThat(c.params().d()).isEqualTo(8);
+    assertThat(c.params().heartbeatInterval()).isEqualTo(Duration.ofMillis(700));
+    assertThat(c.params().idontwantMessageThreshold()).isEqualTo(2048);
+    assertThat(c.thresholds().opportunisticGraftThreshold()).isEqualTo(5.0);
+    assertThat(c.advertise()).containsExactly("/ip4/10.1.2.3/tcp/4001");
+    assertThat(c.adminListen().getHostString()).isEqualTo("0.0.0.0");
+    assertThat(c.adminListen().getPort()).isEqualTo(9090);
+  }
+
+  @Test
+  void strictNoSignOnlyWhenEveryTopicAsksForIt() throws Exception {
+    assertThat(ConfigLoader.load(file("a.yaml", "topics: [{name: a, validation: StrictNoSign}, {name: b, validation: StrictNoSign}]"),
+        Map.of(), Map.of()).signaturePolicy()).isEqualTo(io.topicmesh.node.pubsub.router.SignaturePolicy.STRICT_NO_SIGN);
+    assertThat(ConfigLoader.load(file("b.yaml", "topics: [{name: a, validation: StrictNoSign}, {name: b}]"),
+        Map.of(), Map.of()).signaturePolicy()).isEqualTo(io.topicmesh.node.pubsub.router.SignaturePolicy.STRICT_SIGN);
+  }
+
+  @Test
+  void jsonFilesWork() throws Exception {
+    Path f = file("node.json", "{\"topics\": [\"a\", \"b\"], \"admin\": {\"listen\": \"127.0.0.1:9999\"}, \"params\": {\"d\": 7, \"dhi\": 14}}");
+    NodeConfig c = ConfigLoader.load(f, Map.of(), Map.of());
+    assertThat(c.topics()).containsExactly("a", "b");
+    assertThat(c.adminListen().getPort()).isEqualTo(9999);
+    assertThat(c.params().d()).isEqualTo(7);
+  }
+
+  @Test
+  void flagsOverrideEnvironmentWhichOverridesTheFile() throws Exception {
+    Path f = file("node.yaml", "maxConnections: 10\ntopics: [file]\nparams: {d: 7, dhi: 14}\nadmin: {listen: '127.0.0.1:1'}\n");
+    Map<String, String> env = Map.of("TOPICMESH_MAX_CONNECTIONS", "20", "TOPICMESH_TOPICS", "env1,env2",
+        "TOPICMESH_PARAMS_D", "8", "TOPICMESH_ADMIN_LISTEN", "127.0.0.1:2");
+    NodeConfig fromEnv = ConfigLoader.load(f, env, Map.of());
+    assertThat(fromEnv.maxConnections()).isEqualTo(20);
+    assertThat(fromEnv.topics()).containsExactly("env1", "env2");
+    assertThat(fromEnv.params().d()).isEqualTo(8);
+    assertThat(fromEnv.params().dhi()).as("file keys not overridden stay").isEqualTo(14);
+    assertThat(fromEnv.adminListen().getPort()).isEqualTo(2);
+    NodeConfig fromFlags = ConfigLoader.load(f, env, Map.of("maxConnections", 30, "topics", List.of("flag"),
+        "admin.listen", "127.0.0.1:3"));
+    assertThat(fromFlags.maxConnections()).isEqualTo(30);
+    assertThat(fromFlags.topics()).containsExactly("flag");
+    assertThat(fromFlags.adminListen().getPort()).isEqualTo(3);
+    assertThat(fromFlags.params().d()).isEqualTo(8);
+  }
+
+  @Test
+  void environmentNamesFollowTheKeys() {
+    assertThat(ConfigLoader.envName("admin.tokenFile")).isEqualTo("TOPICMESH_ADMIN_TOKEN_FILE");
+    assertThat(ConfigLoader.envName("params.heartbeatIntervalMs")).isEqualTo("TOPICMESH_PARAMS_HEARTBEAT_INTERVAL_MS");
+  }
+
+  @ParameterizedTest(name = "{0}: {1}")
+  @CsvSource(delimiter = '|', textBlock = """
+      listen            | listen: [/ip4/127.0.0.1]                          | a TCP multiaddr
+      listen            | listen: [not-a-multiaddr]                         | a multiaddr such as
+      listen            | 'listen: []'                                      | at least one
+      peers             | peers: [/ip4/127.0.0.1/tcp/1]                     | /p2p/<peer-id>
+      maxConnections    | maxConnections: 0                                 | an integer in [1, 65536]
+      maxConnections    | maxConnections: 99999999999                       | an integer in [1, 65536]
+      maxConnections    | maxConnections: lots                              | an integer in [1, 65536]
+      muxers            | muxers: [spdy]                                    | one of yamux, mplex
+      discovery         | discovery: [carrier-pigeon:x]                     | static:<multiaddr>
+      discovery         | 'discovery: [''dns:bad name'']'                   | dns:<name>
+      admin.listen      | 'admin: {listen: nohost}'                         | host:port
+      admin.listen      | 'admin: {listen: ''127.0.0.1:70000''}'            | port 0-65535
+      admin.maxBodyBytes| 'admin: {maxBodyBytes: 1}'                        | an integer in [1024
+      admin             | 'admin: 5'                                        | must be a mapping
+      params.dlo        | 'params: {d: 4, dlo: 5}'                          | must be <= d (4)
+      params.dout       | 'params: {dout: 5}'                               | must be < dlo (5)
+      params.d          | 'params: {d: -1}'                                 | must be >= 0
+      params.d          | 'params: {d: 6.5}'                                | must be an integer
+      params.d          | 'params: {d: ''six''}'                            | must be an integer
+      params.floodPublish| 'params: {floodPublish: 1}'                      | must be true or false
+      params.heartbeatIntervalMs| 'params: {heartbeatIntervalMs: 0}'        | must be a positive duration
+      params.warp       | 'params: {warp: 9}'                               | unknown parameter
+      thresholds.gossipThreshold| 'thresholds: {gossipThreshold: 5}'         | must be <= 0
+      topics            | 'topics: [''bad topic!'']'                        | 1 to 253 characters
+      topics            | 'topics: [{validation: StrictSign}]'              | a string 'name'
+      topics[t].validation | 'topics: [{name: t, validation: Loose}]'        | one of LaxNoSign
+      topics[t].colour  | 'topics: [{name: t, colour: red}]'                | unknown key
+      topics[t].score   | 'topics: [{name: t, score: 5}]'                   | a mapping
+      topics[t].score.topicWeight | 'topics: [{name: t, score: {topicWeight: -1}}]' | must be >= 0
+      topics[t].score.meshMessageDeliveriesWeight | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: 1}}]' | must be <= 0
+      topics[t].score.warp | 'topics: [{name: t, score: {warp: 1}}]'         | unknown parameter
+      redial.maxMs      | 'redial: {minMs: 1000, maxMs: 500}'               | must be >= redial.minMs
+      colour            | 'colour: blue'                                    | unknown key
+      createKey         | 'createKey: maybe'                                | true or false
+      config            | 'listen: [unclosed'                               | not valid YAML or JSON
+      config            | '- a list'                                        | must be a mapping
+      """)
+  void invalidFilesNameFieldValueAndWhatIsAllowed(String field, String yaml, String allowed) throws Exception {
+    ConfigException e = invalid(file("bad.yaml", yaml), Map.of(), Map.of());
+    assertThat(e.field()).isEqualTo(field);
+    assertThat(e.getMessage()).startsWith(field + "=").contains(allowed);
+  }
+
+  @Test
+  void invalidEnvironmentAndFlagValuesAreNamedToo() {
+    assertThat(invalid(null, Map.of("TOPICMESH_PARAMS_DHI", "3"), Map.of()).getMessage())
+        .isEqualTo("params.dhi=3: must be >= d (6)");
+    assertThat(invalid(null, Map.of("POD_IP", "not-an-ip"), Map.of()).getMessage()).startsWith("POD_IP=not-an-ip");
+    assertThat(invalid(null, Map.of(), Map.of("muxers", List.of("yamux", "quic"))).getMessage())
+        .isEqualTo("muxers=quic: one of yamux, mplex");
+  }
+
+  @Test
+  void aMissingOrHugeFileIsAClearError() throws Exception {
+    assertThat(invalid(tmp.resolve("absent.yaml"), Map.of(), Map.of()).getMessage()).startsWith("config=")
+        .contains("cannot read the file");
+    Path big = tmp.resolve("big.yaml");
+    Files.write(big, new byte[(int) ConfigLoader.MAX_FILE_BYTES + 1]);
+    assertThat(invalid(big, Map.of(), Map.of()).getMessage()).contains("larger than");
+  }
+
+  @Test
+  void anEmptyFileMeansDefaults() throws Exception {
+    assertThat(ConfigLoader.load(file("empty.yaml", ""), Map.of(), Map.of()).params()).isEqualTo(GossipParams.defaults());
+  }
+
+  @Test
+  void hugeValuesAreTruncatedInMessages() {
+    Map<String, Object> flags = new LinkedHashMap<>();
+    flags.put("topics", List.of("x".repeat(10_000)));
+    assertThat(invalid(null, Map.of(), flags).getMessage().length()).isLessThan(300);
+  }
+}
