@@ -1,0 +1,67 @@
+package io.topicmesh.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.topicmesh.node.daemon.config.ConfigLoader;
+import io.topicmesh.node.daemon.config.NodeConfig;
+import io.topicmesh.operator.api.v1alpha1.TopicCluster;
+import io.topicmesh.operator.model.GossipParams;
+import io.topicmesh.operator.model.TopicClusterModel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The node.yaml the operator writes into each cluster's ConfigMap must be accepted by the node's
+ * config loader (which rejects unknown keys), and must mean the same thing on both sides.
+ */
+class OperatorNodeConfigContractTest {
+  private static final Path EXAMPLE = Path.of("..", "operator", "examples", "topiccluster.yaml");
+
+  @TempDir Path tmp;
+
+  @Test
+  void theNodeAcceptsTheConfigTheOperatorWritesForTheExampleCluster() throws Exception {
+    TopicCluster cr = new KubernetesSerialization()
+        .unmarshal(Files.readString(EXAMPLE), TopicCluster.class);
+    cr.getMetadata().setNamespace("team-a");
+    TopicClusterModel model = TopicClusterModel.from(cr);
+    GossipParams effective = GossipParams.fromSpec(cr.getSpec().gossipsub);
+
+    Path file = tmp.resolve("node.yaml");
+    Files.writeString(file, model.configMap(effective).getData().get(TopicClusterModel.CONFIG_FILE));
+    NodeConfig config = ConfigLoader.load(file,
+        Map.of("POD_IP", "10.1.2.3", "POD_NAME", model.podName(0), "POD_NAMESPACE", "team-a"), Map.of());
+
+    assertThat(config.topics()).containsExactly("news", "prices");
+    assertThat(config.discovery()).containsExactly("k8s:" + model.headlessServiceName());
+    assertThat(config.namespace()).isEqualTo("team-a");
+    assertThat(config.cluster()).isEqualTo("demo");
+    assertThat(config.params().d()).isEqualTo(effective.d());
+    assertThat(config.params().dlo()).isEqualTo(effective.dlo());
+    assertThat(config.params().dhi()).isEqualTo(effective.dhi());
+    assertThat(config.params().heartbeatInterval()).isEqualTo(Duration.ofMillis(700));
+    assertThat(config.topicScores()).containsKey("prices");
+  }
+
+  @Test
+  void liveDegreeChangesTheOperatorPersistsAreAcceptedToo() throws Exception {
+    TopicCluster cr = new KubernetesSerialization()
+        .unmarshal(Files.readString(EXAMPLE), TopicCluster.class);
+    cr.getMetadata().setNamespace("team-a");
+    TopicClusterModel model = TopicClusterModel.from(cr);
+    GossipParams tuned = GossipParams.fromSpec(cr.getSpec().gossipsub).withDegrees(4, 3, 8);
+
+    Path file = tmp.resolve("node.yaml");
+    Files.writeString(file, model.nodeConfigYaml(tuned));
+    NodeConfig config = ConfigLoader.load(file, Map.of(), Map.of());
+
+    assertThat(config.params().d()).isEqualTo(4);
+    assertThat(config.params().dlo()).isEqualTo(3);
+    assertThat(config.params().dhi()).isEqualTo(8);
+  }
+}
