@@ -39,6 +39,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -83,8 +84,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Concurrency: every table is guarded by one {@link RouterMutex}. No I/O, user callback,
- * validator or observer runs under it; their work is queued with {@link
- * RouterMutex#afterRelease}. Public methods are thread-safe.
+ * validator, signature check or observer runs under it; their work is queued with {@link
+ * RouterMutex#afterRelease}. StrictSign signatures are verified on the validation executor after
+ * the seen-cache check, and the message re-enters the mutex to be delivered or rejected. Public
+ * methods are thread-safe.
  */
 @SuppressWarnings("try") // lock scopes are try-with-resources whose variable is never read
 public final class GossipRouter {
@@ -655,19 +658,27 @@ public final class GossipRouter {
 
   /** Signature checks are the costliest step on the receive path: run them off the mutex. */
   private void startVerification(Pending pv) {
+    Runnable verify =
+        () -> {
+          Optional<RejectReason> bad;
+          try {
+            bad = MessageSigning.check(pv.message(), signaturePolicy);
+          } catch (RuntimeException e) {
+            bad = Optional.of(RejectReason.INVALID_SIGNATURE);
+          }
+          Optional<RejectReason> verdict = bad;
+          mutex.execute("verified", () -> finishVerification(pv, verdict));
+        };
     mutex.afterRelease(
-        () ->
-            validationExecutor.execute(
-                () -> {
-                  Optional<RejectReason> bad;
-                  try {
-                    bad = MessageSigning.check(pv.message(), signaturePolicy);
-                  } catch (RuntimeException e) {
-                    bad = Optional.of(RejectReason.INVALID_SIGNATURE);
-                  }
-                  Optional<RejectReason> verdict = bad;
-                  mutex.execute("verified", () -> finishVerification(pv, verdict));
-                }));
+        () -> {
+          try {
+            validationExecutor.execute(verify);
+          } catch (RejectedExecutionException e) {
+            // Executor shut down (router closing): drop the id so the in-flight map cannot fill up.
+            log.debug("pubsub message {} on {} not verified: validation executor refused it", pv.id(), pv.message().topic());
+            mutex.execute("verified", () -> verifying.remove(pv.id()));
+          }
+        });
   }
 
   private void finishVerification(Pending pv, Optional<RejectReason> bad) {
