@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *   <li>Work that must not run under the lock (network writes, user callbacks) is registered with
  *       {@link #afterRelease} and run by the releasing thread once the mutex is free.
  *   <li>Hold time and contention go to a {@link LockListener}; a hold longer than the threshold is
- *       logged with the holder's name.
+ *       logged with the holder's name, at most once per {@link #LONG_HOLD_LOG_INTERVAL} per name
+ *       (the listener still sees every one).
  * </ul>
  *
  * <p>The inbox has a high-water mark rather than a hard cap: dropping would lose protocol state,
@@ -31,6 +32,9 @@ import org.slf4j.LoggerFactory;
 public final class RouterMutex {
   private static final Logger log = LoggerFactory.getLogger(RouterMutex.class);
 
+  /** At most one long-hold warning per holder name per this interval; the rest are counted. */
+  public static final Duration LONG_HOLD_LOG_INTERVAL = Duration.ofSeconds(10);
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Queue<Task> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inboxDepth = new AtomicInteger();
@@ -38,6 +42,8 @@ public final class RouterMutex {
   private final LongSupplier nanoTime;
   private final long longHoldNanos;
   private final LockListener listener;
+  // Long holds come in storms under saturation: the listener sees every one, the log a sample.
+  private final WarnLimiter longHoldLog = new WarnLimiter(LONG_HOLD_LOG_INTERVAL.toNanos());
   // Owner-only state (read and written under the lock).
   private final Queue<Runnable> afterRelease = new ArrayDeque<>();
   private String holder;
@@ -190,7 +196,12 @@ public final class RouterMutex {
       listener.released(name, held);
       if (held > longHoldNanos) {
         listener.longHold(name, held);
-        log.warn("router mutex held {} ms by {}", held / 1_000_000, name);
+        long suppressed = longHoldLog.admit(name, nanoTime.getAsLong());
+        if (suppressed != WarnLimiter.SUPPRESSED) {
+          log.warn(
+              "router mutex held {} ms by {} ({} similar warnings suppressed since the last)",
+              held / 1_000_000, name, suppressed);
+        }
       }
       runAll(post);
       // A task may have been queued between the last drain and the unlock: take it over.
@@ -219,7 +230,12 @@ public final class RouterMutex {
       if (took > longHoldNanos) {
         // Name the queued task, not only the scope that happened to drain it.
         listener.longHold(t.holder(), took);
-        log.warn("router task {} ran {} ms under the mutex (drained by {})", t.holder(), took / 1_000_000, outer);
+        long suppressed = longHoldLog.admit(t.holder(), nanoTime.getAsLong());
+        if (suppressed != WarnLimiter.SUPPRESSED) {
+          log.warn(
+              "router task {} ran {} ms under the mutex (drained by {}; {} similar warnings suppressed since the last)",
+              t.holder(), took / 1_000_000, outer, suppressed);
+        }
       }
     }
   }

@@ -1,6 +1,5 @@
 package io.topicmesh.node.pubsub.net;
 
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -613,14 +612,6 @@ public final class PubsubNetwork implements AutoCloseable {
       } else if (cause instanceof DecoderException && cause.getCause() instanceof RpcDecodeException e) {
         router.onInvalidRpc(s.peer, e.reason());
         log.info("pubsub peer={} sent an invalid RPC (skipped): {}", s.peer, e.getMessage());
-        // The decoder stopped at the bad frame; frames already buffered behind it would wait for
-        // the next read. An empty read makes it decode them now.
-        Channel ch = ctx.channel();
-        ch.eventLoop().execute(() -> {
-          if (ch.isActive()) {
-            ch.pipeline().fireChannelRead(Unpooled.EMPTY_BUFFER);
-          }
-        });
       } else {
         log.info("pubsub stream from peer={} failed: {}", s.peer, cause.toString());
         reset(ctx);

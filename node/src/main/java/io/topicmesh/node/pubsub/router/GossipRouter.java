@@ -21,6 +21,7 @@ import io.topicmesh.node.pubsub.wire.SubOpts;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -38,6 +39,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -82,8 +84,10 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>Concurrency: every table is guarded by one {@link RouterMutex}. No I/O, user callback,
- * validator or observer runs under it; their work is queued with {@link
- * RouterMutex#afterRelease}. Public methods are thread-safe.
+ * validator, signature check or observer runs under it; their work is queued with {@link
+ * RouterMutex#afterRelease}. StrictSign signatures are verified on the validation executor after
+ * the seen-cache check, and the message re-enters the mutex to be delivered or rejected. Public
+ * methods are thread-safe.
  */
 @SuppressWarnings("try") // lock scopes are try-with-resources whose variable is never read
 public final class GossipRouter {
@@ -155,6 +159,15 @@ public final class GossipRouter {
   private final Set<Peer> dirty = new LinkedHashSet<>();
   private Map<PeerId, Double> scoreCache;
   private int pendingValidations;
+  /**
+   * Ids whose signature is being checked off the mutex, each with the copies from other peers that
+   * arrived meanwhile (verified in turn only if the one in flight fails). Bounded by {@link
+   * #MAX_IN_FLIGHT_VERIFICATIONS} ids and {@link #MAX_WAITING_COPIES} copies per id.
+   */
+  private final Map<MessageId, ArrayDeque<Pending>> verifying = new HashMap<>();
+
+  static final int MAX_IN_FLIGHT_VERIFICATIONS = 4096;
+  static final int MAX_WAITING_COPIES = 16;
   private long heartbeatTicks;
   private long seqno;
   private int dialsThisHeartbeat;
@@ -611,16 +624,100 @@ public final class GossipRouter {
       emit(o -> o.duplicate(topic, id, p.id));
       return;
     }
-    Optional<RejectReason> bad = MessageSigning.check(m, signaturePolicy);
-    if (bad.isPresent()) {
-      // Not marked seen: a forged copy must not shadow the genuine message.
-      reject(p.id, id, m, bad.get());
+    Pending pv = new Pending(p.id, id, m, now, null);
+    if (signaturePolicy == SignaturePolicy.STRICT_NO_SIGN) {
+      Optional<RejectReason> bad = MessageSigning.check(m, signaturePolicy);
+      if (bad.isPresent()) {
+        reject(p.id, id, m, bad.get());
+        return;
+      }
+      sendIdontwant(p, id, m);
+      admit(pv);
       return;
     }
-    seen.add(id);
-    score.validateMessage(p.id, id, now);
+    ArrayDeque<Pending> waiting = verifying.get(id);
+    if (waiting != null) {
+      // Another copy is being verified: this one waits, in case that one turns out forged.
+      if (waiting.size() < MAX_WAITING_COPIES) {
+        waiting.add(pv);
+      } else {
+        score.duplicateMessage(p.id, id, topic, now);
+        emit(o -> o.duplicate(topic, id, p.id));
+      }
+      return;
+    }
+    if (verifying.size() >= MAX_IN_FLIGHT_VERIFICATIONS) {
+      reject(p.id, id, m, RejectReason.VALIDATION_THROTTLED);
+      return;
+    }
+    verifying.put(id, new ArrayDeque<>());
+    // As go-libp2p-pubsub does, IDONTWANT goes out on arrival, before the signature is checked.
     sendIdontwant(p, id, m);
-    startValidation(new Pending(p.id, id, m, now, null));
+    startVerification(pv);
+  }
+
+  /** Signature checks are the costliest step on the receive path: run them off the mutex. */
+  private void startVerification(Pending pv) {
+    Runnable verify =
+        () -> {
+          Optional<RejectReason> bad;
+          try {
+            bad = MessageSigning.check(pv.message(), signaturePolicy);
+          } catch (RuntimeException e) {
+            bad = Optional.of(RejectReason.INVALID_SIGNATURE);
+          }
+          Optional<RejectReason> verdict = bad;
+          mutex.execute("verified", () -> finishVerification(pv, verdict));
+        };
+    mutex.afterRelease(
+        () -> {
+          try {
+            validationExecutor.execute(verify);
+          } catch (RejectedExecutionException e) {
+            // Executor shut down (router closing): drop the id so the in-flight map cannot fill up.
+            log.debug("pubsub message {} on {} not verified: validation executor refused it", pv.id(), pv.message().topic());
+            mutex.execute("verified", () -> verifying.remove(pv.id()));
+          }
+        });
+  }
+
+  private void finishVerification(Pending pv, Optional<RejectReason> bad) {
+    MessageId id = pv.id();
+    ArrayDeque<Pending> waiting = verifying.get(id);
+    if (bad.isPresent()) {
+      // Not marked seen: a forged copy must not shadow the genuine message.
+      reject(pv.source(), id, pv.message(), bad.get());
+      Pending next = waiting == null ? null : waiting.poll();
+      if (next != null && !seen.contains(id)) {
+        startVerification(next);
+      } else {
+        verifying.remove(id);
+      }
+      return;
+    }
+    verifying.remove(id);
+    long now = scheduler.nowMillis();
+    if (waiting != null) {
+      for (Pending dup : waiting) {
+        score.duplicateMessage(dup.source(), id, dup.message().topic(), now);
+        emit(o -> o.duplicate(dup.message().topic(), id, dup.source()));
+      }
+    }
+    if (seen.contains(id)) {
+      score.duplicateMessage(pv.source(), id, pv.message().topic(), now);
+      emit(o -> o.duplicate(pv.message().topic(), id, pv.source()));
+      return;
+    }
+    if (!subscriptions.containsKey(pv.message().topic())) {
+      return; // unsubscribed while verifying
+    }
+    admit(pv);
+  }
+
+  private void admit(Pending pv) {
+    seen.add(pv.id());
+    score.validateMessage(pv.source(), pv.id(), pv.receivedAt());
+    startValidation(pv);
   }
 
   private void reject(PeerId from, MessageId id, PubsubMessage m, RejectReason reason) {
@@ -958,7 +1055,7 @@ public final class GossipRouter {
         continue;
       }
       for (MessageId id : h.messageIds()) {
-        if (!seen.contains(id)) {
+        if (!seen.contains(id) && !verifying.containsKey(id)) {
           want.add(id);
         }
       }

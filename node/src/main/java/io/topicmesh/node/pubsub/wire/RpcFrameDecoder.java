@@ -13,8 +13,9 @@ import java.util.List;
  * reader index moves only once a whole frame is buffered. A frame whose length exceeds
  * {@link RpcLimits#maxRpcSize()} cannot be skipped safely on a stream, so the decoder fails the
  * stream ({@link TooLongFrameException}) and discards everything after; a whole frame that breaks
- * another limit or is malformed is skipped and reported as a {@link DecoderException} wrapping
- * {@link RpcDecodeException}, and decoding continues with the next frame.
+ * another limit or is malformed is skipped and reported downstream (exceptionCaught) as a {@link
+ * DecoderException} wrapping {@link RpcDecodeException}, and decoding continues at once with the
+ * frames buffered after it.
  *
  * <p>Ownership: each frame is a retained slice released here after parsing; emitted records hold
  * no buffers.
@@ -53,7 +54,11 @@ public final class RpcFrameDecoder extends ByteToMessageDecoder {
     try {
       out.add(codec.decode(frame.nioBuffer()));
     } catch (RpcDecodeException e) {
-      throw new DecoderException(e);
+      // Reported, not thrown: throwing would end this decode pass and leave the frames already
+      // buffered behind the bad one waiting for the next read. The reader index has moved past
+      // the frame, so ByteToMessageDecoder calls us again for the rest of the buffer; frames
+      // decoded before this one were passed on before this call, so order is kept.
+      ctx.fireExceptionCaught(new DecoderException(e));
     } finally {
       frame.release();
     }

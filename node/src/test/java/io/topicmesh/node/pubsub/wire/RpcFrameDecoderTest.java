@@ -73,6 +73,28 @@ class RpcFrameDecoderTest {
   }
 
   @Test
+  void framesBufferedBehindAMalformedOneAreDecodedInTheSameRead() {
+    EmbeddedChannel ch = new EmbeddedChannel(new RpcFrameDecoder(codec));
+    ByteBuf buf = Unpooled.buffer();
+    buf.writeBytes(RpcCodec.encodeFrame(Rpc.EMPTY));
+    byte[] garbage = {(byte) 0x0a, (byte) 0xff, (byte) 0xff};
+    Varint.write(buf, garbage.length);
+    buf.writeBytes(garbage);
+    buf.writeBytes(RpcCodec.encodeFrame(RpcCodecTest.fullRpc()));
+    buf.writeBytes(RpcCodec.encodeFrame(Rpc.EMPTY));
+    assertThatThrownBy(() -> ch.writeInbound(buf))
+        .isInstanceOf(DecoderException.class)
+        .hasCauseInstanceOf(RpcDecodeException.class);
+    // No further read: both frames after the bad one are already out, in order.
+    assertThat((Rpc) ch.readInbound()).isEqualTo(Rpc.EMPTY);
+    assertThat((Rpc) ch.readInbound()).isEqualTo(RpcCodecTest.fullRpc());
+    assertThat((Rpc) ch.readInbound()).isEqualTo(Rpc.EMPTY);
+    assertThat((Object) ch.readInbound()).isNull();
+    assertThat(buf.refCnt()).isZero();
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
   void encoderWritesLengthPrefixedFrames() {
     EmbeddedChannel ch = new EmbeddedChannel(new RpcFrameEncoder());
     ch.writeOutbound(RpcCodecTest.fullRpc());
