@@ -572,9 +572,11 @@ public final class PubsubNetwork implements AutoCloseable {
           continue;
         }
         Connection kept = keptConnection(s.peer);
-        if (s.inbound != null && s.inbound.isActive() && s.inboundConn == kept && conn != kept) {
-          // A stream on a connection that lost the duplicate rule (it is being closed) must not
-          // replace the one on the connection that stays.
+        if (s.inbound != null && s.inbound.isActive() && s.inboundConn == kept && conn != kept
+            && conn.initiatorPeer().compareTo(kept.initiatorPeer()) >= 0) {
+          // A stream on a connection that loses the duplicate rule against the kept one (it is
+          // being closed) must not replace the one on the connection that stays. A connection
+          // that would win may not be registered yet: its stream is taken.
           old = null;
           ready = false;
         } else {
