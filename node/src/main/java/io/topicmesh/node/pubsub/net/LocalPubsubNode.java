@@ -47,7 +47,18 @@ public final class LocalPubsubNode implements AutoCloseable {
    */
   public static LocalPubsubNode start(PrivKey key, Multiaddr listen, int ioThreads, GossipParams params,
       PubsubNetwork.Options options, Consumer<GossipRouter.Builder> customise) {
+    return start(key, listen, ioThreads, params, options, customise, h -> { });
+  }
+
+  /**
+   * As {@link #start(PrivKey, Multiaddr, int, GossipParams, PubsubNetwork.Options, Consumer)};
+   * {@code beforeAttach} sees the host before the pubsub binding does (e.g. to add a connection
+   * listener that runs ahead of it).
+   */
+  public static LocalPubsubNode start(PrivKey key, Multiaddr listen, int ioThreads, GossipParams params,
+      PubsubNetwork.Options options, Consumer<GossipRouter.Builder> customise, Consumer<Host> beforeAttach) {
     Host host = Host.create(HostConfig.defaults(key).withListen(List.of(listen)).withIoThreads(ioThreads));
+    beforeAttach.accept(host);
     host.start();
     String name = host.peerId().toBase58();
     String tag = name.substring(name.length() - 6);

@@ -127,16 +127,25 @@ public final class PubsubNetwork implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong backpressurePauses = new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
 
-  /** One peer's pubsub state; fields guarded by the session's monitor. */
+  /**
+   * One peer's pubsub state, bound to the connection the host keeps for the peer ({@code conn});
+   * fields guarded by the session's monitor.
+   */
   private static final class Session {
     final PeerId peer;
     Connection conn;
     StreamChannel outbound;
-    boolean opening;
+    /** The connection an outbound stream is being opened on, or null. */
+    Connection openingOn;
     int attempts;
     boolean added;
     boolean gaveUp;
+    /** {@link GossipRouter#removePeer} calls under way: open nothing until they are done. */
+    int removing;
+    /** Out of {@link #sessions}: a thread holding it takes the map's current session instead. */
+    boolean dead;
     StreamChannel inbound;
+    Connection inboundConn;
     final ArrayDeque<Rpc> pending = new ArrayDeque<>();
 
     Session(PeerId peer) {
@@ -162,7 +171,7 @@ public final class PubsubNetwork implements AutoCloseable {
       host.setStreamHandler(p, net::initInbound);
     }
     for (Connection c : host.connections()) {
-      net.connectionOpened(c);
+      net.reconcile(c.remotePeer());
     }
     return net;
   }
@@ -279,91 +288,124 @@ public final class PubsubNetwork implements AutoCloseable {
 
   // ---- connections -------------------------------------------------------------------------
 
+  /**
+   * Connection events only trigger {@link #reconcile}: the host announces connections outside its
+   * lock, so when two dials cross, a connection already replaced as a duplicate can be announced
+   * after its replacement. The session follows the connection the host keeps, not event order.
+   */
   private final class Listener implements ConnectionListener {
     @Override
     public void connectionOpened(Connection connection) {
-      PubsubNetwork.this.connectionOpened(connection);
+      reconcile(connection.remotePeer());
     }
 
     @Override
     public void connectionClosed(Connection connection) {
-      PubsubNetwork.this.connectionClosed(connection);
+      reconcile(connection.remotePeer());
     }
 
     @Override
     public void peerIdentified(Connection connection, PeerInfo info) {
-      if (closed || info.protocols().stream().noneMatch(options.protocols()::contains)) {
+      if (info.protocols().stream().noneMatch(options.protocols()::contains)) {
         return;
       }
-      Session s = sessions.get(connection.remotePeer());
-      if (s != null) {
-        openOutbound(s, connection);
-      }
+      reconcile(connection.remotePeer());
     }
   }
 
-  private void connectionOpened(Connection conn) {
+  private Connection keptConnection(PeerId peer) {
+    return host.connection(peer).filter(Connection::isOpen).orElse(null);
+  }
+
+  /**
+   * Binds the peer's session to the connection the host keeps for it now: a session on another
+   * connection is moved (the router forgets the peer until the outbound stream on the kept
+   * connection is up), a peer without a connection loses its session, and an outbound stream is
+   * opened on the kept connection if there is none.
+   */
+  private void reconcile(PeerId peer) {
     if (closed) {
       return;
     }
-    Session s = sessions.computeIfAbsent(conn.remotePeer(), Session::new);
+    Session s;
+    Connection target;
     boolean removeOld;
-    synchronized (s) {
-      if (s.conn == conn) {
-        return;
+    while (true) {
+      s = sessions.computeIfAbsent(peer, Session::new);
+      synchronized (s) {
+        if (s.dead) {
+          continue;
+        }
+        // read under the session's monitor so concurrent reconciles apply in the host's order
+        target = keptConnection(peer);
+        if (s.conn == target) {
+          removeOld = false;
+          if (target == null && s.removing == 0 && s.inbound == null) {
+            drop(s);
+          }
+        } else {
+          if (s.conn != null) {
+            log.debug("pubsub peer={} session moves from conn={} to conn={}", peer, s.conn.id(),
+                target == null ? "none" : target.id());
+          }
+          removeOld = s.added;
+          s.conn = target;
+          s.outbound = null;
+          s.added = false;
+          s.openingOn = null;
+          s.gaveUp = false;
+          s.attempts = 0;
+          if (target == null) {
+            s.pending.clear();
+          }
+          if (removeOld) {
+            s.removing++;
+          } else if (target == null && s.removing == 0 && s.inbound == null) {
+            drop(s);
+          }
+        }
       }
-      removeOld = s.added;
-      s.conn = conn;
-      s.outbound = null;
-      s.added = false;
-      s.opening = false;
-      s.gaveUp = false;
-      s.attempts = 0;
+      break;
     }
     if (removeOld) {
-      router.removePeer(s.peer);
+      router.removePeer(peer);
+      synchronized (s) {
+        s.removing--;
+        target = s.conn;
+        if (target == null && s.removing == 0 && s.inbound == null) {
+          drop(s);
+        }
+      }
     }
-    openOutbound(s, conn);
+    if (target != null) {
+      openOutbound(s, target);
+    }
   }
 
-  private void connectionClosed(Connection conn) {
-    Session s = sessions.get(conn.remotePeer());
-    if (s == null) {
-      return;
-    }
-    boolean wasAdded;
-    synchronized (s) {
-      if (s.conn != conn) {
-        return;
-      }
-      sessions.remove(s.peer, s);
-      wasAdded = s.added;
-      s.added = false;
-      s.outbound = null;
-      s.inbound = null;
-      s.pending.clear();
-    }
-    if (wasAdded) {
-      router.removePeer(s.peer);
-    }
+  /** Takes the session out of the map; caller holds its monitor. */
+  private void drop(Session s) {
+    s.dead = true;
+    sessions.remove(s.peer, s);
   }
 
   // ---- outbound stream: we write -------------------------------------------------------------
 
   private void openOutbound(Session s, Connection conn) {
     synchronized (s) {
-      if (closed || s.conn != conn || s.outbound != null || s.opening || s.gaveUp
-          || s.attempts >= options.maxStreamAttempts() || !conn.isOpen()) {
+      if (closed || s.dead || s.removing > 0 || s.conn != conn || s.outbound != null || s.openingOn != null
+          || s.gaveUp || s.attempts >= options.maxStreamAttempts() || !conn.isOpen()) {
         return;
       }
-      s.opening = true;
+      s.openingOn = conn;
       s.attempts++;
     }
     conn.newStream(options.protocols(), (stream, protocol, c) -> initOutbound(s, stream))
         .addListener(f -> {
           if (!f.isSuccess()) {
             synchronized (s) {
-              s.opening = false;
+              if (s.openingOn == conn) {
+                s.openingOn = null;
+              }
             }
             log.debug("no pubsub stream to peer={}: {}", s.peer, f.cause().getMessage());
             return;
@@ -383,8 +425,10 @@ public final class PubsubNetwork implements AutoCloseable {
     List<Rpc> flush;
     StreamChannel inbound;
     synchronized (s) {
-      s.opening = false;
-      if (closed || s.conn != conn || !stream.isActive()) {
+      if (s.openingOn == conn) {
+        s.openingOn = null;
+      }
+      if (closed || s.dead || s.removing > 0 || s.conn != conn || !stream.isActive()) {
         stream.close();
         return;
       }
@@ -424,11 +468,21 @@ public final class PubsubNetwork implements AutoCloseable {
       wasAdded = s.added;
       s.outbound = null;
       s.added = false;
+      if (wasAdded) {
+        s.removing++;
+      }
       conn = s.conn;
     }
     if (wasAdded) {
       router.removePeer(s.peer);
       log.debug("pubsub stream to peer={} closed", s.peer);
+      synchronized (s) {
+        s.removing--;
+        conn = s.conn;
+        if (conn == null && s.removing == 0 && s.inbound == null && !s.dead) {
+          drop(s);
+        }
+      }
     }
     if (conn != null && conn.isOpen()) {
       openOutbound(s, conn);
@@ -507,15 +561,36 @@ public final class PubsubNetwork implements AutoCloseable {
       stream.close();
       return;
     }
-    Session s = sessions.computeIfAbsent(conn.remotePeer(), Session::new);
+    Session s;
     StreamChannel old;
     boolean ready;
-    InboundHandler handler = new InboundHandler(s);
-    synchronized (s) {
-      old = s.inbound;
-      s.inbound = stream;
-      ready = s.added;
+    while (true) {
+      s = sessions.computeIfAbsent(conn.remotePeer(), Session::new);
+      synchronized (s) {
+        if (s.dead) {
+          continue;
+        }
+        Connection kept = keptConnection(s.peer);
+        if (s.inbound != null && s.inbound.isActive() && s.inboundConn == kept && conn != kept
+            && conn.initiatorPeer().compareTo(kept.initiatorPeer()) >= 0) {
+          // A stream on a connection that loses the duplicate rule against the kept one (it is
+          // being closed) must not replace the one on the connection that stays. A connection
+          // that would win may not be registered yet: its stream is taken.
+          old = null;
+          ready = false;
+        } else {
+          old = s.inbound;
+          s.inbound = stream;
+          s.inboundConn = conn;
+          ready = s.added;
+          break;
+        }
+      }
+      log.debug("pubsub peer={} opened a stream on replaced conn={}; closing it", s.peer, conn.id());
+      stream.close();
+      return;
     }
+    InboundHandler handler = new InboundHandler(s);
     if (old != null && old != stream) {
       // As go-libp2p-pubsub: a newer inbound stream replaces the older one.
       log.debug("pubsub peer={} opened a second inbound stream; closing the older one", s.peer);
@@ -631,9 +706,10 @@ public final class PubsubNetwork implements AutoCloseable {
       synchronized (s) {
         if (s.inbound == ctx.channel()) {
           s.inbound = null;
-          if (s.conn == null) {
+          s.inboundConn = null;
+          if (s.conn == null && s.removing == 0 && !s.dead) {
             // a stream on a connection the host never announced (e.g. the loser of a dial race)
-            sessions.remove(s.peer, s);
+            drop(s);
           }
         }
       }
