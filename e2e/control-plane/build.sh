@@ -21,7 +21,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 source "$here/versions.env"
 
 # Bump when the way the binaries are built changes, so existing caches are rebuilt.
-readonly RECIPE=2
+readonly RECIPE=3
 
 die() { echo "control-plane build: $*" >&2; exit 1; }
 log() { echo "control-plane build: $*" >&2; }
@@ -38,7 +38,7 @@ cache="${TOPICMESH_CACHE:-$HOME/.cache/topicmesh}"
 kat_dir="$cache/kubeapitest"
 out="$kat_dir/k8s/${KUBE_VERSION}-${goos}-${goarch}"
 stamp="$out/.topicmesh-build"
-binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl)
+binaries=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy)
 want_stamp="kube=v${KUBE_VERSION} etcd=v${ETCD_VERSION} recipe=${RECIPE}"
 
 report() {
@@ -168,14 +168,16 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   kube_ldflags+=" -X $pkg.buildDate=$kube_time"
 done
 
-log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl $kube_tag (go build -p $jobs)"
+log "building kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet, kube-proxy $kube_tag (go build -p $jobs)"
 (
   cd "$kube_build"
   GOFLAGS="$GOFLAGS -mod=mod" go build -p "$jobs" -trimpath -ldflags "$kube_ldflags" -o "$tmp_out/" \
     k8s.io/kubernetes/cmd/kube-apiserver \
     k8s.io/kubernetes/cmd/kube-controller-manager \
     k8s.io/kubernetes/cmd/kube-scheduler \
-    k8s.io/kubernetes/cmd/kubectl
+    k8s.io/kubernetes/cmd/kubectl \
+    k8s.io/kubernetes/cmd/kubelet \
+    k8s.io/kubernetes/cmd/kube-proxy
 ) || die "building Kubernetes $kube_tag failed (wrapper module: $kube_build)"
 
 log "building etcd $etcd_tag"
