@@ -147,14 +147,24 @@ public final class OperatorMain {
     }
   }
 
-  /** The innermost cause as "Type: message", for one-line start-up errors. */
+  /**
+   * The cause chain in one line, for start-up errors, without the client's generic wrappers: e.g.
+   * "ConnectException caused by ClosedChannelException" or "UnknownHostException: nowhere.example".
+   */
   static String rootCause(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
+    java.util.List<String> parts = new java.util.ArrayList<>();
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Throwable t = e; t != null && seen.add(t) && parts.size() < 4; t = t.getCause()) {
+      if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException && t.getCause() != null) {
+        continue;
+      }
+      String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+      String part = t.getClass().getSimpleName() + (message.isBlank() ? "" : ": " + message);
+      if (parts.isEmpty() || !parts.get(parts.size() - 1).equals(part)) {
+        parts.add(part);
+      }
     }
-    String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
-    return t.getClass().getSimpleName() + (message.isBlank() ? "" : ": " + message);
+    return String.join(" caused by ", parts);
   }
 
   public static void main(String[] args) throws Exception {

@@ -275,7 +275,11 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     // 3. Mesh, traffic, tuning.
     GossipParams current = effectiveFromStatus(spec, previous.effectiveParams);
     int dloNow = current == null ? spec.gossipsub.dlo : current.dlo();
-    MeshReport mesh = MeshReport.of(spec.topics.stream().map(t -> t.name).toList(), staying, expected, dloNow);
+    List<String> topicNames = spec.topics.stream().map(t -> t.name).toList();
+    MeshReport mesh = MeshReport.of(topicNames, staying, expected, dloNow);
+    // The rollout and scale-down gate looks at the nodes that serve: a pod that is down is the
+    // planner's business (it waits for it, or replaces it), not a reason to call the others' meshes bad.
+    MeshReport serving = MeshReport.of(topicNames, staying, staying.size(), dloNow);
     TopicClusterStatus.Traffic trafficNow = trafficOf(uid, snapshot);
     GossipParams effective = tune(cr, model, previous, status, current, trafficNow, now);
     status.effectiveParams = effective.toStatus();
@@ -290,8 +294,8 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
 
     // 5. The plan: replicas, pod deletions, waits.
     RolloutPlanner.Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec.replicas,
-        existing == null ? null : existing.getSpec().getReplicas(), model.templateHash(), views, mesh.healthy(),
-        mesh.summary(), Boolean.TRUE.equals(spec.rollout.meshHealthGate),
+        existing == null ? null : existing.getSpec().getReplicas(), model.templateHash(), views,
+        serving.healthy() || (spec.replicas > 0 && expected == 0), serving.summary(), Boolean.TRUE.equals(spec.rollout.meshHealthGate),
         Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, previous.rollout, previous.waits));
 
     // 6. Desired objects, then the plan's deletions.
