@@ -133,6 +133,10 @@ public final class NodeCollector implements AutoCloseable {
           } catch (NodeApiException e) {
             onError.accept(target.pod() + ": " + e.getMessage());
             return new Answer(target, null, e.getMessage());
+          } catch (RuntimeException e) {
+            String message = target.admin() + ": " + e;
+            onError.accept(target.pod() + ": " + message);
+            return new Answer(target, null, message);
           }
         }, executor);
       } catch (RejectedExecutionException e) {

@@ -458,7 +458,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     MeshReport mesh = o.mesh();
     GossipParams effective = o.effective();
     boolean scaling = plan.statefulSetReplicas() != spec.replicas || o.pods() != spec.replicas;
-    boolean rolling = plan.rolling() || plan.deletions().stream().anyMatch(d -> true);
+    boolean rolling = plan.rolling() || !plan.deletions().isEmpty();
     boolean meshKnown = o.answered() > 0;
     if (spec.replicas == 0) {
       Conditions.set(status.conditions, Conditions.MESH_HEALTHY, true, "NoNodes", "no nodes requested", generation, now);
@@ -695,14 +695,16 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } catch (java.util.concurrent.ExecutionException e) {
-      paramFailures.add("push failed: " + e.getCause());
+      // reported per call below
     }
     for (CompletableFuture<Void> call : calls) {
       if (call.isCompletedExceptionally()) {
-        call.exceptionally(t -> {
-          paramFailures.add(t.getMessage());
-          return null;
-        });
+        try {
+          call.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+          Throwable cause = e.getCause() == null ? e : e.getCause();
+          paramFailures.add(String.valueOf(cause.getMessage()));
+        }
       }
     }
     synchronized (paramFailures) {
