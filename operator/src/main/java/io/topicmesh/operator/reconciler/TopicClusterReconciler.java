@@ -279,6 +279,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     MeshReport mesh = MeshReport.of(topicNames, staying, expected, dloNow);
     // The rollout and scale-down gate looks at the nodes that serve: a pod that is down is the
     // planner's business (it waits for it, or replaces it), not a reason to call the others' meshes bad.
+    // With no pod that stays (scaling to zero) there is no mesh to wait for.
     MeshReport serving = MeshReport.of(topicNames, staying, staying.size(), dloNow);
     TopicClusterStatus.Traffic trafficNow = trafficOf(uid, snapshot);
     GossipParams effective = tune(cr, model, previous, status, current, trafficNow, now);
@@ -295,7 +296,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     // 5. The plan: replicas, pod deletions, waits.
     RolloutPlanner.Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec.replicas,
         existing == null ? null : existing.getSpec().getReplicas(), model.templateHash(), views,
-        serving.healthy() || (spec.replicas > 0 && expected == 0), serving.summary(), Boolean.TRUE.equals(spec.rollout.meshHealthGate),
+        serving.healthy() || expected == 0, serving.summary(), Boolean.TRUE.equals(spec.rollout.meshHealthGate),
         Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, previous.rollout, previous.waits));
 
     // 6. Desired objects, then the plan's deletions.

@@ -684,6 +684,30 @@ class ReconcilerIT {
     assertThat(cr.getStatus().nodes).isEqualTo("1/2");
   }
 
+  @Test
+  void scalingToZeroDoesNotWaitForAMeshThatCannotExist() throws Exception {
+    create("zero", 2, s -> { });
+    reconcile("zero");
+    sts.sync(ns, "zero");
+    fakeNodes("zero", 2);
+    reconcile("zero");
+    edit("zero", c -> c.getSpec().replicas = 0);
+    reconcile("zero");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("zero").get().getSpec().getReplicas())
+        .as("zero-1 drained alone").isEqualTo(1);
+    sts.sync(ns, "zero");
+    silence("zero-1");
+    reconcile("zero");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("zero").get().getSpec().getReplicas())
+        .as("no wait for the meshes of nodes that all leave").isZero();
+    sts.sync(ns, "zero");
+    silence("zero-0");
+    reconcile("zero");
+    TopicCluster cr = get("zero");
+    assertThat(condition(cr, Conditions.READY).getStatus()).as(cr.getStatus().conditions.toString()).isEqualTo("True");
+    assertThat(cr.getStatus().nodes).isEqualTo("0/0");
+  }
+
   // ---- live topics ----------------------------------------------------------------------------
 
   @Test
