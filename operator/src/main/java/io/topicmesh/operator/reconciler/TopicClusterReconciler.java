@@ -300,6 +300,11 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
         Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, previous.rollout, previous.waits));
 
     // 6. Desired objects, then the plan's deletions.
+    Integer replicasBefore = existing == null ? null : existing.getSpec().getReplicas();
+    if (replicasBefore != null && replicasBefore != plan.statefulSetReplicas()) {
+      LOG.info("cluster={} StatefulSet replicas {} -> {} (spec {})", where, replicasBefore, plan.statefulSetReplicas(),
+          spec.replicas);
+    }
     for (HasMetadata object : model.desiredObjects(effective, scores, plan.statefulSetReplicas())) {
       apply(object);
     }
