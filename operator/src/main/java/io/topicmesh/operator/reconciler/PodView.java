@@ -46,7 +46,8 @@ public record PodView(String name, int ordinal, String templateHash, boolean rea
 
   /** Problem kinds, in the order of precedence of their Degraded reasons. */
   public enum Kind {
-    IMAGE_PULL("ImagePullFailed"), CONFIG("PodConfigError"), CRASH_LOOP("PodsCrashLooping");
+    IMAGE_PULL("ImagePullFailed"), CONFIG("PodConfigError"), UNSCHEDULABLE("PodsUnschedulable"),
+    CRASH_LOOP("PodsCrashLooping");
 
     public final String reason;
 
@@ -74,12 +75,19 @@ public record PodView(String name, int ordinal, String templateHash, boolean rea
     }
   }
 
-  /** The first problem the pod's (init) container statuses show, or null. */
+  /** The most severe problem the pod's scheduling and (init) container statuses show, or null. */
   static Problem problem(Pod pod) {
     if (pod.getStatus() == null) {
       return null;
     }
     Problem found = null;
+    if (pod.getStatus().getConditions() != null) {
+      for (var c : pod.getStatus().getConditions()) {
+        if ("PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()) && "Unschedulable".equals(c.getReason())) {
+          found = new Problem(Kind.UNSCHEDULABLE, "Unschedulable", 0, c.getMessage());
+        }
+      }
+    }
     for (List<ContainerStatus> statuses : List.of(
         nullToEmpty(pod.getStatus().getInitContainerStatuses()), nullToEmpty(pod.getStatus().getContainerStatuses()))) {
       for (ContainerStatus c : statuses) {

@@ -272,6 +272,7 @@ public final class RolloutPlanner {
       String message = switch (worst) {
         case IMAGE_PULL -> "image cannot be pulled: " + pods + "; fix spec.image";
         case CONFIG -> "container cannot be created: " + pods + "; fix the spec";
+        case UNSCHEDULABLE -> "pod cannot be scheduled: " + pods + "; lower spec.resources or fix spec.scheduling";
         case CRASH_LOOP -> "node container crash-looping: " + pods + "; fix spec.image or the node configuration";
       };
       message += " (pods that are not Ready on an outdated template are replaced at once)";

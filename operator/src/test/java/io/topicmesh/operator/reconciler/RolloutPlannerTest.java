@@ -257,6 +257,15 @@ class RolloutPlannerTest {
     assertThat(PodView.of(fine).problem()).isNull();
     assertThat(PodView.of(fine).ready()).isTrue();
 
+    Pod unschedulable = new PodBuilder().withNewMetadata().withName("tc-0")
+        .withAnnotations(Map.of(TopicClusterModel.TEMPLATE_HASH_ANNOTATION, "new")).endMetadata().withNewStatus()
+        .withPhase("Pending").addNewCondition().withType("PodScheduled").withStatus("False").withReason("Unschedulable")
+        .withMessage("0/1 nodes are available: 1 Insufficient memory.").endCondition().endStatus().build();
+    assertThat(PodView.of(unschedulable).problem().kind()).isEqualTo(PodView.Kind.UNSCHEDULABLE);
+    Plan plan = new Scenario(1, 1, PodView.of(unschedulable)).plan();
+    assertThat(plan.degraded().reason()).isEqualTo("PodsUnschedulable");
+    assertThat(plan.degraded().message()).contains("Insufficient memory", "spec.resources");
+
     Pod creating = pod("tc-3", false, new ContainerStatusBuilder().withName("node").withReady(false).withRestartCount(0)
         .withNewState().withNewWaiting().withReason("ContainerCreating").endWaiting().endState().build());
     assertThat(PodView.of(creating).problem()).as("starting is not a problem").isNull();
