@@ -60,6 +60,7 @@ class ConfigLoaderTest {
             topicWeight: 0.5
             timeInMeshQuantumMs: 2000
             meshMessageDeliveriesWeight: -0.5
+            meshMessageDeliveriesThreshold: 4
             meshMessageDeliveriesActivationMs: 5000
         - name: tx
           validation: StrictSign
@@ -180,6 +181,9 @@ class ConfigLoaderTest {
       topics[t].score.topicWeight | 'topics: [{name: t, score: {topicWeight: -1}}]' | must be >= 0
       topics[t].score.meshMessageDeliveriesWeight | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: 1}}]' | must be <= 0
       topics[t].score.warp | 'topics: [{name: t, score: {warp: 1}}]'         | unknown parameter
+      topics[t].score.meshMessageDeliveriesThreshold | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: -1}}]' | must be > 0 while meshMessageDeliveriesWeight (P3) < 0
+      topics[t].score.meshMessageDeliveriesActivationMs | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: -1, meshMessageDeliveriesThreshold: 2}}]' | must be >= 1s
+      topics[t].score.meshFailurePenaltyDecay | 'topics: [{name: t, score: {meshFailurePenaltyWeight: -1, meshMessageDeliveriesThreshold: 2, meshMessageDeliveriesActivationMs: 5000, meshFailurePenaltyDecay: 1}}]' | must be in (0, 1)
       redial.maxMs      | 'redial: {minMs: 1000, maxMs: 500}'               | must be >= redial.minMs
       colour            | 'colour: blue'                                    | unknown key
       createKey         | 'createKey: maybe'                                | true or false
