@@ -78,4 +78,24 @@ class DaemonTest {
     // three intervals plus 5 s without a heartbeat
     assertThat(a.liveAt(now + Duration.ofMillis(3 * 200 + 5000 + 100).toNanos())).isFalse();
   }
+
+  /** Issue 15: a second PUT /v1/params before the heartbeat applied the first must not lose it. */
+  @Test
+  void parameterChangesWithinOneHeartbeatCompose() {
+    Daemon a = node(Map.of());
+    // not started: no heartbeat runs, so both changes are pending at once
+    assertThat(a.updateParams(Map.of("dout", 1))).satisfies(p -> assertThat(p.dout()).isEqualTo(1));
+    io.topicmesh.node.pubsub.router.GossipParams second = a.updateParams(Map.of("d", 7));
+    assertThat(second.d()).isEqualTo(7);
+    assertThat(second.dout()).as("the first change survives the second").isEqualTo(1);
+    assertThat(a.router().params().d()).as("nothing applied before a heartbeat").isEqualTo(6);
+    a.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> a.router().params().d() == 7);
+    assertThat(a.router().params().dout()).isEqualTo(1);
+    // after the heartbeat applied them, a further change still builds on both
+    assertThat(a.updateParams(Map.of("dlazy", 4))).satisfies(p -> {
+      assertThat(p.d()).isEqualTo(7);
+      assertThat(p.dout()).isEqualTo(1);
+    });
+  }
 }

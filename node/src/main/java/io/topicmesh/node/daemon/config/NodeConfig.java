@@ -21,6 +21,8 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  * @param directPeers gossipsub direct peers, multiaddrs with {@code /p2p/<id>} ({@code directPeers})
  * @param topics topics subscribed at start ({@code topics}; names or {@code {name, validation,
  *     score}} objects as the operator writes them)
+ * @param topicValidation the validation mode each topic asked for ({@code topics[].validation}),
+ *     for topics that gave one
  * @param topicScores v1.1 topic score parameters by topic ({@code topics[].score})
  * @param signaturePolicy the router's policy: StrictNoSign when every topic asks for it
  *     ({@code topics[].validation}), else StrictSign
@@ -51,6 +53,7 @@ public record NodeConfig(
     List<String> peers,
     List<String> directPeers,
     List<String> topics,
+    Map<String, String> topicValidation,
     Map<String, TopicScoreParams> topicScores,
     SignaturePolicy signaturePolicy,
     Path keyFile,
@@ -81,6 +84,7 @@ public record NodeConfig(
     peers = List.copyOf(peers);
     directPeers = List.copyOf(directPeers);
     topics = List.copyOf(topics);
+    topicValidation = Map.copyOf(topicValidation);
     topicScores = Map.copyOf(topicScores);
     muxers = List.copyOf(muxers);
     discovery = List.copyOf(discovery);

@@ -398,6 +398,11 @@ public final class GossipRouter {
     }
   }
 
+  /** The policy every topic's messages are signed and checked under. */
+  public SignaturePolicy signaturePolicy() {
+    return signaturePolicy;
+  }
+
   /** Replaces the overlay parameters at the next heartbeat; meshes are kept. */
   public void setParams(GossipParams p) {
     pendingParams.set(Objects.requireNonNull(p));
@@ -438,6 +443,13 @@ public final class GossipRouter {
   public GossipParams params() {
     try (var l = mutex.lock("inspect")) {
       return params;
+    }
+  }
+
+  /** The score parameters in effect (a pending replacement applies at the next heartbeat). */
+  public PeerScoreParams scoreParams() {
+    try (var l = mutex.lock("inspect")) {
+      return score.params();
     }
   }
 
