@@ -510,7 +510,8 @@ public final class Daemon implements AutoCloseable {
   /**
    * Ready when listening and, if any peer is known (discovered or connected), connected to at
    * least one, with a pubsub stream to one and two heartbeats run since, and meshed in every
-   * subscribed topic up to Dlo or to all peers in the topic.
+   * subscribed topic up to Dlo or to all peers in the topic (direct peers in the topic count as
+   * meshed: they get every message without a GRAFT).
    */
   public Readiness readiness() {
     if (!started) {
@@ -547,9 +548,18 @@ public final class Daemon implements AutoCloseable {
       return new Readiness(false, unrouted + " connected pubsub peers without a pubsub session");
     }
     int dlo = router.params().dlo();
+    Set<PeerId> direct = router.directPeers();
     for (String t : router.subscriptions()) {
-      int available = router.topicPeers(t).size();
-      int mesh = router.meshPeers(t).size();
+      Set<PeerId> inTopic = router.topicPeers(t);
+      int available = inTopic.size();
+      // direct peers get every message without being in the mesh: they count as meshed
+      Set<PeerId> reached = new java.util.HashSet<>(router.meshPeers(t));
+      for (PeerId p : inTopic) {
+        if (direct.contains(p)) {
+          reached.add(p);
+        }
+      }
+      int mesh = reached.size();
       int need = Math.min(dlo, available);
       if (mesh < need) {
         return new Readiness(false, "topic " + t + ": mesh " + mesh + " < " + need);

@@ -42,6 +42,7 @@ public final class ConfigLoader {
   /** Top-level keys and sections the file may hold. */
   private static final List<String> KEYS = List.of(
       "listen", "advertise", "peers", "directPeers", "topics", "keyFile", "createKey", "muxers", "maxConnections",
+      "pingInterval",
       "discovery", "dnsServer", "discoveryIntervalMs", "redial.minMs", "redial.maxMs", "admin.listen",
       "admin.tokenFile", "admin.maxBodyBytes", "params.*", "thresholds.*", "shutdownGraceMs",
       "namespace", "podName", "cluster");
@@ -239,6 +240,7 @@ public final class ConfigLoader {
         bool("createKey", m.getOrDefault("createKey", true)),
         muxers,
         (int) integer("maxConnections", m.getOrDefault("maxConnections", 256), 1, 65_536),
+        m.get("pingInterval") == null ? null : duration("pingInterval", m.get("pingInterval")),
         discovery,
         hostPort("dnsServer", m.get("dnsServer"), false),
         millis("discoveryIntervalMs", m.getOrDefault("discoveryIntervalMs", 10_000), 100, 3_600_000),
@@ -417,8 +419,9 @@ public final class ConfigLoader {
       } catch (RuntimeException e) {
         throw new ConfigException(field, s, "a multiaddr such as /ip4/127.0.0.1/tcp/4001 (" + e.getMessage() + ")");
       }
-      if (needPeerId && !s.contains("/p2p/")) {
-        throw new ConfigException(field, s, "a multiaddr ending in /p2p/<peer-id>");
+      // what the parser accepts: /p2p/<id> or its legacy name /ipfs/<id>
+      if (needPeerId && a.peerId().isEmpty()) {
+        throw new ConfigException(field, s, "a multiaddr ending in /p2p/<peer-id> (or /ipfs/<peer-id>)");
       }
       if (!needPeerId && a.tcpPort().isEmpty()) {
         throw new ConfigException(field, s, "a TCP multiaddr /ip4|ip6/<addr>/tcp/<port>");
@@ -499,6 +502,36 @@ public final class ConfigLoader {
       throw new ConfigException(field, v, "an integer in [" + min + ", " + max + "]");
     }
     return n;
+  }
+
+  /**
+   * A duration written for people: {@code 500ms}, {@code 5s}, {@code 1m} or ISO-8601 {@code PT5S};
+   * greater than 0 and at most a day.
+   */
+  public static Duration duration(String field, Object v) {
+    String allowed = "a duration such as 500ms, 5s, 1m or PT5S, greater than 0 and at most 24h";
+    if (!(v instanceof String s)) {
+      throw new ConfigException(field, v, allowed);
+    }
+    String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+    Duration d = null;
+    try {
+      if (t.startsWith("pt")) {
+        d = Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+      } else if (t.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      } else if (t.endsWith("s")) {
+        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else if (t.endsWith("m")) {
+        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      }
+    } catch (RuntimeException e) {
+      d = null;
+    }
+    if (d == null || d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
+      throw new ConfigException(field, v, allowed);
+    }
+    return d;
   }
 
   private static Duration millis(String field, Object v, long min, long max) {

@@ -31,6 +31,8 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  *     false when the key must come from a mounted Secret)
  * @param muxers muxer names in preference order ({@code muxers})
  * @param maxConnections bound on TCP connections ({@code maxConnections})
+ * @param pingInterval how often every connected peer is pinged ({@code pingInterval}, {@code
+ *     --ping-interval}, {@code TOPICMESH_PING_INTERVAL}), null for never (the default)
  * @param discovery discovery sources: {@code static:<multiaddr>}, {@code dns:<name>[:port]},
  *     {@code dnssrv:<name>}, {@code k8s:<service>} ({@code discovery})
  * @param dnsServer DNS server {@code host:port} for DNS discovery, null for the system resolver
@@ -60,6 +62,7 @@ public record NodeConfig(
     boolean createKey,
     List<String> muxers,
     int maxConnections,
+    Duration pingInterval,
     List<String> discovery,
     InetSocketAddress dnsServer,
     Duration discoveryInterval,

@@ -408,6 +408,11 @@ public final class GossipRouter {
     }
   }
 
+  /** The configured direct peers (never in a mesh; every message is sent to them). */
+  public Set<PeerId> directPeers() {
+    return directPeers;
+  }
+
   /** The policy every topic's messages are signed and checked under. */
   public SignaturePolicy signaturePolicy() {
     return signaturePolicy;
