@@ -95,7 +95,7 @@ say "running the e2e suite"
 # (the operator's *IT need the kube-api-test binaries, which a kind machine does not have).
 mvn -B -ntp -pl e2e -am verify \
   -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false \
-  -Dit.test='io/topicmesh/e2e/**/*' -Dfailsafe.failIfNoSpecifiedTests=false \
+  -Dit.test='io/topicmesh/e2e/**/*IT*' -Dfailsafe.failIfNoSpecifiedTests=false \
   "-De2e.kubeconfig=$kubeconfig" "-De2e.helm=$(command -v helm)" -De2e.target=kind \
   "-De2e.chart=$repo/charts/topicmesh" "-De2e.nodeImage=$node_image" "-De2e.nodeImageAlt=topicmesh/node:$tag-r2" \
   "-De2e.nodeImageBroken=topicmesh/node:$tag-broken" "-De2e.operatorImage=$operator_image" "$@"
