@@ -3,6 +3,7 @@ package io.topicmesh.operator.it;
 import static io.topicmesh.operator.model.Clusters.cluster;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.InstallCommand;
@@ -22,6 +23,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.topicmesh.operator.OperatorMain;
 import io.topicmesh.operator.api.v1alpha1.TopicCluster;
 import io.topicmesh.operator.model.TopicClusterModel;
 import io.topicmesh.operator.node.NodeAdminClient;
@@ -29,6 +31,10 @@ import io.topicmesh.operator.reconciler.OperatorMetrics;
 import io.topicmesh.operator.reconciler.TopicClusterReconciler;
 import java.io.ByteArrayInputStream;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +42,9 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
@@ -88,7 +96,7 @@ class ChartIT {
     assertThat(env(container, "WATCH_NAMESPACE")).isEmpty();
     assertThat(only(objects, Role.class).getRules()).singleElement().satisfies(rule -> {
       assertThat(rule.getResources()).containsExactly("leases");
-      assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "create", "update");
+      assertThat(rule.getVerbs()).containsExactlyInAnyOrder("get", "create", "update", "patch");
     });
 
     Deployment pulled = only(render(t -> t.set("image.pullPolicy", "Never").set("imagePullSecrets[0]", "regcred")
@@ -197,6 +205,73 @@ class ChartIT {
     }
   }
 
+  /**
+   * The whole operator (java-operator-sdk: informers, finalizer, status, leader election) started as the
+   * chart's ServiceAccount in namespaced mode, with the environment of the chart's Deployment: it must get
+   * Ready, reconcile a TopicCluster and let it be deleted, with the namespaced Roles alone.
+   */
+  @Test
+  void wholeOperatorRunsAsTheServiceAccountInNamespacedMode() throws Exception {
+    KubernetesClient admin = RealApiServer.client();
+    String ns = RealApiServer.newNamespace("chartop");
+    String release = releaseName(ns);
+    List<HasMetadata> objects = parse(new Helm(CHART).template().withName(release).withNamespace(ns)
+        .set("watchNamespaces", ns).call());
+    for (HasMetadata o : objects) {
+      if (!(o instanceof Deployment)) {
+        admin.resource(o).create();
+      }
+    }
+    var container = only(objects, Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    Map<String, String> env = new HashMap<>();
+    container.getEnv().stream().filter(e -> e.getValue() != null).forEach(e -> env.put(e.getName(), e.getValue()));
+    env.put("LEADER_ELECTION_NAMESPACE", ns); // the Deployment takes it from the downward API
+    env.put("OPERATOR_HTTP_PORT", "0");
+    assertThat(env).containsEntry("WATCH_NAMESPACE", ns).containsEntry("LEADER_ELECTION", "true");
+
+    try (KubernetesClient operatorClient = new KubernetesClientBuilder().withConfig(asServiceAccount(admin, ns, release))
+        .build()) {
+      OperatorMain operator = OperatorMain.start(operatorClient, env, pod -> Optional.empty());
+      try {
+        // Renewing the lease must work: a leader that cannot renew exits after the renew deadline (10 s).
+        var firstRenew = new java.util.concurrent.atomic.AtomicReference<String>();
+        await("the leader lease taken and then renewed as the ServiceAccount").atMost(Duration.ofSeconds(8))
+            .pollInterval(Duration.ofMillis(200)).until(() -> {
+              var lease = admin.leases().inNamespace(ns).withName("topicmesh-operator-leader").get();
+              if (lease == null || lease.getSpec().getRenewTime() == null) {
+                return false;
+              }
+              String renew = lease.getSpec().getRenewTime().toString();
+              firstRenew.compareAndSet(null, renew);
+              return !renew.equals(firstRenew.get());
+            });
+        TopicCluster cr = cluster("whole", 2, "news");
+        cr.getMetadata().setUid(null);
+        cr.getMetadata().setGeneration(null);
+        cr.getMetadata().setNamespace(ns);
+        admin.resource(cr).create();
+        await("StatefulSet, finalizer and status written as the ServiceAccount").atMost(Duration.ofSeconds(60))
+            .pollInterval(Duration.ofMillis(200)).untilAsserted(() -> {
+              TopicCluster read = admin.resources(TopicCluster.class).inNamespace(ns).withName("whole").get();
+              assertThat(read.getMetadata().getFinalizers()).isNotEmpty();
+              assertThat(read.getStatus()).isNotNull();
+              assertThat(read.getStatus().conditions).isNotEmpty();
+              assertThat(admin.apps().statefulSets().inNamespace(ns).withName("whole").get()).isNotNull();
+            });
+        HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + operator.httpPort() + "/readyz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(ready.statusCode()).as("/readyz: %s", ready.body()).isEqualTo(200);
+
+        admin.resources(TopicCluster.class).inNamespace(ns).withName("whole").delete();
+        await("finalizer removed and TopicCluster gone").atMost(Duration.ofSeconds(30))
+            .pollInterval(Duration.ofMillis(200))
+            .until(() -> admin.resources(TopicCluster.class).inNamespace(ns).withName("whole").get() == null);
+      } finally {
+        operator.stop();
+      }
+    }
+  }
+
   /** Namespaced mode: Roles in the watched namespaces only; cluster-wide nothing but reading CRDs. */
   @Test
   void namespacedModeGrantsTheWatchedNamespacesOnly() {
@@ -223,7 +298,7 @@ class ChartIT {
     for (String watched : List.of(watchedA, watchedB)) {
       access.assertAllowed(watched, NEEDED);
     }
-    access.assertAllowed(ns, List.of(rule("coordination.k8s.io", "leases", "get", "create", "update")));
+    access.assertAllowed(ns, List.of(rule("coordination.k8s.io", "leases", "get", "create", "update", "patch")));
     access.assertAllowed("", List.of(rule("apiextensions.k8s.io", "customresourcedefinitions", "get")));
     access.assertForbidden(other, NEEDED);
     access.assertForbidden(ns, List.of(rule("", "secrets", "get", "list", "watch"), rule("", "pods", "list"),
@@ -249,9 +324,11 @@ class ChartIT {
     }
     Access access = new Access(admin, ns, release);
     access.assertAllowed(anywhere, NEEDED);
+    // informers list and watch across namespaces
     access.assertAllowed("", List.of(rule("apiextensions.k8s.io", "customresourcedefinitions", "get"),
-        rule("", "secrets", "list", "watch"), rule("topicmesh.io", "topicclusters", "list", "watch")));
-    access.assertAllowed(ns, List.of(rule("coordination.k8s.io", "leases", "get", "create", "update")));
+        rule("topicmesh.io", "topicclusters", "list", "watch"), rule("apps", "statefulsets", "list", "watch"),
+        rule("", "pods", "list", "watch"), rule("", "secrets", "list", "watch")));
+    access.assertAllowed(ns, List.of(rule("coordination.k8s.io", "leases", "get", "create", "update", "patch")));
     access.assertForbidden(anywhere, List.of(rule("coordination.k8s.io", "leases", "create", "update"),
         rule("apps", "deployments", "create", "update", "patch", "delete"), rule("apps", "daemonsets", "create"),
         rule("", "secrets", "deletecollection"), rule("", "pods", "create", "update", "patch"),
