@@ -100,7 +100,12 @@ class ChartIT {
     });
 
     Deployment pulled = only(render(t -> t.set("image.pullPolicy", "Never").set("imagePullSecrets[0]", "regcred")
-        .set("image.repository", "registry.example/tm/operator").set("image.tag", "0.1.1")), Deployment.class);
+        .set("image.repository", "registry.example/tm/operator").set("image.tag", "0.1.1")
+        .set("podLabels.team", "a").set("podAnnotations.note", "x")), Deployment.class);
+    assertThat(pulled.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("team", "a")
+        .containsEntry("app.kubernetes.io/name", "topicmesh-operator");
+    assertThat(pulled.getSpec().getTemplate().getMetadata().getAnnotations()).containsEntry("note", "x");
+    assertThat(pulled.getSpec().getSelector().getMatchLabels()).doesNotContainKey("team");
     var pulledPod = pulled.getSpec().getTemplate().getSpec();
     assertThat(pulledPod.getContainers().get(0).getImage()).isEqualTo("registry.example/tm/operator:0.1.1");
     assertThat(pulledPod.getContainers().get(0).getImagePullPolicy()).isEqualTo("Never");
