@@ -186,6 +186,9 @@ class AdminServerTest {
         .isEqualTo("dhi=12: must be >= d (100)");
     assertThat(clientError(send("PUT", "/v1/params", "{\"warp\": 1}"), 400, "invalid_params").get("message").asText())
         .startsWith("warp=1: unknown parameter");
+    // issue 15: dlo 0 breaks the dout rule too, but dlo is what was wrong
+    assertThat(clientError(send("PUT", "/v1/params", "{\"dlo\": 0}"), 400, "invalid_params").get("message").asText())
+        .startsWith("dlo=0: must be >= 1");
   }
 
   @Test
