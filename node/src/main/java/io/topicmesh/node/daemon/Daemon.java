@@ -638,6 +638,7 @@ public final class Daemon implements AutoCloseable {
       o.put("mesh", router.meshPeers(t).stream().map(PeerId::toString).sorted().toList());
       o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
       o.put("peers", router.topicPeers(t).size());
+      o.put("messages", traffic.topicMessages(t));
       ts.add(o);
     }
     s.put("topics", ts);
