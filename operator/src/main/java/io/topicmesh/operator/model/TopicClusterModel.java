@@ -397,6 +397,10 @@ public final class TopicClusterModel {
     endpoint.put("port", "admin");
     endpoint.put("path", "/metrics");
     endpoint.put("interval", "30s");
+    // Node series carry the TopicCluster's name as `cluster`, which the dashboards and alerts group by.
+    endpoint.put("relabelings", List.of(Map.of(
+        "sourceLabels", List.of("__meta_kubernetes_service_label_app_kubernetes_io_instance"),
+        "targetLabel", "cluster")));
     Map<String, Object> selector = new LinkedHashMap<>(selectorLabels());
     selector.put("topicmesh.io/service", "nodes");
     Map<String, Object> monitorSpec = new LinkedHashMap<>();

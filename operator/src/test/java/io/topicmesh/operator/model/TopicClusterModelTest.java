@@ -224,7 +224,9 @@ class TopicClusterModelTest {
     assertThat(sm.getMetadata().getLabels()).containsEntry("release", "prom");
     @SuppressWarnings("unchecked")
     Map<String, Object> spec = (Map<String, Object>) sm.getAdditionalProperties().get("spec");
-    assertThat(spec.toString()).contains("topicmesh.io/service=nodes", "port=admin", "path=/metrics");
+    assertThat(spec.toString()).contains("topicmesh.io/service=nodes", "port=admin", "path=/metrics",
+        "__meta_kubernetes_service_label_app_kubernetes_io_instance", "targetLabel=cluster");
+    assertThat(model.headlessService().getMetadata().getLabels()).containsEntry("app.kubernetes.io/instance", "mesh");
     assertThat(model.headlessService().getMetadata().getLabels()).containsEntry("topicmesh.io/service", "nodes");
   }
 
