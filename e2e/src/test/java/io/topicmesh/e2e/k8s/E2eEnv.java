@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -63,8 +62,8 @@ final class E2eEnv {
     }
     Config config;
     try {
-      config = Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString());
-    } catch (IOException e) {
+      config = Config.fromKubeconfig(kubeconfig.toFile());
+    } catch (RuntimeException e) {
       throw new IllegalStateException("e2e suite cannot read e2e.kubeconfig=" + kubeconfig + ": " + e);
     }
     config.setRequestTimeout((int) Duration.ofSeconds(30).toMillis());

@@ -239,7 +239,7 @@ class ExampleClusterIT {
     // through the client Service, as `kubectl port-forward svc/<name>` does
     int viaServiceForward = 10;
     try (LocalPortForward pf = client.services().inNamespace(ns).withName(name).portForward(NodeApi.ADMIN_PORT)) {
-      HttpClient http = HttpClient.newHttpClient();
+      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       String token = new String(java.util.Base64.getDecoder().decode(
           client.secrets().inNamespace(ns).withName(name + "-admin-token").get().getData().get("token"))).trim();
       for (int i = 0; i < viaServiceForward; i++) {

@@ -29,7 +29,8 @@ final class NodeApi implements AutoCloseable {
   private final KubernetesClient client;
   private final String ns;
   private final String cluster;
-  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  private final HttpClient http = HttpClient.newBuilder()
+      .version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
   private final Map<String, Forward> forwards = new ConcurrentHashMap<>();
   private volatile String token;
 
@@ -63,7 +64,7 @@ final class NodeApi implements AutoCloseable {
     return token;
   }
 
-  private int localPort(String pod) {
+  private synchronized int localPort(String pod) {
     Pod p = client.pods().inNamespace(ns).withName(pod).get();
     if (p == null) {
       throw new IllegalStateException("pod " + ns + "/" + pod + " does not exist");
@@ -82,7 +83,7 @@ final class NodeApi implements AutoCloseable {
     return f.pf.getLocalPort();
   }
 
-  private void drop(String pod) {
+  private synchronized void drop(String pod) {
     Forward f = forwards.remove(pod);
     if (f != null) {
       closeQuietly(f.pf);

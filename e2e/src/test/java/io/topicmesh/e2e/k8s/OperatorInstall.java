@@ -69,6 +69,10 @@ final class OperatorInstall {
     if (((Map<?, ?>) values.get("image")).containsKey("pullPolicy")) {
       sets.add("image.pullPolicy=IfNotPresent");
     }
+    String extra = System.getProperty("e2e.helmSet", "").trim();
+    if (!extra.isEmpty()) {
+      sets.add(extra); // target-specific chart values (comma-separated key=value)
+    }
     long t0 = System.nanoTime();
     Helm.ok(Duration.ofMinutes(5), "upgrade", "--install", env.release, env.chart.toString(),
         "-n", env.operatorNamespace, "--create-namespace", "--set", String.join(",", sets),
