@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for step in e2e/interop/build.sh e2e/control-plane/build.sh; do
+for step in e2e/interop/build.sh e2e/control-plane/build.sh e2e/cluster/build-helm.sh; do
   if [ -x "$step" ]; then
     echo "== $step"
     "$step"

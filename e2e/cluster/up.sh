@@ -204,6 +204,7 @@ kc() { "$kubectl" --kubeconfig "$TM_DIR/admin.kubeconfig" --request-timeout=5s "
 in_ns() { "${ns_exec[@]}" "$@"; }
 
 start_etcd() {
+  if tm_pid_alive etcd; then return; fi
   launch etcd "$bin/etcd" --name local --data-dir "$TM_DIR/etcd" \
     --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379 \
     --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
@@ -212,6 +213,8 @@ start_etcd() {
 }
 
 start_apiserver() {
+  # Already running: its configuration files stay as they are (kube-proxy exits when they change).
+  if tm_pid_alive kube-apiserver; then return; fi
   launch kube-apiserver "$bin/kube-apiserver" \
     --etcd-servers http://127.0.0.1:2379 \
     --bind-address 0.0.0.0 --advertise-address "$TM_NODE_IP" --secure-port 6443 \
@@ -243,6 +246,8 @@ start_forwarder() {
 }
 
 start_controllers() {
+  # Already running: its configuration files stay as they are (kube-proxy exits when they change).
+  if tm_pid_alive kube-controller-manager; then return; fi
   write_kubeconfig "$TM_DIR/controller-manager.kubeconfig" controller-manager https://127.0.0.1:6443
   write_kubeconfig "$TM_DIR/scheduler.kubeconfig" scheduler https://127.0.0.1:6443
   launch kube-controller-manager "$bin/kube-controller-manager" \
@@ -264,6 +269,8 @@ start_controllers() {
 }
 
 start_containerd() {
+  # Already running: its configuration files stay as they are (kube-proxy exits when they change).
+  if tm_pid_alive containerd; then return; fi
   local c="$TM_DIR/containerd"
   mkdir -p "$c"/{root,state,runc,opt} "$TM_DIR/cni/net.d" "$TM_DIR/cni/ipam"
   cat >"$TM_DIR/cni/net.d/10-topicmesh.conflist" <<EOF
@@ -328,15 +335,17 @@ import_images() {
     if [ "$(cat "$TM_DIR/containerd/imported-$img" 2>/dev/null)" = "$stamp" ]; then continue; fi
     tm_log "importing $(tr '\n' ' ' <"$TM_CACHE/images/$img.ref")"
     ctr --address "$sock" -n k8s.io images import "$tar" >&2 || tm_die "ctr images import $tar failed"
+    local have; have="$(ctr --address "$sock" -n k8s.io images ls -q)"
     while read -r ref; do
-      ctr --address "$sock" -n k8s.io images ls -q | grep -qx "$ref" \
-        || tm_die "image $ref missing from containerd after importing $tar"
+      grep -qx "$ref" <<<"$have" || tm_die "image $ref missing from containerd after importing $tar"
     done <"$TM_CACHE/images/$img.ref"
     echo "$stamp" >"$TM_DIR/containerd/imported-$img"
   done
 }
 
 start_kubelet() {
+  # Already running: its configuration files stay as they are (kube-proxy exits when they change).
+  if tm_pid_alive kubelet; then return; fi
   local k="$TM_DIR/kubelet"
   mkdir -p "$k/root"
   write_kubeconfig "$k/kubeconfig" kubelet https://127.0.0.1:6443
@@ -364,6 +373,9 @@ authentication:
   x509: {clientCAFile: $TM_DIR/pki/ca.crt}
 authorization: {mode: AlwaysAllow}
 resolvConf: $k/resolv.conf
+# No cluster DNS: ClusterFirst pods get a resolver that answers nothing, inside their own namespace.
+clusterDNS: [127.0.0.1]
+clusterDomain: cluster.local
 failSwapOn: false
 # Images are imported, never pulled: never collect them.
 imageGCHighThresholdPercent: 100
@@ -383,6 +395,8 @@ EOF
 }
 
 start_kube_proxy() {
+  # Already running: its configuration files stay as they are (kube-proxy exits when they change).
+  if tm_pid_alive kube-proxy; then return; fi
   local p="$TM_DIR/kube-proxy"
   mkdir -p "$p"
   write_kubeconfig "$p/kubeconfig" kube-proxy https://127.0.0.1:6443

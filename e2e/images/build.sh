@@ -93,7 +93,9 @@ build_java() { # image jar main-module-file extra-env...
   local jdk_version; jdk_version="$("$jdk/bin/java" -version 2>&1 | head -n1)"
   local stamp
   stamp="$( (hash_of "$jar" "$here/oci_archive.py" "$0"; echo "$modules $jdk_version $tag $RECIPE $*") | sha256sum | cut -c1-16)"
-  if fresh "$image" "$stamp"; then log "$image: up to date"; return; fi
+  if fresh "$image" "$stamp" && { [ "$image" != node ] || [ -f "$out/node-broken.tar" ]; }; then
+    log "$image: up to date"; return
+  fi
 
   log "$image: jlink ($jdk_version; modules $modules)"
   local rootfs; rootfs="$(mktemp -d)"

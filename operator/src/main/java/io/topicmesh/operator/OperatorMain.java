@@ -1,5 +1,7 @@
 package io.topicmesh.operator;
 
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
@@ -26,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * Runs the topicmesh operator. Environment: {@code WATCH_NAMESPACE} (comma-separated; all when unset),
  * {@code OPERATOR_HTTP_PORT} (default 8080: /healthz, /readyz, /metrics), {@code LEADER_ELECTION}
  * ({@code true} by default), {@code LEADER_ELECTION_NAMESPACE} (default: the pod's namespace),
- * {@code NODE_API_TIMEOUT_SECONDS} (default 5).
+ * {@code NODE_API_TIMEOUT_SECONDS} (default 5), {@code NODE_COLLECT_WAIT_MILLIS} (default 2000: how long a
+ * reconcile waits for the nodes' status), {@code API_SERVER_WAIT_SECONDS} (default 30: how long start-up
+ * waits for the API server before exiting with status 1 and one line naming the server and the cause).
  */
 public final class OperatorMain {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
@@ -79,8 +83,10 @@ public final class OperatorMain {
       }
     });
     Duration nodeTimeout = Duration.ofSeconds(Long.parseLong(env.getOrDefault("NODE_API_TIMEOUT_SECONDS", "5")));
+    Duration collectWait = Duration.ofMillis(Long.parseLong(env.getOrDefault("NODE_COLLECT_WAIT_MILLIS",
+        Long.toString(TopicClusterReconciler.DEFAULT_COLLECT_WAIT.toMillis()))));
     var reconciler = new TopicClusterReconciler(client, new NodeAdminClient(nodeTimeout), endpoints,
-        Clock.systemUTC(), new SecureRandom(), metrics);
+        Clock.systemUTC(), new SecureRandom(), metrics, collectWait);
     String watch = env.get("WATCH_NAMESPACE");
     operator.register(reconciler, c -> {
       if (watch != null && !watch.isBlank()) {
@@ -107,9 +113,87 @@ public final class OperatorMain {
     http.close();
   }
 
+  /**
+   * Waits for the API server to answer {@code GET /version} for at most {@code wait}, logging one
+   * line per failed attempt; returns null when it answered, else the last failure in one line.
+   */
+  static String awaitApiServer(KubernetesClient client, Duration wait) {
+    String server = client.getConfiguration().getMasterUrl();
+    Config probeConfig = new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0)
+        .withConnectionTimeout(5_000).withRequestTimeout(5_000).build();
+    long deadline = System.nanoTime() + wait.toNanos();
+    String failure;
+    try (KubernetesClient probe = new KubernetesClientBuilder().withConfig(probeConfig).build()) {
+      while (true) {
+        try {
+          var version = probe.getKubernetesVersion();
+          LOG.info("API server {} answers (Kubernetes {}.{})", server, version.getMajor(), version.getMinor());
+          return null;
+        } catch (RuntimeException e) {
+          failure = "cannot reach the Kubernetes API server at " + server + ": " + rootCause(e);
+        }
+        if (System.nanoTime() >= deadline) {
+          return failure;
+        }
+        LOG.warn("{}; retrying for up to {}s more", failure,
+            Math.max(0, Duration.ofNanos(deadline - System.nanoTime()).toSeconds()));
+        try {
+          Thread.sleep(Math.min(2_000, Math.max(1, Duration.ofNanos(deadline - System.nanoTime()).toMillis())));
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return failure;
+        }
+      }
+    }
+  }
+
+  /**
+   * The cause chain in one line, for start-up errors, without the client's generic wrappers: e.g.
+   * "ConnectException caused by ClosedChannelException" or "UnknownHostException: nowhere.example".
+   */
+  static String rootCause(Throwable e) {
+    java.util.List<String> parts = new java.util.ArrayList<>();
+    java.util.Set<Throwable> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    for (Throwable t = e; t != null && seen.add(t) && parts.size() < 4; t = t.getCause()) {
+      if (t instanceof io.fabric8.kubernetes.client.KubernetesClientException && t.getCause() != null) {
+        continue;
+      }
+      String message = t.getMessage() == null ? "" : t.getMessage().lines().findFirst().orElse("");
+      String part = t.getClass().getSimpleName() + (message.isBlank() ? "" : ": " + message);
+      if (parts.isEmpty() || !parts.get(parts.size() - 1).equals(part)) {
+        parts.add(part);
+      }
+    }
+    return String.join(" caused by ", parts);
+  }
+
   public static void main(String[] args) throws Exception {
-    KubernetesClient client = new KubernetesClientBuilder().build();
-    OperatorMain main = start(client, System.getenv(), NodeEndpoints.podIp());
+    KubernetesClient client;
+    try {
+      client = new KubernetesClientBuilder().build();
+    } catch (RuntimeException e) {
+      LOG.error("cannot configure the Kubernetes client (kubeconfig or in-cluster config): {}", rootCause(e));
+      System.exit(2);
+      return;
+    }
+    Map<String, String> env = System.getenv();
+    Duration apiWait = Duration.ofSeconds(Long.parseLong(env.getOrDefault("API_SERVER_WAIT_SECONDS", "30")));
+    String unreachable = awaitApiServer(client, apiWait);
+    if (unreachable != null) {
+      LOG.error("{}; giving up after {}s, exiting", unreachable, apiWait.toSeconds());
+      client.close();
+      System.exit(1);
+      return;
+    }
+    OperatorMain main;
+    try {
+      main = start(client, env, NodeEndpoints.podIp());
+    } catch (Exception e) {
+      LOG.error("cannot start the operator against {}: {}", client.getConfiguration().getMasterUrl(), rootCause(e));
+      client.close();
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       LOG.info("shutting down");

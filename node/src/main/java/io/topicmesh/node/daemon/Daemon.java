@@ -26,6 +26,8 @@ import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.PubsubProtocol;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
 import io.topicmesh.node.pubsub.router.RouterObserver;
+import io.topicmesh.node.pubsub.router.SignaturePolicy;
+import io.topicmesh.node.pubsub.router.TopicScoreParams;
 import io.topicmesh.node.transport.Connection;
 import java.net.InetSocketAddress;
 import java.security.SecureRandom;
@@ -81,10 +83,12 @@ public final class Daemon implements AutoCloseable {
   private final TrafficStats traffic;
   private final ScheduledThreadPoolExecutor routerScheduler;
   private final ScheduledThreadPoolExecutor discoveryScheduler;
+  /** DNS lookups can block for seconds; they must not hold up re-dials on the discovery thread. */
+  private final ScheduledThreadPoolExecutor dnsScheduler;
   private final ThreadPoolExecutor validation;
   private final ThreadPoolExecutor delivery;
   private final Map<String, List<Consumer<ReceivedMessage>>> topics = new ConcurrentHashMap<>();
-  private final List<DiscoverySource> sources = new ArrayList<>();
+  private final List<DiscoverySource> sources = new CopyOnWriteArrayList<>();
   private final AtomicLong deliveryDropped = new AtomicLong();
   private final Map<PeerId, PubsubProtocol> protocols = new ConcurrentHashMap<>();
   private final long startedNanos = System.nanoTime();
@@ -98,6 +102,12 @@ public final class Daemon implements AutoCloseable {
   private volatile boolean draining;
   private volatile boolean closed;
   private volatile java.util.function.BiConsumer<Multiaddr, String> onDialFailed = (a, r) -> { };
+  /** The score parameters last handed to the router (guarded by this); live changes compose on it. */
+  private PeerScoreParams scoreParams;
+  /** The gossipsub parameters last handed to the router (guarded by this); live changes compose on it. */
+  private GossipParams desiredParams;
+  /** Validation mode each topic asked for, where one did. */
+  private final Map<String, String> topicValidation = new ConcurrentHashMap<>();
 
   /**
    * @param registry where host, router and daemon metrics go (one registry per node)
@@ -114,6 +124,7 @@ public final class Daemon implements AutoCloseable {
         .withMaxConnections(config.maxConnections()).withIoThreads(ioThreads).withMeterRegistry(registry));
     this.routerScheduler = scheduler("topicmesh-router");
     this.discoveryScheduler = scheduler("topicmesh-discovery");
+    this.dnsScheduler = scheduler("topicmesh-dns");
     this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.CallerRunsPolicy());
     this.delivery = pool("topicmesh-deliver", 1, MAX_DELIVERY_QUEUE, (r, e) -> deliveryDropped.incrementAndGet());
     this.traffic = new TrafficStats(registry);
@@ -122,6 +133,8 @@ public final class Daemon implements AutoCloseable {
     for (var e : config.topicScores().entrySet()) {
       scores = scores.withTopic(e.getKey(), e.getValue());
     }
+    this.scoreParams = scores;
+    this.topicValidation.putAll(config.topicValidation());
     GossipRouter.Builder b = GossipRouter.builder(host.peerId())
         .privateKey(key)
         .signaturePolicy(config.signaturePolicy())
@@ -161,6 +174,7 @@ public final class Daemon implements AutoCloseable {
       Multiaddr.parse(d).peerId().ifPresent(b::directPeer);
     }
     this.router = b.build();
+    this.desiredParams = config.params();
     metrics.bindInboxDepth(router::inboxDepth);
     // While shutting down no connection is taken on: one that completes its upgrade is closed.
     host.addListener(new io.topicmesh.node.host.ConnectionListener() {
@@ -219,7 +233,11 @@ public final class Daemon implements AutoCloseable {
         .description("Deliveries dropped because subscribers were too slow").register(registry);
   }
 
-  /** Listens, binds pubsub to the host, starts the router, subscribes and starts discovery. */
+  /**
+   * Listens, binds pubsub to the host, starts the router, subscribes and starts discovery. Never
+   * waits for a discovery source: each connects in the background and reports its state in
+   * {@link #status()} and, while no peer is known, in {@link #readiness()}.
+   */
   public List<Multiaddr> start() {
     List<Multiaddr> bound = host.start();
     network = PubsubAttachment.attach(host, router, registry);
@@ -267,7 +285,7 @@ public final class Daemon implements AutoCloseable {
             port = Integer.parseInt(arg.substring(c + 1));
           }
           sources.add(new DnsDiscovery(name, kind.equals("dnssrv"), port, config.dnsServer(),
-              config.discoveryInterval().toMillis(), discoveryScheduler));
+              config.discoveryInterval().toMillis(), dnsScheduler));
         }
         case "k8s" -> {
           String svc = arg;
@@ -376,6 +394,63 @@ public final class Daemon implements AutoCloseable {
     return true;
   }
 
+  /**
+   * Subscribes if needed and applies a topic's settings live, replacing its previous ones: the
+   * validation mode (checked against the router-wide signature policy, which is fixed at start)
+   * and the score parameters (none = the topic is not scored). Nothing changes when the settings
+   * are refused.
+   *
+   * @return true when newly subscribed
+   * @throws io.topicmesh.node.daemon.config.ConfigException naming the field that cannot be applied
+   * @throws IllegalStateException when already subscribed to {@link #MAX_TOPICS} topics
+   */
+  public synchronized boolean applyTopic(io.topicmesh.node.daemon.config.ConfigLoader.TopicSettings s) {
+    String topic = s.name();
+    SignaturePolicy policy = router.signaturePolicy();
+    if (s.validation() != null && s.noSign() != (policy == SignaturePolicy.STRICT_NO_SIGN)) {
+      throw new io.topicmesh.node.daemon.config.ConfigException("validation", s.validation(), "this node runs "
+          + modeName(policy) + " for every topic (the signature policy is fixed at start); use "
+          + (policy == SignaturePolicy.STRICT_NO_SIGN ? "StrictNoSign or LaxNoSign" : "StrictSign or LaxSign")
+          + ", or restart the node with the new mode");
+    }
+    if (!topics.containsKey(topic) && topics.size() >= MAX_TOPICS) {
+      throw new IllegalStateException("already subscribed to " + MAX_TOPICS + " topics, the maximum");
+    }
+    boolean fresh = subscribe(topic);
+    if (s.validation() == null) {
+      topicValidation.remove(topic);
+    } else {
+      topicValidation.put(topic, s.validation());
+    }
+    scoreParams = s.score() == null ? scoreParams.withoutTopic(topic) : scoreParams.withTopic(topic, s.score());
+    router.setScoreParams(scoreParams);
+    log.info("topic settings applied topic={} validation={} score={} (at the next heartbeat)", topic,
+        topicValidation(topic), s.score() == null ? "off" : s.score().meshDeliveriesScored() ? "on, P3 on" : "on, P3 off");
+    return fresh;
+  }
+
+  /** The mode a topic runs under: the one it asked for, else the router's policy. */
+  public String topicValidation(String topic) {
+    String v = topicValidation.get(topic);
+    return v != null ? v : modeName(router.signaturePolicy());
+  }
+
+  /** A topic's effective settings, as {@code GET /v1/topics} and {@code PUT /v1/topics/{t}} return them. */
+  public synchronized Map<String, Object> topicSettings(String topic) {
+    Map<String, Object> o = new LinkedHashMap<>();
+    o.put("name", topic);
+    o.put("subscribed", topics.containsKey(topic));
+    o.put("validation", topicValidation(topic));
+    o.put("signaturePolicy", modeName(router.signaturePolicy()));
+    TopicScoreParams sp = scoreParams.topics().get(topic);
+    o.put("score", sp == null ? null : ParamsCodec.toJson(sp));
+    return o;
+  }
+
+  static String modeName(SignaturePolicy p) {
+    return p == SignaturePolicy.STRICT_NO_SIGN ? "StrictNoSign" : "StrictSign";
+  }
+
   public boolean subscribed(String topic) {
     return topics.containsKey(topic);
   }
@@ -404,11 +479,27 @@ public final class Daemon implements AutoCloseable {
   // ---- parameters -----------------------------------------------------------------------------
 
   /** Validates and hands new parameters to the router (applied at its next heartbeat). */
-  public GossipParams setParams(GossipParams p) {
+  public synchronized GossipParams setParams(GossipParams p) {
+    desiredParams = p;
     router.setParams(p);
     log.info("params set d={} dlo={} dhi={} dout={} dlazy={} heartbeat={}ms", p.d(), p.dlo(), p.dhi(), p.dout(), p.dlazy(),
         p.heartbeatInterval().toMillis());
     return p;
+  }
+
+  /**
+   * Merges {@code changes} onto the parameters last set (applied or still pending), validates the
+   * whole and hands it to the router: two changes within one heartbeat compose.
+   *
+   * @throws io.topicmesh.node.daemon.config.ConfigException naming the member
+   */
+  public synchronized GossipParams updateParams(Map<String, ?> changes) {
+    return setParams(ParamsCodec.merge(desiredParams, changes, ""));
+  }
+
+  /** The parameters last set: what the router runs after its next heartbeat. */
+  public synchronized GossipParams desiredParams() {
+    return desiredParams;
   }
 
   // ---- state ----------------------------------------------------------------------------------
@@ -419,7 +510,8 @@ public final class Daemon implements AutoCloseable {
   /**
    * Ready when listening and, if any peer is known (discovered or connected), connected to at
    * least one, with a pubsub stream to one and two heartbeats run since, and meshed in every
-   * subscribed topic up to Dlo or to all peers in the topic.
+   * subscribed topic up to Dlo or to all peers in the topic (direct peers in the topic count as
+   * meshed: they get every message without a GRAFT).
    */
   public Readiness readiness() {
     if (!started) {
@@ -432,6 +524,13 @@ public final class Daemon implements AutoCloseable {
     int connected = host.connections().size();
     boolean known = connected > 0 || (r != null && r.known() > 0);
     if (!known) {
+      for (DiscoverySource src : sources) {
+        DiscoverySource.Status st = src.status();
+        if (!st.synced()) {
+          return new Readiness(false, "no peers known: discovery " + st.source() + " " + st.state()
+              + (st.detail().isEmpty() ? "" : ": " + st.detail()));
+        }
+      }
       return new Readiness(true, "listening; no peers known");
     }
     if (connected == 0) {
@@ -449,9 +548,18 @@ public final class Daemon implements AutoCloseable {
       return new Readiness(false, unrouted + " connected pubsub peers without a pubsub session");
     }
     int dlo = router.params().dlo();
+    Set<PeerId> direct = router.directPeers();
     for (String t : router.subscriptions()) {
-      int available = router.topicPeers(t).size();
-      int mesh = router.meshPeers(t).size();
+      Set<PeerId> inTopic = router.topicPeers(t);
+      int available = inTopic.size();
+      // direct peers get every message without being in the mesh: they count as meshed
+      Set<PeerId> reached = new java.util.HashSet<>(router.meshPeers(t));
+      for (PeerId p : inTopic) {
+        if (direct.contains(p)) {
+          reached.add(p);
+        }
+      }
+      int mesh = reached.size();
       int need = Math.min(dlo, available);
       if (mesh < need) {
         return new Readiness(false, "topic " + t + ": mesh " + mesh + " < " + need);
@@ -534,7 +642,21 @@ public final class Daemon implements AutoCloseable {
     tr.put("deliveryDropped", deliveryDropped.get());
     s.put("traffic", tr);
     Redialer r = redialer;
-    s.put("discovery", Map.of("sources", config.discovery(), "known", r == null ? 0 : r.known()));
+    Map<String, Object> disc = new LinkedHashMap<>();
+    disc.put("sources", config.discovery());
+    disc.put("known", r == null ? 0 : r.known());
+    List<Map<String, Object>> states = new ArrayList<>();
+    for (DiscoverySource src : sources) {
+      DiscoverySource.Status st = src.status();
+      Map<String, Object> o = new LinkedHashMap<>();
+      o.put("source", st.source());
+      o.put("state", st.state());
+      o.put("synced", st.synced());
+      o.put("detail", st.detail());
+      states.add(o);
+    }
+    disc.put("states", states);
+    s.put("discovery", disc);
     return s;
   }
 
@@ -632,6 +754,7 @@ public final class Daemon implements AutoCloseable {
     closed = true;
     host.close();
     discoveryScheduler.shutdownNow();
+    dnsScheduler.shutdownNow();
     routerScheduler.shutdownNow();
     validation.shutdown();
     delivery.shutdown();

@@ -57,8 +57,8 @@ public final class RunCommand implements Callable<Integer> {
   @Option(names = "--listen", description = "Listen multiaddr, repeatable (default /ip4/127.0.0.1/tcp/4001).")
   List<String> listen;
 
-  @Option(names = "--peer", description = "Multiaddr to dial at start and keep connected (/ip4/…/tcp/…[/p2p/<id>]),"
-      + " repeatable.")
+  @Option(names = "--peer", description = "Multiaddr to dial at start and keep connected (/ip4/…/tcp/…/p2p/<id>;"
+      + " /ipfs/<id> is accepted too), repeatable.")
   List<String> peers;
 
   @Option(names = "--direct-peer", description = "Gossipsub direct peer (/ip4/…/tcp/…/p2p/<id>), repeatable.")
@@ -127,6 +127,7 @@ public final class RunCommand implements Callable<Integer> {
     put(f, "createKey", noCreateKey ? Boolean.FALSE : null);
     put(f, "muxers", muxers);
     put(f, "maxConnections", maxConnections);
+    put(f, "pingInterval", pingInterval);
     put(f, "topics", topics);
     put(f, "admin.listen", adminListen);
     put(f, "admin.tokenFile", adminTokenFile == null ? null : adminTokenFile.toString());
@@ -144,7 +145,7 @@ public final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     NodeConfig cfg = ConfigLoader.load(configFile, System.getenv(), flags());
-    Duration interval = pingInterval == null ? null : parseDuration(pingInterval);
+    Duration interval = cfg.pingInterval();
     String token = adminToken(cfg);
     if (cfg.keyFile() != null && !cfg.createKey() && !Files.exists(cfg.keyFile())) {
       throw new ConfigException("keyFile", cfg.keyFile(), "an existing key file (createKey is false)");
@@ -266,24 +267,7 @@ public final class RunCommand implements Callable<Integer> {
   }
 
   static Duration parseDuration(String s) {
-    String t = s.trim().toLowerCase(java.util.Locale.ROOT);
-    try {
-      if (t.startsWith("pt")) {
-        return Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
-      }
-      if (t.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
-      }
-      if (t.endsWith("s")) {
-        return Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
-      }
-      if (t.endsWith("m")) {
-        return Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
-      }
-    } catch (RuntimeException e) {
-      // fall through to the error below
-    }
-    throw new IllegalArgumentException("--ping-interval: cannot read '" + s + "', expected e.g. 500ms, 5s, 1m or PT5S");
+    return ConfigLoader.duration("--ping-interval", s);
   }
 
   private void dial(Host host, Multiaddr addr) {

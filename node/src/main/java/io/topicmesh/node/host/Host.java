@@ -108,6 +108,9 @@ public final class Host implements AutoCloseable {
     return transport.kind();
   }
 
+  /** Deadline of one listen bind at start-up. */
+  static final java.time.Duration BIND_TIMEOUT = java.time.Duration.ofSeconds(30);
+
   /**
    * Listens on every configured address and returns the bound addresses with {@code /p2p/<id>}
    * (a port 0 is replaced by the port picked).
@@ -118,7 +121,13 @@ public final class Host implements AutoCloseable {
     ChannelHandler child = new InboundInitializer();
     for (Multiaddr addr : config.listen()) {
       InetSocketAddress sa = TcpAddresses.toSocketAddress(addr);
-      ChannelFuture bind = transport.listen(sa, child).awaitUninterruptibly();
+      ChannelFuture bind = transport.listen(sa, child);
+      // a local bind answers at once; the deadline only guards start-up against a stuck event loop
+      if (!bind.awaitUninterruptibly(BIND_TIMEOUT.toMillis())) {
+        bind.cancel(false);
+        throw new UpgradeException(UpgradeException.Reason.CONNECT,
+            "cannot listen on " + addr + ": no answer from the event loop within " + BIND_TIMEOUT.toSeconds() + " s");
+      }
       if (!bind.isSuccess()) {
         throw new UpgradeException(UpgradeException.Reason.CONNECT,
             "cannot listen on " + addr + ": " + bind.cause().getMessage(), bind.cause());

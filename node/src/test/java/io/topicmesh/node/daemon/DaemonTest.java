@@ -78,4 +78,65 @@ class DaemonTest {
     // three intervals plus 5 s without a heartbeat
     assertThat(a.liveAt(now + Duration.ofMillis(3 * 200 + 5000 + 100).toNanos())).isFalse();
   }
+
+  /** Issue 15: a second PUT /v1/params before the heartbeat applied the first must not lose it. */
+  @Test
+  void parameterChangesWithinOneHeartbeatCompose() {
+    Daemon a = node(Map.of());
+    // not started: no heartbeat runs, so both changes are pending at once
+    assertThat(a.updateParams(Map.of("dout", 1))).satisfies(p -> assertThat(p.dout()).isEqualTo(1));
+    io.topicmesh.node.pubsub.router.GossipParams second = a.updateParams(Map.of("d", 7));
+    assertThat(second.d()).isEqualTo(7);
+    assertThat(second.dout()).as("the first change survives the second").isEqualTo(1);
+    assertThat(a.router().params().d()).as("nothing applied before a heartbeat").isEqualTo(6);
+    a.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> a.router().params().d() == 7);
+    assertThat(a.router().params().dout()).isEqualTo(1);
+    // after the heartbeat applied them, a further change still builds on both
+    assertThat(a.updateParams(Map.of("dlazy", 4))).satisfies(p -> {
+      assertThat(p.d()).isEqualTo(7);
+      assertThat(p.dout()).isEqualTo(1);
+    });
+  }
+
+  /** Issue 15: direct peers are never in a mesh, yet a node whose only topic peer is one is ready. */
+  @Test
+  void aNodeWhoseOnlyTopicPeerIsADirectPeerBecomesReady() throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket()) {
+      s.bind(new java.net.InetSocketAddress(java.net.InetAddress.getByName("127.0.9.1"), 0));
+      port = s.getLocalPort();
+    }
+    PrivKey ka = PrivKey.generate(KeyType.ED25519, new SecureRandom());
+    PrivKey kb = PrivKey.generate(KeyType.ED25519, new SecureRandom());
+    String addrA = "/ip4/127.0.9.1/tcp/" + port + "/p2p/" + io.topicmesh.node.identity.PeerId.fromPublicKey(ka.publicKey());
+    String addrB = "/ip4/127.0.9.2/tcp/" + port + "/ipfs/" + io.topicmesh.node.identity.PeerId.fromPublicKey(kb.publicKey());
+    Daemon a = direct(ka, "/ip4/127.0.9.1/tcp/" + port, addrB);
+    Daemon b = direct(kb, "/ip4/127.0.9.2/tcp/" + port, addrA);
+    a.start();
+    b.start();
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      assertThat(a.readiness().ready()).as(a.readiness().reason()).isTrue();
+      assertThat(b.readiness().ready()).as(b.readiness().reason()).isTrue();
+    });
+    assertThat(a.router().topicPeers("t")).containsExactly(b.peerId());
+    assertThat(a.router().meshPeers("t")).as("direct peers stay out of the mesh").isEmpty();
+    // and they do get each other's messages
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      a.publish("t", LoadPayload.create(32));
+      return b.traffic().delivered() > 0;
+    });
+  }
+
+  private Daemon direct(PrivKey key, String listen, String directPeer) {
+    Map<String, Object> f = new java.util.LinkedHashMap<>();
+    f.put("listen", List.of(listen));
+    f.put("directPeers", List.of(directPeer));
+    f.put("topics", List.of("t"));
+    f.put("redial.minMs", 100);
+    f.put("redial.maxMs", 1000);
+    Daemon d = new Daemon(ConfigLoader.load(null, Map.of(), f), key, new SimpleMeterRegistry(), 1);
+    nodes.add(d);
+    return d;
+  }
 }

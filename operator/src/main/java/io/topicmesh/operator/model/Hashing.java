@@ -6,12 +6,12 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 
 /** Short content hashes for annotations. */
-final class Hashing {
+public final class Hashing {
   private Hashing() {
   }
 
   /** First 16 hex digits of SHA-256: enough to see a change, short enough for an annotation. */
-  static String sha256Short(String text) {
+  public static String sha256Short(String text) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest, 0, 8);

@@ -61,7 +61,7 @@ public final class TopicClusterModel {
   public static final String COMPONENT_LABEL = "app.kubernetes.io/component";
   public static final String APP = "topicmesh-node";
   public static final String MANAGER = "topicmesh-operator";
-  /** Hash of the restart-requiring node configuration (topics, scoring, thresholds). */
+  /** Hash of the restart-requiring node configuration (cluster, discovery, score thresholds); topics are live. */
   public static final String CONFIG_HASH_ANNOTATION = "topicmesh.io/config-hash";
   /** Hash of everything in the pod template that needs a restart; pods carrying another value are outdated. */
   public static final String TEMPLATE_HASH_ANNOTATION = "topicmesh.io/template-hash";
@@ -77,7 +77,7 @@ public final class TopicClusterModel {
   /** Longest cluster name: leaves room for "-identity-NNN" and the pods' controller-revision-hash label. */
   public static final int MAX_NAME_LENGTH = 40;
   private static final Pattern IMAGE = Pattern.compile("^[a-z0-9]+([._/:@-][A-Za-z0-9_.-]+)*$");
-  private static final KubernetesSerialization YAML = new KubernetesSerialization();
+  static final KubernetesSerialization YAML = new KubernetesSerialization();
 
   private final TopicCluster cr;
   private final TopicClusterSpec spec;
@@ -114,7 +114,44 @@ public final class TopicClusterModel {
       throw new InvalidSpecException("InvalidGossipsubParameters", "spec.gossipsub: " + e.getMessage());
     }
     checkResources(spec);
+    checkScores(spec);
     return new TopicClusterModel(cr);
+  }
+
+  /**
+   * P3 (mesh message deliveries) penalises a mesh peer whose deliveries stay below a threshold; a
+   * negative weight is only meaningful with the threshold, activation and decay set and sane (the CRD's
+   * CEL rules say the same; this covers objects that never went through the API server).
+   */
+  static void checkScores(TopicClusterSpec spec) {
+    for (TopicClusterSpec.Topic t : spec.topics) {
+      TopicClusterSpec.TopicScore s = t.score;
+      if (s == null || s.meshMessageDeliveriesWeight == null || s.meshMessageDeliveriesWeight >= 0) {
+        continue;
+      }
+      String where = "spec.topics[" + t.name + "].score: ";
+      if (s.meshMessageDeliveriesThreshold == null || s.meshMessageDeliveriesActivationMs == null
+          || s.meshMessageDeliveriesDecay == null) {
+        throw new InvalidSpecException("InvalidScoreParameters", where + "a negative meshMessageDeliveriesWeight (P3)"
+            + " needs meshMessageDeliveriesThreshold, meshMessageDeliveriesActivationMs and meshMessageDeliveriesDecay");
+      }
+      if (!(s.meshMessageDeliveriesThreshold > 0)) {
+        throw new InvalidSpecException("InvalidScoreParameters", where + "meshMessageDeliveriesThreshold must be > 0, got "
+            + s.meshMessageDeliveriesThreshold);
+      }
+      if (s.meshMessageDeliveriesActivationMs < 1000) {
+        throw new InvalidSpecException("InvalidScoreParameters", where + "meshMessageDeliveriesActivationMs must be >= 1000, got "
+            + s.meshMessageDeliveriesActivationMs);
+      }
+      if (!(s.meshMessageDeliveriesDecay > 0 && s.meshMessageDeliveriesDecay < 1)) {
+        throw new InvalidSpecException("InvalidScoreParameters", where + "meshMessageDeliveriesDecay must be in (0, 1), got "
+            + s.meshMessageDeliveriesDecay);
+      }
+      if (s.meshMessageDeliveriesCap != null && s.meshMessageDeliveriesCap < s.meshMessageDeliveriesThreshold) {
+        throw new InvalidSpecException("InvalidScoreParameters", where + "meshMessageDeliveriesCap "
+            + s.meshMessageDeliveriesCap + " is below meshMessageDeliveriesThreshold " + s.meshMessageDeliveriesThreshold);
+      }
+    }
   }
 
   private static void checkResources(TopicClusterSpec spec) {
@@ -204,12 +241,12 @@ public final class TopicClusterModel {
   }
 
   /** Every desired object whose content follows from the spec (generated Secrets excluded). */
-  public List<HasMetadata> desiredObjects(GossipParams effective, int statefulSetReplicas) {
+  public List<HasMetadata> desiredObjects(GossipParams effective, ScoreGuard.Decision scores, int statefulSetReplicas) {
     List<HasMetadata> objects = new ArrayList<>();
     objects.add(serviceAccount());
     objects.add(role());
     objects.add(roleBinding());
-    objects.add(configMap(effective));
+    objects.add(configMap(effective, scores));
     objects.add(headlessService());
     objects.add(clientService());
     objects.add(podDisruptionBudget());
@@ -236,43 +273,62 @@ public final class TopicClusterModel {
         .build();
   }
 
-  /** The restart-requiring part of the node configuration. */
+  /** The restart-requiring part of the node configuration: everything but topics and live params. */
   private Map<String, Object> staticConfig() {
     Map<String, Object> config = new LinkedHashMap<>();
     config.put("cluster", name);
     config.put("namespace", namespace);
     config.put("discovery", "k8s:" + headlessServiceName());
-    List<Map<String, Object>> topics = new ArrayList<>();
-    for (TopicClusterSpec.Topic t : spec.topics) {
-      Map<String, Object> topic = new LinkedHashMap<>();
-      topic.put("name", t.name);
-      topic.put("validation", String.valueOf(t.validation));
-      if (t.score != null) {
-        topic.put("score", YAML.convertValue(t.score, Map.class));
-      }
-      topics.add(topic);
-    }
-    config.put("topics", topics);
     config.put("thresholds", YAML.convertValue(spec.gossipsub.thresholds, Map.class));
     return config;
   }
 
-  /** Hash of the restart-requiring configuration; live parameters do not contribute. */
+  /**
+   * One entry of node.yaml's {@code topics:} list: name, validation and the score block to apply
+   * (from {@link ScoreGuard}). The same object is the body of {@code PUT /v1/topics/{name}}.
+   */
+  public Map<String, Object> topicEntry(TopicClusterSpec.Topic t, ScoreGuard.Decision scores) {
+    Map<String, Object> topic = new LinkedHashMap<>();
+    topic.put("name", t.name);
+    topic.put("validation", String.valueOf(t.validation));
+    Map<String, Object> score = scores.scores().get(t.name);
+    if (score != null) {
+      topic.put("score", score);
+    }
+    return topic;
+  }
+
+  /** Every topic's entry, in spec order. */
+  public List<Map<String, Object>> topicEntries(ScoreGuard.Decision scores) {
+    List<Map<String, Object>> topics = new ArrayList<>();
+    for (TopicClusterSpec.Topic t : spec.topics) {
+      topics.add(topicEntry(t, scores));
+    }
+    return topics;
+  }
+
+  /** Hash of the restart-requiring configuration; topics and live parameters do not contribute. */
   public String configHash() {
     return Hashing.sha256Short(YAML.asJson(staticConfig()));
   }
 
-  /** {@code node.yaml}: the static configuration plus the current live parameters. */
-  public String nodeConfigYaml(GossipParams effective) {
-    Map<String, Object> config = staticConfig();
+  /** {@code node.yaml}: the static configuration plus the current topics and live parameters. */
+  public String nodeConfigYaml(GossipParams effective, ScoreGuard.Decision scores) {
+    Map<String, Object> config = new LinkedHashMap<>();
+    Map<String, Object> stat = staticConfig();
+    config.put("cluster", stat.get("cluster"));
+    config.put("namespace", stat.get("namespace"));
+    config.put("discovery", stat.get("discovery"));
+    config.put("topics", topicEntries(scores));
+    config.put("thresholds", stat.get("thresholds"));
     config.put("params", YAML.convertValue(effective.toJson(), Map.class));
-    return "# topicmesh node configuration, written by the operator; params are also applied live\n"
+    return "# topicmesh node configuration, written by the operator; topics and params are also applied live\n"
         + YAML.asYaml(config);
   }
 
-  public ConfigMap configMap(GossipParams effective) {
+  public ConfigMap configMap(GossipParams effective, ScoreGuard.Decision scores) {
     return new ConfigMapBuilder().withMetadata(meta(configMapName()))
-        .addToData(CONFIG_FILE, nodeConfigYaml(effective)).build();
+        .addToData(CONFIG_FILE, nodeConfigYaml(effective, scores)).build();
   }
 
   private List<ServicePort> ports() {

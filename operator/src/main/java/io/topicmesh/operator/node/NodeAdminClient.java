@@ -11,11 +11,13 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
  * The operator's only way to talk to a node: its admin HTTP API (see operator/README.md, "Node admin
- * API"). {@code GET /v1/status}, {@code GET/PUT /v1/params} with a bearer token, {@code /readyz}
+ * API"). {@code GET /v1/status}, {@code GET/PUT /v1/params}, {@code PUT/DELETE /v1/topics/{t}} with a bearer token, {@code /readyz}
  * without. Every call has a timeout and a response size bound; failures are {@link NodeApiException}.
  */
 public final class NodeAdminClient {
@@ -30,6 +32,11 @@ public final class NodeAdminClient {
   public NodeAdminClient(Duration timeout) {
     this.timeout = timeout;
     this.http = HttpClient.newBuilder().connectTimeout(timeout).version(HttpClient.Version.HTTP_1_1).build();
+  }
+
+  /** The bound of every call. */
+  public Duration timeout() {
+    return timeout;
   }
 
   /** {@code GET /v1/status}. */
@@ -53,6 +60,33 @@ public final class NodeAdminClient {
    */
   public ObjectNode putParams(URI admin, String token, ObjectNode params) throws NodeApiException {
     return asObject(admin, "/v1/params", call(admin, "PUT", "/v1/params", token, params));
+  }
+
+  /**
+   * {@code PUT /v1/topics/{topic}} with one entry of node.yaml's {@code topics:} list (name,
+   * validation, score): subscribes, or updates the topic's validation and score parameters when
+   * already subscribed. 200 and 201 are both success.
+   */
+  public void putTopic(URI admin, String token, String topic, ObjectNode entry) throws NodeApiException {
+    call(admin, "PUT", topicPath(topic), token, entry);
+  }
+
+  /** {@code DELETE /v1/topics/{topic}}: unsubscribes; returns false when the node was not subscribed (404). */
+  public boolean deleteTopic(URI admin, String token, String topic) throws NodeApiException {
+    try {
+      call(admin, "DELETE", topicPath(topic), token, null);
+      return true;
+    } catch (NodeApiException e) {
+      if (e.httpStatus() == 404) {
+        return false;
+      }
+      throw e;
+    }
+  }
+
+  /** The topic's path, percent-encoded so that a '/' in a topic name stays inside one segment. */
+  static String topicPath(String topic) {
+    return "/v1/topics/" + URLEncoder.encode(topic, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
   /** {@code GET /readyz} (no token): true on 2xx, false on any other answer or no answer. */
@@ -115,6 +149,9 @@ public final class NodeAdminClient {
       String message = parsed != null && parsed.hasNonNull("message") ? parsed.get("message").asText() : "no error body";
       throw new NodeApiException(where + ": HTTP " + status + (code == null ? "" : " " + code) + ": " + message,
           status, code, null);
+    }
+    if (parsed == null && (status == 204 || bytes.length == 0) && !"GET".equals(method)) {
+      return json.createObjectNode();
     }
     if (parsed == null) {
       throw new NodeApiException(where + ": response is not JSON", status, null, null);

@@ -28,9 +28,18 @@ public record NodeStatus(
   public record Peer(String peerId, String protocol, double score) {
   }
 
-  /** A topic's mesh and fanout on this node. */
+  /**
+   * A subscribed topic's mesh and fanout on this node; {@code messages} (optional) counts the distinct
+   * messages of the topic this node has seen since it started (its own publishes plus first
+   * receptions), from which the operator derives the topic's message rate.
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record TopicState(String topic, List<String> mesh, List<String> fanout) {
+  public record TopicState(String topic, List<String> mesh, List<String> fanout, Long messages) {
+    public TopicState(String topic, List<String> mesh, List<String> fanout) {
+      this(topic, mesh, fanout, null);
+    }
+
+
     public TopicState {
       mesh = mesh == null ? List.of() : List.copyOf(mesh);
       fanout = fanout == null ? List.of() : List.copyOf(fanout);

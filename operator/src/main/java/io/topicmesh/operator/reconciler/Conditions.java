@@ -13,6 +13,8 @@ public final class Conditions {
   public static final String DEGRADED = "Degraded";
   public static final String MESH_HEALTHY = "MeshHealthy";
   public static final String TUNED = "Tuned";
+  /** True while the operator holds P3 off for some topic (see ScoreGuard). */
+  public static final String SCORE_GUARDED = "ScoreGuarded";
 
   private Conditions() {
   }
@@ -47,7 +49,7 @@ public final class Conditions {
   }
 
   private static int order(String type) {
-    int i = List.of(READY, PROGRESSING, DEGRADED, MESH_HEALTHY, TUNED).indexOf(type);
+    int i = List.of(READY, PROGRESSING, DEGRADED, MESH_HEALTHY, TUNED, SCORE_GUARDED).indexOf(type);
     return i < 0 ? Integer.MAX_VALUE : i;
   }
 }

@@ -27,6 +27,7 @@ import io.topicmesh.operator.api.v1alpha1.TopicClusterStatus;
 import io.topicmesh.operator.identity.NodeIdentity;
 import io.topicmesh.operator.model.GossipParams;
 import io.topicmesh.operator.model.InvalidSpecException;
+import io.topicmesh.operator.model.ScoreGuard;
 import io.topicmesh.operator.model.TopicClusterModel;
 import io.topicmesh.operator.node.NodeAdminClient;
 import io.topicmesh.operator.node.NodeApiException;
@@ -43,28 +44,32 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Reconciles a TopicCluster: a straight chain of named steps over {@link TopicClusterModel}. Each run
- * also collects node status, which is why every run is rescheduled after the collection interval.
+ * also uses fresh node status, which is why every run is rescheduled after the collection interval.
+ * Reads of owned objects go through {@link ClusterReads} (informer caches in the operator).
  *
  * <ol>
  *   <li>pause check; model validation (unrealisable specs become conditions, not exceptions);
  *   <li>generated Secrets: admin token and one identity per ordinal, created once, never replaced;
- *   <li>node status collection through the admin API;
- *   <li>tuning decision and live push of parameters (PUT /v1/params);
- *   <li>server-side apply of the desired objects (the StatefulSet replica count steps down one node
- *       at a time, each removal waiting for the mesh to heal);
- *   <li>mesh-aware rolling replacement of outdated pods, one at a time;
+ *   <li>the latest node status, collected off the reconcile thread ({@link NodeCollector});
+ *   <li>tuning decision, score guard ({@link ScoreGuard}) and live push of parameters and topics
+ *       (PUT /v1/params, PUT/DELETE /v1/topics/{t});
+ *   <li>the {@link RolloutPlanner}'s plan: StatefulSet replicas, pod deletions, waits with deadlines;
+ *   <li>server-side apply of the desired objects, then the plan's pod deletions;
  *   <li>status, conditions, metrics.
  * </ol>
  */
@@ -77,54 +82,81 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   static final ResourceDefinitionContext SERVICE_MONITOR = new ResourceDefinitionContext.Builder()
       .withGroup("monitoring.coreos.com").withVersion("v1").withKind("ServiceMonitor").withPlural("servicemonitors")
       .withNamespaced(true).build();
+  /** Names of the informer event sources whose caches serve the reconciler's reads. */
+  static final String STATEFULSETS = "statefulsets";
+  static final String PODS = "pods";
+  static final String SECRETS = "secrets";
+  /** How long a reconcile waits for a node status round before using the previous one. */
+  public static final Duration DEFAULT_COLLECT_WAIT = Duration.ofSeconds(2);
+  /** How often the ServiceMonitor CRD's presence is looked up again. */
+  static final Duration SERVICE_MONITOR_CHECK = Duration.ofMinutes(1);
 
   private final KubernetesClient client;
-  private final NodeAdminClient nodes;
   private final NodeEndpoints endpoints;
   private final Clock clock;
   private final SecureRandom random;
   private final EventRecorder events;
   private final OperatorMetrics metrics;
   private final TrafficTracker traffic = new TrafficTracker();
-  /** Concurrent node status calls across all clusters; each call is bounded by the client's timeout. */
-  static final int COLLECT_THREADS = 8;
-  private static final ExecutorService COLLECTOR = Executors.newFixedThreadPool(COLLECT_THREADS, r -> {
-    Thread t = new Thread(r, "node-status-collector");
-    t.setDaemon(true);
-    return t;
-  });
+  private final NodeCollector collector;
+  private final TopicSync topics;
+  private final Duration pushBudget;
+  /** Per cluster: when status.traffic was last rewritten, and the newest rates (for tuning). */
+  private final Map<String, Instant> trafficWritten = new ConcurrentHashMap<>();
+  private final Map<String, TrafficRound> lastTraffic = new ConcurrentHashMap<>();
+  private volatile Instant serviceMonitorCheckedAt;
+  private volatile boolean serviceMonitorCrd;
+
+  private record TrafficRound(long round, TopicClusterStatus.Traffic traffic) {
+  }
 
   public TopicClusterReconciler(KubernetesClient client, NodeAdminClient nodes, NodeEndpoints endpoints, Clock clock,
       SecureRandom random, OperatorMetrics metrics) {
+    this(client, nodes, endpoints, clock, random, metrics, DEFAULT_COLLECT_WAIT);
+  }
+
+  /**
+   * @param collectWait how long a reconcile waits for the nodes' status (see {@link NodeCollector})
+   */
+  public TopicClusterReconciler(KubernetesClient client, NodeAdminClient nodes, NodeEndpoints endpoints, Clock clock,
+      SecureRandom random, OperatorMetrics metrics, Duration collectWait) {
     this.client = client;
-    this.nodes = nodes;
     this.endpoints = endpoints;
     this.clock = clock;
     this.random = random;
     this.metrics = metrics;
     this.events = new EventRecorder(client, clock);
+    this.collector = new NodeCollector(nodes, clock, collectWait);
+    this.topics = new TopicSync(nodes);
+    this.pushBudget = collectWait.plus(nodes.timeout().multipliedBy(2));
   }
 
   @Override
   public List<EventSource<?, TopicCluster>> prepareEventSources(EventSourceContext<TopicCluster> context) {
     String managed = TopicClusterModel.MANAGED_BY_LABEL + "=" + TopicClusterModel.MANAGER;
     var statefulSets = InformerEventSourceConfiguration.from(StatefulSet.class, TopicCluster.class)
-        .withName("statefulsets").withLabelSelector(managed)
+        .withName(STATEFULSETS).withLabelSelector(managed)
         .withSecondaryToPrimaryMapper(Mappers.fromOwnerReferences(TopicCluster.class)).build();
     var pods = InformerEventSourceConfiguration.from(Pod.class, TopicCluster.class)
-        .withName("pods").withLabelSelector(managed)
-        .withSecondaryToPrimaryMapper(pod -> {
-          String instance = pod.getMetadata().getLabels().get(TopicClusterModel.INSTANCE_LABEL);
-          return instance == null ? Set.of() : Set.of(new ResourceID(instance, pod.getMetadata().getNamespace()));
-        })
-        .build();
-    return List.of(new InformerEventSource<>(statefulSets, context), new InformerEventSource<>(pods, context));
+        .withName(PODS).withLabelSelector(managed)
+        .withSecondaryToPrimaryMapper(TopicClusterReconciler::byInstanceLabel).build();
+    var secrets = InformerEventSourceConfiguration.from(Secret.class, TopicCluster.class)
+        .withName(SECRETS).withLabelSelector(managed)
+        .withSecondaryToPrimaryMapper(TopicClusterReconciler::byInstanceLabel).build();
+    return List.of(new InformerEventSource<>(statefulSets, context), new InformerEventSource<>(pods, context),
+        new InformerEventSource<>(secrets, context));
+  }
+
+  private static Set<ResourceID> byInstanceLabel(HasMetadata object) {
+    Map<String, String> labels = object.getMetadata().getLabels();
+    String instance = labels == null ? null : labels.get(TopicClusterModel.INSTANCE_LABEL);
+    return instance == null ? Set.of() : Set.of(new ResourceID(instance, object.getMetadata().getNamespace()));
   }
 
   @Override
   public UpdateControl<TopicCluster> reconcile(TopicCluster cr, Context<TopicCluster> context) {
     Instant started = clock.instant();
-    Result result = reconcile(cr);
+    Result result = reconcile(cr, ClusterReads.informers(context));
     metrics.reconciled(result.outcome, Duration.between(started, clock.instant()));
     cr.setStatus(result.status);
     // The operator is the only writer of status and patches it with server-side apply: no
@@ -162,7 +194,12 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
 
   /** Drops the in-memory state kept for a cluster. */
   public void forget(TopicCluster cr) {
-    traffic.forget(cr.getMetadata().getUid());
+    String uid = cr.getMetadata().getUid();
+    traffic.forget(uid);
+    collector.forget(uid);
+    topics.forget(uid);
+    trafficWritten.remove(uid);
+    lastTraffic.remove(uid);
     metrics.forget(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
     LOG.info("cluster={}/{} deleted; its objects go with it through their owner references",
         cr.getMetadata().getNamespace(), cr.getMetadata().getName());
@@ -172,13 +209,19 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   public record Result(TopicClusterStatus status, Duration requeueAfter, String outcome) {
   }
 
-  /** One reconcile, without JOSDK (tests call it directly). */
+  /** One reconcile, without JOSDK (tests call it directly): reads go to the API server. */
   public Result reconcile(TopicCluster cr) {
+    return reconcile(cr, ClusterReads.direct(client));
+  }
+
+  /** One reconcile, reading owned objects through {@code reads}. */
+  public Result reconcile(TopicCluster cr, ClusterReads reads) {
     Instant now = clock.instant();
     TopicClusterStatus previous = cr.getStatus() == null ? new TopicClusterStatus() : cr.getStatus();
     TopicClusterStatus status = carryOver(previous);
     Long generation = cr.getMetadata().getGeneration();
     String where = cr.getMetadata().getNamespace() + "/" + cr.getMetadata().getName();
+    String uid = cr.getMetadata().getUid();
 
     if (cr.isPaused()) {
       status.paused = true;
@@ -206,49 +249,180 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     TopicClusterSpec spec = cr.getSpec();
     String ns = model.namespace();
 
-    String token = ensureAdminToken(model);
-    status.peers = ensureIdentities(model);
+    // 1. Generated Secrets.
+    String token = ensureAdminToken(model, reads);
+    status.peers = ensureIdentities(model, reads);
 
-    StatefulSet existing = client.apps().statefulSets().inNamespace(ns).withName(model.name()).get();
-    List<Pod> pods = pods(model);
-    Map<String, NodeStatus> statuses = collect(cr, pods, token);
-    int readyPods = (int) pods.stream().filter(TopicClusterReconciler::isReady).count();
+    // 2. What exists, and the nodes' latest status (bounded wait, see NodeCollector).
+    StatefulSet existing = reads.statefulSet(model).orElse(null);
+    List<Pod> pods = new ArrayList<>(reads.pods(model));
+    pods.sort(Comparator.comparingInt(TopicClusterReconciler::ordinal));
+    List<PodView> views = pods.stream().map(PodView::of).toList();
+    NodeCollector.Snapshot snapshot = collector.collect(uid, targets(pods), token, error -> {
+      metrics.nodeApiError(ns, model.name());
+      LOG.info("cluster={} status unavailable from {}", where, error);
+    });
+    Map<String, NodeStatus> statuses = snapshot.statuses();
+    int readyPods = (int) views.stream().filter(PodView::ready).count();
+    Map<String, NodeStatus> staying = new LinkedHashMap<>();
+    statuses.forEach((pod, s) -> {
+      if (PodView.ordinal(pod) < spec.replicas) {
+        staying.put(pod, s);
+      }
+    });
+    int expected = (int) views.stream().filter(p -> !p.terminating() && p.ordinal() < spec.replicas).count();
 
+    // 3. Mesh, traffic, tuning.
     GossipParams current = effectiveFromStatus(spec, previous.effectiveParams);
     int dloNow = current == null ? spec.gossipsub.dlo : current.dlo();
-    MeshReport mesh = MeshReport.of(spec.topics.stream().map(t -> t.name).toList(), statuses, pods.size(), dloNow);
-    TopicClusterStatus.Traffic trafficNow = traffic.observe(cr.getMetadata().getUid(), statuses.values(), now);
-
+    List<String> topicNames = spec.topics.stream().map(t -> t.name).toList();
+    MeshReport mesh = MeshReport.of(topicNames, staying, expected, dloNow);
+    // The rollout and scale-down gate looks at the nodes that serve: a pod that is down is the
+    // planner's business (it waits for it, or replaces it), not a reason to call the others' meshes bad.
+    // With no pod that stays (scaling to zero) there is no mesh to wait for.
+    MeshReport serving = MeshReport.of(topicNames, staying, staying.size(), dloNow);
+    TopicClusterStatus.Traffic trafficNow = trafficOf(uid, snapshot);
     GossipParams effective = tune(cr, model, previous, status, current, trafficNow, now);
     status.effectiveParams = effective.toStatus();
-    List<String> pushFailures = pushParams(cr, pods, statuses, effective, token);
 
-    // Desired objects.
-    int stsReplicas = scaleStep(model, existing, pods, mesh, spec);
-    for (HasMetadata object : model.desiredObjects(effective, stsReplicas)) {
+    // 4. Topics with guarded score parameters; live push of params and topics.
+    ScoreGuard.Decision scores = ScoreGuard.decide(spec.topics, traffic.topicRates(uid),
+        Math.min(effective.dhi(), Math.max(1, spec.replicas - 1)), guardedTopics(previous));
+    status.scoreGuard = scores.guarded().isEmpty() ? null : scores.guarded().stream()
+        .map(g -> new TopicClusterStatus.GuardedTopic(g.topic(), g.message())).toList();
+    List<Map<String, Object>> entries = model.topicEntries(scores);
+    Pushed pushed = push(cr, pods, statuses, effective, entries, token);
+
+    // 5. The plan: replicas, pod deletions, waits.
+    RolloutPlanner.Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec.replicas,
+        existing == null ? null : existing.getSpec().getReplicas(), model.templateHash(), views,
+        serving.healthy() || expected == 0, serving.summary(), Boolean.TRUE.equals(spec.rollout.meshHealthGate),
+        Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, previous.rollout, previous.waits));
+
+    // 6. Desired objects, then the plan's deletions.
+    Integer replicasBefore = existing == null ? null : existing.getSpec().getReplicas();
+    if (replicasBefore != null && replicasBefore != plan.statefulSetReplicas()) {
+      LOG.info("cluster={} StatefulSet replicas {} -> {} (spec {})", where, replicasBefore, plan.statefulSetReplicas(),
+          spec.replicas);
+    }
+    for (HasMetadata object : model.desiredObjects(effective, scores, plan.statefulSetReplicas())) {
       apply(object);
     }
-    reconcileServiceMonitor(model, spec);
+    reconcileServiceMonitor(model, spec, now);
+    for (RolloutPlanner.Deletion deletion : plan.deletions()) {
+      client.pods().inNamespace(ns).withName(deletion.pod()).delete();
+      LOG.info("cluster={} {}", where, deletion.message());
+      events.normal(cr, deletion.reason(), deletion.message());
+    }
+    for (RolloutPlanner.Note note : plan.notes()) {
+      if (note.warning()) {
+        events.warning(cr, note.reason(), note.message());
+      } else {
+        events.normal(cr, note.reason(), note.message());
+      }
+    }
+    status.rollout = plan.rollout();
+    status.waits = plan.waits().isEmpty() ? null : plan.waits();
 
-    // Rolling replacement.
-    RolloutOutcome rollout = roll(cr, model, pods, mesh, previous.rollout, now);
-    status.rollout = rollout.status;
-
-    // Status.
+    // 7. Status.
     status.observedGeneration = generation;
     status.replicas = spec.replicas;
     status.readyReplicas = readyPods;
     status.nodes = readyPods + "/" + spec.replicas;
     status.topicCount = spec.topics.size();
     status.mesh = mesh.topics();
-    status.traffic = trafficNow;
-    status.meshHealth = statuses.isEmpty() ? (spec.replicas == 0 ? "Healthy" : "Unknown")
+    status.traffic = trafficForStatus(uid, previous.traffic, trafficNow, snapshot,
+        Duration.ofSeconds(spec.metrics.collectIntervalSeconds), now);
+    status.meshHealth = spec.replicas == 0 ? "Healthy" : staying.isEmpty() ? "Unknown"
         : mesh.healthy() ? "Healthy" : "Degraded";
 
-    writeConditions(cr, status, new Observed(readyPods, pods.size(), stsReplicas, statuses.size(), mesh, rollout,
-        pushFailures, effective), now);
+    int livePods = (int) views.stream().filter(p -> !p.terminating()).count();
+    writeConditions(cr, status, new Observed(readyPods, livePods, plan, staying.size(), mesh, pushed, effective,
+        scores), now);
     metrics.clusterStatus(ns, model.name(), status, spec.replicas);
-    return new Result(status, Duration.ofSeconds(spec.metrics.collectIntervalSeconds), "success");
+    Duration requeue = Duration.ofSeconds(spec.metrics.collectIntervalSeconds);
+    if (!plan.waits().isEmpty() && requeue.compareTo(WAITING_REQUEUE) > 0) {
+      requeue = WAITING_REQUEUE; // deadlines are checked even when no pod event comes
+    }
+    return new Result(status, requeue, "success");
+  }
+
+  /** Requeue interval while the plan waits for something. */
+  static final Duration WAITING_REQUEUE = Duration.ofSeconds(10);
+
+  private List<NodeCollector.Target> targets(List<Pod> pods) {
+    List<NodeCollector.Target> targets = new ArrayList<>();
+    for (Pod pod : pods) {
+      if (pod.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      endpoints.admin(pod).ifPresent(uri -> targets.add(new NodeCollector.Target(pod.getMetadata().getName(),
+          String.valueOf(pod.getMetadata().getUid()), uri)));
+    }
+    return targets;
+  }
+
+  /** Rates from the snapshot's round; computed once per round, reused until the next one ends. */
+  private TopicClusterStatus.Traffic trafficOf(String uid, NodeCollector.Snapshot snapshot) {
+    TrafficRound last = lastTraffic.get(uid);
+    if (snapshot.round() == 0) {
+      return last == null ? new TopicClusterStatus.Traffic() : last.traffic();
+    }
+    if (last != null && last.round() == snapshot.round()) {
+      return last.traffic();
+    }
+    TopicClusterStatus.Traffic t = traffic.observe(uid, snapshot.statuses().values(), snapshot.completedAt());
+    lastTraffic.put(uid, new TrafficRound(snapshot.round(), t));
+    return t;
+  }
+
+  /**
+   * The traffic figures to write: new figures replace the previous ones at most once per collect
+   * interval and only when they changed meaningfully ({@link #changedMeaningfully}), so that
+   * status is not rewritten for noise.
+   */
+  private TopicClusterStatus.Traffic trafficForStatus(String uid, TopicClusterStatus.Traffic previous,
+      TopicClusterStatus.Traffic fresh, NodeCollector.Snapshot snapshot, Duration interval, Instant now) {
+    if (snapshot.round() == 0) {
+      return previous;
+    }
+    Instant written = trafficWritten.get(uid);
+    boolean firstRates = previous == null || (previous.publishedPerSecond == null && fresh.publishedPerSecond != null);
+    boolean due = written == null || !now.isBefore(written.plus(interval));
+    if (firstRates || (due && changedMeaningfully(previous, fresh))) {
+      trafficWritten.put(uid, now);
+      return fresh;
+    }
+    return previous;
+  }
+
+  /** True when a figure appeared, vanished or moved by more than 10% and more than its noise floor. */
+  static boolean changedMeaningfully(TopicClusterStatus.Traffic a, TopicClusterStatus.Traffic b) {
+    if (a == null || b == null) {
+      return a != b;
+    }
+    return moved(a.publishedPerSecond, b.publishedPerSecond, 0.5) || moved(a.deliveredPerSecond, b.deliveredPerSecond, 0.5)
+        || moved(a.duplicatesPerMessage, b.duplicatesPerMessage, 0.1) || moved(a.deliveryRatio, b.deliveryRatio, 0.01)
+        || moved(a.latencyP50Ms, b.latencyP50Ms, 1.0) || moved(a.latencyP99Ms, b.latencyP99Ms, 1.0);
+  }
+
+  private static boolean moved(Double a, Double b, double floor) {
+    if (a == null || b == null) {
+      return a != b;
+    }
+    double delta = Math.abs(a - b);
+    return delta > floor && delta > 0.1 * Math.max(Math.abs(a), Math.abs(b));
+  }
+
+  private static Set<String> guardedTopics(TopicClusterStatus previous) {
+    if (previous.effectiveParams == null) {
+      return null; // nothing decided yet: every P3 starts off
+    }
+    Set<String> guarded = new LinkedHashSet<>();
+    if (previous.scoreGuard != null) {
+      previous.scoreGuard.forEach(g -> guarded.add(g.topic));
+    }
+    return guarded;
   }
 
   /** Decides the effective parameters (see {@link Tuner}) and records a change in status and as an Event. */
@@ -277,22 +451,20 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   }
 
   /** What one reconcile saw and did, for the conditions. */
-  private record Observed(int readyPods, int pods, int stsReplicas, int answered, MeshReport mesh,
-      RolloutOutcome rollout, List<String> pushFailures, GossipParams effective) {
+  private record Observed(int readyPods, int pods, RolloutPlanner.Plan plan, int answered, MeshReport mesh,
+      Pushed pushed, GossipParams effective, ScoreGuard.Decision scores) {
   }
 
-  /** Ready, Progressing, Degraded, MeshHealthy, Tuned; Events on the transitions that matter. */
+  /** Ready, Progressing, Degraded, MeshHealthy, Tuned, ScoreGuarded; Events on the transitions that matter. */
   private void writeConditions(TopicCluster cr, TopicClusterStatus status, Observed o, Instant now) {
     TopicClusterSpec spec = cr.getSpec();
     Long generation = cr.getMetadata().getGeneration();
     int readyPods = o.readyPods();
-    int stsReplicas = o.stsReplicas();
+    RolloutPlanner.Plan plan = o.plan();
     MeshReport mesh = o.mesh();
-    RolloutOutcome rollout = o.rollout();
-    List<String> pushFailures = o.pushFailures();
     GossipParams effective = o.effective();
-    boolean scaling = stsReplicas != spec.replicas || o.pods() != spec.replicas;
-    boolean rolling = rollout.status != null;
+    boolean scaling = plan.statefulSetReplicas() != spec.replicas || o.pods() != spec.replicas;
+    boolean rolling = plan.rolling() || !plan.deletions().isEmpty();
     boolean meshKnown = o.answered() > 0;
     if (spec.replicas == 0) {
       Conditions.set(status.conditions, Conditions.MESH_HEALTHY, true, "NoNodes", "no nodes requested", generation, now);
@@ -307,34 +479,69 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
         events.warning(cr, "MeshDegraded", mesh.summary());
       }
     }
-    if (pushFailures.isEmpty()) {
+
+    List<String> failures = new ArrayList<>(o.pushed().params());
+    failures.addAll(o.pushed().topics());
+    if (failures.isEmpty()) {
       Conditions.set(status.conditions, Conditions.TUNED, true,
           spec.tuning.mode == io.topicmesh.operator.api.v1alpha1.TuningMode.Auto ? "AutoTuned" : "StaticParams",
-          "d=" + effective.d() + " dlo=" + effective.dlo() + " dhi=" + effective.dhi() + " on "
-              + o.answered() + " nodes", generation, now);
+          "d=" + effective.d() + " dlo=" + effective.dlo() + " dhi=" + effective.dhi() + " and "
+              + spec.topics.size() + " topics on " + o.answered() + " nodes", generation, now);
     } else {
-      if (Conditions.set(status.conditions, Conditions.TUNED, false, "ParamsNotApplied",
-          String.join("; ", pushFailures), generation, now)) {
-        events.warning(cr, "ParamsNotApplied", String.join("; ", pushFailures));
+      String reason = o.pushed().params().isEmpty() ? "TopicsNotApplied" : "ParamsNotApplied";
+      if (Conditions.set(status.conditions, Conditions.TUNED, false, reason, String.join("; ", failures),
+          generation, now)) {
+        events.warning(cr, reason, String.join("; ", failures));
       }
     }
+
+    List<ScoreGuard.Guarded> guarded = o.scores().guarded();
+    String guardMessage = guarded.stream().map(ScoreGuard.Guarded::message).collect(Collectors.joining("; "));
+    String previousGuard = Conditions.find(status.conditions, Conditions.SCORE_GUARDED).map(c -> c.getMessage())
+        .orElse("");
+    boolean guardChanged = Conditions.set(status.conditions, Conditions.SCORE_GUARDED, !guarded.isEmpty(),
+        guarded.isEmpty() ? "AsSpecified" : "P3Disabled",
+        guarded.isEmpty() ? "score parameters applied as the spec gives them" : guardMessage, generation, now);
+    if (!guarded.isEmpty() && (guardChanged || !topicsOf(previousGuard).equals(topicsOf(guardMessage)))) {
+      events.warning(cr, "P3Disabled", guardMessage);
+    }
+
+    String waiting = plan.waits().stream().map(w -> w.message + " (deadline " + w.deadline + ")")
+        .collect(Collectors.joining("; "));
+    String progress = rolling ? "rolling update" + (plan.rollout() != null && plan.rollout().currentPod != null
+        ? ": replacing " + plan.rollout().currentPod : "")
+        : scaling ? "pods " + o.pods() + " -> " + spec.replicas : "all pods match the spec";
     Conditions.set(status.conditions, Conditions.PROGRESSING, scaling || rolling,
         rolling ? "RollingUpdate" : scaling ? "Scaling" : "UpToDate",
-        rolling ? "replacing " + rollout.status.currentPod : scaling ? "pods " + o.pods() + " -> " + spec.replicas
-            : "all pods match the spec", generation, now);
-    boolean degraded = rollout.stalledMessage != null;
-    if (Conditions.set(status.conditions, Conditions.DEGRADED, degraded, degraded ? "RolloutStalled" : "AsExpected",
-        degraded ? rollout.stalledMessage : "", generation, now) && degraded) {
-      events.warning(cr, "RolloutStalled", rollout.stalledMessage);
+        waiting.isEmpty() ? progress : progress + "; waiting for: " + waiting, generation, now);
+
+    RolloutPlanner.Degraded degraded = plan.degraded();
+    String previousReason = Conditions.find(status.conditions, Conditions.DEGRADED).map(c -> c.getReason()).orElse("");
+    boolean degradedChanged = Conditions.set(status.conditions, Conditions.DEGRADED, degraded != null,
+        degraded != null ? degraded.reason() : "AsExpected", degraded != null ? degraded.message() : "", generation, now);
+    if (degraded != null && (degradedChanged || !previousReason.equals(degraded.reason()))) {
+      events.warning(cr, degraded.reason(), degraded.message());
     }
-    boolean ready = readyPods == spec.replicas && !scaling && !rolling && !degraded
+
+    boolean ready = readyPods == spec.replicas && !scaling && !rolling && degraded == null
         && (spec.replicas == 0 || mesh.healthy());
-    String notReady = readyPods != spec.replicas ? readyPods + " of " + spec.replicas + " nodes ready"
-        : scaling || rolling ? "update in progress" : degraded ? rollout.stalledMessage : mesh.summary();
+    String notReady = degraded != null ? degraded.message()
+        : readyPods != spec.replicas ? readyPods + " of " + spec.replicas + " nodes ready"
+        : scaling || rolling ? "update in progress" : mesh.summary();
     if (Conditions.set(status.conditions, Conditions.READY, ready, ready ? "ClusterReady" : "NotReady",
         ready ? spec.replicas + " nodes ready, meshes healthy" : notReady, generation, now)) {
       events.normal(cr, ready ? "ClusterReady" : "ClusterNotReady", ready ? "cluster ready" : notReady);
     }
+  }
+
+  private static Set<String> topicsOf(String guardMessage) {
+    Set<String> topics = new LinkedHashSet<>();
+    for (String part : guardMessage.split("; ")) {
+      if (part.startsWith("topic ")) {
+        topics.add(part.split("[ :]")[1]);
+      }
+    }
+    return topics;
   }
 
   private static double orZero(Double d) {
@@ -347,6 +554,8 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.lastTuning = previous.lastTuning;
     status.effectiveParams = previous.effectiveParams;
     status.rollout = previous.rollout;
+    status.waits = previous.waits;
+    status.scoreGuard = previous.scoreGuard;
     status.peers = previous.peers;
     status.observedGeneration = previous.observedGeneration;
     status.replicas = previous.replicas;
@@ -377,8 +586,8 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
 
   // ---- generated Secrets -------------------------------------------------------------------
 
-  private String ensureAdminToken(TopicClusterModel model) {
-    Secret secret = client.secrets().inNamespace(model.namespace()).withName(model.adminTokenSecretName()).get();
+  private String ensureAdminToken(TopicClusterModel model, ClusterReads reads) {
+    Secret secret = reads.secret(model.namespace(), model.adminTokenSecretName()).orElse(null);
     if (secret == null) {
       byte[] bytes = new byte[32];
       random.nextBytes(bytes);
@@ -394,11 +603,9 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   }
 
   /** Creates each missing identity Secret; existing ones are read, never rewritten. */
-  private List<TopicClusterStatus.NodeIdentity> ensureIdentities(TopicClusterModel model) {
+  private List<TopicClusterStatus.NodeIdentity> ensureIdentities(TopicClusterModel model, ClusterReads reads) {
     Map<String, Secret> existing = new LinkedHashMap<>();
-    client.secrets().inNamespace(model.namespace()).withLabels(model.selectorLabels())
-        .withLabel(TopicClusterModel.ORDINAL_LABEL).list().getItems()
-        .forEach(s -> existing.put(s.getMetadata().getName(), s));
+    reads.identitySecrets(model).forEach(s -> existing.put(s.getMetadata().getName(), s));
     List<TopicClusterStatus.NodeIdentity> peers = new ArrayList<>();
     for (int ordinal = 0; ordinal < model.replicas(); ordinal++) {
       Secret secret = existing.get(model.identitySecretName(ordinal));
@@ -418,7 +625,10 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     return peers;
   }
 
-  /** Creates a generated Secret; when another writer won the race, theirs is kept. */
+  /**
+   * Creates a generated Secret; when it exists already (another writer won the race, or the cache
+   * had not seen it yet), the existing one is read and kept.
+   */
   private Secret createOnce(Secret secret) {
     try {
       return client.secrets().inNamespace(secret.getMetadata().getNamespace()).resource(secret).create();
@@ -433,82 +643,97 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
 
   // ---- nodes -------------------------------------------------------------------------------
 
-  private List<Pod> pods(TopicClusterModel model) {
-    List<Pod> pods = new ArrayList<>(client.pods().inNamespace(model.namespace()).withLabels(model.selectorLabels())
-        .list().getItems());
-    pods.sort(Comparator.comparingInt(TopicClusterReconciler::ordinal));
-    return pods;
-  }
-
   static int ordinal(Pod pod) {
-    String name = pod.getMetadata().getName();
-    try {
-      return Integer.parseInt(name.substring(name.lastIndexOf('-') + 1));
-    } catch (NumberFormatException e) {
-      return Integer.MAX_VALUE;
-    }
+    return PodView.ordinal(pod.getMetadata().getName());
   }
 
-  static boolean isReady(Pod pod) {
-    return pod.getMetadata().getDeletionTimestamp() == null && pod.getStatus() != null
-        && pod.getStatus().getConditions() != null
-        && pod.getStatus().getConditions().stream().anyMatch(c -> "Ready".equals(c.getType()) && "True".equals(c.getStatus()));
+  /** Failures of the live pushes: parameters and topics. */
+  private record Pushed(List<String> params, List<String> topics) {
   }
 
-  /** Reads every pod's status concurrently (at most {@link #COLLECT_THREADS} calls at a time). */
-  private Map<String, NodeStatus> collect(TopicCluster cr, List<Pod> pods, String token) {
-    Map<String, CompletableFuture<NodeStatus>> calls = new LinkedHashMap<>();
+  /**
+   * Pushes, to every node that answered, the effective parameters ({@code PUT /v1/params}) when it
+   * reports others, and the topics it lacks or has with other parameters ({@code PUT/DELETE
+   * /v1/topics/{t}}, see {@link TopicSync}). Nodes are served in parallel on the collector's pool;
+   * the reconcile waits at most the push budget.
+   */
+  private Pushed push(TopicCluster cr, List<Pod> pods, Map<String, NodeStatus> statuses, GossipParams effective,
+      List<Map<String, Object>> entries, String token) {
+    String uid = cr.getMetadata().getUid();
+    topics.retain(uid, statuses.keySet());
+    List<String> paramFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<String> topicFailures = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<Void>> calls = new ArrayList<>();
     for (Pod pod : pods) {
-      if (pod.getMetadata().getDeletionTimestamp() != null) {
-        continue;
-      }
+      String name = pod.getMetadata().getName();
+      NodeStatus status = statuses.get(name);
       Optional<URI> admin = endpoints.admin(pod);
-      if (admin.isEmpty()) {
+      if (status == null || admin.isEmpty()) {
         continue;
       }
-      calls.put(pod.getMetadata().getName(), CompletableFuture.supplyAsync(() -> {
-        try {
-          return nodes.status(admin.get(), token);
-        } catch (NodeApiException e) {
-          metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
-          LOG.info("cluster={}/{} pod={} status unavailable: {}", cr.getMetadata().getNamespace(),
-              cr.getMetadata().getName(), pod.getMetadata().getName(), e.getMessage());
-          return null;
-        }
-      }, COLLECTOR));
-    }
-    Map<String, NodeStatus> statuses = new LinkedHashMap<>();
-    calls.forEach((pod, call) -> {
-      NodeStatus status = call.join();
-      if (status != null) {
-        statuses.put(pod, status);
+      boolean paramsDue = !effective.matches(status.params());
+      boolean topicsDue = !topics.plan(uid, name, String.valueOf(pod.getMetadata().getUid()), status, entries).isEmpty();
+      if (!paramsDue && !topicsDue) {
+        continue;
       }
-    });
-    return statuses;
+      calls.add(collector.run(() -> {
+        if (paramsDue) {
+          String failure = pushParams(cr, name, admin.get(), status, effective, token);
+          if (failure != null) {
+            paramFailures.add(failure);
+          }
+        }
+        if (topicsDue) {
+          List<String> failed = topics.sync(uid, name, String.valueOf(pod.getMetadata().getUid()), status, admin.get(),
+              token, entries);
+          if (!failed.isEmpty()) {
+            metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
+            topicFailures.addAll(failed);
+          }
+        }
+      }, name));
+    }
+    try {
+      CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(pushBudget.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      paramFailures.add("pushes to " + calls.stream().filter(c -> !c.isDone()).count()
+          + " nodes still running after " + pushBudget.toSeconds() + "s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (java.util.concurrent.ExecutionException e) {
+      // reported per call below
+    }
+    for (CompletableFuture<Void> call : calls) {
+      if (call.isCompletedExceptionally()) {
+        try {
+          call.join();
+        } catch (java.util.concurrent.CompletionException | java.util.concurrent.CancellationException e) {
+          Throwable cause = e.getCause() == null ? e : e.getCause();
+          paramFailures.add(String.valueOf(cause.getMessage()));
+        }
+      }
+    }
+    synchronized (paramFailures) {
+      synchronized (topicFailures) {
+        return new Pushed(List.copyOf(paramFailures), List.copyOf(topicFailures));
+      }
+    }
   }
 
-  /** PUTs the effective parameters to every answering node that does not report them yet. */
-  private List<String> pushParams(TopicCluster cr, List<Pod> pods, Map<String, NodeStatus> statuses,
-      GossipParams effective, String token) {
-    List<String> failures = new ArrayList<>();
-    for (Pod pod : pods) {
-      NodeStatus status = statuses.get(pod.getMetadata().getName());
-      if (status == null || effective.matches(status.params())) {
-        continue;
+  private String pushParams(TopicCluster cr, String pod, URI admin, NodeStatus status, GossipParams effective,
+      String token) {
+    ObjectNode body = status.params() == null ? effective.toJson() : status.params().deepCopy();
+    body.setAll(effective.toJson());
+    try {
+      ObjectNode applied = collector.nodes().putParams(admin, token, body);
+      if (!effective.matches(applied)) {
+        return pod + ": node reports other params after PUT";
       }
-      ObjectNode body = status.params() == null ? effective.toJson() : status.params().deepCopy();
-      body.setAll(effective.toJson());
-      try {
-        ObjectNode applied = nodes.putParams(endpoints.admin(pod).orElseThrow(), token, body);
-        if (!effective.matches(applied)) {
-          failures.add(pod.getMetadata().getName() + ": node reports other params after PUT");
-        }
-      } catch (NodeApiException e) {
-        metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
-        failures.add(pod.getMetadata().getName() + ": " + e.getMessage());
-      }
+      return null;
+    } catch (NodeApiException e) {
+      metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
+      return pod + ": " + e.getMessage();
     }
-    return failures;
   }
 
   // ---- objects -----------------------------------------------------------------------------
@@ -518,18 +743,9 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
   }
 
-  private void reconcileServiceMonitor(TopicClusterModel model, TopicClusterSpec spec) {
+  private void reconcileServiceMonitor(TopicClusterModel model, TopicClusterSpec spec, Instant now) {
     boolean wanted = Boolean.TRUE.equals(spec.metrics.serviceMonitor);
-    boolean crdInstalled;
-    try {
-      crdInstalled = client.apiextensions().v1().customResourceDefinitions().withName(SERVICE_MONITOR_CRD).get() != null;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() != 403) {
-        throw e;
-      }
-      crdInstalled = false; // not allowed to look: behave as without the CRD
-    }
-    if (!crdInstalled) {
+    if (!serviceMonitorCrdInstalled(now)) {
       return;
     }
     var monitors = client.genericKubernetesResources(SERVICE_MONITOR).inNamespace(model.namespace());
@@ -540,108 +756,23 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     }
   }
 
-  /**
-   * The StatefulSet replica count to apply now. Scale-up goes straight to the spec. Scale-down removes
-   * one node at a time: the pod's termination makes the node PRUNE its mesh peers (graceful shutdown),
-   * and the next node goes only once the removed pod is gone and the remaining meshes are healthy.
-   */
-  private int scaleStep(TopicClusterModel model, StatefulSet existing, List<Pod> pods, MeshReport mesh,
-      TopicClusterSpec spec) {
-    int desired = spec.replicas;
-    if (existing == null || existing.getSpec().getReplicas() == null) {
-      return desired;
+  /** Whether the ServiceMonitor CRD exists; looked up at most once per {@link #SERVICE_MONITOR_CHECK}. */
+  private boolean serviceMonitorCrdInstalled(Instant now) {
+    Instant checked = serviceMonitorCheckedAt;
+    if (checked != null && now.isBefore(checked.plus(SERVICE_MONITOR_CHECK)) && !now.isBefore(checked)) {
+      return serviceMonitorCrd;
     }
-    int current = existing.getSpec().getReplicas();
-    if (desired >= current) {
-      return desired;
-    }
-    // Only nodes that exist need draining: ordinals without a pod are dropped at once.
-    int top = pods.stream().mapToInt(TopicClusterReconciler::ordinal).max().orElse(-1) + 1;
-    if (top <= desired) {
-      return desired;
-    }
-    if (top > current) {
-      return current; // the node removed last is still terminating
-    }
-    boolean allReady = pods.stream().allMatch(TopicClusterReconciler::isReady);
-    boolean meshOk = !Boolean.TRUE.equals(spec.rollout.meshHealthGate) || mesh.healthy();
-    return allReady && meshOk ? top - 1 : top;
-  }
-
-  // ---- rolling update ----------------------------------------------------------------------
-
-  private record RolloutOutcome(TopicClusterStatus.RolloutStatus status, String stalledMessage) {
-  }
-
-  /**
-   * Replaces outdated pods (template hash differs) one at a time. After deleting a pod it waits until
-   * the pod is back, Ready, on the new template and every topic's mesh is healthy; past
-   * {@code rollout.healthTimeoutSeconds} the cluster is reported Degraded and the rollout holds.
-   */
-  private RolloutOutcome roll(TopicCluster cr, TopicClusterModel model, List<Pod> pods, MeshReport mesh,
-      TopicClusterStatus.RolloutStatus previous, Instant now) {
-    String target = model.templateHash();
-    boolean gate = Boolean.TRUE.equals(cr.getSpec().rollout.meshHealthGate);
-    List<Pod> outdated = pods.stream()
-        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
-        .filter(p -> !target.equals(annotation(p, TopicClusterModel.TEMPLATE_HASH_ANNOTATION)))
-        .sorted(Comparator.comparingInt(TopicClusterReconciler::ordinal).reversed())
-        .toList();
-    int updated = (int) pods.stream()
-        .filter(p -> target.equals(annotation(p, TopicClusterModel.TEMPLATE_HASH_ANNOTATION))).count();
-
-    if (previous != null && previous.currentPod != null && target.equals(previous.targetHash)) {
-      Pod replaced = pods.stream().filter(p -> previous.currentPod.equals(p.getMetadata().getName())).findFirst()
-          .orElse(null);
-      boolean back = replaced != null && replaced.getMetadata().getDeletionTimestamp() == null
-          && target.equals(annotation(replaced, TopicClusterModel.TEMPLATE_HASH_ANNOTATION)) && isReady(replaced);
-      if (!back || (gate && !mesh.healthy())) {
-        Instant since = Instant.parse(previous.since);
-        Duration timeout = Duration.ofSeconds(cr.getSpec().rollout.healthTimeoutSeconds);
-        String waiting = !back ? "pod " + previous.currentPod + " not back and Ready" : "mesh not healthy: " + mesh.summary();
-        String stalled = now.isAfter(since.plus(timeout))
-            ? "rolling update stalled for more than " + timeout.toSeconds() + "s: " + waiting : null;
-        TopicClusterStatus.RolloutStatus holding = copy(previous);
-        holding.updatedReplicas = updated;
-        return new RolloutOutcome(holding, stalled);
+    boolean installed;
+    try {
+      installed = client.apiextensions().v1().customResourceDefinitions().withName(SERVICE_MONITOR_CRD).get() != null;
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403) {
+        throw e;
       }
-      events.normal(cr, "PodReplaced", "pod " + previous.currentPod + " is Ready on the new template"
-          + (gate ? " and every topic's mesh is healthy" : ""));
+      installed = false; // not allowed to look: behave as without the CRD
     }
-    if (outdated.isEmpty()) {
-      return new RolloutOutcome(null, null);
-    }
-    TopicClusterStatus.RolloutStatus rolling = new TopicClusterStatus.RolloutStatus();
-    rolling.targetHash = target;
-    rolling.updatedReplicas = updated;
-    boolean allReady = pods.stream().allMatch(TopicClusterReconciler::isReady);
-    if (!allReady || (gate && !mesh.healthy())) {
-      // Never take a node away from a cluster that is not whole yet.
-      rolling.currentPod = null;
-      rolling.since = now.toString();
-      return new RolloutOutcome(rolling, null);
-    }
-    Pod next = outdated.get(0);
-    client.pods().inNamespace(model.namespace()).withName(next.getMetadata().getName()).delete();
-    events.normal(cr, "RollingPod", "replacing pod " + next.getMetadata().getName() + " (template "
-        + annotation(next, TopicClusterModel.TEMPLATE_HASH_ANNOTATION) + " -> " + target + "), "
-        + (outdated.size() - 1) + " more to go");
-    rolling.currentPod = next.getMetadata().getName();
-    rolling.since = now.toString();
-    return new RolloutOutcome(rolling, null);
-  }
-
-  private static TopicClusterStatus.RolloutStatus copy(TopicClusterStatus.RolloutStatus r) {
-    TopicClusterStatus.RolloutStatus c = new TopicClusterStatus.RolloutStatus();
-    c.targetHash = r.targetHash;
-    c.currentPod = r.currentPod;
-    c.since = r.since;
-    c.updatedReplicas = r.updatedReplicas;
-    return c;
-  }
-
-  private static String annotation(HasMetadata object, String key) {
-    Map<String, String> annotations = object.getMetadata().getAnnotations();
-    return annotations == null ? null : annotations.get(key);
+    serviceMonitorCrd = installed;
+    serviceMonitorCheckedAt = now;
+    return installed;
   }
 }

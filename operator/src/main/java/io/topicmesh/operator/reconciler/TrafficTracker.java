@@ -23,7 +23,42 @@ public final class TrafficTracker {
   private record Sample(long published, long delivered, long duplicates, Instant at) {
   }
 
+  private record TopicSample(long messages, Instant at) {
+  }
+
   private final Map<String, Sample> previous = new LinkedHashMap<>();
+  private final Map<String, TopicSample> previousTopics = new LinkedHashMap<>();
+  private final Map<String, Map<String, Double>> topicRates = new LinkedHashMap<>();
+
+  /**
+   * Per-topic message rates (distinct messages per second: the highest rate any node saw, from
+   * status.topics[].messages) computed by the last {@link #observe} of the cluster; topics whose
+   * nodes report no counter, or that have a single sample so far, are absent.
+   */
+  public synchronized Map<String, Double> topicRates(String clusterUid) {
+    return Map.copyOf(topicRates.getOrDefault(clusterUid, Map.of()));
+  }
+
+  private void observeTopics(String clusterUid, Collection<NodeStatus> statuses, Instant now) {
+    Map<String, Double> rates = new LinkedHashMap<>();
+    for (NodeStatus s : statuses) {
+      for (NodeStatus.TopicState t : s.topics()) {
+        if (t.messages() == null) {
+          continue;
+        }
+        String key = clusterUid + "/" + s.peerId() + "/" + t.topic();
+        TopicSample last = previousTopics.remove(key);
+        TopicSample current = new TopicSample(t.messages(), now);
+        previousTopics.put(key, current);
+        if (last == null || !now.isAfter(last.at) || current.messages < last.messages) {
+          continue;
+        }
+        double rate = (current.messages - last.messages) / (Duration.between(last.at, now).toMillis() / 1000.0);
+        rates.merge(t.topic(), round(rate), Math::max);
+      }
+    }
+    topicRates.put(clusterUid, rates);
+  }
 
   /** Rates since the previous call for the same nodes; null rates until a second sample exists. */
   public synchronized Traffic observe(String clusterUid, Collection<NodeStatus> statuses, Instant now) {
@@ -55,6 +90,7 @@ public final class TrafficTracker {
       haveRates = true;
       nodesWithRates++;
     }
+    observeTopics(clusterUid, statuses, now);
     evict(now);
     Traffic traffic = new Traffic();
     if (haveRates) {
@@ -77,14 +113,24 @@ public final class TrafficTracker {
   /** Forget a cluster (deleted). */
   public synchronized void forget(String clusterUid) {
     previous.keySet().removeIf(k -> k.startsWith(clusterUid + "/"));
+    previousTopics.keySet().removeIf(k -> k.startsWith(clusterUid + "/"));
+    topicRates.remove(clusterUid);
   }
 
   private void evict(Instant now) {
     previous.values().removeIf(s -> s.at.plus(STALE_AFTER).isBefore(now));
-    var it = previous.keySet().iterator();
-    while (previous.size() > MAX_ENTRIES && it.hasNext()) {
-      it.next();
-      it.remove();
+    previousTopics.values().removeIf(s -> s.at.plus(STALE_AFTER).isBefore(now));
+    for (Map<String, ?> map : List.of(previous, previousTopics)) {
+      var it = map.keySet().iterator();
+      while (map.size() > MAX_ENTRIES && it.hasNext()) {
+        it.next();
+        it.remove();
+      }
+    }
+    var clusters = topicRates.keySet().iterator();
+    while (topicRates.size() > MAX_ENTRIES && clusters.hasNext()) {
+      clusters.next();
+      clusters.remove();
     }
   }
 

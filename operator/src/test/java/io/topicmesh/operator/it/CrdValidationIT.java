@@ -69,6 +69,40 @@ class CrdValidationIT {
   }
 
   @Test
+  void celRulesRequireSaneP3Parameters() throws Exception {
+    rejected("p3-bare", s -> {
+      s.topics.get(0).score = new TopicClusterSpec.TopicScore();
+      s.topics.get(0).score.meshMessageDeliveriesWeight = -1.0;
+    }, "a negative meshMessageDeliveriesWeight (P3) needs meshMessageDeliveriesThreshold");
+    rejected("p3-activation", s -> {
+      s.topics.get(0).score = p3();
+      s.topics.get(0).score.meshMessageDeliveriesActivationMs = 100L;
+    }, "meshMessageDeliveriesActivationMs (P3) must be >= 1000");
+    rejected("p3-decay", s -> {
+      s.topics.get(0).score = p3();
+      s.topics.get(0).score.meshMessageDeliveriesDecay = 0.0;
+    }, "meshMessageDeliveriesDecay (P3) must be in (0, 1)");
+    rejected("p3-threshold", s -> {
+      s.topics.get(0).score = p3();
+      s.topics.get(0).score.meshMessageDeliveriesThreshold = 0.0;
+    }, "meshMessageDeliveriesThreshold (P3) must be > 0");
+    rejected("p3-cap", s -> {
+      s.topics.get(0).score = p3();
+      s.topics.get(0).score.meshMessageDeliveriesCap = 1.0;
+    }, "meshMessageDeliveriesCap (P3) must be >= meshMessageDeliveriesThreshold");
+    assertThat(create("p3-ok", s -> s.topics.get(0).score = p3())).isNotNull();
+  }
+
+  private static TopicClusterSpec.TopicScore p3() {
+    TopicClusterSpec.TopicScore score = new TopicClusterSpec.TopicScore();
+    score.meshMessageDeliveriesWeight = -1.0;
+    score.meshMessageDeliveriesThreshold = 4.0;
+    score.meshMessageDeliveriesActivationMs = 5000L;
+    score.meshMessageDeliveriesDecay = 0.9;
+    return score;
+  }
+
+  @Test
   void openApiRangesAndEnumsAreEnforced() {
     rejected("negative-replicas", s -> s.replicas = -1, "spec.replicas");
     rejected("max-unavailable", s -> s.rollout.maxUnavailable = 2, "spec.rollout.maxUnavailable");

@@ -192,6 +192,10 @@ class ReconcilerIT {
     assertThat(condition(after, Conditions.READY).getStatus()).as(after.getStatus().conditions.toString()).isEqualTo("True");
     assertThat(condition(after, Conditions.MESH_HEALTHY).getStatus()).isEqualTo("True");
     assertThat(after.getStatus().nodes).isEqualTo("3/3");
+    // What `kubectl get tc` prints: Ready, Nodes, Topics, D, Mesh (Age is metadata).
+    assertThat(after.getStatus().topicCount).isEqualTo(2);
+    assertThat(after.getStatus().effectiveParams.d).isEqualTo(6);
+    assertThat(after.getStatus().meshHealth).isEqualTo("Healthy");
     assertThat(after.getStatus().observedGeneration).isEqualTo(after.getMetadata().getGeneration());
     assertThat(after.getStatus().peers).extracting(p -> p.peerId)
         .containsExactly(nodes.get("mesh-0").peerId, nodes.get("mesh-1").peerId, nodes.get("mesh-2").peerId);
@@ -231,6 +235,24 @@ class ReconcilerIT {
     assertThat(condition(cr, Conditions.TUNED).getStatus()).isEqualTo("True");
     assertThat(client.configMaps().inNamespace(ns).withName("stats-config").get().getData().get("node.yaml"))
         .contains("d: 5");
+
+    // Status churn: rates are rewritten at most once per collect interval (15 s) and only on a real change.
+    nodes.values().forEach(n -> n.traffic(500, 2000, 3000, 3, 12));
+    clock.advance(Duration.ofSeconds(5));
+    reconcile("stats");
+    assertThat(get("stats").getStatus().traffic.publishedPerSecond).as("within the interval").isEqualTo(15.0);
+    nodes.values().forEach(n -> n.traffic(650, 2600, 3900, 3, 12));
+    clock.advance(Duration.ofSeconds(15));
+    reconcile("stats");
+    assertThat(get("stats").getStatus().traffic.publishedPerSecond).as("150 msgs in 15 s: changed >10%%").isEqualTo(30.0);
+    nodes.values().forEach(n -> n.traffic(795, 3195, 4790, 3, 12)); // 29 msg/s: within 10%
+    clock.advance(Duration.ofSeconds(15));
+    TopicCluster before = get("stats");
+    reconcile("stats");
+    TopicCluster after = get("stats");
+    assertThat(after.getStatus().traffic.publishedPerSecond).as("a small change is not written").isEqualTo(30.0);
+    assertThat(after.getMetadata().getResourceVersion()).as("nothing in status changed: the API server wrote nothing")
+        .isEqualTo(before.getMetadata().getResourceVersion());
   }
 
   @Test
@@ -536,5 +558,278 @@ class ReconcilerIT {
     assertThat(condition(cr, Conditions.MESH_HEALTHY).getStatus()).isEqualTo("Unknown");
     assertThat(condition(cr, Conditions.READY).getStatus()).isEqualTo("False");
     assertThat(cr.getStatus().meshHealth).isEqualTo("Unknown");
+  }
+
+  // ---- unhealthy pods: no deadlocks ----------------------------------------------------------
+
+  /** Closes the fake node of a pod, as a crash-looping container answers nothing. */
+  void silence(String pod) {
+    FakeNode node = nodes.remove(pod);
+    if (node != null) {
+      node.close();
+    }
+  }
+
+  List<String> podNames() {
+    return client.pods().inNamespace(ns).list().getItems().stream().map(p -> p.getMetadata().getName()).sorted().toList();
+  }
+
+  @Test
+  void aCrashLoopingRolloutIsDegradedWithAReasonAndFixingTheSpecRecoversWithoutManualDeletion() throws Exception {
+    create("crash", 3, s -> s.rollout.healthTimeoutSeconds = 60);
+    reconcile("crash");
+    sts.sync(ns, "crash");
+    fakeNodes("crash", 3);
+    reconcile("crash");
+    assertThat(condition(get("crash"), Conditions.READY).getStatus()).isEqualTo("True");
+
+    String bad = "registry.example/topicmesh/node:crashes";
+    sts.brokenImages.put(bad, "CrashLoopBackOff");
+    edit("crash", c -> c.getSpec().image = bad);
+    reconcile("crash");
+    assertThat(podNames()).as("one Ready pod replaced").containsExactly("crash-0", "crash-1");
+    silence("crash-2");
+    sts.sync(ns, "crash");
+    clock.advance(Duration.ofSeconds(5));
+    reconcile("crash");
+    TopicCluster degraded = get("crash");
+    Condition d = condition(degraded, Conditions.DEGRADED);
+    assertThat(d.getStatus()).isEqualTo("True");
+    assertThat(d.getReason()).isEqualTo("PodsCrashLooping");
+    assertThat(d.getMessage()).contains("crash-2", "CrashLoopBackOff", "4 restarts");
+    assertThat(condition(degraded, Conditions.READY).getStatus()).isEqualTo("False");
+    assertThat(degraded.getStatus().waits).as("what the rollout waits for, with a deadline").singleElement()
+        .satisfies(w -> {
+          assertThat(w.pod).isEqualTo("crash-2");
+          assertThat(w.deadline).isEqualTo(clock.instant().plusSeconds(60).toString());
+        });
+    assertThat(condition(degraded, Conditions.PROGRESSING).getMessage()).contains("waiting for", "crash-2");
+    assertThat(podNames()).as("the healthy pods are kept").containsExactly("crash-0", "crash-1", "crash-2");
+    assertThat(eventReasons("crash")).contains("PodsCrashLooping");
+
+    // Fix the spec: the broken pod is outdated and not Ready, so it goes at once; then the rest roll.
+    String good = "registry.example/topicmesh/node:2.1";
+    edit("crash", c -> c.getSpec().image = good);
+    String uid0 = client.pods().inNamespace(ns).withName("crash-0").get().getMetadata().getUid();
+    reconcile("crash");
+    assertThat(podNames()).containsExactly("crash-0", "crash-1");
+    assertThat(client.pods().inNamespace(ns).withName("crash-0").get().getMetadata().getUid())
+        .as("a Ready pod is not taken while another is missing").isEqualTo(uid0);
+    for (int i = 0; i < 8 && !"True".equals(Conditions.find(get("crash").getStatus().conditions, Conditions.READY)
+        .map(Condition::getStatus).orElse("")); i++) {
+      sts.sync(ns, "crash");
+      fakeNodes("crash", 3);
+      assertThat(client.pods().inNamespace(ns).list().getItems()).as("never more than one pod away").hasSizeGreaterThanOrEqualTo(2);
+      reconcile("crash");
+    }
+    TopicCluster recovered = get("crash");
+    assertThat(condition(recovered, Conditions.READY).getStatus()).as(recovered.getStatus().conditions.toString())
+        .isEqualTo("True");
+    assertThat(condition(recovered, Conditions.DEGRADED).getStatus()).isEqualTo("False");
+    assertThat(recovered.getStatus().waits).isNull();
+    assertThat(client.pods().inNamespace(ns).list().getItems()).hasSize(3).allSatisfy(p ->
+        assertThat(p.getSpec().getContainers().get(0).getImage()).isEqualTo(good));
+  }
+
+  @Test
+  void aClusterCreatedWithAnImageThatCannotBePulledRecoversWhenTheImageIsFixed() throws Exception {
+    String bad = "registry.example/topicmesh/node:missing";
+    sts.brokenImages.put(bad, "ImagePullBackOff");
+    create("pull", 3, s -> s.image = bad);
+    reconcile("pull");
+    sts.sync(ns, "pull");
+    reconcile("pull");
+    TopicCluster degraded = get("pull");
+    assertThat(condition(degraded, Conditions.DEGRADED).getReason()).isEqualTo("ImagePullFailed");
+    assertThat(condition(degraded, Conditions.DEGRADED).getMessage()).contains("pull-0", "pull-1", "pull-2",
+        "ImagePullBackOff", "fix spec.image");
+
+    edit("pull", c -> c.getSpec().image = "registry.example/topicmesh/node:0.1.0");
+    reconcile("pull");
+    assertThat(podNames()).as("every broken pod replaced at once").isEmpty();
+    sts.sync(ns, "pull");
+    fakeNodes("pull", 3);
+    reconcile("pull");
+    TopicCluster cr = get("pull");
+    assertThat(condition(cr, Conditions.READY).getStatus()).as(cr.getStatus().conditions.toString()).isEqualTo("True");
+    assertThat(condition(cr, Conditions.DEGRADED).getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void scalingDownWhileSomePodsAreNotReadyCompletes() throws Exception {
+    create("shrink", 4, s -> s.rollout.healthTimeoutSeconds = 60);
+    reconcile("shrink");
+    sts.sync(ns, "shrink");
+    fakeNodes("shrink", 4);
+    reconcile("shrink");
+    // shrink-1 (stays) and shrink-2 (leaves) stop being Ready; shrink-3 (leaves) is fine.
+    silence("shrink-1");
+    silence("shrink-2");
+    sts.sync(ns, "shrink", Set.of("shrink-1", "shrink-2"));
+    edit("shrink", c -> c.getSpec().replicas = 2);
+    reconcile("shrink");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("shrink").get().getSpec().getReplicas())
+        .as("shrink-3 is Ready: drained alone").isEqualTo(3);
+    sts.sync(ns, "shrink", Set.of("shrink-1", "shrink-2"));
+    silence("shrink-3");
+    reconcile("shrink");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("shrink").get().getSpec().getReplicas())
+        .as("shrink-2 is not Ready: dropped at once, no waiting for it").isEqualTo(2);
+    sts.sync(ns, "shrink", Set.of("shrink-1"));
+    reconcile("shrink");
+    TopicCluster cr = get("shrink");
+    assertThat(podNames()).containsExactly("shrink-0", "shrink-1");
+    assertThat(condition(cr, Conditions.PROGRESSING).getReason()).as(cr.getStatus().conditions.toString())
+        .isEqualTo("UpToDate");
+    assertThat(cr.getStatus().nodes).isEqualTo("1/2");
+  }
+
+  @Test
+  void scalingToZeroDoesNotWaitForAMeshThatCannotExist() throws Exception {
+    create("zero", 2, s -> { });
+    reconcile("zero");
+    sts.sync(ns, "zero");
+    fakeNodes("zero", 2);
+    reconcile("zero");
+    edit("zero", c -> c.getSpec().replicas = 0);
+    reconcile("zero");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("zero").get().getSpec().getReplicas())
+        .as("zero-1 drained alone").isEqualTo(1);
+    sts.sync(ns, "zero");
+    silence("zero-1");
+    reconcile("zero");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("zero").get().getSpec().getReplicas())
+        .as("no wait for the meshes of nodes that all leave").isZero();
+    sts.sync(ns, "zero");
+    silence("zero-0");
+    reconcile("zero");
+    TopicCluster cr = get("zero");
+    assertThat(condition(cr, Conditions.READY).getStatus()).as(cr.getStatus().conditions.toString()).isEqualTo("True");
+    assertThat(cr.getStatus().nodes).isEqualTo("0/0");
+  }
+
+  // ---- live topics ----------------------------------------------------------------------------
+
+  @Test
+  void topicsArePushedLiveToEveryNodeWithoutRestartingPods() throws Exception {
+    create("topics", 3, s -> { });
+    reconcile("topics");
+    sts.sync(ns, "topics");
+    fakeNodes("topics", 3);
+    reconcile("topics");
+    Map<String, String> uids = new LinkedHashMap<>();
+    client.pods().inNamespace(ns).list().getItems().forEach(p -> uids.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+    String templateHash = client.apps().statefulSets().inNamespace(ns).withName("topics").get().getSpec().getTemplate()
+        .getMetadata().getAnnotations().get(TopicClusterModel.TEMPLATE_HASH_ANNOTATION);
+
+    edit("topics", c -> {
+      TopicClusterSpec.Topic prices = new TopicClusterSpec.Topic("prices/eu");
+      prices.score = new TopicClusterSpec.TopicScore();
+      prices.score.topicWeight = 0.5;
+      c.getSpec().topics.add(prices);
+      c.getSpec().topics.removeIf(t -> t.name.equals("weather"));
+    });
+    reconcile("topics");
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics()).containsOnlyKeys("news", "prices/eu");
+      assertThat(node.topics().get("prices/eu").get("validation").asText()).isEqualTo("StrictSign");
+      assertThat(node.topics().get("prices/eu").get("score").get("topicWeight").asDouble()).isEqualTo(0.5);
+      assertThat(node.topics().get("prices/eu").get("score").get("meshMessageDeliveriesWeight").asDouble())
+          .as("P3 not asked for: written as 0").isZero();
+    }
+    String config = client.configMaps().inNamespace(ns).withName("topics-config").get().getData().get("node.yaml");
+    assertThat(config).as("a restarted pod starts with them").contains("prices/eu").doesNotContain("weather");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("topics").get().getSpec().getTemplate()
+        .getMetadata().getAnnotations().get(TopicClusterModel.TEMPLATE_HASH_ANNOTATION)).isEqualTo(templateHash);
+    Map<String, String> after = new LinkedHashMap<>();
+    client.pods().inNamespace(ns).list().getItems().forEach(p -> after.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+    assertThat(after).as("no pod restarted").isEqualTo(uids);
+    assertThat(get("topics").getStatus().rollout).isNull();
+
+    // Nothing more to push: a second reconcile sends nothing.
+    int puts = nodes.values().stream().mapToInt(n -> n.topicPuts.get()).sum();
+    reconcile("topics");
+    assertThat(nodes.values().stream().mapToInt(n -> n.topicPuts.get()).sum()).isEqualTo(puts);
+
+    // A changed score is pushed again; a restarted node gets every topic back.
+    edit("topics", c -> c.getSpec().topics.get(1).score.topicWeight = 0.25);
+    nodes.get("topics-1").restart();
+    reconcile("topics");
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics()).containsOnlyKeys("news", "prices/eu");
+      assertThat(node.topics().get("prices/eu").get("score").get("topicWeight").asDouble()).isEqualTo(0.25);
+    }
+    assertThat(condition(get("topics"), Conditions.TUNED).getStatus()).isEqualTo("True");
+  }
+
+  @Test
+  void p3IsHeldOffOnAnIdleTopicAndPushedOnceTrafficCanMeetTheThreshold() throws Exception {
+    create("score", 3, s -> {
+      TopicClusterSpec.Topic news = s.topics.get(0);
+      news.score = new TopicClusterSpec.TopicScore();
+      news.score.meshMessageDeliveriesWeight = -1.0;
+      news.score.meshMessageDeliveriesThreshold = 4.0;
+      news.score.meshMessageDeliveriesActivationMs = 5000L;
+      news.score.meshMessageDeliveriesDecay = 0.9;
+    });
+    reconcile("score");
+    sts.sync(ns, "score");
+    fakeNodes("score", 3);
+    nodes.values().forEach(n -> n.topicMessages("news", 0));
+    reconcile("score");
+    clock.advance(Duration.ofSeconds(15));
+    reconcile("score");
+    TopicCluster idle = get("score");
+    assertThat(condition(idle, Conditions.SCORE_GUARDED).getStatus()).isEqualTo("True");
+    assertThat(condition(idle, Conditions.SCORE_GUARDED).getReason()).isEqualTo("P3Disabled");
+    assertThat(condition(idle, Conditions.SCORE_GUARDED).getMessage()).contains("topic news", "0.000 msg/s");
+    assertThat(idle.getStatus().scoreGuard).extracting(g -> g.topic).containsExactly("news");
+    assertThat(eventReasons("score")).contains("P3Disabled");
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics().get("news").get("score").get("meshMessageDeliveriesWeight").asDouble()).isZero();
+    }
+    assertThat(condition(idle, Conditions.READY).getStatus()).isEqualTo("True");
+
+    // 300 messages in 15 s = 20 msg/s over 2 mesh peers: c(5 s) = 10 * 4.10 = 41 >= 2 * 4.
+    nodes.values().forEach(n -> n.topicMessages("news", 300));
+    clock.advance(Duration.ofSeconds(15));
+    reconcile("score");
+    TopicCluster busy = get("score");
+    assertThat(condition(busy, Conditions.SCORE_GUARDED).getStatus()).isEqualTo("False");
+    assertThat(busy.getStatus().scoreGuard).isNull();
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics().get("news").get("score").get("meshMessageDeliveriesWeight").asDouble()).isEqualTo(-1.0);
+    }
+  }
+
+  // ---- bounded reconciles ---------------------------------------------------------------------
+
+  @Test
+  void aReconcileStaysBoundedWhenNodesAreUnreachable() throws Exception {
+    List<Integer> closed = new ArrayList<>();
+    for (int i = 0; i < 12; i++) {
+      try (var socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        closed.add(socket.getLocalPort());
+      }
+    }
+    try (var silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+      // Half the pods point at closed ports, half at a port that accepts and never answers.
+      var bounded = new TopicClusterReconciler(client, new NodeAdminClient(Duration.ofSeconds(5)), pod -> {
+        int ordinal = Integer.parseInt(pod.getMetadata().getName().substring("far-".length()));
+        int port = ordinal % 2 == 0 ? closed.get(ordinal) : silent.getLocalPort();
+        return Optional.of(URI.create("http://127.0.0.1:" + port));
+      }, clock, new SecureRandom(), new OperatorMetrics(new SimpleMeterRegistry()), Duration.ofMillis(500));
+      create("far", 12, s -> { });
+      reconcile("far");
+      sts.sync(ns, "far");
+      for (int i = 0; i < 2; i++) {
+        TopicCluster cr = get("far");
+        long start = System.nanoTime();
+        var result = bounded.reconcile(cr);
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        assertThat(took).as("12 unreachable nodes, 5 s call timeout, 500 ms collect wait").isLessThan(Duration.ofSeconds(4));
+        assertThat(result.status().meshHealth).isEqualTo("Unknown");
+      }
+    }
   }
 }

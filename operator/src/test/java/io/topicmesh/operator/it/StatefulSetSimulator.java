@@ -12,10 +12,13 @@ import java.util.Set;
 /**
  * Does what kube-controller-manager's StatefulSet controller and a kubelet would (kube-api-test runs
  * only etcd and kube-apiserver): creates the missing pods of ordinals below {@code replicas} from the
- * current template, deletes pods at or above it, and marks pods Ready with a loopback IP.
+ * current template, deletes pods at or above it, and marks pods Ready with a loopback IP; pods whose
+ * image is in {@link #brokenImages} get Ready=False and a waiting container with that reason.
  */
 final class StatefulSetSimulator {
   private final KubernetesClient client;
+  /** Images a kubelet cannot run, with the container waiting reason it would show (e.g. ImagePullBackOff). */
+  final java.util.Map<String, String> brokenImages = new java.util.LinkedHashMap<>();
 
   StatefulSetSimulator(KubernetesClient client) {
     this.client = client;
@@ -47,9 +50,21 @@ final class StatefulSetSimulator {
             .withSpec(template.getSpec())
             .build()).create();
       }
-      boolean ready = !notReady.contains(podName);
-      pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase("Running").withPodIP("127.0.0.1")
+      String image = pod.getSpec().getContainers().get(0).getImage();
+      String broken = brokenImages.get(image);
+      boolean ready = !notReady.contains(podName) && broken == null;
+      var container = new io.fabric8.kubernetes.api.model.ContainerStatusBuilder().withName("node").withImage(image)
+          .withReady(ready).withRestartCount(broken == null ? 0 : 4);
+      if (broken == null) {
+        container.withNewState().withNewRunning().endRunning().endState();
+      } else {
+        container.withNewState().withNewWaiting().withReason(broken).withMessage("simulated: " + broken + " for " + image)
+            .endWaiting().endState();
+      }
+      pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(broken == null ? "Running" : "Pending")
+          .withPodIP("127.0.0.1")
           .withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build())
+          .withContainerStatuses(container.build())
           .build());
       client.pods().inNamespace(namespace).resource(pod).updateStatus();
     }

@@ -21,6 +21,10 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
 
 class TopicClusterModelTest {
+  private static ScoreGuard.Decision noGuard(TopicClusterModel model) {
+    return ScoreGuard.decide(model.spec().topics, Map.of(), 5, null);
+  }
+
   private static GossipParams defaults() {
     return GossipParams.fromSpec(new TopicClusterSpec.Gossipsub());
   }
@@ -29,7 +33,7 @@ class TopicClusterModelTest {
   @ValueSource(ints = {0, 1, 3, 7, 50})
   void everyObjectIsOwnedLabelledAndNamespaced(int replicas) {
     TopicClusterModel model = TopicClusterModel.from(cluster("mesh", replicas, "a", "b"));
-    var objects = model.desiredObjects(defaults(), replicas);
+    var objects = model.desiredObjects(defaults(), noGuard(model), replicas);
     assertThat(objects).extracting(o -> o.getKind()).containsExactly("ServiceAccount", "Role", "RoleBinding",
         "ConfigMap", "Service", "Service", "PodDisruptionBudget", "StatefulSet");
     for (HasMetadata o : objects) {
@@ -97,7 +101,7 @@ class TopicClusterModelTest {
   }
 
   @Test
-  void liveParametersDoNotChangeTheTemplateButTopicsImageAndResourcesDo() {
+  void liveParametersAndTopicsDoNotChangeTheTemplateButImageResourcesAndThresholdsDo() {
     TopicCluster cr = cluster("mesh", 3, "news");
     TopicClusterModel base = TopicClusterModel.from(cr);
     String hash = base.templateHash();
@@ -109,11 +113,23 @@ class TopicClusterModelTest {
     TopicClusterModel live = TopicClusterModel.from(cr);
     assertThat(live.templateHash()).isEqualTo(hash);
     assertThat(live.configHash()).isEqualTo(config);
-    assertThat(live.nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub))).contains("d: 8", "heartbeatIntervalMs: 700");
+    assertThat(live.nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub), noGuard(live)))
+        .contains("d: 8", "heartbeatIntervalMs: 700");
     assertThat(live.statefulSet(5).getSpec().getTemplate().getMetadata().getAnnotations()
         .get(TopicClusterModel.TEMPLATE_HASH_ANNOTATION)).as("scaling does not restart pods").isEqualTo(hash);
 
+    // Topics, their validation and score parameters are pushed live (PUT /v1/topics/{t}): no restart.
     cr.getSpec().topics.add(new TopicClusterSpec.Topic("weather"));
+    cr.getSpec().topics.get(0).validation = io.topicmesh.operator.api.v1alpha1.ValidationMode.LaxSign;
+    cr.getSpec().topics.get(0).score = new TopicClusterSpec.TopicScore();
+    cr.getSpec().topics.get(0).score.topicWeight = 2.0;
+    TopicClusterModel withTopics = TopicClusterModel.from(cr);
+    assertThat(withTopics.configHash()).isEqualTo(config);
+    assertThat(withTopics.templateHash()).isEqualTo(hash);
+    assertThat(withTopics.nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub), noGuard(withTopics)))
+        .as("still written for restarted pods").contains("name: \"weather\"", "validation: \"LaxSign\"", "topicWeight: 2.0");
+
+    cr.getSpec().gossipsub.thresholds.gossipThreshold = -20.0;
     assertThat(TopicClusterModel.from(cr).configHash()).isNotEqualTo(config);
     assertThat(TopicClusterModel.from(cr).templateHash()).isNotEqualTo(hash);
 
@@ -135,13 +151,17 @@ class TopicClusterModelTest {
     prices.score.topicWeight = 0.5;
     prices.score.invalidMessageDeliveriesWeight = -100.0;
     cr.getSpec().topics.add(prices);
-    String yaml = TopicClusterModel.from(cr).nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub));
+    TopicClusterModel model = TopicClusterModel.from(cr);
+    String yaml = model.nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub), noGuard(model));
     Map<String, Object> parsed = new io.fabric8.kubernetes.client.utils.KubernetesSerialization().unmarshal(
         new java.io.ByteArrayInputStream(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
         new com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>>() { });
     assertThat(parsed).containsEntry("cluster", "mesh").containsEntry("discovery", "k8s:mesh-nodes");
     assertThat(parsed.get("topics").toString()).contains("name=news", "validation=StrictSign", "name=prices",
-        "validation=StrictNoSign", "topicWeight=0.5", "invalidMessageDeliveriesWeight=-100.0");
+        "validation=StrictNoSign", "topicWeight=0.5", "invalidMessageDeliveriesWeight=-100.0",
+        "meshMessageDeliveriesWeight=0.0", "meshFailurePenaltyWeight=0.0");
+    assertThat(model.topicEntries(noGuard(model)).get(0)).as("a topic without score block gets none")
+        .containsOnlyKeys("name", "validation");
     assertThat(parsed.get("thresholds").toString()).contains("gossipThreshold=-10.0");
     assertThat(parsed.get("params").toString()).contains("d=6", "dlo=5", "dhi=12", "idontwantThreshold=1024");
   }
@@ -206,5 +226,31 @@ class TopicClusterModelTest {
         .addToLimits("cpu", new Quantity("500m")).build();
     assertThatThrownBy(() -> TopicClusterModel.from(badResources)).isInstanceOfSatisfying(InvalidSpecException.class,
         e -> assertThat(e.reason()).isEqualTo("InvalidResources"));
+  }
+
+  @Test
+  void aNegativeP3WeightNeedsThresholdActivationAndDecay() {
+    TopicCluster cr = cluster("mesh", 3, "news");
+    TopicClusterSpec.TopicScore score = new TopicClusterSpec.TopicScore();
+    cr.getSpec().topics.get(0).score = score;
+    score.meshMessageDeliveriesWeight = -1.0;
+    assertThatThrownBy(() -> TopicClusterModel.from(cr)).isInstanceOf(InvalidSpecException.class)
+        .hasMessageContaining("spec.topics[news].score").hasMessageContaining("meshMessageDeliveriesThreshold")
+        .satisfies(e -> assertThat(((InvalidSpecException) e).reason()).isEqualTo("InvalidScoreParameters"));
+    score.meshMessageDeliveriesThreshold = 4.0;
+    score.meshMessageDeliveriesDecay = 0.9;
+    score.meshMessageDeliveriesActivationMs = 500L;
+    assertThatThrownBy(() -> TopicClusterModel.from(cr)).hasMessageContaining("meshMessageDeliveriesActivationMs must be >= 1000");
+    score.meshMessageDeliveriesActivationMs = 10_000L;
+    score.meshMessageDeliveriesDecay = 1.0;
+    assertThatThrownBy(() -> TopicClusterModel.from(cr)).hasMessageContaining("meshMessageDeliveriesDecay must be in (0, 1)");
+    score.meshMessageDeliveriesDecay = 0.9;
+    score.meshMessageDeliveriesCap = 2.0;
+    assertThatThrownBy(() -> TopicClusterModel.from(cr)).hasMessageContaining("below meshMessageDeliveriesThreshold");
+    score.meshMessageDeliveriesCap = 40.0;
+    assertThat(TopicClusterModel.from(cr)).isNotNull();
+    score.meshMessageDeliveriesWeight = 0.0;
+    score.meshMessageDeliveriesThreshold = null;
+    assertThat(TopicClusterModel.from(cr)).as("weight 0: P3 off, nothing else needed").isNotNull();
   }
 }

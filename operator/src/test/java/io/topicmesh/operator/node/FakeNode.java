@@ -25,6 +25,7 @@ public final class FakeNode implements AutoCloseable {
   private final String token;
   public final String peerId;
   private volatile boolean ready = true;
+  private volatile long uptimeSeconds = 10;
   private volatile boolean failing;
   private volatile boolean refusingParams;
   private final Map<String, List<String>> mesh = new LinkedHashMap<>();
@@ -34,7 +35,12 @@ public final class FakeNode implements AutoCloseable {
   private long duplicates;
   private double p50;
   private double p99;
+  /** Subscribed topics with the entry last PUT (node.yaml's topics[] shape), in subscription order. */
+  private final Map<String, ObjectNode> topics = new LinkedHashMap<>();
+  private final Map<String, Long> topicMessages = new LinkedHashMap<>();
   public final AtomicInteger puts = new AtomicInteger();
+  public final AtomicInteger topicPuts = new AtomicInteger();
+  public final AtomicInteger topicDeletes = new AtomicInteger();
   public final AtomicInteger statusCalls = new AtomicInteger();
 
   public FakeNode(String token, String peerId) throws IOException {
@@ -51,9 +57,24 @@ public final class FakeNode implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
   }
 
+  /** Sets the topic's mesh; the node counts as subscribed to it. */
   public synchronized FakeNode mesh(String topic, String... peers) {
     mesh.put(topic, List.of(peers));
+    topics.computeIfAbsent(topic, t -> JSON.createObjectNode().put("name", t));
     return this;
+  }
+
+  /** Sets the topic's cumulative count of distinct messages seen (status.topics[].messages). */
+  public synchronized FakeNode topicMessages(String topic, long messages) {
+    topicMessages.put(topic, messages);
+    return this;
+  }
+
+  /** The subscribed topics and the entry each was last PUT with. */
+  public synchronized Map<String, ObjectNode> topics() {
+    Map<String, ObjectNode> copy = new LinkedHashMap<>();
+    topics.forEach((t, e) -> copy.put(t, e.deepCopy()));
+    return copy;
   }
 
   public synchronized FakeNode traffic(long published, long delivered, long duplicates, double p50, double p99) {
@@ -62,6 +83,20 @@ public final class FakeNode implements AutoCloseable {
     this.duplicates = duplicates;
     this.p50 = p50;
     this.p99 = p99;
+    return this;
+  }
+
+  /** Sets status.uptimeSeconds (a lower value than before looks like a restarted node). */
+  public FakeNode uptime(long seconds) {
+    this.uptimeSeconds = seconds;
+    return this;
+  }
+
+  /** A restarted node: subscribed to nothing, uptime 0. */
+  public synchronized FakeNode restart() {
+    topics.clear();
+    mesh.clear();
+    uptimeSeconds = 0;
     return this;
   }
 
@@ -112,9 +147,68 @@ public final class FakeNode implements AutoCloseable {
         }
         case "GET /v1/params" -> send(ex, 200, params().toString());
         case "PUT /v1/params" -> put(ex);
-        default -> send(ex, 404, "{\"code\":\"NOT_FOUND\",\"message\":\"" + path + "\"}");
+        default -> {
+          if (path.startsWith("/v1/topics/") && ex.getRequestMethod().equals("PUT")) {
+            putTopic(ex, topicName(ex));
+          } else if (path.startsWith("/v1/topics/") && ex.getRequestMethod().equals("DELETE")) {
+            deleteTopic(ex, topicName(ex));
+          } else {
+            send(ex, 404, "{\"code\":\"NOT_FOUND\",\"message\":\"" + path + "\"}");
+          }
+        }
       }
     }
+  }
+
+  private static String topicName(HttpExchange ex) {
+    String raw = ex.getRequestURI().getRawPath().substring("/v1/topics/".length());
+    return java.net.URLDecoder.decode(raw, StandardCharsets.UTF_8);
+  }
+
+  /** PUT /v1/topics/{t}: the body is one node.yaml topics[] entry whose name must match the path. */
+  private void putTopic(HttpExchange ex, String topic) throws IOException {
+    ObjectNode body;
+    try {
+      body = (ObjectNode) JSON.readTree(ex.getRequestBody().readAllBytes());
+    } catch (IOException | ClassCastException e) {
+      send(ex, 400, "{\"code\":\"MALFORMED\",\"message\":\"not a JSON object\"}");
+      return;
+    }
+    if (!topic.equals(body.path("name").asText())) {
+      send(ex, 400, "{\"code\":\"INVALID_TOPIC\",\"message\":\"body name differs from the path\"}");
+      return;
+    }
+    var unknown = new ArrayList<String>();
+    body.fieldNames().forEachRemaining(f -> {
+      if (!List.of("name", "validation", "score").contains(f)) {
+        unknown.add(f);
+      }
+    });
+    if (!unknown.isEmpty()) {
+      send(ex, 400, "{\"code\":\"INVALID_TOPIC\",\"message\":\"unknown keys " + unknown + "\"}");
+      return;
+    }
+    boolean fresh;
+    synchronized (this) {
+      fresh = topics.put(topic, body) == null;
+      mesh.putIfAbsent(topic, List.of());
+    }
+    topicPuts.incrementAndGet();
+    send(ex, fresh ? 201 : 200, JSON.createObjectNode().put("topic", topic).put("subscribed", true).toString());
+  }
+
+  private void deleteTopic(HttpExchange ex, String topic) throws IOException {
+    boolean known;
+    synchronized (this) {
+      known = topics.remove(topic) != null;
+      mesh.remove(topic);
+    }
+    if (!known) {
+      send(ex, 404, "{\"code\":\"unknown_topic\",\"message\":\"not subscribed\"}");
+      return;
+    }
+    topicDeletes.incrementAndGet();
+    ex.sendResponseHeaders(204, -1);
   }
 
   private void put(HttpExchange ex) throws IOException {
@@ -146,17 +240,20 @@ public final class FakeNode implements AutoCloseable {
 
   private synchronized String statusJson() {
     ObjectNode s = JSON.createObjectNode();
-    s.put("peerId", peerId).put("version", "fake").put("uptimeSeconds", 10).put("ready", ready);
+    s.put("peerId", peerId).put("version", "fake").put("uptimeSeconds", uptimeSeconds).put("ready", ready);
     s.putArray("addrs").add("/ip4/127.0.0.1/tcp/4001");
     ArrayNode peers = s.putArray("peers");
     List<String> all = new ArrayList<>();
     mesh.values().forEach(all::addAll);
     all.stream().distinct().forEach(p -> peers.addObject().put("peerId", p).put("protocol", "/meshsub/1.2.0").put("score", 0.0));
-    ArrayNode topics = s.putArray("topics");
-    mesh.forEach((t, m) -> {
-      ObjectNode topic = topics.addObject().put("topic", t);
-      m.forEach(topic.putArray("mesh")::add);
+    ArrayNode subscribed = s.putArray("topics");
+    topics.keySet().forEach(t -> {
+      ObjectNode topic = subscribed.addObject().put("topic", t);
+      mesh.getOrDefault(t, List.of()).forEach(topic.putArray("mesh")::add);
       topic.putArray("fanout");
+      if (topicMessages.containsKey(t)) {
+        topic.put("messages", topicMessages.get(t));
+      }
     });
     s.set("params", params.deepCopy());
     s.putObject("traffic").put("published", published).put("delivered", delivered).put("duplicates", duplicates)

@@ -112,4 +112,48 @@ class NodeAdminClientTest {
       server.stop(0);
     }
   }
+
+  @Test
+  void putTopicSubscribesWithTheNodeYamlEntryAndDeleteUnsubscribes() throws Exception {
+    try (FakeNode node = new FakeNode("tok", "p")) {
+      var json = new com.fasterxml.jackson.databind.ObjectMapper();
+      var entry = json.createObjectNode().put("name", "prices/eu").put("validation", "StrictSign");
+      entry.putObject("score").put("topicWeight", 1.0).put("meshMessageDeliveriesWeight", 0.0);
+      client.putTopic(node.uri(), "tok", "prices/eu", entry);
+      assertThat(node.topics()).containsOnlyKeys("prices/eu");
+      assertThat(node.topics().get("prices/eu").get("score").get("topicWeight").asDouble()).isEqualTo(1.0);
+      assertThat(client.status(node.uri(), "tok").topics()).extracting(NodeStatus.TopicState::topic)
+          .containsExactly("prices/eu");
+
+      entry.with("score").put("topicWeight", 0.5);
+      client.putTopic(node.uri(), "tok", "prices/eu", entry);
+      assertThat(node.topics().get("prices/eu").get("score").get("topicWeight").asDouble())
+          .as("a second PUT updates the parameters").isEqualTo(0.5);
+
+      assertThat(client.deleteTopic(node.uri(), "tok", "prices/eu")).as("204, no body").isTrue();
+      assertThat(node.topics()).isEmpty();
+      assertThat(client.deleteTopic(node.uri(), "tok", "prices/eu")).as("404: was not subscribed").isFalse();
+      assertThat(NodeAdminClient.topicPath("a/b c")).isEqualTo("/v1/topics/a%2Fb%20c");
+    }
+  }
+
+  @Test
+  void aTopicEntryTheNodeRefusesSurfacesItsError() throws Exception {
+    try (FakeNode node = new FakeNode("tok", "p")) {
+      var entry = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode().put("name", "other");
+      assertThatThrownBy(() -> client.putTopic(node.uri(), "tok", "news", entry))
+          .isInstanceOfSatisfying(NodeApiException.class, e -> {
+            assertThat(e.httpStatus()).isEqualTo(400);
+            assertThat(e.getMessage()).contains("PUT", "/v1/topics/news", "INVALID_TOPIC");
+          });
+    }
+  }
+
+  @Test
+  void perTopicMessageCountersAreRead() throws Exception {
+    try (FakeNode node = new FakeNode("tok", "p").mesh("news", "a").topicMessages("news", 42)) {
+      assertThat(client.status(node.uri(), "tok").topics()).singleElement()
+          .satisfies(t -> assertThat(t.messages()).isEqualTo(42L));
+    }
+  }
 }

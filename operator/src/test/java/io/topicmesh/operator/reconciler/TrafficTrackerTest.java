@@ -49,4 +49,42 @@ class TrafficTrackerTest {
     var other = tracker.observe("c2", List.of(node("a", 50, 50, 50, 1, 1)), T0.plusSeconds(1));
     assertThat(other.deliveredPerSecond).isNull();
   }
+
+  static NodeStatus withTopics(String peer, long news, Long prices) {
+    return new NodeStatus(peer, List.of(), "v", 1, true, List.of(), List.of(
+        new NodeStatus.TopicState("news", List.of(), List.of(), news),
+        new NodeStatus.TopicState("prices", List.of(), List.of(), prices)), null, null);
+  }
+
+  @Test
+  void topicRatesAreTheHighestRateAnyNodeSaw() {
+    TrafficTracker tracker = new TrafficTracker();
+    tracker.observe("c", List.of(withTopics("a", 0, null), withTopics("b", 10, null)), T0);
+    assertThat(tracker.topicRates("c")).as("one sample: no rate").isEmpty();
+    tracker.observe("c", List.of(withTopics("a", 100, null), withTopics("b", 60, null)), T0.plusSeconds(10));
+    assertThat(tracker.topicRates("c")).containsOnlyKeys("news").containsEntry("news", 10.0);
+    tracker.forget("c");
+    assertThat(tracker.topicRates("c")).isEmpty();
+  }
+
+  @Test
+  void statusWritesWaitForAMeaningfulChange() {
+    var a = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
+    a.publishedPerSecond = 100.0;
+    a.latencyP99Ms = 20.0;
+    var b = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
+    b.publishedPerSecond = 105.0;
+    b.latencyP99Ms = 20.5;
+    assertThat(TopicClusterReconciler.changedMeaningfully(a, b)).as("5% and 0.5 ms are noise").isFalse();
+    b.publishedPerSecond = 120.0;
+    assertThat(TopicClusterReconciler.changedMeaningfully(a, b)).isTrue();
+    b.publishedPerSecond = 100.0;
+    b.latencyP99Ms = null;
+    assertThat(TopicClusterReconciler.changedMeaningfully(a, b)).as("a figure vanished").isTrue();
+    var idle = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
+    idle.publishedPerSecond = 0.2;
+    var idle2 = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
+    idle2.publishedPerSecond = 0.4;
+    assertThat(TopicClusterReconciler.changedMeaningfully(idle, idle2)).as("below the 0.5 msg/s floor").isFalse();
+  }
 }

@@ -10,6 +10,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.topicmesh.node.daemon.Daemon;
 import io.topicmesh.node.daemon.config.ConfigException;
+import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.daemon.config.ParamsCodec;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.PublishResult;
@@ -54,8 +55,10 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/status                     peer id, addrs, version, uptime, peers, topics, params, traffic
  * GET    /v1/params                     effective gossipsub parameters
  * PUT    /v1/params                     some or all members; validated; applied at the next heartbeat
- * GET    /v1/topics                     subscribed topics
- * PUT    /v1/topics/{t}                 subscribe (201, or 200 when already subscribed)
+ * GET    /v1/topics                     subscribed topics, each with its settings
+ * PUT    /v1/topics/{t}                 subscribe (201, or 200 when already subscribed); an optional body
+ *                                       {"name", "validation", "score"} (a node.yaml topics entry) applies
+ *                                       the topic's settings live, replacing the previous ones
  * DELETE /v1/topics/{t}                 unsubscribe (204; 404 when not subscribed)
  * POST   /v1/topics/{t}/publish         body: raw bytes, or JSON {"data": text} / {"base64": …}
  * GET    /v1/topics/{t}/messages        server-sent events, one per delivered message; ?limit=N ends after N
@@ -80,6 +83,7 @@ public final class AdminServer implements AutoCloseable {
 
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
   private static final ObjectMapper JSON = new ObjectMapper()
+      .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
       .enable(DeserializationFeature.USE_LONG_FOR_INTS);
 
@@ -185,7 +189,11 @@ public final class AdminServer implements AutoCloseable {
       params(ex, method);
     } else if (path.equals("/v1/topics")) {
       only(method, "GET");
-      sendJson(ex, 200, Map.of("topics", node.router().subscriptions().stream().sorted().toList()));
+      List<Map<String, Object>> all = new java.util.ArrayList<>();
+      for (String t : node.router().subscriptions().stream().sorted().toList()) {
+        all.add(node.topicSettings(t));
+      }
+      sendJson(ex, 200, Map.of("topics", all));
     } else if (path.startsWith("/v1/topics/")) {
       topics(ex, method, path.substring("/v1/topics/".length()));
     } else {
@@ -233,8 +241,8 @@ public final class AdminServer implements AutoCloseable {
       var e = it.next();
       changes.put(e.getKey(), scalar(e.getKey(), e.getValue()));
     }
-    GossipParams next = ParamsCodec.merge(node.router().params(), changes, "");
-    node.setParams(next);
+    // merged onto the last set (maybe still pending), so two PUTs within one heartbeat compose
+    GossipParams next = node.updateParams(changes);
     sendJson(ex, 200, ParamsCodec.toJson(next));
   }
 
@@ -269,13 +277,18 @@ public final class AdminServer implements AutoCloseable {
     if (action == null) {
       only(method, "PUT", "DELETE");
       if (method.equals("PUT")) {
+        byte[] raw = readBody(ex);
         boolean fresh;
         try {
-          fresh = node.subscribe(topic);
+          if (raw.length == 0 || new String(raw, StandardCharsets.UTF_8).isBlank()) {
+            fresh = node.subscribe(topic); // no body: subscribe, settings unchanged
+          } else {
+            fresh = node.applyTopic(ConfigLoader.topic(topicBody(raw), topic));
+          }
         } catch (IllegalStateException e) {
           throw new ApiException(409, "too_many_topics", e.getMessage());
         }
-        sendJson(ex, fresh ? 201 : 200, Map.of("topic", topic, "subscribed", true));
+        sendJson(ex, fresh ? 201 : 200, node.topicSettings(topic));
       } else {
         if (!node.unsubscribe(topic)) {
           throw new ApiException(404, "unknown_topic", "not subscribed to topic " + topic);
@@ -295,6 +308,29 @@ public final class AdminServer implements AutoCloseable {
       }
       default -> throw new ApiException(404, "not_found", "no such endpoint: /v1/topics/{topic}/" + action);
     }
+  }
+
+  /** The body of {@code PUT /v1/topics/{t}}: one {@code topics:} entry of node.yaml, as a JSON object. */
+  private static Map<?, ?> topicBody(byte[] raw) {
+    JsonNode body = parseJson(raw);
+    if (!body.isObject()) {
+      throw new ApiException(400, "bad_request", "body must be a JSON object {\"name\", \"validation\", \"score\"}"
+          + " like one entry of node.yaml's topics list");
+    }
+    JsonNode score = body.get("score");
+    if (score != null && score.isObject()) {
+      for (var it = score.properties().iterator(); it.hasNext();) {
+        var e = it.next();
+        JsonNode v = e.getValue();
+        if (!v.isNumber() && !v.isBoolean()) {
+          throw new ConfigException("score." + e.getKey(), v.toString(), "must be a number");
+        }
+        if (v.isIntegralNumber() && !v.canConvertToLong()) {
+          throw new ConfigException("score." + e.getKey(), v.asText(), "must be a number of at most 64 bits");
+        }
+      }
+    }
+    return JSON.convertValue(body, Map.class);
   }
 
   private static String topic(String raw) {
@@ -486,7 +522,10 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private JsonNode readJson(HttpExchange ex) throws IOException {
-    byte[] body = readBody(ex);
+    return parseJson(readBody(ex));
+  }
+
+  private static JsonNode parseJson(byte[] body) {
     if (body.length == 0) {
       throw new ApiException(400, "bad_json", "empty body; a JSON object was expected");
     }
@@ -500,6 +539,8 @@ public final class AdminServer implements AutoCloseable {
       String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + " column "
           + e.getLocation().getColumnNr();
       throw new ApiException(400, "bad_json", "body is not valid JSON" + where + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new ApiException(400, "bad_json", "body is not valid JSON: " + e.getMessage());
     }
   }
 

@@ -42,6 +42,7 @@ public final class ConfigLoader {
   /** Top-level keys and sections the file may hold. */
   private static final List<String> KEYS = List.of(
       "listen", "advertise", "peers", "directPeers", "topics", "keyFile", "createKey", "muxers", "maxConnections",
+      "pingInterval",
       "discovery", "dnsServer", "discoveryIntervalMs", "redial.minMs", "redial.maxMs", "admin.listen",
       "admin.tokenFile", "admin.maxBodyBytes", "params.*", "thresholds.*", "shutdownGraceMs",
       "namespace", "podName", "cluster");
@@ -232,12 +233,14 @@ public final class ConfigLoader {
         multiaddrs("peers", m.getOrDefault("peers", List.of()), true),
         multiaddrs("directPeers", m.getOrDefault("directPeers", List.of()), true),
         topics.names(),
+        topics.validation(),
         topics.scores(),
         topics.policy(),
         path("keyFile", m.get("keyFile")),
         bool("createKey", m.getOrDefault("createKey", true)),
         muxers,
         (int) integer("maxConnections", m.getOrDefault("maxConnections", 256), 1, 65_536),
+        m.get("pingInterval") == null ? null : duration("pingInterval", m.get("pingInterval")),
         discovery,
         hostPort("dnsServer", m.get("dnsServer"), false),
         millis("discoveryIntervalMs", m.getOrDefault("discoveryIntervalMs", 10_000), 100, 3_600_000),
@@ -292,63 +295,119 @@ public final class ConfigLoader {
     }
   }
 
-  /** Topic names, their score parameters and signature policies, from names or operator objects. */
-  record Topics(List<String> names, Map<String, TopicScoreParams> scores, SignaturePolicy policy) {}
+  /** Topic names, their validation modes, score parameters and signature policy, from names or operator objects. */
+  record Topics(List<String> names, Map<String, String> validation, Map<String, TopicScoreParams> scores,
+      SignaturePolicy policy) {}
 
   private static final Set<String> TOPIC_KEYS = Set.of("name", "validation", "score");
-  private static final Set<String> MODES = Set.of("StrictSign", "StrictNoSign", "LaxSign", "LaxNoSign");
+  /** The validation modes a topic may ask for (the operator's {@code ValidationMode}). */
+  public static final Set<String> MODES = Set.of("StrictSign", "StrictNoSign", "LaxSign", "LaxNoSign");
+
+  /**
+   * One topic's settings: an entry of the config file's {@code topics:} list, or the body of
+   * {@code PUT /v1/topics/{t}}.
+   *
+   * @param name the topic
+   * @param validation the validation mode asked for, or null when not given
+   * @param score the topic's v1.1 score parameters (given members merged onto {@link
+   *     TopicScoreParams#defaults()}), or null when the topic is not scored
+   */
+  public record TopicSettings(String name, String validation, TopicScoreParams score) {
+    /** Whether the mode asks for unsigned messages. */
+    public boolean noSign() {
+      return validation != null && validation.endsWith("NoSign");
+    }
+  }
 
   private static Topics topics(Object v) {
     List<String> out = new ArrayList<>();
+    Map<String, String> validation = new LinkedHashMap<>();
     Map<String, TopicScoreParams> scores = new LinkedHashMap<>();
     int noSign = 0;
     for (Object t : list("topics", v)) {
-      String name;
+      TopicSettings ts;
       if (t instanceof Map<?, ?> obj) {
-        Object n = obj.get("name");
-        if (!(n instanceof String s)) {
-          throw new ConfigException("topics", t, "a topic name or an object with a string 'name'");
-        }
-        name = s;
-        for (Object k : obj.keySet()) {
-          if (!TOPIC_KEYS.contains(String.valueOf(k))) {
-            throw new ConfigException("topics[" + name + "]." + k, obj.get(k), "unknown key; known: name, validation, score");
-          }
-        }
-        Object mode = obj.get("validation");
-        if (mode != null) {
-          if (!MODES.contains(String.valueOf(mode))) {
-            throw new ConfigException("topics[" + name + "].validation", mode, "one of " + String.join(", ", new java.util.TreeSet<>(MODES)));
-          }
-          if (String.valueOf(mode).endsWith("NoSign")) {
-            noSign++;
-          }
-        }
-        Object score = obj.get("score");
-        if (score != null) {
-          if (!(score instanceof Map<?, ?> sm)) {
-            throw new ConfigException("topics[" + name + "].score", score, "a mapping of topic score parameters");
-          }
-          Map<String, Object> changes = new LinkedHashMap<>();
-          sm.forEach((k, x) -> changes.put(String.valueOf(k), x));
-          scores.put(name, ParamsCodec.merge(TopicScoreParams.class, TopicScoreParams.defaults(), changes,
-              "topics[" + name + "].score."));
-        }
+        ts = topic(obj, null);
       } else if (t instanceof String s) {
-        name = s.trim();
+        ts = new TopicSettings(checkTopicName("topics", s.trim()), null, null);
       } else {
         throw new ConfigException("topics", t, "a topic name or an object with a string 'name'");
       }
-      if (!TOPIC.matcher(name).matches()) {
-        throw new ConfigException("topics", name, "1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+      if (out.contains(ts.name())) {
+        continue;
       }
-      if (!out.contains(name)) {
-        out.add(name);
+      out.add(ts.name());
+      if (ts.validation() != null) {
+        validation.put(ts.name(), ts.validation());
+        if (ts.noSign()) {
+          noSign++;
+        }
+      }
+      if (ts.score() != null) {
+        scores.put(ts.name(), ts.score());
       }
     }
     // The router has one policy for all topics; StrictNoSign only when every topic asks for it.
     SignaturePolicy policy = noSign > 0 && noSign == out.size() ? SignaturePolicy.STRICT_NO_SIGN : SignaturePolicy.STRICT_SIGN;
-    return new Topics(out, scores, policy);
+    return new Topics(out, validation, scores, policy);
+  }
+
+  /**
+   * Binds one topic object {@code {name, validation, score}}.
+   *
+   * @param pathTopic null for a config file entry (fields are named {@code topics[<name>].…}); the
+   *     topic of the request path for an admin API body (fields are named as in the body, and a
+   *     {@code name}, when present, must equal it)
+   * @throws ConfigException naming the field, the value and what is allowed
+   */
+  public static TopicSettings topic(Map<?, ?> obj, String pathTopic) {
+    Object n = obj.get("name");
+    String name;
+    String prefix;
+    if (pathTopic == null) {
+      if (!(n instanceof String s)) {
+        throw new ConfigException("topics", obj, "a topic name or an object with a string 'name'");
+      }
+      name = checkTopicName("topics", s);
+      prefix = "topics[" + name + "].";
+    } else {
+      if (n != null && !pathTopic.equals(n)) {
+        throw new ConfigException("name", n, "must equal the topic in the path (" + pathTopic + ") or be left out");
+      }
+      name = pathTopic;
+      prefix = "";
+    }
+    for (Object k : obj.keySet()) {
+      if (!TOPIC_KEYS.contains(String.valueOf(k))) {
+        throw new ConfigException(prefix + k, obj.get(k), "unknown key; known: name, validation, score");
+      }
+    }
+    String validation = null;
+    Object mode = obj.get("validation");
+    if (mode != null) {
+      if (!MODES.contains(String.valueOf(mode))) {
+        throw new ConfigException(prefix + "validation", mode, "one of " + String.join(", ", new java.util.TreeSet<>(MODES)));
+      }
+      validation = String.valueOf(mode);
+    }
+    TopicScoreParams score = null;
+    Object sc = obj.get("score");
+    if (sc != null) {
+      if (!(sc instanceof Map<?, ?> sm)) {
+        throw new ConfigException(prefix + "score", sc, "a mapping of topic score parameters");
+      }
+      Map<String, Object> changes = new LinkedHashMap<>();
+      sm.forEach((k, x) -> changes.put(String.valueOf(k), x));
+      score = ParamsCodec.merge(TopicScoreParams.class, TopicScoreParams.defaults(), changes, prefix + "score.");
+    }
+    return new TopicSettings(name, validation, score);
+  }
+
+  private static String checkTopicName(String field, String name) {
+    if (!TOPIC.matcher(name).matches()) {
+      throw new ConfigException(field, name, "1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+    }
+    return name;
   }
 
   private static List<String> multiaddrs(String field, Object v, boolean needPeerId) {
@@ -360,8 +419,9 @@ public final class ConfigLoader {
       } catch (RuntimeException e) {
         throw new ConfigException(field, s, "a multiaddr such as /ip4/127.0.0.1/tcp/4001 (" + e.getMessage() + ")");
       }
-      if (needPeerId && !s.contains("/p2p/")) {
-        throw new ConfigException(field, s, "a multiaddr ending in /p2p/<peer-id>");
+      // what the parser accepts: /p2p/<id> or its legacy name /ipfs/<id>
+      if (needPeerId && a.peerId().isEmpty()) {
+        throw new ConfigException(field, s, "a multiaddr ending in /p2p/<peer-id> (or /ipfs/<peer-id>)");
       }
       if (!needPeerId && a.tcpPort().isEmpty()) {
         throw new ConfigException(field, s, "a TCP multiaddr /ip4|ip6/<addr>/tcp/<port>");
@@ -442,6 +502,36 @@ public final class ConfigLoader {
       throw new ConfigException(field, v, "an integer in [" + min + ", " + max + "]");
     }
     return n;
+  }
+
+  /**
+   * A duration written for people: {@code 500ms}, {@code 5s}, {@code 1m} or ISO-8601 {@code PT5S};
+   * greater than 0 and at most a day.
+   */
+  public static Duration duration(String field, Object v) {
+    String allowed = "a duration such as 500ms, 5s, 1m or PT5S, greater than 0 and at most 24h";
+    if (!(v instanceof String s)) {
+      throw new ConfigException(field, v, allowed);
+    }
+    String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+    Duration d = null;
+    try {
+      if (t.startsWith("pt")) {
+        d = Duration.parse(t.toUpperCase(java.util.Locale.ROOT));
+      } else if (t.endsWith("ms")) {
+        d = Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+      } else if (t.endsWith("s")) {
+        d = Duration.ofSeconds(Long.parseLong(t.substring(0, t.length() - 1)));
+      } else if (t.endsWith("m")) {
+        d = Duration.ofMinutes(Long.parseLong(t.substring(0, t.length() - 1)));
+      }
+    } catch (RuntimeException e) {
+      d = null;
+    }
+    if (d == null || d.isNegative() || d.isZero() || d.compareTo(Duration.ofDays(1)) > 0) {
+      throw new ConfigException(field, v, allowed);
+    }
+    return d;
   }
 
   private static Duration millis(String field, Object v, long min, long max) {

@@ -21,6 +21,8 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  * @param directPeers gossipsub direct peers, multiaddrs with {@code /p2p/<id>} ({@code directPeers})
  * @param topics topics subscribed at start ({@code topics}; names or {@code {name, validation,
  *     score}} objects as the operator writes them)
+ * @param topicValidation the validation mode each topic asked for ({@code topics[].validation}),
+ *     for topics that gave one
  * @param topicScores v1.1 topic score parameters by topic ({@code topics[].score})
  * @param signaturePolicy the router's policy: StrictNoSign when every topic asks for it
  *     ({@code topics[].validation}), else StrictSign
@@ -29,6 +31,8 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  *     false when the key must come from a mounted Secret)
  * @param muxers muxer names in preference order ({@code muxers})
  * @param maxConnections bound on TCP connections ({@code maxConnections})
+ * @param pingInterval how often every connected peer is pinged ({@code pingInterval}, {@code
+ *     --ping-interval}, {@code TOPICMESH_PING_INTERVAL}), null for never (the default)
  * @param discovery discovery sources: {@code static:<multiaddr>}, {@code dns:<name>[:port]},
  *     {@code dnssrv:<name>}, {@code k8s:<service>} ({@code discovery})
  * @param dnsServer DNS server {@code host:port} for DNS discovery, null for the system resolver
@@ -51,12 +55,14 @@ public record NodeConfig(
     List<String> peers,
     List<String> directPeers,
     List<String> topics,
+    Map<String, String> topicValidation,
     Map<String, TopicScoreParams> topicScores,
     SignaturePolicy signaturePolicy,
     Path keyFile,
     boolean createKey,
     List<String> muxers,
     int maxConnections,
+    Duration pingInterval,
     List<String> discovery,
     InetSocketAddress dnsServer,
     Duration discoveryInterval,
@@ -81,6 +87,7 @@ public record NodeConfig(
     peers = List.copyOf(peers);
     directPeers = List.copyOf(directPeers);
     topics = List.copyOf(topics);
+    topicValidation = Map.copyOf(topicValidation);
     topicScores = Map.copyOf(topicScores);
     muxers = List.copyOf(muxers);
     discovery = List.copyOf(discovery);

@@ -25,6 +25,11 @@ public final class ParamsCodec {
     return toJson((Record) p);
   }
 
+  /** A topic's score parameters as {@code topics[].score} and {@code PUT /v1/topics/{t}} take them. */
+  public static Map<String, Object> toJson(io.topicmesh.node.pubsub.router.TopicScoreParams t) {
+    return toJson((Record) t);
+  }
+
   public static Map<String, Object> toJson(PeerScoreThresholds t) {
     return toJson((Record) t);
   }

@@ -15,6 +15,20 @@ public interface DiscoverySource extends AutoCloseable {
   /** Starts discovering; {@code update} is called from the source's own thread. */
   void start(Consumer<Set<Multiaddr>> update);
 
+  /** What the source is doing now, for status and readiness; never blocks. */
+  default Status status() {
+    return new Status(name(), "active", "", true);
+  }
+
   @Override
   void close();
+
+  /**
+   * @param source the source's name
+   * @param state a short word: {@code active}, {@code connecting}, {@code waiting}, {@code watching}…
+   * @param detail what it waits for or last saw (API server, service, cause), empty when nothing to say
+   * @param synced whether it has produced its first complete set of addresses; until then "no peers
+   *     known" means "not known yet", not "alone"
+   */
+  record Status(String source, String state, String detail, boolean synced) {}
 }

@@ -41,6 +41,8 @@ public final class DnsDiscovery implements DiscoverySource {
   private final ScheduledExecutorService scheduler;
   private volatile ScheduledFuture<?> task;
   private Set<Multiaddr> last;
+  private volatile String state = "resolving";
+  private volatile String detail = "";
 
   /**
    * @param server DNS server, or null for the system resolver (A/AAAA only)
@@ -60,6 +62,12 @@ public final class DnsDiscovery implements DiscoverySource {
     return (srv ? "dnssrv:" : "dns:") + name;
   }
 
+  /** DNS never gates readiness: an empty answer is a normal state of a Service. */
+  @Override
+  public Status status() {
+    return new Status(name(), state, detail, true);
+  }
+
   @Override
   public void start(Consumer<Set<Multiaddr>> update) {
     task = scheduler.scheduleWithFixedDelay(() -> poll(update), 0, intervalMillis, TimeUnit.MILLISECONDS);
@@ -68,6 +76,8 @@ public final class DnsDiscovery implements DiscoverySource {
   private void poll(Consumer<Set<Multiaddr>> update) {
     try {
       Set<Multiaddr> found = resolve();
+      state = "resolved";
+      detail = found.size() + " addresses";
       if (!found.equals(last)) {
         log.info("discovery source={} peers={}", name(), found.size());
         last = found;
@@ -75,8 +85,12 @@ public final class DnsDiscovery implements DiscoverySource {
       }
     } catch (NamingException | UnknownHostException e) {
       // a Service with no ready pods yet has no records: an expected, transient state
+      state = "waiting";
+      detail = "lookup of " + name + " failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
       log.info("discovery source={} lookup failed: {}", name(), e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
     } catch (RuntimeException e) {
+      state = "waiting";
+      detail = "lookup of " + name + " failed: " + e;
       log.warn("discovery source={} failed: {}", name(), e.toString());
     }
   }

@@ -96,6 +96,15 @@ public final class GossipRouter {
   /** Upper bound on a PRUNE backoff we honour (a hostile huge value must not overflow time). */
   static final long MAX_BACKOFF_SECONDS = 24 * 3600;
 
+  /**
+   * Backoff announced in the PRUNEs of {@link #close()}. The unsubscribe backoff keeps a peer from
+   * re-grafting a node that merely left a topic; a node that shuts down closes its connections, so
+   * nobody can graft it anyway, while a long backoff would make every peer refuse (and penalise)
+   * the GRAFTs of the same node restarted with the same identity, as a StatefulSet pod is: its
+   * meshes stayed empty for the whole 60 s PRUNE backoff those refusals announce.
+   */
+  static final Duration SHUTDOWN_PRUNE_BACKOFF = Duration.ofSeconds(1);
+
   /** Bound on outstanding IWANT promises tracked for follow-up penalties. */
   static final int MAX_PROMISES = 100_000;
 
@@ -343,7 +352,7 @@ public final class GossipRouter {
   public void unsubscribe(String topic) {
     try (var l = mutex.lock("unsubscribe")) {
       if (subscriptions.remove(topic) != null) {
-        leave(topic);
+        leave(topic, params.unsubscribeBackoff().toMillis());
       }
     }
   }
@@ -386,16 +395,27 @@ public final class GossipRouter {
 
   /**
    * Graceful shutdown: stops the heartbeat and leaves every topic, so mesh peers get a PRUNE with
-   * the unsubscribe backoff; the PRUNEs are flushed to the senders before this returns.
+   * {@link #SHUTDOWN_PRUNE_BACKOFF}; the PRUNEs are flushed to the senders before this returns.
    */
   public void close() {
     stop();
     try (var l = mutex.lock("close")) {
+      long backoffMillis = Math.min(params.unsubscribeBackoff().toMillis(), SHUTDOWN_PRUNE_BACKOFF.toMillis());
       for (String topic : List.copyOf(subscriptions.keySet())) {
         subscriptions.remove(topic);
-        leave(topic);
+        leave(topic, backoffMillis);
       }
     }
+  }
+
+  /** The configured direct peers (never in a mesh; every message is sent to them). */
+  public Set<PeerId> directPeers() {
+    return directPeers;
+  }
+
+  /** The policy every topic's messages are signed and checked under. */
+  public SignaturePolicy signaturePolicy() {
+    return signaturePolicy;
   }
 
   /** Replaces the overlay parameters at the next heartbeat; meshes are kept. */
@@ -438,6 +458,13 @@ public final class GossipRouter {
   public GossipParams params() {
     try (var l = mutex.lock("inspect")) {
       return params;
+    }
+  }
+
+  /** The score parameters in effect (a pending replacement applies at the next heartbeat). */
+  public PeerScoreParams scoreParams() {
+    try (var l = mutex.lock("inspect")) {
+      return score.params();
     }
   }
 
@@ -1165,13 +1192,12 @@ public final class GossipRouter {
     emit(o -> o.joined(topic));
   }
 
-  private void leave(String topic) {
+  private void leave(String topic, long backoffMillis) {
     for (Peer p : peers.values()) {
       enqueueControl(p, q -> q.addSub(new SubOpts(false, topic)));
     }
     Set<PeerId> m = mesh.remove(topic);
     if (m != null) {
-      long backoffMillis = params.unsubscribeBackoff().toMillis();
       for (PeerId id : m) {
         Peer p = peers.get(id);
         score.prune(id, topic);

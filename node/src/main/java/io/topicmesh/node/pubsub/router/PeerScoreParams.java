@@ -77,4 +77,17 @@ public record PeerScoreParams(
         ipColocationWhitelist, behaviourPenaltyWeight, behaviourPenaltyThreshold,
         behaviourPenaltyDecay, decayInterval, decayToZero, retainScore);
   }
+
+  /** A copy in which {@code topic} is not scored. */
+  public PeerScoreParams withoutTopic(String topic) {
+    if (!topics.containsKey(topic)) {
+      return this;
+    }
+    var m = new java.util.HashMap<>(topics);
+    m.remove(topic);
+    return new PeerScoreParams(
+        m, topicScoreCap, appSpecificWeight, ipColocationFactorWeight, ipColocationFactorThreshold,
+        ipColocationWhitelist, behaviourPenaltyWeight, behaviourPenaltyThreshold,
+        behaviourPenaltyDecay, decayInterval, decayToZero, retainScore);
+  }
 }

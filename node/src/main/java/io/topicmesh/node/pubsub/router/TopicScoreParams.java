@@ -8,9 +8,18 @@ import java.time.Duration;
 
 /**
  * Per-topic score parameters (gossipsub v1.1, "Topic Parameter Calculation"): the weights, decays
- * and caps of P1–P4. The spec gives no defaults; {@link #defaults()} follows rust-libp2p's
- * {@code TopicScoreParams::default()}. Weights' signs are enforced: P1/P2 non-negative, P3/P3b/P4
- * non-positive.
+ * and caps of P1–P4. The spec gives no defaults. {@link #defaults()} follows rust-libp2p's {@code
+ * TopicScoreParams::default()} for P1, P2 and P4, but leaves P3 (mesh message delivery deficit)
+ * and P3b (mesh failure penalty) <b>off</b>: the spec makes P3 opt-in and says its threshold must
+ * be derived from the topic's expected message rate. A P3 threshold that a topic's traffic does
+ * not reach gives every mesh peer a deficit² penalty once the activation window has passed; on an
+ * idle topic that is every peer, the total score turns negative, and the heartbeat PRUNEs the
+ * whole mesh on every topic. So a topic whose parameters leave P3/P3b unset never penalises its
+ * mesh peers for silence.
+ *
+ * <p>Weights' signs are enforced: P1/P2 non-negative, P3/P3b/P4 non-positive. The P3 members
+ * (threshold, cap, activation, decay) only matter while P3 or P3b is on; then they must be set:
+ * threshold > 0, cap >= threshold, activation >= 1 s, decay in (0, 1).
  *
  * @param topicWeight multiplier of this topic's contribution (>= 0)
  * @param timeInMeshWeight P1 weight (>= 0)
@@ -19,14 +28,16 @@ import java.time.Duration;
  * @param firstMessageDeliveriesWeight P2 weight (>= 0)
  * @param firstMessageDeliveriesDecay P2 decay per decay interval, in (0, 1)
  * @param firstMessageDeliveriesCap P2 counter cap (> 0)
- * @param meshMessageDeliveriesWeight P3 weight (<= 0)
- * @param meshMessageDeliveriesDecay P3 decay, in (0, 1)
- * @param meshMessageDeliveriesCap P3 counter cap (> 0)
- * @param meshMessageDeliveriesThreshold P3 expected deliveries (> 0)
+ * @param meshMessageDeliveriesWeight P3 weight (<= 0; default 0 = off)
+ * @param meshMessageDeliveriesDecay P3 decay, in (0, 1) while P3/P3b is on
+ * @param meshMessageDeliveriesCap P3 counter cap (>= threshold while P3/P3b is on)
+ * @param meshMessageDeliveriesThreshold P3 expected deliveries per decay-weighted window (> 0 while
+ *     P3/P3b is on; default 0)
  * @param meshMessageDeliveriesWindow a near-first delivery inside this window counts for P3 (>= 0)
- * @param meshMessageDeliveriesActivation P3 applies after this much time in the mesh (>= 1 s)
- * @param meshFailurePenaltyWeight P3b weight (<= 0)
- * @param meshFailurePenaltyDecay P3b decay, in (0, 1)
+ * @param meshMessageDeliveriesActivation P3 applies after this much time in the mesh (>= 1 s while
+ *     P3/P3b is on; default 0)
+ * @param meshFailurePenaltyWeight P3b weight (<= 0; default 0 = off)
+ * @param meshFailurePenaltyDecay P3b decay, in (0, 1) while P3b is on
  * @param invalidMessageDeliveriesWeight P4 weight (<= 0)
  * @param invalidMessageDeliveriesDecay P4 decay, in (0, 1)
  */
@@ -65,39 +76,63 @@ public record TopicScoreParams(
     finite(firstMessageDeliveriesCap, "firstMessageDeliveriesCap");
     check(firstMessageDeliveriesCap > 0, "firstMessageDeliveriesCap", firstMessageDeliveriesCap, "must be > 0");
     finite(meshMessageDeliveriesWeight, "meshMessageDeliveriesWeight");
-    check(meshMessageDeliveriesWeight <= 0, "meshMessageDeliveriesWeight", meshMessageDeliveriesWeight, "must be <= 0");
-    decay(meshMessageDeliveriesDecay, "meshMessageDeliveriesDecay");
+    check(meshMessageDeliveriesWeight <= 0, "meshMessageDeliveriesWeight", meshMessageDeliveriesWeight,
+        "must be <= 0 (0 = P3 off)");
+    finite(meshMessageDeliveriesDecay, "meshMessageDeliveriesDecay");
     finite(meshMessageDeliveriesCap, "meshMessageDeliveriesCap");
-    check(meshMessageDeliveriesCap > 0, "meshMessageDeliveriesCap", meshMessageDeliveriesCap, "must be > 0");
+    check(meshMessageDeliveriesCap >= 0, "meshMessageDeliveriesCap", meshMessageDeliveriesCap, "must be >= 0");
     finite(meshMessageDeliveriesThreshold, "meshMessageDeliveriesThreshold");
-    check(meshMessageDeliveriesThreshold > 0, "meshMessageDeliveriesThreshold", meshMessageDeliveriesThreshold, "must be > 0");
-    check(
-        meshMessageDeliveriesThreshold <= meshMessageDeliveriesCap,
-        "meshMessageDeliveriesThreshold", meshMessageDeliveriesThreshold,
-        "must be <= meshMessageDeliveriesCap (" + meshMessageDeliveriesCap + ")");
+    check(meshMessageDeliveriesThreshold >= 0, "meshMessageDeliveriesThreshold", meshMessageDeliveriesThreshold,
+        "must be >= 0");
     check(
         meshMessageDeliveriesWindow != null && !meshMessageDeliveriesWindow.isNegative(),
         "meshMessageDeliveriesWindow", meshMessageDeliveriesWindow, "must be >= 0");
-    check(
-        meshMessageDeliveriesActivation != null
-            && meshMessageDeliveriesActivation.compareTo(Duration.ofSeconds(1)) >= 0,
-        "meshMessageDeliveriesActivation", meshMessageDeliveriesActivation, "must be >= 1s");
+    check(meshMessageDeliveriesActivation != null && !meshMessageDeliveriesActivation.isNegative(),
+        "meshMessageDeliveriesActivation", meshMessageDeliveriesActivation, "must be >= 0");
     finite(meshFailurePenaltyWeight, "meshFailurePenaltyWeight");
-    check(meshFailurePenaltyWeight <= 0, "meshFailurePenaltyWeight", meshFailurePenaltyWeight, "must be <= 0");
-    decay(meshFailurePenaltyDecay, "meshFailurePenaltyDecay");
+    check(meshFailurePenaltyWeight <= 0, "meshFailurePenaltyWeight", meshFailurePenaltyWeight,
+        "must be <= 0 (0 = P3b off)");
+    finite(meshFailurePenaltyDecay, "meshFailurePenaltyDecay");
+    // P3b accrues from P3's deficit at PRUNE time, so either one needs P3's calibration.
+    boolean p3 = meshMessageDeliveriesWeight < 0;
+    boolean p3b = meshFailurePenaltyWeight < 0;
+    if (p3 || p3b) {
+      String why = p3 ? " while meshMessageDeliveriesWeight (P3) < 0" : " while meshFailurePenaltyWeight (P3b) < 0";
+      check(meshMessageDeliveriesThreshold > 0, "meshMessageDeliveriesThreshold", meshMessageDeliveriesThreshold,
+          "must be > 0" + why + "; derive it from the topic's expected message rate");
+      check(meshMessageDeliveriesCap >= meshMessageDeliveriesThreshold, "meshMessageDeliveriesCap",
+          meshMessageDeliveriesCap, "must be >= meshMessageDeliveriesThreshold (" + meshMessageDeliveriesThreshold + ")");
+      check(meshMessageDeliveriesActivation.compareTo(Duration.ofSeconds(1)) >= 0, "meshMessageDeliveriesActivation",
+          meshMessageDeliveriesActivation, "must be >= 1s" + why);
+      check(meshMessageDeliveriesDecay > 0 && meshMessageDeliveriesDecay < 1, "meshMessageDeliveriesDecay",
+          meshMessageDeliveriesDecay, "must be in (0, 1)" + why);
+    }
+    if (p3b) {
+      check(meshFailurePenaltyDecay > 0 && meshFailurePenaltyDecay < 1, "meshFailurePenaltyDecay",
+          meshFailurePenaltyDecay, "must be in (0, 1) while meshFailurePenaltyWeight (P3b) < 0");
+    }
     finite(invalidMessageDeliveriesWeight, "invalidMessageDeliveriesWeight");
     check(invalidMessageDeliveriesWeight <= 0, "invalidMessageDeliveriesWeight", invalidMessageDeliveriesWeight, "must be <= 0");
     decay(invalidMessageDeliveriesDecay, "invalidMessageDeliveriesDecay");
   }
 
-  /** rust-libp2p's defaults. */
+  /**
+   * rust-libp2p's values for P1, P2 and P4 (topic weight 0.5, P1 1 per ms up to 3600, P2 1 decaying
+   * by 0.5 up to 2000, P4 -1 decaying by 0.3); P3 and P3b off (weight 0, threshold 0, activation 0,
+   * cap 100, decay 0.5, window 10 ms), so they must be configured as a whole to take effect.
+   */
   public static TopicScoreParams defaults() {
     return new TopicScoreParams(
-        0.5, 1, Duration.ofMillis(1), 3600, 1, 0.5, 2000, -1, 0.5, 100, 20,
-        Duration.ofMillis(10), Duration.ofSeconds(5), -1, 0.5, -1, 0.3);
+        0.5, 1, Duration.ofMillis(1), 3600, 1, 0.5, 2000, 0, 0.5, 100, 0,
+        Duration.ofMillis(10), Duration.ZERO, 0, 0.5, -1, 0.3);
   }
 
-  /** A copy with P3 disabled (weight 0) — handy where delivery rates are unknown. */
+  /** Whether P3 or P3b can contribute. */
+  public boolean meshDeliveriesScored() {
+    return meshMessageDeliveriesWeight < 0 || meshFailurePenaltyWeight < 0;
+  }
+
+  /** A copy with P3 and P3b off (weight 0) — where delivery rates are unknown. */
   public TopicScoreParams withoutMeshDeliveries() {
     return new TopicScoreParams(
         topicWeight, timeInMeshWeight, timeInMeshQuantum, timeInMeshCap,

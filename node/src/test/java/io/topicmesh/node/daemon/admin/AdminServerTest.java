@@ -302,4 +302,90 @@ class AdminServerTest {
     String text = new String(r.body().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
     assertThat(text).doesNotContain("NaN\nNaN");
   }
+
+  /** The example's {@code prices} entry of node.yaml's topics list (operator/examples/topiccluster.yaml). */
+  private static final String PRICES = """
+      {"name": "prices", "validation": "StrictSign", "score": {"topicWeight": 1.0, "timeInMeshWeight": 0.01,
+       "timeInMeshQuantumMs": 1000, "timeInMeshCap": 3600, "firstMessageDeliveriesWeight": 1.0,
+       "firstMessageDeliveriesDecay": 0.5, "firstMessageDeliveriesCap": 100, "invalidMessageDeliveriesWeight": -100,
+       "invalidMessageDeliveriesDecay": 0.3}}""";
+
+  @Test
+  void topicSettingsAreAppliedLiveAndReplacedAndReported() throws Exception {
+    try {
+      HttpResponse<String> r = send("PUT", "/v1/topics/prices", PRICES);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+      JsonNode t = json(r);
+      assertThat(t.get("name").asText()).isEqualTo("prices");
+      assertThat(t.get("subscribed").asBoolean()).isTrue();
+      assertThat(t.get("validation").asText()).isEqualTo("StrictSign");
+      assertThat(t.get("signaturePolicy").asText()).isEqualTo("StrictSign");
+      assertThat(t.get("score").get("topicWeight").asDouble()).isEqualTo(1.0);
+      assertThat(t.get("score").get("timeInMeshQuantumMs").asLong()).isEqualTo(1000);
+      assertThat(t.get("score").get("meshMessageDeliveriesWeight").asDouble()).as("P3 off when not given").isZero();
+      assertThat(node.router().subscriptions()).contains("prices");
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.router().scoreParams().topics().containsKey("prices"));
+      assertThat(node.router().scoreParams().topics().get("prices").invalidMessageDeliveriesWeight()).isEqualTo(-100);
+
+      // replaced as a whole: P3 on with its calibration, the other members back to their defaults
+      r = send("PUT", "/v1/topics/prices", """
+          {"score": {"topicWeight": 0.5, "meshMessageDeliveriesWeight": -0.2, "meshMessageDeliveriesThreshold": 2,
+           "meshMessageDeliveriesActivationMs": 30000}}""");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(json(r).get("score").get("meshMessageDeliveriesThreshold").asDouble()).isEqualTo(2.0);
+      assertThat(json(r).get("score").get("invalidMessageDeliveriesWeight").asDouble()).isEqualTo(-1.0);
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          node.router().scoreParams().topics().get("prices").meshMessageDeliveriesWeight() == -0.2);
+
+      // no body: subscribed, settings kept
+      r = send("PUT", "/v1/topics/prices", null);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(json(r).get("score").get("topicWeight").asDouble()).isEqualTo(0.5);
+
+      JsonNode listed = null;
+      for (JsonNode e : json(send("GET", "/v1/topics", null)).get("topics")) {
+        if (e.get("name").asText().equals("prices")) {
+          listed = e;
+        }
+      }
+      assertThat(listed).as("prices in GET /v1/topics").isNotNull();
+      assertThat(listed.get("score").get("meshMessageDeliveriesActivationMs").asLong()).isEqualTo(30_000);
+      assertThat(listed.get("validation").asText()).isEqualTo("StrictSign");
+
+      // a body without score: the topic is no longer scored
+      r = send("PUT", "/v1/topics/prices", "{\"name\": \"prices\", \"validation\": \"LaxSign\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(json(r).get("score").isNull()).isTrue();
+      assertThat(json(r).get("validation").asText()).isEqualTo("LaxSign");
+      await().atMost(Duration.ofSeconds(10)).until(() -> !node.router().scoreParams().topics().containsKey("prices"));
+    } finally {
+      send("DELETE", "/v1/topics/prices", null);
+    }
+  }
+
+  @ParameterizedTest
+  @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
+      {"name": "other"}                                      | invalid_params | name=other: must equal the topic in the path
+      {"validation": "Loose"}                                | invalid_params | validation=Loose: one of
+      {"validation": "StrictNoSign"}                         | invalid_params | validation=StrictNoSign: this node runs StrictSign
+      {"colour": "red"}                                      | invalid_params | colour=red: unknown key
+      {"score": 5}                                           | invalid_params | score=5: a mapping
+      {"score": {"warp": 1}}                                 | invalid_params | score.warp=1: unknown parameter
+      {"score": {"topicWeight": "x"}}                        | invalid_params | score.topicWeight="x": must be a number
+      {"score": {"topicWeight": -1}}                         | invalid_params | score.topicWeight=-1.0: must be >= 0
+      {"score": {"meshMessageDeliveriesWeight": -1}}         | invalid_params | score.meshMessageDeliveriesThreshold=0.0: must be > 0
+      {"score": {"timeInMeshQuantumMs": 1.5}}                | invalid_params | score.timeInMeshQuantumMs=1.5: must be an integer
+      [1]                                                    | bad_request    | body must be a JSON object
+      {"score": {"topicWeight": 1, "topicWeight": 2}}        | bad_json       | Duplicate field
+      {"validation":                                         | bad_json       | not valid JSON
+      """)
+  void badTopicBodiesAre400NamingTheFieldAndChangeNothing(String body, String code, String message) throws Exception {
+    var subs = node.router().subscriptions();
+    var scores = node.router().scoreParams();
+    JsonNode e = clientError(send("PUT", "/v1/topics/rejected", body), 400, code);
+    assertThat(e.get("message").asText()).contains(message);
+    assertThat(node.router().subscriptions()).isEqualTo(subs).doesNotContain("rejected");
+    assertThat(node.topicSettings("rejected").get("score")).isNull();
+    assertThat(node.router().scoreParams()).isEqualTo(scores);
+  }
 }

@@ -60,6 +60,7 @@ class ConfigLoaderTest {
             topicWeight: 0.5
             timeInMeshQuantumMs: 2000
             meshMessageDeliveriesWeight: -0.5
+            meshMessageDeliveriesThreshold: 4
             meshMessageDeliveriesActivationMs: 5000
         - name: tx
           validation: StrictSign
@@ -180,6 +181,9 @@ class ConfigLoaderTest {
       topics[t].score.topicWeight | 'topics: [{name: t, score: {topicWeight: -1}}]' | must be >= 0
       topics[t].score.meshMessageDeliveriesWeight | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: 1}}]' | must be <= 0
       topics[t].score.warp | 'topics: [{name: t, score: {warp: 1}}]'         | unknown parameter
+      topics[t].score.meshMessageDeliveriesThreshold | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: -1}}]' | must be > 0 while meshMessageDeliveriesWeight (P3) < 0
+      topics[t].score.meshMessageDeliveriesActivationMs | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: -1, meshMessageDeliveriesThreshold: 2}}]' | must be >= 1s
+      topics[t].score.meshFailurePenaltyDecay | 'topics: [{name: t, score: {meshFailurePenaltyWeight: -1, meshMessageDeliveriesThreshold: 2, meshMessageDeliveriesActivationMs: 5000, meshFailurePenaltyDecay: 1}}]' | must be in (0, 1)
       redial.maxMs      | 'redial: {minMs: 1000, maxMs: 500}'               | must be >= redial.minMs
       colour            | 'colour: blue'                                    | unknown key
       createKey         | 'createKey: maybe'                                | true or false
@@ -220,5 +224,38 @@ class ConfigLoaderTest {
     Map<String, Object> flags = new LinkedHashMap<>();
     flags.put("topics", List.of("x".repeat(10_000)));
     assertThat(invalid(null, Map.of(), flags).getMessage().length()).isLessThan(300);
+  }
+
+  /** Issue 15: what the multiaddr parser accepts, /ipfs/<id> included, is a peer address with an id. */
+  @Test
+  void peersAndDirectPeersTakeTheLegacyIpfsNameOfThePeerId() {
+    String id = io.topicmesh.node.identity.PeerId.fromPublicKey(io.topicmesh.node.identity.PrivKey.generate(
+        io.topicmesh.node.identity.KeyType.ED25519, new java.security.SecureRandom()).publicKey()).toString();
+    NodeConfig c = ConfigLoader.load(null, Map.of(), Map.of("peers", List.of("/ip4/127.0.0.1/tcp/4001/ipfs/" + id),
+        "directPeers", List.of("/ip4/127.0.0.1/tcp/4002/ipfs/" + id)));
+    assertThat(c.peers()).hasSize(1);
+    assertThat(c.directPeers()).hasSize(1);
+    assertThat(io.topicmesh.node.multiaddr.Multiaddr.parse(c.directPeers().get(0)).peerId()).map(Object::toString).hasValue(id);
+    ConfigException e = invalid(null, Map.of(), Map.of("directPeers", List.of("/ip4/127.0.0.1/tcp/4002")));
+    assertThat(e.field()).isEqualTo("directPeers");
+    assertThat(e.getMessage()).contains("/p2p/<peer-id>");
+  }
+
+  /** Issue 15: --ping-interval is the config key pingInterval and TOPICMESH_PING_INTERVAL, with errors. */
+  @Test
+  void pingIntervalIsAConfigKeyAndAnEnvironmentVariable() throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of()).pingInterval()).as("off by default").isNull();
+    assertThat(ConfigLoader.load(file("ping.yaml", "pingInterval: 5s\n"), Map.of(), Map.of()).pingInterval())
+        .isEqualTo(Duration.ofSeconds(5));
+    assertThat(ConfigLoader.load(file("ping2.yaml", "pingInterval: 5s\n"), Map.of("TOPICMESH_PING_INTERVAL", "250ms"),
+        Map.of()).pingInterval()).isEqualTo(Duration.ofMillis(250));
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PING_INTERVAL", "250ms"), Map.of("pingInterval", "PT2S"))
+        .pingInterval()).isEqualTo(Duration.ofSeconds(2));
+    for (String bad : List.of("abc", "0s", "-5s", "5", "99999m")) {
+      ConfigException e = invalid(null, Map.of("TOPICMESH_PING_INTERVAL", bad), Map.of());
+      assertThat(e.field()).as(bad).isEqualTo("pingInterval");
+      assertThat(e.getMessage()).startsWith("pingInterval=" + bad + ": a duration such as 500ms");
+    }
+    assertThat(invalid(file("ping3.yaml", "pingInterval: 5\n"), Map.of(), Map.of()).field()).isEqualTo("pingInterval");
   }
 }

@@ -51,6 +51,8 @@ class KubernetesDiscoveryIT {
       d.start(seen::set);
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(seen.get()).containsExactlyInAnyOrder(
           Multiaddr.parse("/ip4/10.0.0.1/tcp/4101"), Multiaddr.parse("/ip4/10.0.0.2/tcp/4101")));
+      assertThat(d.status().state()).isEqualTo("watching");
+      assertThat(d.status().synced()).isTrue();
       // a new pod: its slice changes
       client.resource(slice("nodes-a", "nodes", 4101, "10.0.0.1", "10.0.0.2", "10.0.0.3")).update();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(seen.get())
@@ -63,6 +65,30 @@ class KubernetesDiscoveryIT {
       client.resource(slice("nodes-b", "nodes", 4101)).delete();
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(seen.get())
           .containsExactly(Multiaddr.parse("/ip4/10.0.0.3/tcp/4101")));
+    }
+  }
+
+  /**
+   * A client the API server refuses (a token it does not know; this server ends such connections
+   * with an HTTP/2 GOAWAY) is retried with backoff and the cause named, never reported as "no peers".
+   */
+  @Test
+  void anApiServerThatRefusesTheClientIsRetriedAndTheCauseNamed() {
+    String url = client.getConfiguration().getMasterUrl();
+    KubernetesClient stranger = new io.fabric8.kubernetes.client.KubernetesClientBuilder().withConfig(
+        new io.fabric8.kubernetes.client.ConfigBuilder().withMasterUrl(url).withTrustCerts(true)
+            .withOauthToken("nobody").withRequestRetryBackoffLimit(0).build()).build();
+    AtomicReference<Set<Multiaddr>> seen = new AtomicReference<>();
+    try (KubernetesDiscovery d = new KubernetesDiscovery(NS, "nodes", 4001, stranger, true, Duration.ofMillis(100),
+        Duration.ofMillis(500), Duration.ofSeconds(10))) {
+      d.start(seen::set);
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+        assertThat(d.status().state()).isEqualTo("waiting");
+        assertThat(d.status().detail()).contains("waiting for API server " + url).contains("service " + NS + "/nodes")
+            .contains("(attempt 2");
+        assertThat(d.status().synced()).isFalse();
+      });
+      assertThat(seen.get()).isNull();
     }
   }
 }

@@ -132,6 +132,8 @@ class MeshTest {
     RouterHarness.clearAll(ps);
     h.router.close();
     assertThat(ps).allSatisfy(p -> assertThat(p.prunes()).hasSize(1));
+    // a short backoff: the same node restarted must not find every GRAFT refused for a minute
+    assertThat(ps).allSatisfy(p -> assertThat(p.prunes().get(0).backoffSeconds()).isEqualTo(1L));
     long ticks = h.router.heartbeatTicks();
     h.time.advance(10_000);
     assertThat(h.router.heartbeatTicks()).isEqualTo(ticks);

@@ -92,4 +92,40 @@ class ParamsValidationTest {
         .hasMessageStartingWith("ipColocationFactorWeight=1.0");
     assertThat(p.withTopic("t", t).topics()).containsKey("t");
   }
+
+  /** P3/P3b are opt-in: off by default, and when on every member they depend on must be set. */
+  @Test
+  void meshDeliveryScoreIsOffByDefaultAndNeedsItsCalibrationWhenOn() {
+    TopicScoreParams d = TopicScoreParams.defaults();
+    assertThat(d.meshMessageDeliveriesWeight()).isZero();
+    assertThat(d.meshFailurePenaltyWeight()).isZero();
+    assertThat(d.meshDeliveriesScored()).isFalse();
+    // P3 on with the defaults' (unset) threshold
+    assertThatThrownBy(() -> p3(-1, 0, 100, Duration.ofSeconds(5), 0.5, 0, 0.5))
+        .isInstanceOf(InvalidParamsException.class)
+        .hasMessageStartingWith("meshMessageDeliveriesThreshold=0.0: must be > 0 while meshMessageDeliveriesWeight (P3) < 0");
+    assertThatThrownBy(() -> p3(-1, 20, 100, Duration.ZERO, 0.5, 0, 0.5))
+        .hasMessageStartingWith("meshMessageDeliveriesActivation=PT0S: must be >= 1s while meshMessageDeliveriesWeight");
+    assertThatThrownBy(() -> p3(-1, 20, 10, Duration.ofSeconds(5), 0.5, 0, 0.5))
+        .hasMessageStartingWith("meshMessageDeliveriesCap=10.0: must be >= meshMessageDeliveriesThreshold (20.0)");
+    assertThatThrownBy(() -> p3(-1, 20, 100, Duration.ofSeconds(5), 1.0, 0, 0.5))
+        .hasMessageStartingWith("meshMessageDeliveriesDecay=1.0: must be in (0, 1)");
+    // P3b alone still needs P3's threshold (its penalty is P3's deficit at PRUNE time)
+    assertThatThrownBy(() -> p3(0, 0, 100, Duration.ofSeconds(5), 0.5, -1, 0.5))
+        .hasMessageStartingWith("meshMessageDeliveriesThreshold=0.0: must be > 0 while meshFailurePenaltyWeight (P3b) < 0");
+    assertThatThrownBy(() -> p3(0, 20, 100, Duration.ofSeconds(5), 0.5, -1, 0))
+        .hasMessageStartingWith("meshFailurePenaltyDecay=0.0: must be in (0, 1)");
+    // off: the calibration members may be anything non-negative
+    assertThat(p3(0, 0, 0, Duration.ZERO, 0, 0, 0).meshDeliveriesScored()).isFalse();
+    assertThat(p3(-1, 20, 100, Duration.ofSeconds(5), 0.5, -1, 0.5).meshDeliveriesScored()).isTrue();
+  }
+
+  private static TopicScoreParams p3(double w3, double threshold, double cap, Duration activation, double decay,
+      double w3b, double decay3b) {
+    TopicScoreParams d = TopicScoreParams.defaults();
+    return new TopicScoreParams(d.topicWeight(), d.timeInMeshWeight(), d.timeInMeshQuantum(), d.timeInMeshCap(),
+        d.firstMessageDeliveriesWeight(), d.firstMessageDeliveriesDecay(), d.firstMessageDeliveriesCap(), w3, decay, cap,
+        threshold, d.meshMessageDeliveriesWindow(), activation, w3b, decay3b, d.invalidMessageDeliveriesWeight(),
+        d.invalidMessageDeliveriesDecay());
+  }
 }

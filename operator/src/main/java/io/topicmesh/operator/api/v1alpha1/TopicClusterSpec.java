@@ -80,11 +80,28 @@ public class TopicClusterSpec {
 
   /**
    * Topic score parameters (gossipsub v1.1, P1–P4). Signs follow the spec: P1 and P2 reward, P3, P3b
-   * and P4 penalise.
+   * and P4 penalise. P3 is off unless meshMessageDeliveriesWeight is negative, and then needs its
+   * threshold, activation and decay; the operator keeps it off while observed traffic cannot meet the
+   * threshold (see operator/README.md, "Score parameters").
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(value = "!has(self.meshMessageDeliveriesWeight) || self.meshMessageDeliveriesWeight <= 0.0",
       message = "meshMessageDeliveriesWeight (P3) must be <= 0")
+  @ValidationRule(value = "!has(self.meshMessageDeliveriesWeight) || self.meshMessageDeliveriesWeight == 0.0"
+      + " || (has(self.meshMessageDeliveriesThreshold) && has(self.meshMessageDeliveriesActivationMs)"
+      + " && has(self.meshMessageDeliveriesDecay))",
+      message = "a negative meshMessageDeliveriesWeight (P3) needs meshMessageDeliveriesThreshold,"
+          + " meshMessageDeliveriesActivationMs and meshMessageDeliveriesDecay", reason = "FieldValueRequired")
+  @ValidationRule(value = "!has(self.meshMessageDeliveriesThreshold) || self.meshMessageDeliveriesThreshold > 0.0",
+      message = "meshMessageDeliveriesThreshold (P3) must be > 0")
+  @ValidationRule(value = "!has(self.meshMessageDeliveriesActivationMs) || self.meshMessageDeliveriesActivationMs >= 1000",
+      message = "meshMessageDeliveriesActivationMs (P3) must be >= 1000")
+  @ValidationRule(value = "!has(self.meshMessageDeliveriesDecay)"
+      + " || (self.meshMessageDeliveriesDecay > 0.0 && self.meshMessageDeliveriesDecay < 1.0)",
+      message = "meshMessageDeliveriesDecay (P3) must be in (0, 1)")
+  @ValidationRule(value = "!has(self.meshMessageDeliveriesCap) || !has(self.meshMessageDeliveriesThreshold)"
+      + " || self.meshMessageDeliveriesCap >= self.meshMessageDeliveriesThreshold",
+      message = "meshMessageDeliveriesCap (P3) must be >= meshMessageDeliveriesThreshold")
   @ValidationRule(value = "!has(self.meshFailurePenaltyWeight) || self.meshFailurePenaltyWeight <= 0.0",
       message = "meshFailurePenaltyWeight (P3b) must be <= 0")
   @ValidationRule(value = "!has(self.invalidMessageDeliveriesWeight) || self.invalidMessageDeliveriesWeight <= 0.0",

@@ -26,6 +26,10 @@ public class TopicClusterStatus {
   public Traffic traffic;
   public TuningChange lastTuning;
   public RolloutStatus rollout;
+  @JsonPropertyDescription("what the operator waits for before its next step, each with its deadline")
+  public List<Wait> waits;
+  @JsonPropertyDescription("topics whose P3 (mesh message deliveries) the operator holds off: their traffic cannot meet the threshold")
+  public List<GuardedTopic> scoreGuard;
   @JsonPropertyDescription("PeerId of every node ordinal")
   public List<NodeIdentity> peers;
 
@@ -93,6 +97,33 @@ public class TopicClusterStatus {
     public String currentPod;
     public String since;
     public Integer updatedReplicas;
+  }
+
+  /** One thing the operator waits for; past the deadline it reports Degraded or goes on (see README). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Wait {
+    @JsonPropertyDescription("ScaleDownGate, ReplacedPodReady or ClusterWhole")
+    public String reason;
+    @JsonPropertyDescription("the pod the wait is about, if any")
+    public String pod;
+    public String message;
+    public String since;
+    public String deadline;
+  }
+
+  /** A topic pushed with P3/P3b weight 0 although the spec sets P3, and why. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class GuardedTopic {
+    public String topic;
+    public String message;
+
+    public GuardedTopic() {
+    }
+
+    public GuardedTopic(String topic, String message) {
+      this.topic = topic;
+      this.message = message;
+    }
   }
 
   /** Identity of one node ordinal. */
