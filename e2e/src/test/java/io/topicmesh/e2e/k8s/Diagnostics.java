@@ -50,8 +50,10 @@ final class Diagnostics implements TestWatcher, BeforeTestExecutionCallback, Aft
     Long start = context.getStore(ExtensionContext.Namespace.GLOBAL).get("e2e.start", Long.class);
     if (start != null) {
       double s = (System.nanoTime() - start) / 1e9;
-      Figures.record("duration." + context.getRequiredTestClass().getSimpleName() + "."
-          + context.getRequiredTestMethod().getName(), Math.round(s * 10) / 10.0, "s");
+      String method = context.getRequiredTestMethod().getName();
+      String shown = context.getDisplayName().startsWith(method) ? "" : "." + context.getDisplayName();
+      Figures.record("duration." + context.getRequiredTestClass().getSimpleName() + "." + method
+          + shown.replaceAll("[^A-Za-z0-9._-]+", "_"), Math.round(s * 10) / 10.0, "s");
     }
   }
 

@@ -547,6 +547,10 @@ class ExampleClusterIT {
     Figures.record("pod_kill.heal_seconds", heal, "s");
     Figures.record("pod_kill.heal_heartbeats", Math.round(heal * 1000 / heartbeatMs), "heartbeats");
     assertThat(observed).as("status shows the dip and the recovery").hasSizeGreaterThanOrEqualTo(2);
+    // a restart is a container start, a JVM start and a mesh formation: bounded, not "a few heartbeats"
+    double max = Double.parseDouble(System.getProperty("e2e.healMaxSeconds", "60"));
+    assertThat(heal).as("seconds from the kill to a settled cluster (heartbeat %d ms; status seen %s)", heartbeatMs,
+        observed).isLessThanOrEqualTo(max);
   }
 
   // ---- 10 ------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ final class MessageLog implements AutoCloseable {
   private final Thread manager;
   private Thread publisher;
 
-  record Published(long seq, long atMs, String pod) {}
+  record Published(long seq, long atMs, String pod, int peers) {}
 
   /** One pod incarnation's message stream. */
   final class Observer implements Runnable {
@@ -194,8 +194,8 @@ final class MessageLog implements AutoCloseable {
         if (pod != null) {
           long s = seq.incrementAndGet();
           try {
-            api.publish(pod, topic, run + "-" + s);
-            published.add(new Published(s, nowMs(), pod));
+            JsonNode answer = api.publish(pod, topic, run + "-" + s);
+            published.add(new Published(s, nowMs(), pod, answer.path("peers").asInt(-1)));
           } catch (IOException | RuntimeException e) {
             if (publishErrors.size() < 10_000) {
               publishErrors.add(nowMs() + "ms " + pod + ": " + e.getMessage());
@@ -258,7 +258,8 @@ final class MessageLog implements AutoCloseable {
           missed++;
           miss = true;
           if (examples.size() < 10) {
-            examples.add("message " + p.seq + " (published at " + p.atMs + "ms via " + p.pod + ") missing on " + o);
+            examples.add("message " + p.seq + " (acknowledged at " + p.atMs + "ms by " + p.pod + ", sent to " + p.peers
+                + " peers) missing on " + o);
           }
         }
       }

@@ -74,6 +74,7 @@ final class OperatorInstall {
       sets.add(extra); // target-specific chart values (comma-separated key=value)
     }
     long t0 = System.nanoTime();
+    applyChartCrds(env);
     Helm.ok(Duration.ofMinutes(5), "upgrade", "--install", env.release, env.chart.toString(),
         "-n", env.operatorNamespace, "--create-namespace", "--set", String.join(",", sets),
         "--wait", "--timeout", "4m");
@@ -92,6 +93,27 @@ final class OperatorInstall {
         .atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
         .until(() -> operatorPods(client, env.operatorNamespace, deployment).stream().anyMatch(Tc::podReady));
     return new Installed(env.operatorNamespace, env.release, manifest, deployment, sa, took);
+  }
+
+  /**
+   * Helm installs {@code crds/} only on first install and never upgrades it; the documented upgrade
+   * step is {@code kubectl apply --server-side -f charts/topicmesh/crds/}. Done here before every
+   * install, so a cluster that had an older chart gets the chart's CRD.
+   */
+  private static void applyChartCrds(E2eEnv env) {
+    java.nio.file.Path dir = env.chart.resolve("crds");
+    if (!Files.isDirectory(dir)) {
+      return;
+    }
+    try (var files = Files.list(dir)) {
+      for (java.nio.file.Path f : files.filter(p -> p.toString().matches(".*\\.ya?ml$")).sorted().toList()) {
+        CustomResourceDefinition crd = Serialization.unmarshal(Files.readString(f), CustomResourceDefinition.class);
+        System.out.println("e2e: kubectl apply --server-side -f " + f);
+        env.client.resource(crd).fieldManager("topicmesh-e2e").forceConflicts().serverSideApply();
+      }
+    } catch (IOException e) {
+      throw new AssertionError("cannot read the chart's CRDs in " + dir + ": " + e);
+    }
   }
 
   static List<GenericKubernetesResource> manifest(String release, String ns) {

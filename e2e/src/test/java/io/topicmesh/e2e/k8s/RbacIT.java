@@ -184,10 +184,12 @@ class RbacIT {
     String sa = OperatorInstall.only(manifest, "ServiceAccount");
 
     SoftAssertions soft = new SoftAssertions();
-    soft.assertThat(manifest).as("a Role in the watched namespace %s", watched)
-        .anyMatch(r -> "Role".equals(r.getKind()) && watched.equals(r.getMetadata().getNamespace()));
-    soft.assertThat(manifest).as("a RoleBinding in the watched namespace %s", watched)
-        .anyMatch(r -> "RoleBinding".equals(r.getKind()) && watched.equals(r.getMetadata().getNamespace()));
+    List<String> objects = manifest.stream().map(r -> r.getKind() + "/" + (r.getMetadata().getNamespace() == null
+        ? "" : r.getMetadata().getNamespace() + "/") + r.getMetadata().getName()).toList();
+    soft.assertThat(objects).as("the release's objects include a Role in the watched namespace %s", watched)
+        .anyMatch(o -> o.startsWith("Role/" + watched + "/"));
+    soft.assertThat(objects).as("the release's objects include a RoleBinding in the watched namespace %s", watched)
+        .anyMatch(o -> o.startsWith("RoleBinding/" + watched + "/"));
     for (GenericKubernetesResource cr : manifest) {
       if ("ClusterRole".equals(cr.getKind())) {
         soft.assertThat(grantsSecrets(cr)).as("ClusterRole %s grants access to secrets", cr.getMetadata().getName())
