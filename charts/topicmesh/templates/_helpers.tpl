@@ -9,3 +9,10 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/name: topicmesh-operator
 app.kubernetes.io/instance: {{ .Release.Name }}
 {{- end -}}
+{{- define "topicmesh.image" -}}{{ .Values.image.repository }}:{{ .Values.image.tag }}{{- end -}}
+{{/* The watched namespaces as a list (empty: all namespaces, cluster-wide mode). */}}
+{{- define "topicmesh.watchNamespaces" -}}
+{{- $list := list -}}
+{{- range (splitList "," .Values.watchNamespaces) -}}{{- if . -}}{{- $list = append $list . -}}{{- end -}}{{- end -}}
+{{- toJson (uniq $list) -}}
+{{- end -}}

@@ -407,11 +407,10 @@ public final class Daemon implements AutoCloseable {
   public synchronized boolean applyTopic(io.topicmesh.node.daemon.config.ConfigLoader.TopicSettings s) {
     String topic = s.name();
     SignaturePolicy policy = router.signaturePolicy();
-    if (s.validation() != null && s.noSign() != (policy == SignaturePolicy.STRICT_NO_SIGN)) {
-      throw new io.topicmesh.node.daemon.config.ConfigException("validation", s.validation(), "this node runs "
-          + modeName(policy) + " for every topic (the signature policy is fixed at start); use "
-          + (policy == SignaturePolicy.STRICT_NO_SIGN ? "StrictNoSign or LaxNoSign" : "StrictSign or LaxSign")
-          + ", or restart the node with the new mode");
+    if (s.validation() != null && policyWith(topic, s) != policy) {
+      throw new io.topicmesh.node.daemon.config.ConfigException("validation", s.validation(), "needs a restart: this"
+          + " node runs " + modeName(policy) + " for every topic (the signature policy is fixed at start), and with this"
+          + " mode its topics would need " + modeName(policyWith(topic, s)));
     }
     if (!topics.containsKey(topic) && topics.size() >= MAX_TOPICS) {
       throw new IllegalStateException("already subscribed to " + MAX_TOPICS + " topics, the maximum");
@@ -427,6 +426,23 @@ public final class Daemon implements AutoCloseable {
     log.info("topic settings applied topic={} validation={} score={} (at the next heartbeat)", topic,
         topicValidation(topic), s.score() == null ? "off" : s.score().meshDeliveriesScored() ? "on, P3 on" : "on, P3 off");
     return fresh;
+  }
+
+  /**
+   * The router-wide policy the node's topics would call for with {@code s} applied, by
+   * ConfigLoader's rule: StrictNoSign only when every topic asks for a NoSign mode. A topic that
+   * never named a mode runs under the node's policy and agrees with it.
+   */
+  private SignaturePolicy policyWith(String topic, io.topicmesh.node.daemon.config.ConfigLoader.TopicSettings s) {
+    boolean running = router.signaturePolicy() == SignaturePolicy.STRICT_NO_SIGN;
+    boolean allNoSign = s.noSign();
+    for (String t : topics.keySet()) {
+      if (!t.equals(topic)) {
+        String v = topicValidation.get(t);
+        allNoSign &= v == null ? running : v.endsWith("NoSign");
+      }
+    }
+    return allNoSign ? SignaturePolicy.STRICT_NO_SIGN : SignaturePolicy.STRICT_SIGN;
   }
 
   /** The mode a topic runs under: the one it asked for, else the router's policy. */
@@ -622,6 +638,7 @@ public final class Daemon implements AutoCloseable {
       o.put("mesh", router.meshPeers(t).stream().map(PeerId::toString).sorted().toList());
       o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
       o.put("peers", router.topicPeers(t).size());
+      o.put("messages", traffic.topicMessages(t));
       ts.add(o);
     }
     s.put("topics", ts);

@@ -162,13 +162,22 @@ public final class RunCommand implements Callable<Integer> {
     node.onDialFailed((addr, reason) -> print("dial-failed " + addr + " " + reason));
     AdminServer admin = null;
     try {
+      // The admin port is bound before anything is printed, so a port in use is the only output.
+      if (cfg.adminListen() != null) {
+        InetSocketAddress bind = adminBind(cfg, token);
+        try {
+          admin = new AdminServer(node, bind, token, cfg.adminMaxBodyBytes());
+        } catch (java.net.BindException e) {
+          throw new ConfigException("admin.listen", hostText(bind) + ":" + bind.getPort(), "cannot bind ("
+              + e.getMessage() + ")");
+        }
+      }
       List<Multiaddr> bound = node.start();
       print("peer-id " + node.peerId());
       for (Multiaddr a : bound) {
         print("listening " + a);
       }
-      if (cfg.adminListen() != null) {
-        admin = new AdminServer(node, adminBind(cfg, token), token, cfg.adminMaxBodyBytes());
+      if (admin != null) {
         admin.start();
         print("admin http://" + hostText(admin.address()) + ":" + admin.address().getPort());
       }

@@ -22,6 +22,11 @@ public final class TrafficStats implements RouterObserver {
   private final AtomicLong published = new AtomicLong();
   private final AtomicLong delivered = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
+  /** Most topics counted in {@link #topicMessages}; the router's topic limit is far below it. */
+  static final int MAX_TOPICS = 4096;
+  /** Distinct messages per topic seen here since start: published here, or delivered from others. */
+  private final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> topicMessages =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final long[] latencyNanos = new long[WINDOW];
   private final long[] sampledAt = new long[WINDOW];
   private long samples;
@@ -38,6 +43,32 @@ public final class TrafficStats implements RouterObserver {
   @Override
   public void published(String topic, MessageId id, int bytes, int peers) {
     published.incrementAndGet();
+    countTopicMessage(topic);
+  }
+
+  @Override
+  public void delivered(String topic, MessageId id, PeerId source, int bytes, long validationMillis) {
+    countTopicMessage(topic);
+  }
+
+  private void countTopicMessage(String topic) {
+    AtomicLong n = topicMessages.get(topic);
+    if (n == null) {
+      if (topicMessages.size() >= MAX_TOPICS) {
+        return;
+      }
+      n = topicMessages.computeIfAbsent(topic, t -> new AtomicLong());
+    }
+    n.incrementAndGet();
+  }
+
+  /**
+   * Distinct messages of {@code topic} this node has seen since it started (its own publishes and
+   * the first copy of each message from others); what the operator's P3 guard turns into a rate.
+   */
+  public long topicMessages(String topic) {
+    AtomicLong n = topicMessages.get(topic);
+    return n == null ? 0 : n.get();
   }
 
   @Override

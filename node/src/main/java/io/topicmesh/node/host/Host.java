@@ -130,7 +130,8 @@ public final class Host implements AutoCloseable {
       }
       if (!bind.isSuccess()) {
         throw new UpgradeException(UpgradeException.Reason.CONNECT,
-            "cannot listen on " + addr + ": " + bind.cause().getMessage(), bind.cause());
+            "cannot listen on " + addr + ": " + (bind.cause().getMessage() == null ? bind.cause().toString()
+                : bind.cause().getMessage()), bind.cause());
       }
       servers.add(bind.channel());
       for (Multiaddr bound : ListenAddresses.of((InetSocketAddress) bind.channel().localAddress())) {

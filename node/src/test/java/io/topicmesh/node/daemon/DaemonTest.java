@@ -58,6 +58,13 @@ class DaemonTest {
     assertThat(a.traffic().delivered()).isZero();
     assertThat(a.traffic().published()).isPositive();
     assertThat(b.status().get("traffic").toString()).contains("latencyP50Ms=");
+    // per-topic distinct messages: the publisher counts its own, the receiver each first copy
+    assertThat(a.traffic().topicMessages("t")).isEqualTo(a.traffic().published());
+    assertThat(b.traffic().topicMessages("t")).isPositive();
+    assertThat(b.traffic().topicMessages("other")).isZero();
+    @SuppressWarnings("unchecked")
+    var topics = (List<Map<String, Object>>) b.status().get("topics");
+    assertThat(topics).singleElement().satisfies(t -> assertThat((Long) t.get("messages")).isPositive());
 
     a.shutdown();
     await().atMost(Duration.ofSeconds(30)).until(() -> !b.readiness().ready());

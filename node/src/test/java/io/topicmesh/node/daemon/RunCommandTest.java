@@ -74,4 +74,28 @@ class RunCommandTest {
       }
     }
   }
+
+  /** Issue 15: an admin port in use is named, and nothing is printed on stdout before it. */
+  @Test
+  void anAdminPortInUseIsNamedBeforeAnyIdentityLine() throws Exception {
+    try (java.net.ServerSocket taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      java.io.PrintStream stdout = System.out;
+      java.io.PrintStream stderr = System.err;
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+      int code;
+      try {
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+        code = Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--admin-listen", "127.0.0.1:" + taken.getLocalPort());
+      } finally {
+        System.setOut(stdout);
+        System.setErr(stderr);
+      }
+      assertThat(code).isEqualTo(2);
+      assertThat(out.toString(java.nio.charset.StandardCharsets.UTF_8)).doesNotContain("peer-id");
+      assertThat(err.toString(java.nio.charset.StandardCharsets.UTF_8))
+          .contains("error: admin.listen=127.0.0.1:" + taken.getLocalPort() + ": cannot bind");
+    }
+  }
 }

@@ -40,6 +40,7 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.topicmesh.operator.api.v1alpha1.TopicCluster;
 import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
+import io.topicmesh.operator.api.v1alpha1.ValidationMode;
 import io.topicmesh.operator.identity.NodeIdentity;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -280,7 +281,17 @@ public final class TopicClusterModel {
     config.put("namespace", namespace);
     config.put("discovery", "k8s:" + headlessServiceName());
     config.put("thresholds", YAML.convertValue(spec.gossipsub.thresholds, Map.class));
+    // A node signs all its messages or none, fixed at start: it signs unless every topic asks for a
+    // NoSign mode. Topics are otherwise live; a change of this derived policy needs a restart.
+    config.put("signing", signingPolicy());
     return config;
+  }
+
+  /** "sign" unless every topic's validation is a NoSign mode ("none"), as the node derives it. */
+  String signingPolicy() {
+    boolean allNoSign = !spec.topics.isEmpty() && spec.topics.stream()
+        .allMatch(t -> t.validation == ValidationMode.StrictNoSign || t.validation == ValidationMode.LaxNoSign);
+    return allNoSign ? "none" : "sign";
   }
 
   /**

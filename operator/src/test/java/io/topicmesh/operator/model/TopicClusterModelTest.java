@@ -101,6 +101,29 @@ class TopicClusterModelTest {
   }
 
   @Test
+  void onlyAChangeOfTheNodesDerivedSigningPolicyRestartsForTopics() {
+    TopicCluster cr = cluster("mesh", 3, "news", "prices");
+    String signing = TopicClusterModel.from(cr).configHash();
+    assertThat(TopicClusterModel.from(cr).signingPolicy()).isEqualTo("sign");
+
+    // One topic NoSign, one still signed: the node keeps signing, nothing restarts.
+    cr.getSpec().topics.get(0).validation = io.topicmesh.operator.api.v1alpha1.ValidationMode.StrictNoSign;
+    assertThat(TopicClusterModel.from(cr).configHash()).isEqualTo(signing);
+
+    // Every topic NoSign: the node would stop signing, which it only decides at start.
+    cr.getSpec().topics.get(1).validation = io.topicmesh.operator.api.v1alpha1.ValidationMode.LaxNoSign;
+    TopicClusterModel unsigned = TopicClusterModel.from(cr);
+    assertThat(unsigned.signingPolicy()).isEqualTo("none");
+    assertThat(unsigned.configHash()).isNotEqualTo(signing);
+
+    // Adding a NoSign topic to an unsigned cluster is live again.
+    String none = unsigned.configHash();
+    cr.getSpec().topics.add(new TopicClusterSpec.Topic("weather"));
+    cr.getSpec().topics.get(2).validation = io.topicmesh.operator.api.v1alpha1.ValidationMode.StrictNoSign;
+    assertThat(TopicClusterModel.from(cr).configHash()).isEqualTo(none);
+  }
+
+  @Test
   void liveParametersAndTopicsDoNotChangeTheTemplateButImageResourcesAndThresholdsDo() {
     TopicCluster cr = cluster("mesh", 3, "news");
     TopicClusterModel base = TopicClusterModel.from(cr);

@@ -92,7 +92,7 @@ public final class AdminClient {
     try {
       r = http().send(req, HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
-      throw new CallException("cannot reach " + req.uri() + ": " + e.getMessage());
+      throw new CallException("cannot reach " + req.uri() + ": " + reason(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CallException("interrupted");
@@ -123,7 +123,7 @@ public final class AdminClient {
     try {
       r = http().send(req, HttpResponse.BodyHandlers.ofInputStream());
     } catch (IOException e) {
-      throw new CallException("cannot reach " + req.uri() + ": " + e.getMessage());
+      throw new CallException("cannot reach " + req.uri() + ": " + reason(e));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CallException("interrupted");
@@ -152,5 +152,15 @@ public final class AdminClient {
     } catch (IOException e) {
       throw new CallException("stream from " + req.uri() + " failed: " + e.getMessage());
     }
+  }
+
+  /** The JDK client's ConnectException has no message: name the exception (and its cause) instead of "null". */
+  static String reason(Throwable e) {
+    String msg = e.getMessage() != null ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getClass().getSimpleName();
+    Throwable c = e.getCause();
+    if (c != null && c != e) {
+      msg += " (" + c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage()) + ")";
+    }
+    return msg;
   }
 }

@@ -135,6 +135,15 @@ public final class ConfigLoader {
         out.put(e.getValue(), fromText(e.getValue(), v));
       }
     }
+    // A misspelled parameter is an error in a file; so it is in the environment (issue 15).
+    for (var e : new TreeMap<>(env).entrySet()) {
+      String k = e.getKey();
+      if ((k.startsWith("TOPICMESH_PARAMS_") || k.startsWith("TOPICMESH_THRESHOLDS_")) && !byEnvName.containsKey(k)) {
+        String section = k.startsWith("TOPICMESH_PARAMS_") ? "params." : "thresholds.";
+        List<String> known = byEnvName.keySet().stream().filter(n -> byEnvName.get(n).startsWith(section)).toList();
+        throw new ConfigException(k, e.getValue(), "unknown variable; known: " + String.join(", ", known));
+      }
+    }
     if (env.get("POD_IP") != null && !out.containsKey("advertise")) {
       out.put("advertise.podIp", env.get("POD_IP"));
     }

@@ -301,27 +301,35 @@ public final class KubernetesDiscovery implements DiscoverySource {
       }
     }
 
+    // Under the source's lock, so a late event of a stopped informer cannot land after the next
+    // attempt has cleared the slices.
     @Override
     public void onAdd(EndpointSlice obj) {
-      if (current()) {
-        slices.put(obj.getMetadata().getName(), obj);
-        report();
+      synchronized (KubernetesDiscovery.this) {
+        if (current()) {
+          slices.put(obj.getMetadata().getName(), obj);
+          report();
+        }
       }
     }
 
     @Override
     public void onUpdate(EndpointSlice oldObj, EndpointSlice newObj) {
-      if (current()) {
-        slices.put(newObj.getMetadata().getName(), newObj);
-        report();
+      synchronized (KubernetesDiscovery.this) {
+        if (current()) {
+          slices.put(newObj.getMetadata().getName(), newObj);
+          report();
+        }
       }
     }
 
     @Override
     public void onDelete(EndpointSlice obj, boolean deletedFinalStateUnknown) {
-      if (current()) {
-        slices.remove(obj.getMetadata().getName());
-        report();
+      synchronized (KubernetesDiscovery.this) {
+        if (current()) {
+          slices.remove(obj.getMetadata().getName());
+          report();
+        }
       }
     }
   }

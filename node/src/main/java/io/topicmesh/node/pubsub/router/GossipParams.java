@@ -116,6 +116,8 @@ public record GossipParams(
     // Bootstrappers run with D = Dlo = Dhi = Dout = 0 (spec v1.1, recommendations for operators).
     boolean bootstrapper = d == 0 && dlo == 0 && dhi == 0 && dout == 0;
     if (!bootstrapper) {
+      // a mesh that may shrink to 0 is never refilled: name dlo, not the dout rule it also breaks
+      check(dlo >= 1, "dlo", dlo, "must be >= 1 (only a bootstrapper runs with d = dlo = dhi = dout = 0)");
       check(dlo <= d, "dlo", dlo, "must be <= d (" + d + ")");
       check(d <= dhi, "dhi", dhi, "must be >= d (" + d + ")");
       check(dout < dlo, "dout", dout, "must be < dlo (" + dlo + ")");

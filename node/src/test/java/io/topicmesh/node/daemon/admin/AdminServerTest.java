@@ -186,6 +186,9 @@ class AdminServerTest {
         .isEqualTo("dhi=12: must be >= d (100)");
     assertThat(clientError(send("PUT", "/v1/params", "{\"warp\": 1}"), 400, "invalid_params").get("message").asText())
         .startsWith("warp=1: unknown parameter");
+    // issue 15: dlo 0 breaks the dout rule too, but dlo is what was wrong
+    assertThat(clientError(send("PUT", "/v1/params", "{\"dlo\": 0}"), 400, "invalid_params").get("message").asText())
+        .startsWith("dlo=0: must be >= 1");
   }
 
   @Test
@@ -367,7 +370,6 @@ class AdminServerTest {
   @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
       {"name": "other"}                                      | invalid_params | name=other: must equal the topic in the path
       {"validation": "Loose"}                                | invalid_params | validation=Loose: one of
-      {"validation": "StrictNoSign"}                         | invalid_params | validation=StrictNoSign: this node runs StrictSign
       {"colour": "red"}                                      | invalid_params | colour=red: unknown key
       {"score": 5}                                           | invalid_params | score=5: a mapping
       {"score": {"warp": 1}}                                 | invalid_params | score.warp=1: unknown parameter
@@ -387,5 +389,52 @@ class AdminServerTest {
     assertThat(node.router().subscriptions()).isEqualTo(subs).doesNotContain("rejected");
     assertThat(node.topicSettings("rejected").get("score")).isNull();
     assertThat(node.router().scoreParams()).isEqualTo(scores);
+  }
+
+  /**
+   * The signature policy is one for the node and fixed at start (StrictNoSign only when every topic
+   * asks for a NoSign mode, as in node.yaml): a live mode is accepted when the policy it calls for
+   * is the running one, and refused naming the field when it would take a restart.
+   */
+  @Test
+  void aTopicsValidationModeIsAcceptedWhenThePolicyAllowsItAndOtherwiseNeedsARestart() throws Exception {
+    // on this StrictSign node a NoSign topic signs, as it would from node.yaml
+    HttpResponse<String> r = send("PUT", "/v1/topics/quiet", "{\"validation\": \"StrictNoSign\"}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    assertThat(json(r).get("validation").asText()).isEqualTo("StrictNoSign");
+    assertThat(json(r).get("signaturePolicy").asText()).isEqualTo("StrictSign");
+    assertThat(send("DELETE", "/v1/topics/quiet", null).statusCode()).isEqualTo(204);
+
+    Daemon unsigned = new Daemon(ConfigLoader.load(null, Map.of(), Map.of("listen", List.of("/ip4/127.0.0.1/tcp/0"),
+        "topics", List.of(Map.of("name", "anon", "validation", "StrictNoSign")))),
+        PrivKey.generate(KeyType.ED25519, new SecureRandom()), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1);
+    unsigned.start();
+    AdminServer a = new AdminServer(unsigned, new InetSocketAddress("127.0.0.1", 0), TOKEN, MAX_BODY);
+    a.start();
+    try {
+      java.util.function.BiFunction<String, String, HttpResponse<String>> put = (path, body) -> {
+        try {
+          return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + a.address().getPort() + path))
+              .header("Authorization", "Bearer " + TOKEN).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
+              HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+          throw new AssertionError(e);
+        }
+      };
+      HttpResponse<String> ok = put.apply("/v1/topics/anon2", "{\"validation\": \"LaxNoSign\"}");
+      assertThat(ok.statusCode()).as(ok.body()).isEqualTo(201);
+      assertThat(json(ok).get("signaturePolicy").asText()).isEqualTo("StrictNoSign");
+      HttpResponse<String> no = put.apply("/v1/topics/signed", "{\"validation\": \"StrictSign\"}");
+      JsonNode e = clientError(no, 400, "invalid_params");
+      assertThat(e.get("message").asText()).startsWith("validation=StrictSign: needs a restart: this node runs StrictNoSign");
+      assertThat(unsigned.router().subscriptions()).containsExactlyInAnyOrder("anon", "anon2");
+      // no mode given: the topic runs under the node's policy
+      HttpResponse<String> plain = put.apply("/v1/topics/plain", "{\"score\": {\"topicWeight\": 0.2}}");
+      assertThat(plain.statusCode()).as(plain.body()).isEqualTo(201);
+      assertThat(json(plain).get("validation").asText()).isEqualTo("StrictNoSign");
+    } finally {
+      a.close();
+      unsigned.shutdown();
+    }
   }
 }

@@ -258,4 +258,17 @@ class ConfigLoaderTest {
     }
     assertThat(invalid(file("ping3.yaml", "pingInterval: 5\n"), Map.of(), Map.of()).field()).isEqualTo("pingInterval");
   }
+
+  /** Issue 15: a misspelled TOPICMESH_PARAMS_* / TOPICMESH_THRESHOLDS_* variable is an error, as the same typo in a file is. */
+  @Test
+  void misspelledParameterVariablesAreErrors() {
+    ConfigException e = invalid(null, Map.of("TOPICMESH_PARAMS_HEARTBEAT_INTERVAL", "700"), Map.of());
+    assertThat(e.field()).isEqualTo("TOPICMESH_PARAMS_HEARTBEAT_INTERVAL");
+    assertThat(e.getMessage()).contains("unknown variable").contains("TOPICMESH_PARAMS_HEARTBEAT_INTERVAL_MS");
+    assertThat(invalid(null, Map.of("TOPICMESH_THRESHOLDS_GOSSIP", "-1"), Map.of()).getMessage())
+        .contains("TOPICMESH_THRESHOLDS_GOSSIP_THRESHOLD");
+    // other TOPICMESH_ variables (build caches, scripts) are not ours to judge
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_CACHE", "/tmp/x", "TOPICMESH_PARAMS_D", "7"), Map.of()).params().d())
+        .isEqualTo(7);
+  }
 }
