@@ -7,6 +7,7 @@ import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.daemon.config.NodeConfig;
 import io.topicmesh.operator.api.v1alpha1.TopicCluster;
 import io.topicmesh.operator.model.GossipParams;
+import io.topicmesh.operator.model.ScoreGuard;
 import io.topicmesh.operator.model.TopicClusterModel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +34,8 @@ class OperatorNodeConfigContractTest {
     GossipParams effective = GossipParams.fromSpec(cr.getSpec().gossipsub);
 
     Path file = tmp.resolve("node.yaml");
-    Files.writeString(file, model.configMap(effective).getData().get(TopicClusterModel.CONFIG_FILE));
+    ScoreGuard.Decision scores = ScoreGuard.decide(cr.getSpec().topics, Map.of(), effective.d(), null);
+    Files.writeString(file, model.configMap(effective, scores).getData().get(TopicClusterModel.CONFIG_FILE));
     NodeConfig config = ConfigLoader.load(file,
         Map.of("POD_IP", "10.1.2.3", "POD_NAME", model.podName(0), "POD_NAMESPACE", "team-a"), Map.of());
 
@@ -57,7 +59,8 @@ class OperatorNodeConfigContractTest {
     GossipParams tuned = GossipParams.fromSpec(cr.getSpec().gossipsub).withDegrees(4, 3, 8);
 
     Path file = tmp.resolve("node.yaml");
-    Files.writeString(file, model.nodeConfigYaml(tuned));
+    Files.writeString(file, model.nodeConfigYaml(tuned,
+        ScoreGuard.decide(cr.getSpec().topics, Map.of(), tuned.d(), null)));
     NodeConfig config = ConfigLoader.load(file, Map.of(), Map.of());
 
     assertThat(config.params().d()).isEqualTo(4);
