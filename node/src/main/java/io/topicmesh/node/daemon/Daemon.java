@@ -488,8 +488,24 @@ public final class Daemon implements AutoCloseable {
     }
   }
 
+  /**
+   * Publishes through the router. Once shutdown has begun the node takes no new message: its meshes
+   * are being PRUNEd and its connections closed, so a message accepted now could reach too few peers
+   * before they go. The future then fails with {@link ShuttingDownException} (HTTP 503), and the client
+   * publishes through another node.
+   */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
+    if (draining) {
+      return CompletableFuture.failedFuture(new ShuttingDownException());
+    }
     return router.publish(topic, data);
+  }
+
+  /** A publish refused because the node is shutting down. */
+  public static final class ShuttingDownException extends IllegalStateException {
+    ShuttingDownException() {
+      super("node is shutting down; publish through another node");
+    }
   }
 
   // ---- parameters -----------------------------------------------------------------------------

@@ -73,6 +73,18 @@ class DaemonTest {
   }
 
   @Test
+  void aNodeThatIsShuttingDownRefusesPublishes() {
+    Daemon a = node(Map.of());
+    a.start();
+    assertThat(a.publish("t", new byte[] {1})).succeedsWithin(Duration.ofSeconds(10));
+    a.shutdown();
+    assertThat(a.publish("t", new byte[] {2})).failsWithin(Duration.ofSeconds(10))
+        .withThrowableOfType(java.util.concurrent.ExecutionException.class)
+        .withCauseInstanceOf(Daemon.ShuttingDownException.class)
+        .withMessageContaining("shutting down");
+  }
+
+  @Test
   void livenessFailsWhenTheHeartbeatStalls() {
     Daemon a = node(Map.of("params.heartbeatIntervalMs", 200));
     a.start();

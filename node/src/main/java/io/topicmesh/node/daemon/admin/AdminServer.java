@@ -375,6 +375,9 @@ public final class AdminServer implements AutoCloseable {
       r = node.publish(topic, data).get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
+      if (c instanceof Daemon.ShuttingDownException) {
+        throw new ApiException(503, "shutting_down", c.getMessage());
+      }
       if (c instanceof IllegalArgumentException) {
         throw new ApiException(413, "too_large", c.getMessage());
       }
