@@ -276,7 +276,8 @@ public final class GossipRouter {
    * A pubsub stream to {@code peer} is up. Never blocks. Returns false if {@code protocolId} is not
    * one we speak (the host should not have negotiated it).
    *
-   * @param remoteIp the peer's IP (for P6 colocation scoring), or null
+   * @param remoteIp the peer's IP (for P6 colocation scoring; loopback addresses are not counted), or
+   *     null
    */
   public boolean addPeer(
       PeerId peer, String protocolId, Direction direction, InetAddress remoteIp, PeerSender sender) {
@@ -284,7 +285,11 @@ public final class GossipRouter {
     if (proto.isEmpty()) {
       return false;
     }
-    String ip = remoteIp == null ? null : remoteIp.getHostAddress();
+    // Loopback is not counted for IP colocation (P6), as in go-libp2p-pubsub: every connection
+    // accepted on loopback comes from the one source the kernel picks (127.0.0.1) whatever the
+    // dialer's own address, so a node with more inbound peers than the threshold would score all of
+    // them negative, refuse their GRAFTs and stay below Dlo (issue 14, `local --nodes 40`).
+    String ip = remoteIp == null || remoteIp.isLoopbackAddress() ? null : remoteIp.getHostAddress();
     mutex.execute("addPeer", () -> doAddPeer(peer, proto.get(), direction, ip, sender));
     return true;
   }

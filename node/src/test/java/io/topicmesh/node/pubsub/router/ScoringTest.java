@@ -156,7 +156,8 @@ class ScoringTest {
   @Test
   void p6IpColocationPenalisesTheSurplus() throws Exception {
     RouterHarness h = harness(tp(0, 0, 0, 0, 0));
-    InetAddress shared = InetAddress.getByName("127.0.0.7");
+    // labels only (RFC 5737 documentation addresses; no socket is opened): loopback is not counted
+    InetAddress shared = InetAddress.getByName("192.0.2.7");
     PeerId[] ids = new PeerId[3];
     for (int i = 0; i < 3; i++) {
       ScriptedPeer p = new ScriptedPeer(h.keys);
@@ -165,12 +166,38 @@ class ScoringTest {
       ids[i] = p.id;
     }
     ScriptedPeer alone = new ScriptedPeer(h.keys);
-    h.router.addPeer(alone.id, PubsubProtocol.MESHSUB_V11.id(), Direction.INBOUND, InetAddress.getByName("127.0.0.8"), alone);
+    h.router.addPeer(alone.id, PubsubProtocol.MESHSUB_V11.id(), Direction.INBOUND, InetAddress.getByName("192.0.2.8"), alone);
     // threshold 1, 3 peers: surplus 2, squared, weight -1
     assertThat(h.router.score(ids[0])).isEqualTo(-4.0);
     assertThat(h.router.score(alone.id)).isZero();
     h.router.removePeer(ids[2]);
     assertThat(h.router.score(ids[0])).isEqualTo(-1.0);
+  }
+
+  @Test
+  void p6IgnoresLoopbackWhereEveryInboundPeerSharesOneSource() throws Exception {
+    RouterHarness h = harness(tp(0, 0, 0, 0, 0));
+    PeerId[] ids = new PeerId[3];
+    for (int i = 0; i < 3; i++) {
+      ScriptedPeer p = new ScriptedPeer(h.keys);
+      p.router = h.router;
+      h.router.addPeer(p.id, PubsubProtocol.MESHSUB_V11.id(), Direction.INBOUND, InetAddress.getByName("127.0.0.1"), p);
+      ids[i] = p.id;
+    }
+    PeerId[] v6 = new PeerId[2];
+    for (int i = 0; i < 2; i++) {
+      ScriptedPeer p = new ScriptedPeer(h.keys);
+      p.router = h.router;
+      h.router.addPeer(p.id, PubsubProtocol.MESHSUB_V11.id(), Direction.INBOUND, InetAddress.getByName("::1"), p);
+      v6[i] = p.id;
+    }
+    // threshold 1: counted, the three behind 127.0.0.1 would be -4 each and the two behind ::1 -1
+    for (PeerId id : ids) {
+      assertThat(h.router.score(id)).isZero();
+    }
+    for (PeerId id : v6) {
+      assertThat(h.router.score(id)).isZero();
+    }
   }
 
   @Test
