@@ -30,12 +30,18 @@ public final class AdminClient {
 
   private HttpClient http;
 
-  /** A failed call: the HTTP status (0 when unreachable) and the server's message. */
+  /** A failed call (exit status 1), or a bad client option found on the way (exit status 2). */
   static final class CallException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    final int exitCode;
 
     CallException(String message) {
+      this(message, 1);
+    }
+
+    CallException(String message, int exitCode) {
       super(message);
+      this.exitCode = exitCode;
     }
   }
 
@@ -53,19 +59,19 @@ public final class AdminClient {
     try {
       b = new URI(base);
     } catch (java.net.URISyntaxException e) {
-      throw new CallException(from + " " + base + ": not a URL (" + e.getReason() + "); expected " + ADMIN_URL_FORM);
+      throw new CallException(from + " " + base + ": not a URL (" + e.getReason() + "); expected " + ADMIN_URL_FORM, 2);
     }
     String scheme = b.getScheme() == null ? "" : b.getScheme().toLowerCase(java.util.Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
       throw new CallException(from + " " + base + ": "
           + (scheme.isEmpty() ? "no scheme" : "scheme " + b.getScheme() + " is not http or https")
-          + "; expected " + ADMIN_URL_FORM);
+          + "; expected " + ADMIN_URL_FORM, 2);
     }
     if (b.getHost() == null || b.getHost().isEmpty()) {
-      throw new CallException(from + " " + base + ": no host; expected " + ADMIN_URL_FORM);
+      throw new CallException(from + " " + base + ": no host; expected " + ADMIN_URL_FORM, 2);
     }
     if (b.getRawQuery() != null || b.getRawFragment() != null) {
-      throw new CallException(from + " " + base + ": a query or fragment is not allowed; expected " + ADMIN_URL_FORM);
+      throw new CallException(from + " " + base + ": a query or fragment is not allowed; expected " + ADMIN_URL_FORM, 2);
     }
     return URI.create(base + path);
   }
@@ -93,8 +99,10 @@ public final class AdminClient {
     }
     try {
       return Files.readString(f).trim();
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new CallException("--token-file " + f + ": no such file", 2);
     } catch (IOException e) {
-      throw new CallException("--token-file: cannot read " + f + ": " + e.getMessage());
+      throw new CallException("--token-file " + f + ": cannot read (" + reason(e) + ")", 2);
     }
   }
 

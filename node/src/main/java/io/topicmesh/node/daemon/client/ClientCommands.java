@@ -23,7 +23,7 @@ public final class ClientCommands {
 
   static int fail(AdminClient.CallException e) {
     System.err.println("error: " + e.getMessage());
-    return 1;
+    return e.exitCode;
   }
 
   /** {@code -o table} (for people, the default) or {@code -o json} (the API's JSON, for scripts). */

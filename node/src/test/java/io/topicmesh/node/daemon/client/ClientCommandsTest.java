@@ -71,7 +71,7 @@ class ClientCommandsTest {
   void aBadAdminUrlSaysWhatAValidOneLooksLike() {
     for (String bad : List.of("notaurl", "ftp://127.0.0.1:9090", "http://", "http://exa mple")) {
       Run r = run("status", "--admin", bad);
-      assertThat(r.code()).as(bad).isNotZero();
+      assertThat(r.code()).as(bad).isEqualTo(2);
       assertThat(r.err()).as(bad).contains("--admin").contains("http://HOST:PORT").contains("e.g. http://127.0.0.1:9090")
           .doesNotContain("undefined scheme").doesNotContain("null");
     }
@@ -82,6 +82,13 @@ class ClientCommandsTest {
     Run r = run("pub", "--admin", "http://127.0.0.1:" + closedPort(), "--topic", "t", "--file", "/nonexistent");
     assertThat(r.code()).isEqualTo(2);
     assertThat(r.err()).contains("--file /nonexistent: no such file");
+  }
+
+  @Test
+  void aMissingTokenFileIsNamed() throws Exception {
+    Run r = run("status", "--admin", "http://127.0.0.1:" + closedPort(), "--token-file", "/nonexistent-token");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--token-file /nonexistent-token: no such file");
   }
 
   @Test
