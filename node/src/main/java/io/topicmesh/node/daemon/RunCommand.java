@@ -54,7 +54,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a node until interrupted.")
 public final class RunCommand implements Callable<Integer> {
-  @Option(names = "--listen", description = "Listen multiaddr, repeatable (default /ip4/127.0.0.1/tcp/4001).")
+  @Option(names = "--listen", description = "Listen multiaddr /ip4|ip6/<address>/tcp/<port>, repeatable (default"
+      + " /ip4/127.0.0.1/tcp/4001); a /p2p/<id> part must be this node's id.")
   List<String> listen;
 
   @Option(names = "--peer", description = "Multiaddr to dial at start and keep connected (/ip4/…/tcp/…/p2p/<id>;"
