@@ -54,7 +54,8 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "run", mixinStandardHelpOptions = true, description = "Run a node until interrupted.")
 public final class RunCommand implements Callable<Integer> {
-  @Option(names = "--listen", description = "Listen multiaddr, repeatable (default /ip4/127.0.0.1/tcp/4001).")
+  @Option(names = "--listen", description = "Listen multiaddr /ip4|ip6/<address>/tcp/<port>, repeatable (default"
+      + " /ip4/127.0.0.1/tcp/4001); a /p2p/<id> part must be this node's id.")
   List<String> listen;
 
   @Option(names = "--peer", description = "Multiaddr to dial at start and keep connected (/ip4/…/tcp/…/p2p/<id>;"
@@ -153,6 +154,7 @@ public final class RunCommand implements Callable<Integer> {
     PrivKey key = cfg.keyFile() == null
         ? PrivKey.generate(KeyType.ED25519, new SecureRandom())
         : KeyFile.loadOrCreate(cfg.keyFile(), KeyType.ED25519, new SecureRandom());
+    checkListen(cfg.listen(), PeerId.fromPublicKey(key.publicKey()));
     PrometheusMeterRegistry registry = Metrics.prometheus();
     Daemon node = new Daemon(cfg, key, registry, 0);
     daemon = node;
@@ -224,6 +226,25 @@ public final class RunCommand implements Callable<Integer> {
     }
     watchdog.interrupt();
     return 0;
+  }
+
+  /**
+   * A listen address is bound, so it must be an IP address; a {@code /p2p/} part on it must be this
+   * node's own id (the key decides the id, not the address).
+   */
+  static void checkListen(List<String> listen, PeerId self) {
+    for (String l : listen) {
+      Multiaddr a = Multiaddr.parse(l);
+      if (!l.startsWith("/ip4/") && !l.startsWith("/ip6/")) {
+        throw new ConfigException("listen", l, "cannot listen on a name: an /ip4/<address>/tcp/<port> or"
+            + " /ip6/<address>/tcp/<port> address to bind (e.g. /ip4/127.0.0.1/tcp/4001; /dns4 and /dns6 are for"
+            + " --peer and --advertise)");
+      }
+      if (a.peerId().isPresent() && !a.peerId().get().equals(self)) {
+        throw new ConfigException("listen", l, "its /p2p/" + a.peerId().get() + " is not this node's id " + self
+            + " (the key file decides the id: drop the /p2p/ part, or use the key of " + a.peerId().get() + ")");
+      }
+    }
   }
 
   private String adminToken(NodeConfig cfg) throws java.io.IOException {
@@ -302,22 +323,38 @@ public final class RunCommand implements Callable<Integer> {
     try (BufferedReader r = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8))) {
       String line;
       while ((line = r.readLine()) != null) {
-        String[] w = line.trim().split("\\s+");
-        try {
-          switch (w[0]) {
-            case "" -> { }
-            case "ping" -> ping(host, PeerId.parse(w[1]));
-            case "dial" -> dial(host, Multiaddr.parse(w[1]));
-            case "peers" -> host.connections().forEach(c -> print("peer " + c.remotePeer() + " "
-                + c.direction().label() + " " + c.remoteAddress() + " " + c.muxerProtocol()));
-            default -> print("error unknown command '" + w[0] + "' (ping <peer-id>, dial <multiaddr>, peers)");
-          }
-        } catch (RuntimeException e) {
-          print("error " + w[0] + ": " + e.getMessage());
-        }
+        command(host, line);
       }
     } catch (java.io.IOException e) {
       // stdin closed: the node keeps running until it is signalled.
+    }
+  }
+
+  /** One stdin command line; a bad one prints an {@code error <command>: …} line with its usage. */
+  void command(Host host, String line) {
+    String[] w = line.trim().split("\\s+");
+    String usage = switch (w[0]) {
+      case "ping" -> "ping <peer-id>";
+      case "dial" -> "dial <multiaddr>";
+      case "peers" -> "peers";
+      default -> null;
+    };
+    if (usage != null && w.length != usage.split(" ").length) {
+      print("error " + w[0] + ": usage: " + usage);
+      return;
+    }
+    try {
+      switch (w[0]) {
+        case "" -> { }
+        case "ping" -> ping(host, PeerId.parse(w[1]));
+        case "dial" -> dial(host, Multiaddr.parse(w[1]));
+        case "peers" -> host.connections().forEach(c -> print("peer " + c.remotePeer() + " "
+            + c.direction().label() + " " + c.remoteAddress() + " " + c.muxerProtocol()));
+        default -> print("error unknown command '" + w[0] + "' (ping <peer-id>, dial <multiaddr>, peers)");
+      }
+    } catch (RuntimeException e) {
+      print("error " + w[0] + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+          + " (usage: " + usage + ")");
     }
   }
 

@@ -98,4 +98,65 @@ class RunCommandTest {
           .contains("error: admin.listen=127.0.0.1:" + taken.getLocalPort() + ": cannot bind");
     }
   }
+
+  private static String[] runCapturingStderr(String... args) {
+    java.io.PrintStream stdout = System.out;
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+      System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
+      code = Main.execute(args);
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+    return new String[] {String.valueOf(code), out.toString(java.nio.charset.StandardCharsets.UTF_8),
+        err.toString(java.nio.charset.StandardCharsets.UTF_8)};
+  }
+
+  /** Issue 15: a name on --listen is named with the cause, not "cannot listen on …: null". */
+  @Test
+  void aDnsListenAddressIsNamedWithTheCause() {
+    String[] r = runCapturingStderr("run", "--listen", "/dns4/localhost/tcp/5045");
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).doesNotContain("peer-id");
+    assertThat(r[2]).contains("listen=/dns4/localhost/tcp/5045").contains("cannot listen on a name")
+        .contains("/ip4/").doesNotContain("null");
+  }
+
+  /** Issue 15: a /p2p/ part naming another node on --listen is an error naming both ids. */
+  @Test
+  void aListenAddressWithAnotherPeersIdIsAnError() {
+    var self = io.topicmesh.node.identity.PeerId.fromPublicKey(io.topicmesh.node.identity.PrivKey.generate(
+        io.topicmesh.node.identity.KeyType.ED25519, new java.security.SecureRandom()).publicKey());
+    var other = io.topicmesh.node.identity.PeerId.fromPublicKey(io.topicmesh.node.identity.PrivKey.generate(
+        io.topicmesh.node.identity.KeyType.ED25519, new java.security.SecureRandom()).publicKey());
+    assertThatThrownBy(() -> RunCommand.checkListen(List.of("/ip4/127.0.0.1/tcp/0/p2p/" + other), self))
+        .hasMessageContaining(other.toString()).hasMessageContaining(self.toString()).hasMessageContaining("not this node's id");
+    RunCommand.checkListen(List.of("/ip4/127.0.0.1/tcp/0/p2p/" + self, "/ip4/127.0.0.1/tcp/0"), self);
+
+    String[] r = runCapturingStderr("run", "--listen", "/ip4/127.0.0.1/tcp/0/p2p/" + other);
+    assertThat(r[0]).isEqualTo("2");
+    assertThat(r[1]).doesNotContain("peer-id");
+    assertThat(r[2]).contains("/p2p/" + other + " is not this node's id 12D3");
+  }
+
+  /** Issue 15: a stdin command without its argument prints its usage, not "Index 1 out of bounds". */
+  @Test
+  void aStdinCommandWithoutItsArgumentPrintsItsUsage() {
+    java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+    RunCommand cmd = new RunCommand(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
+    cmd.command(null, "ping");
+    cmd.command(null, "  dial  ");
+    cmd.command(null, "ping a b");
+    cmd.command(null, "ping notapeerid");
+    assertThat(buf.toString(java.nio.charset.StandardCharsets.UTF_8).lines().toList()).satisfiesExactly(
+        l -> assertThat(l).isEqualTo("error ping: usage: ping <peer-id>"),
+        l -> assertThat(l).isEqualTo("error dial: usage: dial <multiaddr>"),
+        l -> assertThat(l).isEqualTo("error ping: usage: ping <peer-id>"),
+        l -> assertThat(l).startsWith("error ping: ").endsWith("(usage: ping <peer-id>)").doesNotContain("Index"));
+  }
 }

@@ -30,25 +30,50 @@ public final class AdminClient {
 
   private HttpClient http;
 
-  /** A failed call: the HTTP status (0 when unreachable) and the server's message. */
+  /** A failed call (exit status 1), or a bad client option found on the way (exit status 2). */
   static final class CallException extends RuntimeException {
     private static final long serialVersionUID = 1L;
+    final int exitCode;
 
     CallException(String message) {
+      this(message, 1);
+    }
+
+    CallException(String message, int exitCode) {
       super(message);
+      this.exitCode = exitCode;
     }
   }
 
+  /** What a valid {@code --admin} looks like, for error messages. */
+  static final String ADMIN_URL_FORM = "http://HOST:PORT or https://HOST:PORT, e.g. http://127.0.0.1:9090";
+
   URI uri(String path) {
     String base = admin != null ? admin : System.getenv().getOrDefault("TOPICMESH_ADMIN_URL", "http://127.0.0.1:9090");
+    String from = admin != null ? "--admin" : System.getenv("TOPICMESH_ADMIN_URL") != null ? "TOPICMESH_ADMIN_URL" : "--admin";
+    base = base.trim();
     while (base.endsWith("/")) {
       base = base.substring(0, base.length() - 1);
     }
+    URI b;
     try {
-      return URI.create(base + path);
-    } catch (IllegalArgumentException e) {
-      throw new CallException("--admin: not a URL: " + base);
+      b = new URI(base);
+    } catch (java.net.URISyntaxException e) {
+      throw new CallException(from + " " + base + ": not a URL (" + e.getReason() + "); expected " + ADMIN_URL_FORM, 2);
     }
+    String scheme = b.getScheme() == null ? "" : b.getScheme().toLowerCase(java.util.Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new CallException(from + " " + base + ": "
+          + (scheme.isEmpty() ? "no scheme" : "scheme " + b.getScheme() + " is not http or https")
+          + "; expected " + ADMIN_URL_FORM, 2);
+    }
+    if (b.getHost() == null || b.getHost().isEmpty()) {
+      throw new CallException(from + " " + base + ": no host; expected " + ADMIN_URL_FORM, 2);
+    }
+    if (b.getRawQuery() != null || b.getRawFragment() != null) {
+      throw new CallException(from + " " + base + ": a query or fragment is not allowed; expected " + ADMIN_URL_FORM, 2);
+    }
+    return URI.create(base + path);
   }
 
   static String topicPath(String topic) {
@@ -74,8 +99,10 @@ public final class AdminClient {
     }
     try {
       return Files.readString(f).trim();
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new CallException("--token-file " + f + ": no such file", 2);
     } catch (IOException e) {
-      throw new CallException("--token-file: cannot read " + f + ": " + e.getMessage());
+      throw new CallException("--token-file " + f + ": cannot read (" + reason(e) + ")", 2);
     }
   }
 
@@ -102,13 +129,11 @@ public final class AdminClient {
       try {
         body = JSON.readTree(r.body());
       } catch (IOException e) {
-        throw new CallException("HTTP " + r.statusCode() + ": response is not JSON");
+        throw new CallException(status(r.statusCode()) + " from " + req.uri() + ": response is not JSON");
       }
     }
     if (r.statusCode() / 100 != 2) {
-      String msg = body != null && body.has("message") ? body.get("code").asText() + ": " + body.get("message").asText()
-          : "HTTP " + r.statusCode();
-      throw new CallException(msg);
+      throw new CallException(failure(req, r.statusCode(), body));
     }
     return body;
   }
@@ -133,8 +158,7 @@ public final class AdminClient {
       if (r.statusCode() != 200) {
         String text = new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8);
         JsonNode body = text.isBlank() ? null : JSON.readTree(text);
-        throw new CallException(body != null && body.has("message") ? body.get("code").asText() + ": "
-            + body.get("message").asText() : "HTTP " + r.statusCode());
+        throw new CallException(failure(req, r.statusCode(), body));
       }
       String event = null;
       String line;
@@ -154,13 +178,70 @@ public final class AdminClient {
     }
   }
 
-  /** The JDK client's ConnectException has no message: name the exception (and its cause) instead of "null". */
-  static String reason(Throwable e) {
-    String msg = e.getMessage() != null ? e.getClass().getSimpleName() + ": " + e.getMessage() : e.getClass().getSimpleName();
-    Throwable c = e.getCause();
-    if (c != null && c != e) {
-      msg += " (" + c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage()) + ")";
+  /**
+   * An error reply in one line: the status with its reason phrase (the JDK's HTTP server sends
+   * none for some codes, 429 among them, so the client supplies it), the request, and the
+   * server's {@code code: message}.
+   */
+  static String failure(HttpRequest req, int status, JsonNode body) {
+    String msg = status(status) + " from " + req.method() + " " + req.uri();
+    if (body != null && body.hasNonNull("message")) {
+      msg += ": " + (body.hasNonNull("code") ? body.get("code").asText() + ": " : "") + body.get("message").asText();
     }
     return msg;
+  }
+
+  /** {@code HTTP 429 Too Many Requests}. */
+  static String status(int code) {
+    String phrase = switch (code) {
+      case 400 -> "Bad Request";
+      case 401 -> "Unauthorized";
+      case 403 -> "Forbidden";
+      case 404 -> "Not Found";
+      case 405 -> "Method Not Allowed";
+      case 409 -> "Conflict";
+      case 413 -> "Content Too Large";
+      case 415 -> "Unsupported Media Type";
+      case 422 -> "Unprocessable Content";
+      case 429 -> "Too Many Requests";
+      case 500 -> "Internal Server Error";
+      case 502 -> "Bad Gateway";
+      case 503 -> "Service Unavailable";
+      case 504 -> "Gateway Timeout";
+      default -> "";
+    };
+    return "HTTP " + code + (phrase.isEmpty() ? "" : " " + phrase);
+  }
+
+  /**
+   * The cause of a failed connection in words: the JDK client's ConnectException has no message of
+   * its own, so the first message down the cause chain is used ("Connection refused"), else the
+   * exception's name. Never "null".
+   */
+  static String reason(Throwable e) {
+    Throwable t = e;
+    for (int depth = 0; t != null && depth < 10; depth++, t = t.getCause()) {
+      if (t instanceof java.net.http.HttpConnectTimeoutException || t instanceof java.net.http.HttpTimeoutException) {
+        return "timed out (" + t.getMessage() + ")";
+      }
+      if (t instanceof java.nio.channels.UnresolvedAddressException || t instanceof java.net.UnknownHostException) {
+        return "unknown host" + (t.getMessage() == null ? "" : " " + t.getMessage());
+      }
+      String m = t.getMessage();
+      if (m != null && !m.isBlank() && !m.equals("null")) {
+        return t instanceof java.net.ConnectException && m.toLowerCase(java.util.Locale.ROOT).contains("refused")
+            ? "connection refused (is a node running with its admin API on this address?)" : m;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    // the JDK client reports a refused connection as a ConnectException without any message
+    for (Throwable c = e; c != null && c.getCause() != c; c = c.getCause()) {
+      if (c instanceof java.net.ConnectException) {
+        return "connection refused (is a node running with its admin API on this address?)";
+      }
+    }
+    return e.getClass().getSimpleName();
   }
 }

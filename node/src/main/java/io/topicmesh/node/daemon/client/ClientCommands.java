@@ -23,19 +23,41 @@ public final class ClientCommands {
 
   static int fail(AdminClient.CallException e) {
     System.err.println("error: " + e.getMessage());
-    return 1;
+    return e.exitCode;
   }
 
-  /** {@code status}: the node's {@code GET /v1/status}, pretty-printed JSON. */
-  @Command(name = "status", mixinStandardHelpOptions = true, description = "Show a running node's status (JSON).")
+  /** {@code -o table} (for people, the default) or {@code -o json} (the API's JSON, for scripts). */
+  public enum Format { table, json }
+
+  /** The {@code -o/--output} option of the commands that print an API object. */
+  static final class Output {
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+        description = "table (for people, the default) or json (the API's JSON, for scripts).")
+    Format format = Format.table;
+
+    void print(JsonNode body, java.util.function.Function<JsonNode, String> human) throws IOException {
+      if (format == Format.json) {
+        System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(body));
+      } else {
+        System.out.print(human.apply(body));
+      }
+      System.out.flush();
+    }
+  }
+
+  /** {@code status}: the node's {@code GET /v1/status} as a table, or its JSON with {@code -o json}. */
+  @Command(name = "status", mixinStandardHelpOptions = true,
+      description = "Show a running node's readiness, peers and topic meshes (-o json: the raw GET /v1/status).")
   public static final class Status implements Callable<Integer> {
     @Mixin AdminClient client;
+
+    @Mixin Output output;
 
     @Override
     public Integer call() throws IOException {
       try {
         JsonNode s = client.call(client.request("/v1/status").GET().build());
-        System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(s));
+        output.print(s, HumanOutput::status);
         return 0;
       } catch (AdminClient.CallException e) {
         return fail(e);
@@ -70,7 +92,18 @@ public final class ClientCommands {
       } else if (source.data != null) {
         body = source.data.getBytes(StandardCharsets.UTF_8);
       } else {
-        body = Files.readAllBytes(Path.of(source.file));
+        try {
+          body = Files.readAllBytes(Path.of(source.file));
+        } catch (java.nio.file.NoSuchFileException e) {
+          System.err.println("error: --file " + source.file + ": no such file");
+          return 2;
+        } catch (java.nio.file.AccessDeniedException e) {
+          System.err.println("error: --file " + source.file + ": permission denied");
+          return 2;
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+          System.err.println("error: --file " + source.file + ": cannot read (" + AdminClient.reason(e) + ")");
+          return 2;
+        }
       }
       try {
         JsonNode r = client.call(client.request(AdminClient.topicPath(topic) + "/publish")
@@ -93,7 +126,7 @@ public final class ClientCommands {
     @Option(names = "--topic", required = true, description = "Topic.")
     String topic;
 
-    @Option(names = "--count", description = "Stop after this many messages.")
+    @Option(names = "--count", description = "Stop after this many messages (at least 1).")
     Long count;
 
     @Option(names = "--json", description = "Print each message as its JSON event.")
@@ -103,6 +136,11 @@ public final class ClientCommands {
 
     @Override
     public Integer call() {
+      if (count != null && count < 1) {
+        System.err.println("error: --count " + count + ": must be at least 1 (leave --count out to print messages until"
+            + " interrupted)");
+        return 2;
+      }
       try {
         client.call(client.request(AdminClient.topicPath(topic)).PUT(HttpRequest.BodyPublishers.noBody()).build());
         String path = AdminClient.topicPath(topic) + "/messages" + (count == null ? "" : "?limit=" + count);
@@ -128,15 +166,18 @@ public final class ClientCommands {
   @Command(name = "params", mixinStandardHelpOptions = true, description = "Get or set a running node's gossipsub parameters.",
       subcommands = {Params.Get.class, Params.Set.class})
   public static final class Params {
-    @Command(name = "get", mixinStandardHelpOptions = true, description = "Print the effective parameters (JSON).")
+    @Command(name = "get", mixinStandardHelpOptions = true,
+        description = "Print the effective parameters as a table (-o json: the raw GET /v1/params).")
     static final class Get implements Callable<Integer> {
       @Mixin AdminClient client;
+
+      @Mixin Output output;
 
       @Override
       public Integer call() throws IOException {
         try {
           JsonNode p = client.call(client.request("/v1/params").GET().build());
-          System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p));
+          output.print(p, HumanOutput::params);
           return 0;
         } catch (AdminClient.CallException e) {
           return fail(e);
@@ -145,9 +186,12 @@ public final class ClientCommands {
     }
 
     @Command(name = "set", mixinStandardHelpOptions = true,
-        description = "Change parameters, e.g. params set d=8 dlo=6 dhi=12; prints the effective set.")
+        description = "Change parameters, e.g. params set d=8 dlo=6 dhi=12; prints the effective set"
+            + " (-o json: the raw PUT /v1/params reply).")
     static final class Set implements Callable<Integer> {
       @Mixin AdminClient client;
+
+      @Mixin Output output;
 
       @Parameters(arity = "1..*", paramLabel = "NAME=VALUE", description = "Parameters to change.")
       List<String> assignments;
@@ -181,7 +225,7 @@ public final class ClientCommands {
         try {
           JsonNode p = client.call(client.request("/v1/params").header("Content-Type", "application/json")
               .PUT(HttpRequest.BodyPublishers.ofByteArray(AdminClient.JSON.writeValueAsBytes(body))).build());
-          System.out.println(AdminClient.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(p));
+          output.print(p, HumanOutput::params);
           return 0;
         } catch (AdminClient.CallException e) {
           return fail(e);

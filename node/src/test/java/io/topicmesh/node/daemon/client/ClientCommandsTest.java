@@ -1,0 +1,186 @@
+package io.topicmesh.node.daemon.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.topicmesh.node.daemon.Daemon;
+import io.topicmesh.node.daemon.Main;
+import io.topicmesh.node.daemon.admin.AdminServer;
+import io.topicmesh.node.daemon.config.ConfigLoader;
+import io.topicmesh.node.identity.KeyType;
+import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.multiaddr.Multiaddr;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** The admin clients as a user runs them: what they print, and what their errors name (issue 15). */
+class ClientCommandsTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  record Run(int code, String out, String err) {}
+
+  static synchronized Run run(String... args) {
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      code = Main.execute(args);
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+    return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  /** A loopback port nothing listens on (bound, then released). */
+  private static int closedPort() throws Exception {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+      return s.getLocalPort();
+    }
+  }
+
+  @Test
+  void anUnreachableNodeIsNamedWithTheCause() throws Exception {
+    String url = "http://127.0.0.1:" + closedPort();
+    Run r = run("status", "--admin", url);
+    assertThat(r.code()).isEqualTo(1);
+    assertThat(r.err()).contains("cannot reach " + url + "/v1/status").contains("connection refused")
+        .doesNotContain("null");
+    assertThat(r.out()).isEmpty();
+  }
+
+  @Test
+  void aBadAdminUrlSaysWhatAValidOneLooksLike() {
+    for (String bad : List.of("notaurl", "ftp://127.0.0.1:9090", "http://", "http://exa mple")) {
+      Run r = run("status", "--admin", bad);
+      assertThat(r.code()).as(bad).isEqualTo(2);
+      assertThat(r.err()).as(bad).contains("--admin").contains("http://HOST:PORT").contains("e.g. http://127.0.0.1:9090")
+          .doesNotContain("undefined scheme").doesNotContain("null");
+    }
+  }
+
+  @Test
+  void aMissingFileIsNamedWithNoSuchFile() throws Exception {
+    Run r = run("pub", "--admin", "http://127.0.0.1:" + closedPort(), "--topic", "t", "--file", "/nonexistent");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--file /nonexistent: no such file");
+  }
+
+  @Test
+  void aMissingTokenFileIsNamed() throws Exception {
+    Run r = run("status", "--admin", "http://127.0.0.1:" + closedPort(), "--token-file", "/nonexistent-token");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--token-file /nonexistent-token: no such file");
+  }
+
+  @Test
+  void countZeroSpeaksOfCount() throws Exception {
+    Run r = run("sub", "--admin", "http://127.0.0.1:" + closedPort(), "--topic", "t", "--count", "0");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).contains("--count 0: must be at least 1").doesNotContain("limit");
+  }
+
+  @Test
+  void errorRepliesCarryAReasonPhraseAndTheServersMessage() throws Exception {
+    HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:1/v1/topics/t/messages")).GET().build();
+    String m = AdminClient.failure(req, 429, JSON.readTree(
+        "{\"code\":\"too_many_streams\",\"message\":\"64 message streams open, the maximum\"}"));
+    assertThat(m).isEqualTo("HTTP 429 Too Many Requests from GET http://127.0.0.1:1/v1/topics/t/messages:"
+        + " too_many_streams: 64 message streams open, the maximum");
+    assertThat(AdminClient.status(503)).isEqualTo("HTTP 503 Service Unavailable");
+    assertThat(AdminClient.status(299)).isEqualTo("HTTP 299");
+  }
+
+  @Test
+  void reasonNeverSaysNull() {
+    var refused = new java.net.ConnectException();
+    refused.initCause(new java.net.ConnectException("Connection refused"));
+    assertThat(AdminClient.reason(refused)).startsWith("connection refused");
+    assertThat(AdminClient.reason(new java.io.IOException((String) null))).isEqualTo("IOException");
+  }
+
+  @Test
+  void statusAndParamsPrintTablesForPeopleAndJsonForScripts() throws Exception {
+    Map<String, Object> base = Map.of("listen", List.of("/ip4/127.0.0.1/tcp/0"), "topics", List.of("news"));
+    Daemon a = new Daemon(ConfigLoader.load(null, Map.of(), base), PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1);
+    Daemon b = null;
+    AdminServer admin = null;
+    try {
+      List<Multiaddr> addrs = a.start();
+      b = new Daemon(ConfigLoader.load(null, Map.of(), Map.of("listen", List.of("/ip4/127.0.0.1/tcp/0"),
+          "topics", List.of("news"), "peers", List.of(addrs.get(0).toString()))),
+          PrivKey.generate(KeyType.ED25519, new SecureRandom()), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 2);
+      b.start();
+      admin = new AdminServer(a, new InetSocketAddress("127.0.0.1", 0), null, 4096);
+      admin.start();
+      String url = "http://127.0.0.1:" + admin.address().getPort();
+      Daemon peer = b;
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> a.readiness().ready()
+          && a.status().toString().contains(peer.peerId().toString()));
+
+      Run json = run("status", "--admin", url, "-o", "json");
+      assertThat(json.code()).isZero();
+      JsonNode s = JSON.readTree(json.out());
+      assertThat(s.get("peerId").asText()).isEqualTo(a.peerId().toString());
+
+      Run table = run("status", "--admin", url);
+      assertThat(table.code()).isZero();
+      List<String> lines = table.out().lines().toList();
+      assertThat(lines.get(0)).matches("PEER ID +" + a.peerId());
+      assertThat(lines).anyMatch(l -> l.matches("READY +yes \\(.+\\)"));
+      assertThat(lines).anyMatch(l -> l.matches("PEER +DIRECTION +PROTOCOL +SCORE +MUXER +ADDRESS"));
+      assertThat(lines).anyMatch(l -> l.matches(peer.peerId() + " +inbound +/meshsub/\\S+ +-?\\d+\\.\\d\\d +/\\S+ +/ip4/127\\.0\\.0\\.1/tcp/\\d+.*"));
+      assertThat(lines).anyMatch(l -> l.matches("TOPIC +PEERS +MESH +FANOUT +MESSAGES"));
+      assertThat(lines).anyMatch(l -> l.matches("news +1 +1 +0 +\\d+"));
+      assertThat(table.out()).doesNotContain("{").doesNotContain("null");
+
+      Run params = run("params", "get", "--admin", url);
+      assertThat(params.code()).isZero();
+      assertThat(params.out().lines().findFirst().orElseThrow()).matches("PARAMETER +VALUE");
+      assertThat(params.out().lines()).anyMatch(l -> l.matches("d +" + s.path("params").path("d").asInt()));
+      assertThat(params.out().lines()).anyMatch(l -> l.matches("dlo +" + s.path("params").path("dlo").asInt()));
+      Run paramsJson = run("params", "get", "--admin", url, "--output", "json");
+      assertThat(JSON.readTree(paramsJson.out())).isEqualTo(s.get("params"));
+      Run badFormat = run("params", "get", "--admin", url, "-o", "yaml");
+      assertThat(badFormat.code()).isEqualTo(2);
+      assertThat(badFormat.err()).contains("-o").contains("table").contains("json");
+    } finally {
+      if (admin != null) {
+        admin.close();
+      }
+      if (b != null) {
+        b.shutdown();
+      }
+      a.shutdown();
+    }
+  }
+
+  @Test
+  void aNodeWithNoPeersSaysSoInsteadOfAnEmptyTable() throws Exception {
+    JsonNode s = JSON.readTree("{\"peerId\":\"12D3KooWX\",\"addrs\":[\"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWX\"],"
+        + "\"version\":\"dev\",\"uptimeSeconds\":3725,\"ready\":false,\"readyReason\":\"no peer connected\",\"live\":true,"
+        + "\"peers\":[],\"topics\":[]}");
+    String t = HumanOutput.status(s);
+    assertThat(t).contains("READY       no (no peer connected)").contains("UPTIME      1h2m")
+        .contains("No peers connected.").contains("No topics subscribed.");
+  }
+}
