@@ -206,9 +206,13 @@ class ClusterIT {
     assertThat(sub.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(sub.process.exitValue()).isZero();
 
-    JarProcess statusCli = client("status", "status", "--admin", n2.admin(), "--token-file", tokenFile.toString());
+    JarProcess statusCli = client("status", "status", "--admin", n2.admin(), "--token-file", tokenFile.toString(),
+        "-o", "json");
     assertThat(statusCli.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(String.join("\n", statusCli.lines)).contains("\"peerId\" : \"" + n2.peerId() + "\"");
+    JarProcess statusTable = client("status-table", "status", "--admin", n2.admin(), "--token-file", tokenFile.toString());
+    assertThat(statusTable.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(String.join("\n", statusTable.lines)).contains("PEER ID", n2.peerId().toString(), "TOPIC", TOPIC);
 
     // Topics: subscribe and unsubscribe through the API.
     assertThat(call(n2, "PUT", "/v1/topics/extra", null, TOKEN).statusCode()).isEqualTo(201);
@@ -237,7 +241,8 @@ class ClusterIT {
       assertThat(metric(m, "topicmesh_node_param{name=\"dhi\"}")).isEqualTo(7.0);
       assertThat(metric(m, "topicmesh_node_param{name=\"dlazy\"}")).isEqualTo(5.0);
     });
-    JarProcess get = client("params-get", "params", "get", "--admin", n3.admin(), "--token-file", tokenFile.toString());
+    JarProcess get = client("params-get", "params", "get", "--admin", n3.admin(), "--token-file", tokenFile.toString(),
+        "-o", "json");
     assertThat(get.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
     assertThat(String.join("\n", get.lines)).contains("\"dhi\" : 7");
 
