@@ -28,6 +28,8 @@ repo="$(cd "$here/../.." && pwd)"
 source "$here/common.sh"
 # shellcheck source=../control-plane/versions.env
 source "$repo/e2e/control-plane/versions.env"
+# shellcheck source=../control-plane/pki.sh
+source "$repo/e2e/control-plane/pki.sh"
 
 with_chart=1
 with_images=1
@@ -105,26 +107,11 @@ setup_netns() {
 }
 
 # --- 3. certificates and kubeconfigs ------------------------------------------------------------------
-make_key() { openssl genrsa -out "$1" 2048 2>/dev/null; }
-sign_cert() { # name subject extensions...
-  local name=$1 subject=$2 pki="$TM_DIR/pki"; shift 2
-  [ -f "$pki/$name.crt" ] && return
-  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" "$@" >"$pki/$name.ext"
-  make_key "$pki/$name.key"
-  openssl req -new -key "$pki/$name.key" -subj "$subject" -out "$pki/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$pki/$name.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -CAcreateserial \
-    -days 365 -sha256 -extfile "$pki/$name.ext" -out "$pki/$name.crt" 2>/dev/null
-  rm -f "$pki/$name.csr" "$pki/$name.ext"
-}
+sign_cert() { pki_sign "$TM_DIR/pki" "$1" "$2" 365 "${@:3}"; }
 
 make_pki() {
   local pki="$TM_DIR/pki"
-  if [ ! -f "$pki/ca.crt" ]; then
-    make_key "$pki/ca.key"
-    openssl req -x509 -new -key "$pki/ca.key" -subj "/CN=topicmesh-cluster-ca" -days 365 -sha256 \
-      -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-      -out "$pki/ca.crt" 2>/dev/null
-  fi
+  pki_ca "$pki" topicmesh-cluster-ca 365
   sign_cert apiserver "/CN=kube-apiserver" "extendedKeyUsage=serverAuth" \
     "subjectAltName=IP:127.0.0.1,IP:$TM_NODE_IP,IP:$TM_SERVICE_IP,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   sign_cert admin "/O=system:masters/CN=topicmesh-admin" "extendedKeyUsage=clientAuth"
@@ -135,38 +122,11 @@ make_pki() {
   sign_cert kubelet "/O=system:nodes/CN=system:node:$TM_NODE_NAME" "extendedKeyUsage=clientAuth"
   sign_cert kubelet-serving "/CN=$TM_NODE_NAME" "extendedKeyUsage=serverAuth" \
     "subjectAltName=IP:$TM_NODE_IP,DNS:$TM_NODE_NAME"
-  if [ ! -f "$pki/sa.key" ]; then
-    make_key "$pki/sa.key"
-    openssl rsa -in "$pki/sa.key" -pubout -out "$pki/sa.pub" 2>/dev/null
-  fi
+  pki_service_accounts "$pki"
   chmod 600 "$pki"/*.key
 }
 
-write_kubeconfig() { # file user server
-  local file=$1 user=$2 server=$3
-  cat >"$file.tmp" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: topicmesh-local
-  cluster:
-    server: $server
-    certificate-authority-data: $(base64 -w0 <"$TM_DIR/pki/ca.crt")
-users:
-- name: $user
-  user:
-    client-certificate-data: $(base64 -w0 <"$TM_DIR/pki/$user.crt")
-    client-key-data: $(base64 -w0 <"$TM_DIR/pki/$user.key")
-contexts:
-- name: topicmesh-local
-  context:
-    cluster: topicmesh-local
-    user: $user
-current-context: topicmesh-local
-EOF
-  chmod 600 "$file.tmp"
-  mv "$file.tmp" "$file"
-}
+write_kubeconfig() { pki_kubeconfig "$1" "$TM_DIR/pki" "$2" "$3"; } # file user server
 
 # --- 4. processes -------------------------------------------------------------------------------------
 # Runs a component inside the cluster's network namespace (only that namespace: it shares the

@@ -26,6 +26,8 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 # shellcheck source=versions.env
 source "$here/versions.env"
+# shellcheck source=pki.sh
+source "$here/pki.sh"
 
 cache="${TOPICMESH_CACHE:-$HOME/.cache/topicmesh}"
 case "$(uname -m)" in
@@ -74,64 +76,20 @@ free_port() {
 }
 
 # --- certificates --------------------------------------------------------------------------------
-# One CA signs the API server's serving certificate and every client certificate; the API server
-# trusts that CA for client authentication. RSA keys, which every client (kubectl, fabric8) reads.
-make_key() { openssl genrsa -out "$1" 2048 2>/dev/null; }
-
-sign_cert() { # name subject [extensions...]
-  local name=$1 subject=$2; shift 2
-  local ext="$dir/pki/$name.ext"
-  printf '%s\n' "basicConstraints=critical,CA:FALSE" "keyUsage=critical,digitalSignature,keyEncipherment" "$@" >"$ext"
-  make_key "$dir/pki/$name.key"
-  openssl req -new -key "$dir/pki/$name.key" -subj "$subject" -out "$dir/pki/$name.csr" 2>/dev/null
-  openssl x509 -req -in "$dir/pki/$name.csr" -CA "$dir/pki/ca.crt" -CAkey "$dir/pki/ca.key" \
-    -CAcreateserial -days 30 -sha256 -extfile "$ext" -out "$dir/pki/$name.crt" 2>/dev/null
-  rm -f "$dir/pki/$name.csr" "$ext"
-}
+sign_cert() { pki_sign "$dir/pki" "$1" "$2" 30 "${@:3}"; } # name subject [extensions...]
 
 make_pki() {
-  mkdir -p "$dir/pki"
-  make_key "$dir/pki/ca.key"
-  openssl req -x509 -new -key "$dir/pki/ca.key" -subj "/CN=topicmesh-local-ca" -days 30 -sha256 \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
-    -out "$dir/pki/ca.crt" 2>/dev/null
+  pki_ca "$dir/pki" topicmesh-local-ca 30
   sign_cert apiserver "/CN=kube-apiserver" "extendedKeyUsage=serverAuth" \
     "subjectAltName=IP:$addr,IP:$service_ip,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
   sign_cert admin "/O=system:masters/CN=topicmesh-admin" "extendedKeyUsage=clientAuth"
   sign_cert controller-manager "/CN=system:kube-controller-manager" "extendedKeyUsage=clientAuth"
   sign_cert scheduler "/CN=system:kube-scheduler" "extendedKeyUsage=clientAuth"
-  # Service-account tokens are signed with their own key pair.
-  make_key "$dir/pki/sa.key"
-  openssl rsa -in "$dir/pki/sa.key" -pubout -out "$dir/pki/sa.pub" 2>/dev/null
+  pki_service_accounts "$dir/pki"
   chmod 600 "$dir"/pki/*.key
 }
 
-b64() { base64 -w0 <"$1"; }
-
-write_kubeconfig() { # file user
-  local file=$1 user=$2
-  cat >"$file" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: topicmesh-local
-  cluster:
-    server: https://$addr:$api_port
-    certificate-authority-data: $(b64 "$dir/pki/ca.crt")
-users:
-- name: $user
-  user:
-    client-certificate-data: $(b64 "$dir/pki/$user.crt")
-    client-key-data: $(b64 "$dir/pki/$user.key")
-contexts:
-- name: topicmesh-local
-  context:
-    cluster: topicmesh-local
-    user: $user
-current-context: topicmesh-local
-EOF
-  chmod 600 "$file"
-}
+write_kubeconfig() { pki_kubeconfig "$1" "$dir/pki" "$2" "https://$addr:$api_port"; } # file user
 
 # --- processes -----------------------------------------------------------------------------------
 launch() { # component args...

@@ -76,20 +76,13 @@ copy_lib() { # lib rootfs
   done
 }
 
-build_java() { # image jar main-module-file extra-env...
+build_java() { # image jar extra-env...
   local image=$1 jar=$2; shift 2
   [ -f "$jar" ] || die "$jar is missing: build it first (mvn -B -ntp -DskipTests package)"
   [ -x "$jdk/bin/jlink" ] || die "no jlink in '$jdk' (set TOPICMESH_IMAGE_JDK to a JDK)"
   local modules_file="$root/$image/jlink-modules.txt" modules
-  if [ -f "$modules_file" ]; then
-    modules="$(grep -v '^#' "$modules_file" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')"
-  else
-    modules="$("$jdk/bin/jdeps" --ignore-missing-deps --print-module-deps --multi-release 17 "$jar" 2>/dev/null)" \
-      || die "jdeps failed on $jar"
-    # Loaded reflectively, so jdeps cannot see them: elliptic curves (TLS to the API server), DNS,
-    # the JDK's HTTP server (admin API), management (Micrometer's JVM metrics).
-    modules="$modules,jdk.crypto.ec,jdk.naming.dns,jdk.httpserver,jdk.management,jdk.unsupported,java.net.http"
-  fi
+  [ -f "$modules_file" ] || die "$modules_file is missing (the module list the Dockerfile uses too)"
+  modules="$(grep -v '^#' "$modules_file" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')"
   local jdk_version; jdk_version="$("$jdk/bin/java" -version 2>&1 | head -n1)"
   local stamp
   stamp="$( (hash_of "$jar" "$here/oci_archive.py" "$0"; echo "$modules $jdk_version $tag $RECIPE $*") | sha256sum | cut -c1-16)"
