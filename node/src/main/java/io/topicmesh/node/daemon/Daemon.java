@@ -552,6 +552,37 @@ public final class Daemon implements AutoCloseable {
     if (draining || closed) {
       return new Readiness(false, "shutting down");
     }
+    return settle(heartbeats.get(), currentReadiness());
+  }
+
+  /** Guarded by {@code this}: whether a check has found the node ready, and since which heartbeat it has failed. */
+  private boolean wasReady;
+  private long failingSince = -1;
+
+  /**
+   * Once a node has been ready, a failed check is reported only when it still fails two heartbeats
+   * after it was first seen. A mesh peer whose duplicate connection is swapped at start-up, or that
+   * is pruned and replaced within a heartbeat, leaves the mesh for less than that, and /readyz would
+   * otherwise flicker. The router repairs a mesh below Dlo at every heartbeat, so a failure that
+   * outlives two of them is real. A failure is reported at once when the node was never ready.
+   */
+  synchronized Readiness settle(long heartbeat, Readiness now) {
+    if (now.ready()) {
+      wasReady = true;
+      failingSince = -1;
+      return now;
+    }
+    if (failingSince < 0) {
+      failingSince = heartbeat;
+    }
+    if (wasReady && heartbeat - failingSince < 2) {
+      return new Readiness(true, "ready; recovering (" + now.reason() + ")");
+    }
+    return now;
+  }
+
+  /** The readiness checks as they stand this instant, without {@link #settle}. */
+  private Readiness currentReadiness() {
     Redialer r = redialer;
     int connected = host.connections().size();
     boolean known = connected > 0 || (r != null && r.known() > 0);

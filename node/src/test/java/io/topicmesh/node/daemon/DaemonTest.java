@@ -73,6 +73,27 @@ class DaemonTest {
   }
 
   @Test
+  void aFailedCheckAfterReadinessIsReportedOnlyWhenItOutlivesTwoHeartbeats() {
+    Daemon d = node(Map.of());
+    Daemon.Readiness bad = new Daemon.Readiness(false, "topic t: mesh 0 < 1");
+    Daemon.Readiness good = new Daemon.Readiness(true, "connected to 1 peers, meshes full");
+    // never ready: a failure shows at once
+    assertThat(d.settle(1, bad)).isEqualTo(bad);
+    assertThat(d.settle(2, good)).isEqualTo(good);
+    // a mesh peer swapped within a heartbeat: still ready, with the reason
+    assertThat(d.settle(5, bad)).isEqualTo(new Daemon.Readiness(true, "ready; recovering (topic t: mesh 0 < 1)"));
+    assertThat(d.settle(6, bad).ready()).isTrue();
+    assertThat(d.settle(6, good)).isEqualTo(good);
+    // a failure that outlives two heartbeats is reported
+    assertThat(d.settle(10, bad).ready()).isTrue();
+    assertThat(d.settle(11, bad).ready()).isTrue();
+    assertThat(d.settle(12, bad)).isEqualTo(bad);
+    assertThat(d.settle(20, bad)).isEqualTo(bad);
+    // and recovery is reported at once
+    assertThat(d.settle(21, good)).isEqualTo(good);
+  }
+
+  @Test
   void aNodeThatIsShuttingDownRefusesPublishes() {
     Daemon a = node(Map.of());
     a.start();
