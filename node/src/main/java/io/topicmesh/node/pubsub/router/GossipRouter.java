@@ -84,6 +84,36 @@ import org.slf4j.LoggerFactory;
  *       {@code RpcFrameDecoder} using the same {@link RpcLimits} given to the builder.
  * </ul>
  *
+ * <h2>Running without netty and without real time (the simulator seam)</h2>
+ *
+ * <p>The router never sees a socket, a thread pool or the wall clock of its own: everything is
+ * handed to it, so a simulator can run N routers in one JVM, on one thread, on virtual time:
+ *
+ * <ul>
+ *   <li><b>Time</b>: {@link Builder#scheduler} takes a {@link RouterScheduler}, which is both the
+ *       monotonic {@link TimeSource} every duration is measured on and the timer the heartbeat and
+ *       validation timeouts use. {@link VirtualScheduler} is one virtual clock that many routers
+ *       may share; nothing runs until {@link VirtualScheduler#advance} is called. The wall clock
+ *       ({@link Builder#wallClock}) is read once, for the seqno seed: pass a fixed one for
+ *       reproducible message ids.
+ *   <li><b>Network</b>: a link is a {@link PeerSender} per (router, remote peer). To connect A and
+ *       B, call {@code a.addPeer(b, protocolId, OUTBOUND, null, senderAtoB)} and {@code
+ *       b.addPeer(a, protocolId, INBOUND, null, senderBtoA)}; whatever A sends to B arrives in
+ *       {@code senderAtoB.send(rpc)} (in order, after A's mutex is released); deliver it, now or
+ *       after a simulated latency, with {@code b.onRpc(a, rpc)}. Disconnect with {@code
+ *       removePeer} on both sides. Optionally round-trip each RPC through {@link RpcCodec} to
+ *       exercise the wire format. {@link Builder#dialer} receives the PX and direct-peer dials.
+ *   <li><b>Executors</b>: {@link Builder#validationExecutor} (signature checks and validators) and
+ *       {@link Builder#deliveryExecutor} (subscriber callbacks) may be direct ({@code
+ *       Runnable::run}: the work runs on the calling thread right after the mutex is released) or
+ *       a {@link VirtualScheduler} (the work runs at the next advance).
+ *   <li><b>Heartbeat</b>: either {@link #start()} (scheduled on the scheduler after {@link
+ *       GossipParams#heartbeatInitialDelay()}, then every interval, as in production), or never
+ *       start and call {@link #heartbeatNow()} whenever the simulation decides.
+ *   <li><b>Randomness</b>: {@link Builder#random} takes a seeded generator; tables iterate in
+ *       insertion order, so one seed and one sequence of calls give one run.
+ * </ul>
+ *
  * <p>Concurrency: every table is guarded by one {@link RouterMutex}. No I/O, user callback,
  * validator, signature check or observer runs under it; their work is queued with {@link
  * RouterMutex#afterRelease}. StrictSign signatures are verified on the validation executor after
@@ -462,6 +492,17 @@ public final class GossipRouter {
       }
       running = true;
       heartbeatTask = scheduler.schedule(this::heartbeatTick, params.heartbeatInitialDelay().toMillis());
+    }
+  }
+
+  /**
+   * Runs one heartbeat now, on the calling thread (waiting for the mutex), for hosts that drive
+   * the heartbeat themselves, such as a simulator on virtual time. Use it instead of {@link
+   * #start()}; mixing both only adds heartbeats.
+   */
+  public void heartbeatNow() {
+    try (var l = mutex.lock("heartbeat")) {
+      heartbeat();
     }
   }
 
