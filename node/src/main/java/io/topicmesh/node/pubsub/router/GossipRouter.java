@@ -196,7 +196,7 @@ public final class GossipRouter {
   private final Map<String, Long> lastPublished = new HashMap<>();
   private final Map<String, Consumer<ReceivedMessage>> subscriptions = new LinkedHashMap<>();
   private final Map<String, List<Validator>> validators = new HashMap<>();
-  private final Map<String, Map<PeerId, Long>> backoff = new HashMap<>();
+  private final BackoffTable backoff = new BackoffTable();
   private final Map<MessageId, Map<PeerId, Long>> promises = new LinkedHashMap<>();
   private final MessageCache<PeerId> mcache;
   private final SeenCache<MessageId> seen;
@@ -571,8 +571,7 @@ public final class GossipRouter {
   /** Remaining backoff for (peer, topic) in milliseconds, 0 if none. */
   public long backoffMillis(PeerId peer, String topic) {
     try (var l = mutex.lock("inspect")) {
-      Long until = backoff.getOrDefault(topic, Map.of()).get(peer);
-      return until == null ? 0 : Math.max(0, until - nowMillis());
+      return backoff.remaining(peer, topic, nowMillis());
     }
   }
 
@@ -1049,7 +1048,7 @@ public final class GossipRouter {
       refusals.add(makePrune(p, topic, false, params.pruneBackoff().toMillis()));
       return;
     }
-    Long until = backoff.getOrDefault(topic, Map.of()).get(p.id);
+    Long until = backoff.until(p.id, topic);
     if (until != null && now < until) {
       score.addPenalty(p.id, 1);
       long started = until - params.pruneBackoff().toMillis();
@@ -1211,18 +1210,12 @@ public final class GossipRouter {
   }
 
   private void addBackoff(PeerId peer, String topic, long millis) {
-    long until = nowMillis() + millis;
-    backoff.computeIfAbsent(topic, k -> new HashMap<>()).merge(peer, until, Math::max);
+    backoff.add(peer, topic, nowMillis() + millis);
   }
 
-  /**
-   * Whether we may not GRAFT {@code peer} yet. One heartbeat of slack past the announced expiry
-   * (go-libp2p-pubsub's backoff slack) keeps our GRAFT from reaching the peer a little before its
-   * own backoff ends, which it would penalise.
-   */
+  /** Whether we may not GRAFT {@code peer} yet: its backoff plus one heartbeat of slack. */
   private boolean inBackoff(PeerId peer, String topic, long now) {
-    Long until = backoff.getOrDefault(topic, Map.of()).get(peer);
-    return until != null && now < until + params.heartbeatInterval().toMillis();
+    return backoff.blocksGraft(peer, topic, now, params.heartbeatInterval().toMillis());
   }
 
   // =========================================================================================
@@ -1361,14 +1354,7 @@ public final class GossipRouter {
   }
 
   private void clearExpiredBackoff(long now) {
-    for (Iterator<Map<PeerId, Long>> it = backoff.values().iterator(); it.hasNext(); ) {
-      Map<PeerId, Long> m = it.next();
-      long slack = params.heartbeatInterval().toMillis();
-      m.values().removeIf(until -> until + slack <= now);
-      if (m.isEmpty()) {
-        it.remove();
-      }
-    }
+    backoff.clearExpired(now, params.heartbeatInterval().toMillis());
   }
 
   private void applyIwantPenalties(long now) {
