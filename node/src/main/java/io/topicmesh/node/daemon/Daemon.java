@@ -141,7 +141,7 @@ public final class Daemon implements AutoCloseable {
         .scoreParams(scores)
         .params(config.params())
         .thresholds(config.thresholds())
-        .scheduler(new ExecutorRouterScheduler(routerScheduler, java.time.Clock.systemUTC()))
+        .scheduler(new ExecutorRouterScheduler(routerScheduler))
         .random(new SecureRandom())
         .validationExecutor(validation)
         .deliveryExecutor(delivery)

@@ -1,27 +1,32 @@
 package io.topicmesh.node.pubsub.net;
 
 import io.topicmesh.node.pubsub.router.RouterScheduler;
-import java.time.Clock;
+import io.topicmesh.node.pubsub.router.TimeSource;
+import java.util.Objects;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The router's scheduler on wall-clock time: timers on a {@link ScheduledExecutorService} (the
- * heartbeat never blocks it), {@link #nowMillis()} from a {@link Clock}.
+ * The router's scheduler in production: timers on a {@link ScheduledExecutorService} (the
+ * heartbeat never blocks it; its delays are monotonic too), time from {@link System#nanoTime()}.
  */
 public final class ExecutorRouterScheduler implements RouterScheduler {
   private final ScheduledExecutorService executor;
-  private final Clock clock;
+  private final TimeSource time;
 
-  public ExecutorRouterScheduler(ScheduledExecutorService executor, Clock clock) {
-    this.executor = executor;
-    this.clock = clock;
+  public ExecutorRouterScheduler(ScheduledExecutorService executor) {
+    this(executor, TimeSource.system());
+  }
+
+  public ExecutorRouterScheduler(ScheduledExecutorService executor, TimeSource time) {
+    this.executor = Objects.requireNonNull(executor, "executor");
+    this.time = Objects.requireNonNull(time, "time");
   }
 
   @Override
-  public long nowMillis() {
-    return clock.millis();
+  public long nanoTime() {
+    return time.nanoTime();
   }
 
   @Override

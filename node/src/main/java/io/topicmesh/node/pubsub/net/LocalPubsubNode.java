@@ -6,7 +6,6 @@ import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.GossipRouter;
-import java.time.Clock;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -71,7 +70,7 @@ public final class LocalPubsubNode implements AutoCloseable {
         .privateKey(key)
         .params(params)
         .limits(options.limits())
-        .scheduler(new ExecutorRouterScheduler(timers, Clock.systemUTC()))
+        .scheduler(new ExecutorRouterScheduler(timers))
         .random(new SplittableRandom())
         .validationExecutor(validation)
         .deliveryExecutor(delivery)

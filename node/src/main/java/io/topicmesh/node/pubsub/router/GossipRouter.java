@@ -20,6 +20,7 @@ import io.topicmesh.node.pubsub.wire.RpcLimits;
 import io.topicmesh.node.pubsub.wire.SubOpts;
 import java.net.InetAddress;
 import java.nio.ByteBuffer;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -83,6 +84,36 @@ import org.slf4j.LoggerFactory;
  *       {@code RpcFrameDecoder} using the same {@link RpcLimits} given to the builder.
  * </ul>
  *
+ * <h2>Running without netty and without real time (the simulator seam)</h2>
+ *
+ * <p>The router never sees a socket, a thread pool or the wall clock of its own: everything is
+ * handed to it, so a simulator can run N routers in one JVM, on one thread, on virtual time:
+ *
+ * <ul>
+ *   <li><b>Time</b>: {@link Builder#scheduler} takes a {@link RouterScheduler}, which is both the
+ *       monotonic {@link TimeSource} every duration is measured on and the timer the heartbeat and
+ *       validation timeouts use. {@link VirtualScheduler} is one virtual clock that many routers
+ *       may share; nothing runs until {@link VirtualScheduler#advance} is called. The wall clock
+ *       ({@link Builder#wallClock}) is read once, for the seqno seed: pass a fixed one for
+ *       reproducible message ids.
+ *   <li><b>Network</b>: a link is a {@link PeerSender} per (router, remote peer). To connect A and
+ *       B, call {@code a.addPeer(b, protocolId, OUTBOUND, null, senderAtoB)} and {@code
+ *       b.addPeer(a, protocolId, INBOUND, null, senderBtoA)}; whatever A sends to B arrives in
+ *       {@code senderAtoB.send(rpc)} (in order, after A's mutex is released); deliver it, now or
+ *       after a simulated latency, with {@code b.onRpc(a, rpc)}. Disconnect with {@code
+ *       removePeer} on both sides. Optionally round-trip each RPC through {@link RpcCodec} to
+ *       exercise the wire format. {@link Builder#dialer} receives the PX and direct-peer dials.
+ *   <li><b>Executors</b>: {@link Builder#validationExecutor} (signature checks and validators) and
+ *       {@link Builder#deliveryExecutor} (subscriber callbacks) may be direct ({@code
+ *       Runnable::run}: the work runs on the calling thread right after the mutex is released) or
+ *       a {@link VirtualScheduler} (the work runs at the next advance).
+ *   <li><b>Heartbeat</b>: either {@link #start()} (scheduled on the scheduler after {@link
+ *       GossipParams#heartbeatInitialDelay()}, then every interval, as in production), or never
+ *       start and call {@link #heartbeatNow()} whenever the simulation decides.
+ *   <li><b>Randomness</b>: {@link Builder#random} takes a seeded generator; tables iterate in
+ *       insertion order, so one seed and one sequence of calls give one run.
+ * </ul>
+ *
  * <p>Concurrency: every table is guarded by one {@link RouterMutex}. No I/O, user callback,
  * validator, signature check or observer runs under it; their work is queued with {@link
  * RouterMutex#afterRelease}. StrictSign signatures are verified on the validation executor after
@@ -116,6 +147,9 @@ public final class GossipRouter {
   /** Bound on the seen cache entries. */
   static final int MAX_SEEN = 1_000_000;
 
+  /** Router time at construction (one day, so a zero "never" in a table is always long past). */
+  static final long ROUTER_TIME_ORIGIN_MILLIS = Duration.ofDays(1).toMillis();
+
   // ---- configuration ---------------------------------------------------------------------
   private final PeerId self;
   private final ByteString selfBytes;
@@ -133,7 +167,9 @@ public final class GossipRouter {
   private final SlowPeerPolicy slowPeerPolicy;
   private final int maxTopicsPerPeer;
   private final Set<PeerId> directPeers;
+  /** Stopwatch for lock-hold and heartbeat-duration measurements only; never for protocol time. */
   private final LongSupplier nanoTime;
+  private final long originNanos;
   private final Duration validationTimeout;
   private final RouterMutex mutex;
 
@@ -160,7 +196,7 @@ public final class GossipRouter {
   private final Map<String, Long> lastPublished = new HashMap<>();
   private final Map<String, Consumer<ReceivedMessage>> subscriptions = new LinkedHashMap<>();
   private final Map<String, List<Validator>> validators = new HashMap<>();
-  private final Map<String, Map<PeerId, Long>> backoff = new HashMap<>();
+  private final BackoffTable backoff = new BackoffTable();
   private final Map<MessageId, Map<PeerId, Long>> promises = new LinkedHashMap<>();
   private final MessageCache<PeerId> mcache;
   private final SeenCache<MessageId> seen;
@@ -234,6 +270,7 @@ public final class GossipRouter {
                 : MessageIdFunction.CONTENT_SHA256;
     this.limits = b.limits;
     this.scheduler = Objects.requireNonNull(b.scheduler, "scheduler");
+    this.originNanos = scheduler.nanoTime();
     this.random = Objects.requireNonNull(b.random, "random");
     this.validationExecutor = Objects.requireNonNull(b.validationExecutor, "validationExecutor");
     this.deliveryExecutor = Objects.requireNonNull(b.deliveryExecutor, "deliveryExecutor");
@@ -249,11 +286,22 @@ public final class GossipRouter {
     this.thresholds = b.thresholds;
     this.mcache = new MessageCache<>(
             params.historyLength(), params.historyGossip(), MAX_CACHED_MESSAGES, MAX_CACHED_BYTES);
-    this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, scheduler::nowMillis);
+    this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, this::nowMillis);
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
     this.mutex = new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener);
     this.mutex.setReleaseHook(this::collectOutbound);
-    this.seqno = scheduler.nowMillis() * 1_000_000L;
+    // The seqno seed is the one use of wall time: restarted with the same key, the node must not
+    // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
+    this.seqno = b.wallClock.millis() * 1_000_000L;
+  }
+
+  /**
+   * Router time in milliseconds: {@link #ROUTER_TIME_ORIGIN_MILLIS} plus the monotonic time elapsed
+   * on the scheduler since this router was built. Every protocol duration is measured on it; the
+   * origin keeps "never" (a zero in a table) long in the past.
+   */
+  private long nowMillis() {
+    return ROUTER_TIME_ORIGIN_MILLIS + Math.floorDiv(scheduler.nanoTime() - originNanos, 1_000_000L);
   }
 
   public static Builder builder(PeerId self) {
@@ -393,7 +441,7 @@ public final class GossipRouter {
             f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
             return;
           }
-          startValidation(new Pending(self, id, m, scheduler.nowMillis(), f));
+          startValidation(new Pending(self, id, m, nowMillis(), f));
         });
     return f;
   }
@@ -444,6 +492,17 @@ public final class GossipRouter {
       }
       running = true;
       heartbeatTask = scheduler.schedule(this::heartbeatTick, params.heartbeatInitialDelay().toMillis());
+    }
+  }
+
+  /**
+   * Runs one heartbeat now, on the calling thread (waiting for the mutex), for hosts that drive
+   * the heartbeat themselves, such as a simulator on virtual time. Use it instead of {@link
+   * #start()}; mixing both only adds heartbeats.
+   */
+  public void heartbeatNow() {
+    try (var l = mutex.lock("heartbeat")) {
+      heartbeat();
     }
   }
 
@@ -512,8 +571,7 @@ public final class GossipRouter {
   /** Remaining backoff for (peer, topic) in milliseconds, 0 if none. */
   public long backoffMillis(PeerId peer, String topic) {
     try (var l = mutex.lock("inspect")) {
-      Long until = backoff.getOrDefault(topic, Map.of()).get(peer);
-      return until == null ? 0 : Math.max(0, until - scheduler.nowMillis());
+      return backoff.remaining(peer, topic, nowMillis());
     }
   }
 
@@ -545,7 +603,7 @@ public final class GossipRouter {
     }
     Peer p = new Peer(id, proto, dir, sender);
     peers.put(id, p);
-    score.addPeer(id, ip, scheduler.nowMillis());
+    score.addPeer(id, ip, nowMillis());
     for (String topic : subscriptions.keySet()) {
       enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
     }
@@ -571,7 +629,7 @@ public final class GossipRouter {
         f.remove(id);
       }
     }
-    score.removePeer(id, scheduler.nowMillis());
+    score.removePeer(id, nowMillis());
     emit(o -> o.peerRemoved(id, p.protocol));
     log.debug("pubsub peer {} removed", id);
   }
@@ -638,7 +696,7 @@ public final class GossipRouter {
     if (!subscriptions.containsKey(topic)) {
       return; // go-libp2p-pubsub drops messages for topics we are not in
     }
-    long now = scheduler.nowMillis();
+    long now = nowMillis();
     MessageId id;
     try {
       id = msgIdFn.apply(m);
@@ -728,7 +786,7 @@ public final class GossipRouter {
       return;
     }
     verifying.remove(id);
-    long now = scheduler.nowMillis();
+    long now = nowMillis();
     if (waiting != null) {
       for (Pending dup : waiting) {
         score.duplicateMessage(dup.source(), id, dup.message().topic(), now);
@@ -830,7 +888,7 @@ public final class GossipRouter {
   private void accept(Pending pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
-    long now = scheduler.nowMillis();
+    long now = nowMillis();
     mcache.put(pv.id(), m);
     if (!pv.local()) {
       score.deliverMessage(pv.source(), pv.id(), topic, now);
@@ -984,13 +1042,13 @@ public final class GossipRouter {
     if (m.contains(p.id)) {
       return;
     }
-    long now = scheduler.nowMillis();
+    long now = nowMillis();
     if (directPeers.contains(p.id)) {
       log.debug("GRAFT from direct peer {} on {} refused", p.id, topic);
       refusals.add(makePrune(p, topic, false, params.pruneBackoff().toMillis()));
       return;
     }
-    Long until = backoff.getOrDefault(topic, Map.of()).get(p.id);
+    Long until = backoff.until(p.id, topic);
     if (until != null && now < until) {
       score.addPenalty(p.id, 1);
       long started = until - params.pruneBackoff().toMillis();
@@ -1110,7 +1168,7 @@ public final class GossipRouter {
       MessageId promised = iwant.get(random.nextInt(iwant.size()));
       promises
           .computeIfAbsent(promised, k -> new HashMap<>())
-          .putIfAbsent(p.id, scheduler.nowMillis() + params.iwantFollowupTime().toMillis());
+          .putIfAbsent(p.id, nowMillis() + params.iwantFollowupTime().toMillis());
     }
   }
 
@@ -1152,18 +1210,12 @@ public final class GossipRouter {
   }
 
   private void addBackoff(PeerId peer, String topic, long millis) {
-    long until = scheduler.nowMillis() + millis;
-    backoff.computeIfAbsent(topic, k -> new HashMap<>()).merge(peer, until, Math::max);
+    backoff.add(peer, topic, nowMillis() + millis);
   }
 
-  /**
-   * Whether we may not GRAFT {@code peer} yet. One heartbeat of slack past the announced expiry
-   * (go-libp2p-pubsub's backoff slack) keeps our GRAFT from reaching the peer a little before its
-   * own backoff ends, which it would penalise.
-   */
+  /** Whether we may not GRAFT {@code peer} yet: its backoff plus one heartbeat of slack. */
   private boolean inBackoff(PeerId peer, String topic, long now) {
-    Long until = backoff.getOrDefault(topic, Map.of()).get(peer);
-    return until != null && now < until + params.heartbeatInterval().toMillis();
+    return backoff.blocksGraft(peer, topic, now, params.heartbeatInterval().toMillis());
   }
 
   // =========================================================================================
@@ -1174,7 +1226,7 @@ public final class GossipRouter {
     for (Peer p : peers.values()) {
       enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
     }
-    long now = scheduler.nowMillis();
+    long now = nowMillis();
     Set<PeerId> m = new LinkedHashSet<>();
     Set<PeerId> f = fanout.remove(topic);
     lastPublished.remove(topic);
@@ -1218,7 +1270,7 @@ public final class GossipRouter {
   }
 
   private void graft(Peer p, String topic, GraftReason reason) {
-    score.graft(p.id, topic, scheduler.nowMillis());
+    score.graft(p.id, topic, nowMillis());
     enqueueControl(p, q -> q.addGraft(new ControlGraft(topic)));
     emit(o -> o.grafted(p.id, topic, reason));
   }
@@ -1260,7 +1312,7 @@ public final class GossipRouter {
   void heartbeat() {
     mutex.checkHeld();
     long started = nanoTime.getAsLong();
-    long now = scheduler.nowMillis();
+    long now = nowMillis();
     applyPendingParams();
     scoreCache = new HashMap<>();
     score.refresh(now);
@@ -1302,14 +1354,7 @@ public final class GossipRouter {
   }
 
   private void clearExpiredBackoff(long now) {
-    for (Iterator<Map<PeerId, Long>> it = backoff.values().iterator(); it.hasNext(); ) {
-      Map<PeerId, Long> m = it.next();
-      long slack = params.heartbeatInterval().toMillis();
-      m.values().removeIf(until -> until + slack <= now);
-      if (m.isEmpty()) {
-        it.remove();
-      }
-    }
+    backoff.clearExpired(now, params.heartbeatInterval().toMillis());
   }
 
   private void applyIwantPenalties(long now) {
@@ -1658,9 +1703,9 @@ public final class GossipRouter {
 
   private double scoreOf(PeerId id) {
     if (scoreCache != null) {
-      return scoreCache.computeIfAbsent(id, k -> score.score(k, scheduler.nowMillis()));
+      return scoreCache.computeIfAbsent(id, k -> score.score(k, nowMillis()));
     }
-    return score.score(id, scheduler.nowMillis());
+    return score.score(id, nowMillis());
   }
 
   private boolean isOutbound(PeerId id) {
@@ -1724,6 +1769,7 @@ public final class GossipRouter {
     private int maxTopicsPerPeer = 10_000;
     private final Set<PeerId> directPeers = new LinkedHashSet<>();
     private LongSupplier nanoTime = System::nanoTime;
+    private Clock wallClock = Clock.systemUTC();
     private int inboxHighWater = 10_000;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
@@ -1744,7 +1790,13 @@ public final class GossipRouter {
     public Builder appSpecificScore(ToDoubleFunction<PeerId> f) { this.appSpecificScore = f; return this; }
     /** Limits used to size outbound batches (maxRpcSize). */
     public Builder limits(RpcLimits l) { this.limits = l; return this; }
+    /**
+     * Timers and the monotonic time every router duration is measured on (backoff, seen TTL, IWANT
+     * promises, fanout TTL, score decay, validation timeout, the heartbeat). Required.
+     */
     public Builder scheduler(RouterScheduler s) { this.scheduler = s; return this; }
+    /** Wall clock, read once: it seeds the seqno of published messages (default UTC system clock). */
+    public Builder wallClock(Clock c) { this.wallClock = Objects.requireNonNull(c); return this; }
     public Builder random(RandomGenerator r) { this.random = r; return this; }
     public Builder validationExecutor(Executor e) { this.validationExecutor = e; return this; }
     public Builder deliveryExecutor(Executor e) { this.deliveryExecutor = e; return this; }
@@ -1756,6 +1808,10 @@ public final class GossipRouter {
     public Builder maxTopicsPerPeer(int n) { this.maxTopicsPerPeer = n; return this; }
     /** Direct peers: always forwarded to, never meshed, reconnected every directConnectTicks. */
     public Builder directPeer(PeerId p) { this.directPeers.add(p); return this; }
+    /**
+     * Stopwatch for measurements only (mutex hold times, heartbeat duration); real time by default
+     * even when the scheduler is virtual, so a simulation still measures its CPU cost.
+     */
     public Builder nanoTime(LongSupplier t) { this.nanoTime = t; return this; }
     public Builder inboxHighWater(int n) { this.inboxHighWater = n; return this; }
     public Builder longHold(Duration d) { this.longHold = d; return this; }

@@ -68,7 +68,7 @@ class IdleTopicScoreTest {
     }
   }
 
-  private final VirtualTime time = new VirtualTime();
+  private final VirtualScheduler time = new VirtualScheduler();
   private final List<Node> nodes = new ArrayList<>();
 
   private void cluster(int count) {

@@ -45,7 +45,7 @@ class LoopbackClusterMeshTest {
   @ParameterizedTest(name = "seed {0}")
   @ValueSource(longs = {0, 1, 2, 3})
   void everyRouterReachesDloAndStaysThere(long seed) throws Exception {
-    VirtualTime time = new VirtualTime();
+    VirtualScheduler time = new VirtualScheduler();
     SplittableRandom random = new SplittableRandom(seed);
     List<Node> nodes = routers(time, seed);
     for (Node n : nodes) {
@@ -120,7 +120,7 @@ class LoopbackClusterMeshTest {
     return c;
   }
 
-  private static List<Node> routers(VirtualTime time, long seed) {
+  private static List<Node> routers(VirtualScheduler time, long seed) {
     SecureRandom keys = RouterHarness.deterministicRandom(1000 + (int) seed);
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < NODES; i++) {
@@ -140,14 +140,14 @@ class LoopbackClusterMeshTest {
   }
 
   /** {@code a} dials {@code b}: a sees b's listen address, b sees the loopback source 127.0.0.1. */
-  private static void connect(VirtualTime time, Node a, Node b) throws UnknownHostException {
+  private static void connect(VirtualScheduler time, Node a, Node b) throws UnknownHostException {
     InetAddress listen = InetAddress.getByName("127.0.1." + (b.index() + 1));
     InetAddress source = InetAddress.getByName("127.0.0.1");
     a.router().addPeer(b.id(), PubsubProtocol.MESHSUB_V12.id(), Direction.OUTBOUND, listen, link(time, a, b));
     b.router().addPeer(a.id(), PubsubProtocol.MESHSUB_V12.id(), Direction.INBOUND, source, link(time, b, a));
   }
 
-  private static PeerSender link(VirtualTime time, Node from, Node to) {
+  private static PeerSender link(VirtualScheduler time, Node from, Node to) {
     return rpc -> {
       byte[] frame = RpcCodec.encodeFrame(rpc);
       time.schedule(() -> {

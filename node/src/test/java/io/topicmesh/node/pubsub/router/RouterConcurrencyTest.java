@@ -43,8 +43,8 @@ class RouterConcurrencyTest {
       RouterScheduler sched =
           new RouterScheduler() {
             @Override
-            public long nowMillis() {
-              return System.currentTimeMillis();
+            public long nanoTime() {
+              return System.nanoTime();
             }
 
             @Override

@@ -12,7 +12,7 @@ import java.util.function.Consumer;
 
 /** One router on virtual time with scripted peers around it. */
 final class RouterHarness {
-  final VirtualTime time = new VirtualTime();
+  final VirtualScheduler time = new VirtualScheduler();
   final SecureRandom keys;
   final PrivKey key;
   final PeerId self;

@@ -30,7 +30,7 @@ class SimulationTest {
 
   @Test
   void meshesConvergeAndEveryMessageReachesEveryNodeOnce() {
-    VirtualTime time = new VirtualTime();
+    VirtualScheduler time = new VirtualScheduler();
     SplittableRandom topo = new SplittableRandom(3);
     List<Node> nodes = network(time, NODES, DEGREE, topo);
     time.advance(10_000);
@@ -53,7 +53,7 @@ class SimulationTest {
 
   @Test
   void twoHundredRoutersSurviveChurnOfTenPercent() {
-    VirtualTime time = new VirtualTime();
+    VirtualScheduler time = new VirtualScheduler();
     SplittableRandom topo = new SplittableRandom(17);
     int n = 200;
     List<Node> nodes = network(time, n, 8, topo);
@@ -86,7 +86,7 @@ class SimulationTest {
     }
   }
 
-  static List<Node> network(VirtualTime time, int count, int degree, SplittableRandom topo) {
+  static List<Node> network(VirtualScheduler time, int count, int degree, SplittableRandom topo) {
     SecureRandom keys = RouterHarness.deterministicRandom(count);
     List<Node> nodes = new ArrayList<>();
     for (int i = 0; i < count; i++) {
@@ -125,12 +125,12 @@ class SimulationTest {
     return nodes;
   }
 
-  private static void connect(VirtualTime time, Node a, Node b) {
+  private static void connect(VirtualScheduler time, Node a, Node b) {
     a.router().addPeer(b.id(), PubsubProtocol.MESHSUB_V12.id(), Direction.OUTBOUND, null, link(time, a, b));
     b.router().addPeer(a.id(), PubsubProtocol.MESHSUB_V12.id(), Direction.INBOUND, null, link(time, b, a));
   }
 
-  private static PeerSender link(VirtualTime time, Node from, Node to) {
+  private static PeerSender link(VirtualScheduler time, Node from, Node to) {
     return rpc -> {
       byte[] frame = RpcCodec.encodeFrame(rpc);
       time.schedule(() -> {
