@@ -5,6 +5,7 @@ import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.pubsub.lock.LockListener;
 import io.topicmesh.node.pubsub.lock.RouterMutex;
+import io.topicmesh.node.pubsub.wire.ControlExtensions;
 import io.topicmesh.node.pubsub.wire.ControlGraft;
 import io.topicmesh.node.pubsub.wire.ControlIDontWant;
 import io.topicmesh.node.pubsub.wire.ControlIHave;
@@ -172,6 +173,8 @@ public final class GossipRouter {
   private final long originNanos;
   private final Duration validationTimeout;
   private final RouterMutex mutex;
+  /** v1.3 Extensions per stream (hooks marked "v1.3 hook"). */
+  private final ExtensionsState extensions;
 
   /** What happens to a peer whose data lane overflows. */
   public enum SlowPeerPolicy {
@@ -282,6 +285,7 @@ public final class GossipRouter {
     this.directPeers = Set.copyOf(b.directPeers);
     this.nanoTime = b.nanoTime;
     this.validationTimeout = b.validationTimeout;
+    this.extensions = new ExtensionsState(new ControlExtensions(false, b.testExtension));
     this.params = b.params;
     this.thresholds = b.thresholds;
     this.mcache = new MessageCache<>(
@@ -582,6 +586,13 @@ public final class GossipRouter {
     }
   }
 
+  /** v1.3: what the peer advertised in its Extensions message; empty before its first RPC or on older versions. */
+  public Optional<ControlExtensions> peerExtensions(PeerId peer) {
+    try (var l = mutex.lock("peerExtensions")) {
+      return Optional.ofNullable(extensions.theirs(peer));
+    }
+  }
+
   public long heartbeatTicks() {
     try (var l = mutex.lock("inspect")) {
       return heartbeatTicks;
@@ -603,6 +614,12 @@ public final class GossipRouter {
     }
     Peer p = new Peer(id, proto, dir, sender);
     peers.put(id, p);
+    // v1.3 hook: our Extensions message rides in the stream's first RPC
+    ControlExtensions hello = extensions.onNewStream(id, proto);
+    if (hello != null) {
+      p.queue.setExtensions(hello);
+      dirty.add(p);
+    }
     score.addPeer(id, ip, nowMillis());
     for (String topic : subscriptions.keySet()) {
       enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
@@ -618,6 +635,7 @@ public final class GossipRouter {
     }
     p.closed = true;
     dirty.remove(p);
+    extensions.onStreamClosed(id); // v1.3 hook
     for (String topic : p.topics) {
       removeFromTopic(topic, id);
       Set<PeerId> m = mesh.get(topic);
@@ -654,6 +672,7 @@ public final class GossipRouter {
       return;
     }
     emit(o -> o.rpcReceived(from, rpc));
+    handleExtensions(p, rpc); // v1.3 hook: before the graylist check, a first RPC is never lost
     if (!directPeers.contains(from) && scoreOf(from) < thresholds.graylistThreshold()) {
       emit(o -> o.graylisted(from));
       return;
@@ -666,6 +685,28 @@ public final class GossipRouter {
     }
     if (p.protocol.isGossipsub() && !rpc.control().isEmpty()) {
       handleControl(p, rpc.control());
+    }
+  }
+
+  /** v1.3: the peer's Extensions (first RPC only), and the test extension's exchange. */
+  private void handleExtensions(Peer p, Rpc rpc) {
+    switch (extensions.onRpc(p.id, rpc)) {
+      case FIRST -> {
+        ControlExtensions theirs = extensions.theirs(p.id);
+        emit(o -> o.extensionsReceived(p.id, theirs));
+      }
+      case MISBEHAVIOUR -> {
+        score.addPenalty(p.id, ExtensionsState.MISBEHAVIOUR_PENALTY);
+        emit(o -> o.extensionsMisbehaviour(p.id));
+        log.debug("pubsub peer {} sent an Extensions message after its first RPC: ignored, penalised", p.id);
+      }
+      case NOTHING -> {}
+    }
+    if (extensions.takeTestExtensionDue(p.id)) {
+      enqueueControl(p, q -> q.addExtensionRpc(Rpc.ofTestExtension()));
+    }
+    if (rpc.testExtension() && extensions.testExtensionWith(p.id)) {
+      emit(o -> o.testExtensionReceived(p.id));
     }
   }
 
@@ -1774,6 +1815,7 @@ public final class GossipRouter {
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
     private Duration validationTimeout = Duration.ofSeconds(5);
+    private boolean testExtension;
 
     private Builder(PeerId self) {
       this.self = self;
@@ -1818,6 +1860,8 @@ public final class GossipRouter {
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
     /** A message whose validators have not answered in time is ignored (no penalty). */
     public Builder validationTimeout(Duration d) { this.validationTimeout = d; return this; }
+    /** v1.3: advertise the experimental test extension (for interop tests; off by default). */
+    public Builder testExtension(boolean on) { this.testExtension = on; return this; }
 
     public GossipRouter build() {
       return new GossipRouter(this);
