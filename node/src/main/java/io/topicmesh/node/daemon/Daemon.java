@@ -415,7 +415,12 @@ public final class Daemon implements AutoCloseable {
     if (!topics.containsKey(topic) && topics.size() >= MAX_TOPICS) {
       throw new IllegalStateException("already subscribed to " + MAX_TOPICS + " topics, the maximum");
     }
+    // per-topic mesh degrees: the given ones over the node's; checked before anything changes
+    io.topicmesh.node.pubsub.router.TopicMeshParams mesh = s.mesh() == null ? null
+        : io.topicmesh.node.daemon.config.ParamsCodec.merge(io.topicmesh.node.pubsub.router.TopicMeshParams.class,
+            io.topicmesh.node.pubsub.router.TopicMeshParams.of(router.params()), s.mesh(), "mesh.");
     boolean fresh = subscribe(topic);
+    router.setTopicMeshParams(topic, mesh);
     if (s.validation() == null) {
       topicValidation.remove(topic);
     } else {
@@ -423,8 +428,9 @@ public final class Daemon implements AutoCloseable {
     }
     scoreParams = s.score() == null ? scoreParams.withoutTopic(topic) : scoreParams.withTopic(topic, s.score());
     router.setScoreParams(scoreParams);
-    log.info("topic settings applied topic={} validation={} score={} (at the next heartbeat)", topic,
-        topicValidation(topic), s.score() == null ? "off" : s.score().meshDeliveriesScored() ? "on, P3 on" : "on, P3 off");
+    log.info("topic settings applied topic={} validation={} score={} mesh={} (at the next heartbeat)", topic,
+        topicValidation(topic), s.score() == null ? "off" : s.score().meshDeliveriesScored() ? "on, P3 on" : "on, P3 off",
+        mesh == null ? "node's" : "D=" + mesh.d() + " Dlo=" + mesh.dlo() + " Dhi=" + mesh.dhi());
     return fresh;
   }
 
@@ -460,6 +466,10 @@ public final class Daemon implements AutoCloseable {
     o.put("signaturePolicy", modeName(router.signaturePolicy()));
     TopicScoreParams sp = scoreParams.topics().get(topic);
     o.put("score", sp == null ? null : ParamsCodec.toJson(sp));
+    // the override asked for (applied at the next heartbeat), or null; and the degrees in force now
+    var override = router.topicMeshOverrides().get(topic);
+    o.put("mesh", override == null ? null : ParamsCodec.toJson(override));
+    o.put("meshParams", ParamsCodec.toJson(router.meshParams(topic)));
     return o;
   }
 

@@ -308,7 +308,7 @@ public final class ConfigLoader {
   record Topics(List<String> names, Map<String, String> validation, Map<String, TopicScoreParams> scores,
       SignaturePolicy policy) {}
 
-  private static final Set<String> TOPIC_KEYS = Set.of("name", "validation", "score");
+  private static final Set<String> TOPIC_KEYS = Set.of("name", "validation", "score", "mesh");
   /** The validation modes a topic may ask for (the operator's {@code ValidationMode}). */
   public static final Set<String> MODES = Set.of("StrictSign", "StrictNoSign", "LaxSign", "LaxNoSign");
 
@@ -320,8 +320,15 @@ public final class ConfigLoader {
    * @param validation the validation mode asked for, or null when not given
    * @param score the topic's v1.1 score parameters (given members merged onto {@link
    *     TopicScoreParams#defaults()}), or null when the topic is not scored
+   * @param mesh the topic's own mesh degrees (some of d, dlo, dhi, dscore, dout, dlazy; the rest
+   *     from the node's parameters), or null when the topic uses the node's
    */
-  public record TopicSettings(String name, String validation, TopicScoreParams score) {
+  public record TopicSettings(String name, String validation, TopicScoreParams score, Map<String, Object> mesh) {
+    /** Settings without per-topic mesh degrees. */
+    public TopicSettings(String name, String validation, TopicScoreParams score) {
+      this(name, validation, score, null);
+    }
+
     /** Whether the mode asks for unsigned messages. */
     public boolean noSign() {
       return validation != null && validation.endsWith("NoSign");
@@ -337,6 +344,10 @@ public final class ConfigLoader {
       TopicSettings ts;
       if (t instanceof Map<?, ?> obj) {
         ts = topic(obj, null);
+        if (ts.mesh() != null) {
+          throw new ConfigException("topics[" + ts.name() + "].mesh", ts.mesh(),
+              "not read from the config file yet: set a topic's mesh degrees live with PUT /v1/topics/{topic}");
+        }
       } else if (t instanceof String s) {
         ts = new TopicSettings(checkTopicName("topics", s.trim()), null, null);
       } else {
@@ -388,7 +399,7 @@ public final class ConfigLoader {
     }
     for (Object k : obj.keySet()) {
       if (!TOPIC_KEYS.contains(String.valueOf(k))) {
-        throw new ConfigException(prefix + k, obj.get(k), "unknown key; known: name, validation, score");
+        throw new ConfigException(prefix + k, obj.get(k), "unknown key; known: name, validation, score, mesh");
       }
     }
     String validation = null;
@@ -409,8 +420,27 @@ public final class ConfigLoader {
       sm.forEach((k, x) -> changes.put(String.valueOf(k), x));
       score = ParamsCodec.merge(TopicScoreParams.class, TopicScoreParams.defaults(), changes, prefix + "score.");
     }
-    return new TopicSettings(name, validation, score);
+    Map<String, Object> mesh = null;
+    Object me = obj.get("mesh");
+    if (me != null) {
+      if (!(me instanceof Map<?, ?> mm)) {
+        throw new ConfigException(prefix + "mesh", me, "a mapping of mesh degrees (d, dlo, dhi, dscore, dout, dlazy)");
+      }
+      mesh = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : mm.entrySet()) {
+        String k = String.valueOf(e.getKey());
+        if (!MESH_KEYS.contains(k)) {
+          throw new ConfigException(prefix + "mesh." + k, e.getValue(), "unknown key; known: d, dlo, dhi, dscore, dout, dlazy");
+        }
+        mesh.put(k, e.getValue());
+      }
+      // the invariants are checked against the node's parameters when the settings are applied
+    }
+    return new TopicSettings(name, validation, score, mesh);
   }
+
+  /** The members of a topic's {@code mesh:} mapping: its own mesh degrees over the global ones. */
+  static final Set<String> MESH_KEYS = Set.of("d", "dlo", "dhi", "dscore", "dout", "dlazy");
 
   private static String checkTopicName(String field, String name) {
     if (!TOPIC.matcher(name).matches()) {

@@ -175,6 +175,8 @@ public final class GossipRouter {
   private final RouterMutex mutex;
   /** v1.3 Extensions per stream (hooks marked "v1.3 hook"). */
   private final ExtensionsState extensions;
+  /** Per-topic mesh degrees over {@link #params} (hooks marked "per-topic degrees hook"). */
+  private final TopicMeshTable topicMesh = new TopicMeshTable();
 
   /** What happens to a peer whose data lane overflows. */
   public enum SlowPeerPolicy {
@@ -445,6 +447,9 @@ public final class GossipRouter {
             f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
             return;
           }
+          // IDONTWANT on publish, as go-libp2p-pubsub (>= v0.14) does: tell mesh peers before the
+          // message goes out, so none of them sends our own message back to us
+          sendIdontwant(null, id, m);
           startValidation(new Pending(self, id, m, nowMillis(), f));
         });
     return f;
@@ -478,6 +483,27 @@ public final class GossipRouter {
   /** Replaces the overlay parameters at the next heartbeat; meshes are kept. */
   public void setParams(GossipParams p) {
     pendingParams.set(Objects.requireNonNull(p));
+  }
+
+  /**
+   * Overrides the mesh degrees of {@code topic} (null: back to the global {@link GossipParams}),
+   * from the next heartbeat on, like {@link #setParams}. Valid by construction; fails when
+   * {@link TopicMeshTable#MAX_TOPICS} topics already carry an override.
+   */
+  public void setTopicMeshParams(String topic, TopicMeshParams p) {
+    topicMesh.stage(Objects.requireNonNull(topic, "topic"), p);
+  }
+
+  /** The mesh degrees {@code topic} runs with now (its override, else the global ones). */
+  public TopicMeshParams meshParams(String topic) {
+    try (var l = mutex.lock("meshParams")) {
+      return meshParamsOf(topic);
+    }
+  }
+
+  /** The per-topic overrides asked for (in force from the next heartbeat, if not already). */
+  public Map<String, TopicMeshParams> topicMeshOverrides() {
+    return topicMesh.overrides();
   }
 
   public void setScoreParams(PeerScoreParams p) {
@@ -1008,11 +1034,12 @@ public final class GossipRouter {
   }
 
   private Set<PeerId> fanoutFor(String topic) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
     Set<PeerId> f = fanout.computeIfAbsent(topic, k -> new LinkedHashSet<>());
-    if (f.size() < params.d()) {
+    if (f.size() < mp.d()) {
       List<PeerId> candidates =
           candidates(topic, id -> !f.contains(id) && scoreOf(id) >= thresholds.publishThreshold());
-      for (PeerId id : pick(candidates, params.d() - f.size())) {
+      for (PeerId id : pick(candidates, mp.d() - f.size())) {
         f.add(id);
       }
     }
@@ -1076,6 +1103,7 @@ public final class GossipRouter {
   }
 
   private void handleGraft(Peer p, String topic, List<ControlPrune> refusals) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
     Set<PeerId> m = mesh.get(topic);
     if (m == null) {
       return; // unknown topic: ignore, and no PX that would leak our peers
@@ -1108,7 +1136,7 @@ public final class GossipRouter {
       emit(o -> o.pruned(p.id, topic, PruneReason.GRAFT_REFUSED));
       return;
     }
-    if (m.size() >= params.dhi() && p.direction != Direction.OUTBOUND) {
+    if (m.size() >= mp.dhi() && p.direction != Direction.OUTBOUND) {
       addBackoff(p.id, topic, params.pruneBackoff().toMillis());
       refusals.add(makePrune(p, topic, true, params.pruneBackoff().toMillis()));
       emit(o -> o.pruned(p.id, topic, PruneReason.GRAFT_REFUSED));
@@ -1264,6 +1292,7 @@ public final class GossipRouter {
   // =========================================================================================
 
   private void join(String topic) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
     for (Peer p : peers.values()) {
       enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
     }
@@ -1273,15 +1302,15 @@ public final class GossipRouter {
     lastPublished.remove(topic);
     if (f != null) {
       for (PeerId id : f) {
-        if (m.size() < params.d() && scoreOf(id) >= 0 && !inBackoff(id, topic, now)) {
+        if (m.size() < mp.d() && scoreOf(id) >= 0 && !inBackoff(id, topic, now)) {
           m.add(id);
         }
       }
     }
-    if (m.size() < params.d()) {
+    if (m.size() < mp.d()) {
       List<PeerId> c =
           candidates(topic, id -> !m.contains(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
-      m.addAll(pick(c, params.d() - m.size()));
+      m.addAll(pick(c, mp.d() - m.size()));
     }
     mesh.put(topic, m);
     for (PeerId id : m) {
@@ -1376,7 +1405,14 @@ public final class GossipRouter {
     scoreCache = null;
   }
 
+  private TopicMeshParams meshParamsOf(String topic) {
+    return topicMesh.forTopic(topic, params);
+  }
+
   private void applyPendingParams() {
+    topicMesh.applyStaged().forEach((topic, mp) -> log.info("gossipsub mesh parameters of topic {}: {}", topic,
+        mp == null ? "back to the global ones" : "D=" + mp.d() + " Dlo=" + mp.dlo() + " Dhi=" + mp.dhi()
+            + " Dscore=" + mp.dscore() + " Dout=" + mp.dout() + " Dlazy=" + mp.dlazy()));
     GossipParams p = pendingParams.getAndSet(null);
     if (p != null) {
       params = p;
@@ -1446,46 +1482,48 @@ public final class GossipRouter {
   }
 
   private void fillUndersubscribedMesh(String topic, Set<PeerId> m, long now) {
-    if (m.size() >= params.dlo()) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
+    if (m.size() >= mp.dlo()) {
       return;
     }
     List<PeerId> c =
         candidates(topic, id -> !m.contains(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
-    for (PeerId id : pick(c, params.d() - m.size())) {
+    for (PeerId id : pick(c, mp.d() - m.size())) {
       m.add(id);
       graft(peers.get(id), topic, GraftReason.UNDERSUBSCRIBED);
     }
   }
 
   private void trimOversubscribedMesh(String topic, Set<PeerId> m) {
-    if (m.size() <= params.dhi()) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
+    if (m.size() <= mp.dhi()) {
       return;
     }
     List<PeerId> sorted = new ArrayList<>(m);
     shuffle(sorted);
     sorted.sort(Comparator.comparingDouble((PeerId id) -> scoreOf(id)).reversed());
     // Keep the best Dscore by score, the rest of the D slots at random.
-    List<PeerId> rest = new ArrayList<>(sorted.subList(params.dscore(), sorted.size()));
+    List<PeerId> rest = new ArrayList<>(sorted.subList(mp.dscore(), sorted.size()));
     shuffle(rest);
-    List<PeerId> keep = new ArrayList<>(sorted.subList(0, params.dscore()));
+    List<PeerId> keep = new ArrayList<>(sorted.subList(0, mp.dscore()));
     keep.addAll(rest);
     // Outbound quota: make sure the first D hold at least Dout outbound peers.
     int outbound = 0;
-    for (int i = 0; i < params.d(); i++) {
+    for (int i = 0; i < mp.d(); i++) {
       if (isOutbound(keep.get(i))) {
         outbound++;
       }
     }
-    if (outbound < params.dout()) {
+    if (outbound < mp.dout()) {
       List<PeerId> out = new ArrayList<>();
-      for (int i = params.d(); i < keep.size() && outbound + out.size() < params.dout(); i++) {
+      for (int i = mp.d(); i < keep.size() && outbound + out.size() < mp.dout(); i++) {
         if (isOutbound(keep.get(i))) {
           out.add(keep.get(i));
         }
       }
       for (PeerId o : out) {
         int at = keep.indexOf(o);
-        for (int i = params.d() - 1; i >= 0; i--) {
+        for (int i = mp.d() - 1; i >= 0; i--) {
           if (!isOutbound(keep.get(i))) {
             java.util.Collections.swap(keep, i, at);
             break;
@@ -1493,25 +1531,26 @@ public final class GossipRouter {
         }
       }
     }
-    for (PeerId id : keep.subList(params.d(), keep.size())) {
+    for (PeerId id : keep.subList(mp.d(), keep.size())) {
       m.remove(id);
       prune(peers.get(id), topic, PruneReason.OVERSUBSCRIBED, true);
     }
   }
 
   private void keepOutboundQuota(String topic, Set<PeerId> m, long now) {
-    if (m.size() < params.dlo()) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
+    if (m.size() < mp.dlo()) {
       return;
     }
     long outbound = m.stream().filter(this::isOutbound).count();
-    if (outbound >= params.dout()) {
+    if (outbound >= mp.dout()) {
       return;
     }
     List<PeerId> c =
         candidates(
             topic,
             id -> !m.contains(id) && isOutbound(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
-    for (PeerId id : pick(c, (int) (params.dout() - outbound))) {
+    for (PeerId id : pick(c, (int) (mp.dout() - outbound))) {
       m.add(id);
       graft(peers.get(id), topic, GraftReason.OUTBOUND_QUOTA);
     }
@@ -1549,12 +1588,13 @@ public final class GossipRouter {
         continue;
       }
       Set<PeerId> f = e.getValue();
+      TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
       Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
       f.removeIf(id -> !inTopic.contains(id) || scoreOf(id) < thresholds.publishThreshold());
-      if (f.size() < params.d()) {
+      if (f.size() < mp.d()) {
         List<PeerId> c =
             candidates(topic, id -> !f.contains(id) && scoreOf(id) >= thresholds.publishThreshold());
-        f.addAll(pick(c, params.d() - f.size()));
+        f.addAll(pick(c, mp.d() - f.size()));
       }
     }
   }
@@ -1571,7 +1611,7 @@ public final class GossipRouter {
       exclude.addAll(fanout.getOrDefault(topic, Set.of()));
       List<PeerId> c =
           candidates(topic, id -> !exclude.contains(id) && scoreOf(id) >= thresholds.gossipThreshold());
-      int target = Math.max(params.dlazy(), (int) (params.gossipFactor() * c.size()));
+      int target = Math.max(meshParamsOf(topic).dlazy(), (int) (params.gossipFactor() * c.size()));
       for (PeerId id : pick(c, target)) {
         List<MessageId> send = ids;
         if (send.size() > params.maxIHaveLength()) {

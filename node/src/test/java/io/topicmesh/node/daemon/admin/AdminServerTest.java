@@ -366,6 +366,30 @@ class AdminServerTest {
     }
   }
 
+  /** Per-topic mesh degrees: given members over the node's, live from the next heartbeat, replaced with the settings. */
+  @Test
+  void aTopicsMeshDegreesAreAppliedLiveAndReplacedWithItsSettings() throws Exception {
+    try {
+      HttpResponse<String> r = send("PUT", "/v1/topics/tuned", "{\"mesh\": {\"d\": 3, \"dlo\": 2, \"dhi\": 4, \"dout\": 1}}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+      JsonNode mesh = json(r).get("mesh");
+      assertThat(mesh.get("d").asInt()).isEqualTo(3);
+      assertThat(mesh.get("dlo").asInt()).isEqualTo(2);
+      assertThat(mesh.get("dlazy").asInt()).as("not given: the node's").isEqualTo(node.router().params().dlazy());
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.router().meshParams("tuned").d() == 3);
+      assertThat(node.router().meshParams("tuned").dhi()).isEqualTo(4);
+      assertThat(json(send("GET", "/v1/topics", null)).get("topics").toString()).contains("\"meshParams\":{\"d\":3");
+
+      // settings without mesh: back to the node's degrees
+      r = send("PUT", "/v1/topics/tuned", "{\"validation\": \"StrictSign\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(json(r).get("mesh").isNull()).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.router().meshParams("tuned").d() == node.router().params().d());
+    } finally {
+      send("DELETE", "/v1/topics/tuned", null);
+    }
+  }
+
   @ParameterizedTest
   @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
       {"name": "other"}                                      | invalid_params | name=other: must equal the topic in the path
@@ -377,6 +401,10 @@ class AdminServerTest {
       {"score": {"topicWeight": -1}}                         | invalid_params | score.topicWeight=-1.0: must be >= 0
       {"score": {"meshMessageDeliveriesWeight": -1}}         | invalid_params | score.meshMessageDeliveriesThreshold=0.0: must be > 0
       {"score": {"timeInMeshQuantumMs": 1.5}}                | invalid_params | score.timeInMeshQuantumMs=1.5: must be an integer
+      {"mesh": 5}                                            | invalid_params | mesh=5: a mapping of mesh degrees
+      {"mesh": {"warp": 1}}                                  | invalid_params | mesh.warp=1: unknown key
+      {"mesh": {"dlo": 9}}                                   | invalid_params | mesh.dlo=9: must be <= d (6)
+      {"mesh": {"d": 3, "dlo": 2, "dhi": 4, "dout": 2}}      | invalid_params | mesh.dout=2: must be < dlo (2)
       [1]                                                    | bad_request    | body must be a JSON object
       {"score": {"topicWeight": 1, "topicWeight": 2}}        | bad_json       | Duplicate field
       {"validation":                                         | bad_json       | not valid JSON

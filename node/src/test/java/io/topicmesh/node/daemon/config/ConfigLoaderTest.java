@@ -177,6 +177,8 @@ class ConfigLoaderTest {
       topics            | 'topics: [{validation: StrictSign}]'              | a string 'name'
       topics[t].validation | 'topics: [{name: t, validation: Loose}]'        | one of LaxNoSign
       topics[t].colour  | 'topics: [{name: t, colour: red}]'                | unknown key
+      topics[t].mesh    | 'topics: [{name: t, mesh: {d: 3}}]'               | not read from the config file yet
+      topics[t].mesh.warp | 'topics: [{name: t, mesh: {warp: 3}}]'          | unknown key; known: d, dlo
       topics[t].score   | 'topics: [{name: t, score: 5}]'                   | a mapping
       topics[t].score.topicWeight | 'topics: [{name: t, score: {topicWeight: -1}}]' | must be >= 0
       topics[t].score.meshMessageDeliveriesWeight | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: 1}}]' | must be <= 0
