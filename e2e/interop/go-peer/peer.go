@@ -32,7 +32,7 @@ import (
 // commandTimeout bounds every command that waits on the network (dial, ping, identify).
 const commandTimeout = 10 * time.Second
 
-const defaultAgent = "topicmesh-interop-go/0.1.0 (go-libp2p v0.51.0, go-libp2p-pubsub v0.17.0)"
+const defaultAgent = "topicmesh-interop-go/0.1.0 (go-libp2p v0.52.0, go-libp2p-pubsub v0.19.0)"
 
 type peerState struct {
 	h    host.Host
@@ -134,6 +134,13 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 			psOpts = append(psOpts, pubsub.WithGossipSubParams(params), pubsub.WithFloodPublish(o.floodPublish))
 			if o.peerExchange {
 				psOpts = append(psOpts, pubsub.WithPeerExchange(true))
+			}
+			if o.testExtension {
+				psOpts = append(psOpts, pubsub.WithTestExtension(pubsub.TestExtensionConfig{
+					OnReceiveTestExtension: func(from peer.ID) {
+						out.emit("test-extension", "peer", from.String())
+					},
+				}))
 			}
 			if len(o.protocols) > 0 {
 				ids := make([]protocol.ID, len(o.protocols))
