@@ -37,6 +37,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -175,6 +177,8 @@ public final class GossipRouter {
   private final RouterMutex mutex;
   /** v1.3 Extensions per stream (hooks marked "v1.3 hook"). */
   private final ExtensionsState extensions;
+  /** Batch publishing: a local message's batch until the message is validated (hooks marked "batch publishing hook"). */
+  private final Map<MessageId, PublishBatch> batchOf = new HashMap<>();
   /** Per-topic mesh degrees over {@link #params} (hooks marked "per-topic degrees hook"). */
   private final TopicMeshTable topicMesh = new TopicMeshTable();
 
@@ -453,6 +457,74 @@ public final class GossipRouter {
           startValidation(new Pending(self, id, m, nowMillis(), f));
         });
     return f;
+  }
+
+  /**
+   * Publishes a batch of messages on {@code topic}, as go-libp2p-pubsub's {@code PublishBatch}:
+   * each is signed and validated like {@link #publish}, then the valid ones are queued together,
+   * every message's first copy before any second copy ({@link PublishBatch}). The future completes
+   * when all are queued, with a result per message in order; when any message was refused (a
+   * validator, a duplicate id, a full validation queue) it fails with a {@link
+   * BatchPublishException} naming each refused message by index, the others being published. A
+   * batch of 0 or more than {@link PublishBatch#MAX_MESSAGES} messages, or one holding a message
+   * too large to send, is refused whole ({@link IllegalArgumentException}). Never blocks.
+   */
+  public CompletableFuture<List<PublishResult>> publishBatch(String topic, List<byte[]> data) {
+    if (data.isEmpty() || data.size() > PublishBatch.MAX_MESSAGES) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "a batch holds 1 to " + PublishBatch.MAX_MESSAGES + " messages, got " + data.size()));
+    }
+    for (byte[] d : data) {
+      if ((long) d.length + topic.length() + 1024 > limits.maxRpcSize()) {
+        return CompletableFuture.failedFuture(new IllegalArgumentException(
+            "message of " + d.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
+      }
+    }
+    List<ByteString> payloads = data.stream().map(ByteString::copyFrom).toList();
+    List<CompletableFuture<PublishResult>> futures = new ArrayList<>();
+    for (int i = 0; i < payloads.size(); i++) {
+      futures.add(new CompletableFuture<>());
+    }
+    mutex.execute(
+        "publishBatch",
+        () -> {
+          PublishBatch batch = new PublishBatch();
+          List<Pending> pending = new ArrayList<>();
+          for (int i = 0; i < payloads.size(); i++) {
+            PubsubMessage m = buildMessage(topic, payloads.get(i));
+            MessageId id = msgIdFn.apply(m);
+            if (!seen.add(id)) {
+              futures.get(i).completeExceptionally(new IllegalStateException("duplicate message id " + id));
+              continue;
+            }
+            sendIdontwant(null, id, m);
+            batch.add(id);
+            batchOf.put(id, batch);
+            pending.add(new Pending(self, id, m, nowMillis(), futures.get(i)));
+          }
+          for (Pending pv : pending) {
+            startValidation(pv);
+          }
+        });
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .handle((v, err) -> {
+          List<PublishResult> out = new ArrayList<>();
+          List<String> failed = new ArrayList<>();
+          for (int i = 0; i < futures.size(); i++) {
+            try {
+              out.add(futures.get(i).join());
+            } catch (CompletionException | CancellationException e) {
+              Throwable c = e.getCause() != null ? e.getCause() : e;
+              failed.add("message " + i + ": " + c.getMessage());
+            }
+          }
+          if (!failed.isEmpty()) {
+            throw new CompletionException(new BatchPublishException(
+                failed.size() + " of " + futures.size() + " messages not published ("
+                    + String.join("; ", failed) + "); the others were published", out.size()));
+          }
+          return out;
+        });
   }
 
   /**
@@ -895,6 +967,7 @@ public final class GossipRouter {
       seen.remove(pv.id());
       if (pv.local()) {
         pv.publish().completeExceptionally(new IllegalStateException("validation queue full"));
+        batchFailed(pv.id()); // batch publishing hook
       } else {
         reject(pv.source(), pv.id(), pv.message(), RejectReason.VALIDATION_THROTTLED);
       }
@@ -947,6 +1020,7 @@ public final class GossipRouter {
             : r == ValidationResult.REJECT ? RejectReason.VALIDATION_REJECTED : RejectReason.VALIDATION_IGNORED;
     if (pv.local()) {
       pv.publish().completeExceptionally(new IllegalStateException("local message " + reason));
+      batchFailed(pv.id()); // batch publishing hook
       return;
     }
     reject(pv.source(), pv.id(), pv.message(), reason);
@@ -974,6 +1048,12 @@ public final class GossipRouter {
                     }
                   }));
     }
+    PublishBatch batch = pv.local() ? batchOf.remove(pv.id()) : null; // batch publishing hook
+    if (batch != null) {
+      batch.accepted(pv.id(), pv);
+      forwardBatchIfReady(batch);
+      return;
+    }
     int sent = forward(pv);
     int bytes = m.data().size();
     if (pv.local()) {
@@ -988,8 +1068,64 @@ public final class GossipRouter {
     }
   }
 
+  /** A batch message failed validation: the batch goes on without it. */
+  private void batchFailed(MessageId id) {
+    PublishBatch batch = batchOf.remove(id);
+    if (batch != null) {
+      batch.failed(id);
+      forwardBatchIfReady(batch);
+    }
+  }
+
+  /**
+   * Once every message of the batch is validated (or failed), queues the valid ones, every
+   * message's first copy before any second copy ({@link PublishBatch}), then completes each
+   * message's publish future.
+   */
+  private void forwardBatchIfReady(PublishBatch batch) {
+    if (!batch.ready()) {
+      return;
+    }
+    List<Pending> ok = batch.acceptedInOrder();
+    List<List<PeerId>> to = new ArrayList<>();
+    for (Pending pv : ok) {
+      to.add(List.copyOf(recipients(pv)));
+    }
+    int[] sent = new int[ok.size()];
+    for (PublishBatch.Send s : PublishBatch.roundRobin(to)) {
+      Pending pv = ok.get(s.message());
+      Peer p = peers.get(s.peer());
+      if (p != null && queueMessage(p, pv.id(), pv.message())) {
+        sent[s.message()]++;
+      }
+    }
+    long now = nowMillis();
+    for (int i = 0; i < ok.size(); i++) {
+      Pending pv = ok.get(i);
+      String topic = pv.message().topic();
+      int bytes = pv.message().data().size();
+      int n = sent[i];
+      lastPublished.put(topic, now);
+      emit(o -> o.published(topic, pv.id(), bytes, n));
+      PublishResult result = new PublishResult(pv.id(), n);
+      mutex.afterRelease(() -> pv.publish().complete(result));
+    }
+  }
+
   /** Sends an accepted message on; returns the number of peers it was queued for. */
   private int forward(Pending pv) {
+    int n = 0;
+    for (PeerId id : recipients(pv)) {
+      Peer p = peers.get(id);
+      if (p != null && queueMessage(p, pv.id(), pv.message())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The peers an accepted message goes to: flood publish, or mesh/fanout, plus direct and floodsub peers. */
+  private Set<PeerId> recipients(Pending pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
     Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
@@ -1023,14 +1159,7 @@ public final class GossipRouter {
         // StrictSign already validated from; anything else has no author to skip
       }
     }
-    int n = 0;
-    for (PeerId id : to) {
-      Peer p = peers.get(id);
-      if (p != null && queueMessage(p, pv.id(), m)) {
-        n++;
-      }
-    }
-    return n;
+    return to;
   }
 
   private Set<PeerId> fanoutFor(String topic) {
