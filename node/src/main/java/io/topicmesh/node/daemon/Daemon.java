@@ -511,6 +511,17 @@ public final class Daemon implements AutoCloseable {
     return router.publish(topic, data);
   }
 
+  /**
+   * Publishes a batch on {@code topic} ({@link GossipRouter#publishBatch}): every message's first
+   * copy goes out before any second copy.
+   */
+  public CompletableFuture<List<PublishResult>> publishBatch(String topic, List<byte[]> data) {
+    if (draining) {
+      return CompletableFuture.failedFuture(new ShuttingDownException());
+    }
+    return router.publishBatch(topic, data);
+  }
+
   /** A publish refused because the node is shutting down. */
   public static final class ShuttingDownException extends IllegalStateException {
     ShuttingDownException() {

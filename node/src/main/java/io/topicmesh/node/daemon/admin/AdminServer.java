@@ -12,6 +12,7 @@ import io.topicmesh.node.daemon.Daemon;
 import io.topicmesh.node.daemon.config.ConfigException;
 import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.daemon.config.ParamsCodec;
+import io.topicmesh.node.pubsub.router.BatchPublishException;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
@@ -26,6 +27,7 @@ import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -33,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -61,6 +64,8 @@ import org.slf4j.LoggerFactory;
  *                                       the topic's settings live, replacing the previous ones
  * DELETE /v1/topics/{t}                 unsubscribe (204; 404 when not subscribed)
  * POST   /v1/topics/{t}/publish         body: raw bytes, or JSON {"data": text} / {"base64": …}
+ * POST   /v1/topics/{t}/publish-batch   JSON {"messages": [{"data": text} | {"base64": …}, …]}: every
+ *                                       message's first copy goes out before any second copy
  * GET    /v1/topics/{t}/messages        server-sent events, one per delivered message; ?limit=N ends after N
  * </pre>
  *
@@ -78,6 +83,8 @@ public final class AdminServer implements AutoCloseable {
   static final int MAX_PENDING_REQUESTS = 1024;
   /** Messages buffered per stream client; beyond it messages are dropped for that client. */
   static final int STREAM_BUFFER = 1024;
+  /** Messages in one publish-batch request (the router's bound). */
+  static final int MAX_BATCH = 1024;
   /** Bound on a JSON body's nesting. */
   static final int MAX_JSON_DEPTH = 16;
 
@@ -302,6 +309,10 @@ public final class AdminServer implements AutoCloseable {
         only(method, "POST");
         publish(ex, topic);
       }
+      case "publish-batch" -> {
+        only(method, "POST");
+        publishBatch(ex, topic);
+      }
       case "messages" -> {
         only(method, "GET");
         stream(ex, topic);
@@ -350,29 +361,77 @@ public final class AdminServer implements AutoCloseable {
     String ct = ex.getRequestHeaders().getFirst("Content-Type");
     byte[] data;
     if (ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-      JsonNode body = readJson(ex);
-      if (!body.isObject() || body.size() != 1 || !(body.has("data") || body.has("base64"))) {
-        throw new ApiException(400, "bad_request", "JSON body must be {\"data\": \"text\"} or {\"base64\": \"…\"}");
-      }
-      JsonNode v = body.has("data") ? body.get("data") : body.get("base64");
-      if (!v.isTextual()) {
-        throw new ApiException(400, "bad_request", "the message must be a JSON string");
-      }
-      if (body.has("data")) {
-        data = v.textValue().getBytes(StandardCharsets.UTF_8);
-      } else {
-        try {
-          data = Base64.getDecoder().decode(v.textValue());
-        } catch (IllegalArgumentException e) {
-          throw new ApiException(400, "bad_request", "base64: " + e.getMessage());
-        }
-      }
+      data = messageData(readJson(ex), "JSON body");
     } else {
       data = readBody(ex);
     }
-    PublishResult r;
+    PublishResult r = await(node.publish(topic, data), "message");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topic);
+    out.putAll(published(r, data));
+    sendJson(ex, 200, out);
+  }
+
+  /**
+   * {@code POST /v1/topics/{t}/publish-batch}: {@code {"messages": [m, …]}}, each m as the JSON
+   * body of publish; returns {@code {"topic", "messages": [{"id","peers","bytes"}, …]}} in order.
+   */
+  private void publishBatch(HttpExchange ex, String topic) throws IOException {
+    JsonNode body = readJson(ex);
+    JsonNode ms = body.isObject() && body.size() == 1 ? body.get("messages") : null;
+    if (ms == null || !ms.isArray()) {
+      throw new ApiException(400, "bad_request",
+          "JSON body must be {\"messages\": [{\"data\": \"text\"} or {\"base64\": \"…\"}, …]}");
+    }
+    if (ms.isEmpty() || ms.size() > MAX_BATCH) {
+      throw new ApiException(400, "bad_request", "a batch holds 1 to " + MAX_BATCH + " messages, got " + ms.size());
+    }
+    List<byte[]> data = new ArrayList<>();
+    for (int i = 0; i < ms.size(); i++) {
+      data.add(messageData(ms.get(i), "messages[" + i + "]"));
+    }
+    List<PublishResult> rs = await(node.publishBatch(topic, data), "batch");
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (int i = 0; i < rs.size(); i++) {
+      list.add(published(rs.get(i), data.get(i)));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topic);
+    out.put("messages", list);
+    sendJson(ex, 200, out);
+  }
+
+  /** One message as JSON, {"data": text} or {"base64": …}, as bytes. */
+  private static byte[] messageData(JsonNode body, String where) {
+    if (!body.isObject() || body.size() != 1 || !(body.has("data") || body.has("base64"))) {
+      throw new ApiException(400, "bad_request", where + " must be {\"data\": \"text\"} or {\"base64\": \"…\"}");
+    }
+    JsonNode v = body.has("data") ? body.get("data") : body.get("base64");
+    if (!v.isTextual()) {
+      throw new ApiException(400, "bad_request", where + ": the message must be a JSON string");
+    }
+    if (body.has("data")) {
+      return v.textValue().getBytes(StandardCharsets.UTF_8);
+    }
     try {
-      r = node.publish(topic, data).get(10, TimeUnit.SECONDS);
+      return Base64.getDecoder().decode(v.textValue());
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, "bad_request", where + ": base64: " + e.getMessage());
+    }
+  }
+
+  private static Map<String, Object> published(PublishResult r, byte[] data) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", HexFormat.of().formatHex(r.id().bytes().toByteArray()));
+    out.put("peers", r.peers());
+    out.put("bytes", data.length);
+    return out;
+  }
+
+  /** Waits up to 10 s for a publish, mapping its failures to API errors. */
+  private static <T> T await(CompletableFuture<T> f, String what) {
+    try {
+      return f.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
       if (c instanceof Daemon.ShuttingDownException) {
@@ -381,19 +440,16 @@ public final class AdminServer implements AutoCloseable {
       if (c instanceof IllegalArgumentException) {
         throw new ApiException(413, "too_large", c.getMessage());
       }
-      throw new ApiException(422, "rejected", "message not published: " + c.getMessage());
+      if (c instanceof BatchPublishException) {
+        throw new ApiException(422, "rejected", c.getMessage());
+      }
+      throw new ApiException(422, "rejected", what + " not published: " + c.getMessage());
     } catch (TimeoutException e) {
-      throw new ApiException(503, "busy", "router did not accept the message within 10 s");
+      throw new ApiException(503, "busy", "router did not accept the " + what + " within 10 s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ApiException(503, "busy", "interrupted");
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("topic", topic);
-    out.put("id", HexFormat.of().formatHex(r.id().bytes().toByteArray()));
-    out.put("peers", r.peers());
-    out.put("bytes", data.length);
-    sendJson(ex, 200, out);
   }
 
   private void stream(HttpExchange ex, String topic) throws IOException {

@@ -12,6 +12,7 @@ import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.ValidationResult;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -254,6 +255,54 @@ class AdminServerTest {
     // a topic we are not subscribed to is published through fanout
     assertThat(send("POST", "/v1/topics/elsewhere/publish", "{\"data\": \"x\"}").statusCode()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(10)).until(() -> node.traffic().published() == before + 4);
+  }
+
+  @Test
+  void publishBatchPublishesEveryMessageInOrder() throws Exception {
+    long before = node.traffic().published();
+    HttpResponse<String> r = send("POST", "/v1/topics/base/publish-batch",
+        "{\"messages\": [{\"data\": \"one\"}, {\"base64\": \"dHdvMg==\"}, {\"data\": \"three!\"}]}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode b = json(r);
+    assertThat(b.get("topic").asText()).isEqualTo("base");
+    assertThat(b.get("messages")).hasSize(3);
+    assertThat(b.get("messages").findValues("bytes")).extracting(JsonNode::asInt).containsExactly(3, 4, 6);
+    assertThat(b.get("messages").findValues("id")).extracting(JsonNode::asText)
+        .allMatch(id -> id.matches("[0-9a-f]+")).doesNotHaveDuplicates();
+    assertThat(b.get("messages").findValues("peers")).allMatch(JsonNode::isIntegralNumber);
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.traffic().published() == before + 3);
+    clientError(send("GET", "/v1/topics/base/publish-batch", null), 405, "method_not_allowed");
+  }
+
+  @Test
+  void publishBatchNamesTheRefusedMessageAndPublishesTheOthers() throws Exception {
+    node.router().addValidator("batchcheck", (src, m) -> CompletableFuture.completedFuture(
+        m.data().toStringUtf8().equals("bad") ? ValidationResult.REJECT : ValidationResult.ACCEPT));
+    long before = node.traffic().published();
+    JsonNode e = clientError(send("POST", "/v1/topics/batchcheck/publish-batch",
+        "{\"messages\": [{\"data\": \"good\"}, {\"data\": \"bad\"}, {\"data\": \"fine\"}]}"), 422, "rejected");
+    assertThat(e.get("message").asText()).contains("1 of 3 messages not published (message 1:");
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.traffic().published() == before + 2);
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{", "[]", "{\"messages\": {}}", "{\"messages\": []}", "{\"messages\": [{\"data\": 5}]}",
+      "{\"messages\": [{\"data\": \"a\"}, {\"base64\": \"!!!\"}]}", "{\"messages\": [], \"x\": 1}",
+      "{\"messages\": [\"text\"]}", ""})
+  void badPublishBatchBodiesAre400AndPublishNothing(String body) throws Exception {
+    long before = node.traffic().published();
+    HttpResponse<String> r = send("POST", "/v1/topics/base/publish-batch", body);
+    assertThat(r.statusCode()).as(body + " -> " + r.body()).isEqualTo(400);
+    assertThat(json(r).get("code").asText()).isIn("bad_json", "bad_request");
+    assertThat(node.traffic().published()).isEqualTo(before);
+  }
+
+  @Test
+  void aBatchOfMoreThan1024MessagesIs400() throws Exception {
+    // 1025 entries in under 4 KiB: the count is checked before each message
+    String many = "{\"messages\":[" + String.join(",", java.util.Collections.nCopies(1025, "{}")) + "]}";
+    JsonNode e = clientError(send("POST", "/v1/topics/base/publish-batch", many), 400, "bad_request");
+    assertThat(e.get("message").asText()).contains("1 to 1024 messages, got 1025");
   }
 
   @ParameterizedTest
