@@ -32,7 +32,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * directions: /meshsub/1.3.0 negotiated on both sides, the Extensions control message in the first
  * RPC each way (with the test extension: its TestExtension message each way), and messages flowing
  * both ways. A go peer without extensions sends no Extensions message and we send it no
- * TestExtension.
+ * TestExtension. IDONTWANT on publish and batch publishing, both ways.
  */
 class GossipsubV13InteropIT {
   @RegisterExtension static final NettyLeakCheck LEAKS = new NettyLeakCheck("io.topicmesh");
@@ -215,6 +215,67 @@ class GossipsubV13InteropIT {
           got.messages.keySet().iterator().next().bytes().toByteArray());
       assertThat(goOut.strings("idontwant")).contains(goMsgId);
     }
+  }
+
+  /**
+   * Batch publishing both ways. Ours publishes a batch of three to three go peers: every go peer
+   * gets all three, and the first message of the first RPC each got from ours differs (every
+   * message's first copy goes out before any second copy). go publishes a batch through its
+   * {@code PublishBatch}: all three reach ours.
+   */
+  @Test
+  void batchPublishingBothWays() throws Exception {
+    String topic = "v13-batch";
+    V13Events events = new V13Events();
+    List<InteropPeer> gos = new ArrayList<>();
+    try (LocalPubsubNode n = ourNode(65, events, false)) {
+      try {
+        for (int i = 0; i < 3; i++) {
+          gos.add(InteropPeer.start(Kind.GO, "--topic", topic, "--heartbeat-ms", HEARTBEAT_MS, "--trace-rpc"));
+        }
+        Deliveries got = new Deliveries();
+        n.router().subscribe(topic, got);
+        String ourId = n.host().peerId().toBase58();
+        for (InteropPeer go : gos) {
+          go.dial(n.address().toString());
+        }
+        await("go peers in our mesh, ours in theirs").atMost(WAIT).until(() -> gos.stream().allMatch(go ->
+            n.router().meshPeers(topic).contains(PeerId.parse(go.peerId())) && go.mesh(topic).contains(ourId)));
+
+        // ours -> go: one batch of three
+        List<byte[]> batch = List.of(utf8("batch-0"), utf8("batch-1"), utf8("batch-2"));
+        var results = n.router().publishBatch(topic, batch).get(10, TimeUnit.SECONDS);
+        assertThat(results).extracting(r -> r.peers()).containsExactly(3, 3, 3);
+        java.util.Set<String> firstSeqnos = new java.util.HashSet<>();
+        for (InteropPeer go : gos) {
+          for (byte[] b : batch) {
+            go.awaitEvent("our batch message " + new String(b, StandardCharsets.UTF_8) + " at go " + go.peerId(),
+                e -> e.is("message", "topic", topic) && java.util.Arrays.equals(e.bytes("data"), b), WAIT);
+          }
+          PeerEvent first = go.awaitEvent("go's first RPC with messages from ours", e -> e.is("rpc", "direction", "in")
+              && e.string("peer").equals(ourId) && !e.objects("messages").isEmpty(), WAIT);
+          firstSeqnos.add(String.valueOf(first.objects("messages").get(0).get("seqno")));
+        }
+        assertThat(firstSeqnos).as("the first message each go peer got from ours").hasSize(3);
+
+        // go -> ours: go's PublishBatch
+        List<String> fromGo = List.of("go-batch-0", "go-batch-1", "go-batch-2");
+        gos.get(0).request("publish-batch " + topic + " " + String.join(" ", fromGo.stream()
+            .map(d -> java.util.Base64.getEncoder().encodeToString(utf8(d))).toList()), "published-batch");
+        await("go's batch at ours").atMost(WAIT).until(() -> got.messages.values().stream()
+            .map(m -> m.message().data().toStringUtf8()).filter(fromGo::contains).distinct().count() == 3);
+        assertThat(gos.stream().flatMap(go -> go.events().stream()).filter(e -> e.is("rejected")))
+            .as("rejections at go").isEmpty();
+      } finally {
+        for (InteropPeer go : gos) {
+          go.close();
+        }
+      }
+    }
+  }
+
+  private static byte[] utf8(String s) {
+    return s.getBytes(StandardCharsets.UTF_8);
   }
 
   private static List<PeerEvent> inFrom(InteropPeer go, String ourId) {
