@@ -136,9 +136,6 @@ public final class GossipRouter {
    */
   static final Duration SHUTDOWN_PRUNE_BACKOFF = Duration.ofSeconds(1);
 
-  /** Bound on outstanding IWANT promises tracked for follow-up penalties. */
-  static final int MAX_PROMISES = 100_000;
-
   /** Bounds on the message cache: entries and bytes. */
   static final int MAX_CACHED_MESSAGES = 100_000;
 
@@ -197,7 +194,7 @@ public final class GossipRouter {
   private final Map<String, Consumer<ReceivedMessage>> subscriptions = new LinkedHashMap<>();
   private final Map<String, List<Validator>> validators = new HashMap<>();
   private final BackoffTable backoff = new BackoffTable();
-  private final Map<MessageId, Map<PeerId, Long>> promises = new LinkedHashMap<>();
+  private final IWantPromises promises = new IWantPromises();
   private final MessageCache<PeerId> mcache;
   private final SeenCache<MessageId> seen;
   private final PeerScore score;
@@ -704,7 +701,7 @@ public final class GossipRouter {
       reject(p.id, null, m, RejectReason.VALIDATION_FAILED);
       return;
     }
-    promises.remove(id);
+    promises.fulfilled(id);
     if (m.hasFrom() && m.from().equals(selfBytes)) {
       emit(o -> o.rejected(topic, id, p.id, RejectReason.SELF_ORIGIN));
       return;
@@ -1164,12 +1161,7 @@ public final class GossipRouter {
     enqueueControl(p, q -> q.addIWant(new ControlIWant(iwant)));
     emit(o -> o.iwantSent(p.id, iwant.size()));
     // One promise per IWANT (go-libp2p-pubsub's gossip tracer): the peer must deliver one of them.
-    if (promises.size() < MAX_PROMISES) {
-      MessageId promised = iwant.get(random.nextInt(iwant.size()));
-      promises
-          .computeIfAbsent(promised, k -> new HashMap<>())
-          .putIfAbsent(p.id, nowMillis() + params.iwantFollowupTime().toMillis());
-    }
+    promises.add(p.id, iwant, nowMillis() + params.iwantFollowupTime().toMillis(), random);
   }
 
   private void handleIWant(Peer p, ControlIWant w) {
@@ -1358,20 +1350,11 @@ public final class GossipRouter {
   }
 
   private void applyIwantPenalties(long now) {
-    for (Iterator<Map<PeerId, Long>> it = promises.values().iterator(); it.hasNext(); ) {
-      Map<PeerId, Long> byPeer = it.next();
-      for (Iterator<Map.Entry<PeerId, Long>> e = byPeer.entrySet().iterator(); e.hasNext(); ) {
-        Map.Entry<PeerId, Long> en = e.next();
-        if (en.getValue() <= now) {
-          score.addPenalty(en.getKey(), 1);
-          e.remove();
-        }
-      }
-      if (byPeer.isEmpty()) {
-        it.remove();
-      }
+    for (PeerId broken : promises.expire(now)) {
+      score.addPenalty(broken, 1);
     }
   }
+
 
   private void clearIHaveCounters() {
     for (Peer p : peers.values()) {
