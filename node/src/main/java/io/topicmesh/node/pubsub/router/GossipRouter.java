@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -198,18 +199,10 @@ public final class GossipRouter {
   private final MessageCache<PeerId> mcache;
   private final SeenCache<MessageId> seen;
   private final PeerScore score;
+  private final SignatureVerifier verifier;
   private final Set<Peer> dirty = new LinkedHashSet<>();
   private Map<PeerId, Double> scoreCache;
   private int pendingValidations;
-  /**
-   * Ids whose signature is being checked off the mutex, each with the copies from other peers that
-   * arrived meanwhile (verified in turn only if the one in flight fails). Bounded by {@link
-   * #MAX_IN_FLIGHT_VERIFICATIONS} ids and {@link #MAX_WAITING_COPIES} copies per id.
-   */
-  private final Map<MessageId, ArrayDeque<Pending>> verifying = new HashMap<>();
-
-  static final int MAX_IN_FLIGHT_VERIFICATIONS = 4096;
-  static final int MAX_WAITING_COPIES = 16;
   private long heartbeatTicks;
   private long seqno;
   private int dialsThisHeartbeat;
@@ -237,17 +230,6 @@ public final class GossipRouter {
       this.protocol = protocol;
       this.direction = direction;
       this.sender = sender;
-    }
-  }
-
-  private record Pending(
-      PeerId source,
-      MessageId id,
-      PubsubMessage message,
-      long receivedAt,
-      CompletableFuture<PublishResult> publish) {
-    boolean local() {
-      return publish != null;
     }
   }
 
@@ -287,6 +269,7 @@ public final class GossipRouter {
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
     this.mutex = new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener);
     this.mutex.setReleaseHook(this::collectOutbound);
+    this.verifier = new SignatureVerifier(signaturePolicy, validationExecutor, mutex);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
     this.seqno = b.wallClock.millis() * 1_000_000L;
@@ -438,7 +421,7 @@ public final class GossipRouter {
             f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
             return;
           }
-          startValidation(new Pending(self, id, m, nowMillis(), f));
+          startValidation(new PendingMessage(self, id, m, nowMillis(), f));
         });
     return f;
   }
@@ -711,7 +694,7 @@ public final class GossipRouter {
       emit(o -> o.duplicate(topic, id, p.id));
       return;
     }
-    Pending pv = new Pending(p.id, id, m, now, null);
+    PendingMessage pv = new PendingMessage(p.id, id, m, now, null);
     if (signaturePolicy == SignaturePolicy.STRICT_NO_SIGN) {
       Optional<RejectReason> bad = MessageSigning.check(m, signaturePolicy);
       if (bad.isPresent()) {
@@ -722,73 +705,39 @@ public final class GossipRouter {
       admit(pv);
       return;
     }
-    ArrayDeque<Pending> waiting = verifying.get(id);
-    if (waiting != null) {
-      // Another copy is being verified: this one waits, in case that one turns out forged.
-      if (waiting.size() < MAX_WAITING_COPIES) {
-        waiting.add(pv);
-      } else {
+    switch (verifier.offer(pv)) {
+      case VERIFY -> {
+        // As go-libp2p-pubsub does, IDONTWANT goes out on arrival, before the signature is checked.
+        sendIdontwant(p, id, m);
+        verifier.verify(pv, this::finishVerification);
+      }
+      case WAIT -> {}
+      case DUPLICATE -> {
         score.duplicateMessage(p.id, id, topic, now);
         emit(o -> o.duplicate(topic, id, p.id));
       }
-      return;
+      case THROTTLED -> reject(p.id, id, m, RejectReason.VALIDATION_THROTTLED);
     }
-    if (verifying.size() >= MAX_IN_FLIGHT_VERIFICATIONS) {
-      reject(p.id, id, m, RejectReason.VALIDATION_THROTTLED);
-      return;
-    }
-    verifying.put(id, new ArrayDeque<>());
-    // As go-libp2p-pubsub does, IDONTWANT goes out on arrival, before the signature is checked.
-    sendIdontwant(p, id, m);
-    startVerification(pv);
   }
 
-  /** Signature checks are the costliest step on the receive path: run them off the mutex. */
-  private void startVerification(Pending pv) {
-    Runnable verify =
-        () -> {
-          Optional<RejectReason> bad;
-          try {
-            bad = MessageSigning.check(pv.message(), signaturePolicy);
-          } catch (RuntimeException e) {
-            bad = Optional.of(RejectReason.INVALID_SIGNATURE);
-          }
-          Optional<RejectReason> verdict = bad;
-          mutex.execute("verified", () -> finishVerification(pv, verdict));
-        };
-    mutex.afterRelease(
-        () -> {
-          try {
-            validationExecutor.execute(verify);
-          } catch (RejectedExecutionException e) {
-            // Executor shut down (router closing): drop the id so the in-flight map cannot fill up.
-            log.debug("pubsub message {} on {} not verified: validation executor refused it", pv.id(), pv.message().topic());
-            mutex.execute("verified", () -> verifying.remove(pv.id()));
-          }
-        });
-  }
-
-  private void finishVerification(Pending pv, Optional<RejectReason> bad) {
+  private void finishVerification(PendingMessage pv, Optional<RejectReason> bad) {
     MessageId id = pv.id();
-    ArrayDeque<Pending> waiting = verifying.get(id);
     if (bad.isPresent()) {
       // Not marked seen: a forged copy must not shadow the genuine message.
       reject(pv.source(), id, pv.message(), bad.get());
-      Pending next = waiting == null ? null : waiting.poll();
+      PendingMessage next = verifier.nextCopy(id);
       if (next != null && !seen.contains(id)) {
-        startVerification(next);
+        verifier.verify(next, this::finishVerification);
       } else {
-        verifying.remove(id);
+        verifier.forget(id);
       }
       return;
     }
-    verifying.remove(id);
+    Collection<PendingMessage> waiting = verifier.verified(id);
     long now = nowMillis();
-    if (waiting != null) {
-      for (Pending dup : waiting) {
-        score.duplicateMessage(dup.source(), id, dup.message().topic(), now);
-        emit(o -> o.duplicate(dup.message().topic(), id, dup.source()));
-      }
+    for (PendingMessage dup : waiting) {
+      score.duplicateMessage(dup.source(), id, dup.message().topic(), now);
+      emit(o -> o.duplicate(dup.message().topic(), id, dup.source()));
     }
     if (seen.contains(id)) {
       score.duplicateMessage(pv.source(), id, pv.message().topic(), now);
@@ -801,7 +750,7 @@ public final class GossipRouter {
     admit(pv);
   }
 
-  private void admit(Pending pv) {
+  private void admit(PendingMessage pv) {
     seen.add(pv.id());
     score.validateMessage(pv.source(), pv.id(), pv.receivedAt());
     startValidation(pv);
@@ -815,7 +764,7 @@ public final class GossipRouter {
 
   // ---- validation pipeline -------------------------------------------------------------------
 
-  private void startValidation(Pending pv) {
+  private void startValidation(PendingMessage pv) {
     List<Validator> vs = validators.get(pv.message().topic());
     if (vs == null || vs.isEmpty()) {
       accept(pv);
@@ -835,7 +784,7 @@ public final class GossipRouter {
     mutex.afterRelease(() -> validationExecutor.execute(() -> runValidators(pv, snapshot)));
   }
 
-  private void runValidators(Pending pv, List<Validator> vs) {
+  private void runValidators(PendingMessage pv, List<Validator> vs) {
     CompletionStage<ValidationResult> chain = CompletableFuture.completedFuture(ValidationResult.ACCEPT);
     for (Validator v : vs) {
       chain =
@@ -863,7 +812,7 @@ public final class GossipRouter {
         });
   }
 
-  private void finishValidation(Pending pv, ValidationResult r, boolean timedOut) {
+  private void finishValidation(PendingMessage pv, ValidationResult r, boolean timedOut) {
     pendingValidations--;
     if (r == ValidationResult.ACCEPT) {
       accept(pv);
@@ -882,7 +831,7 @@ public final class GossipRouter {
     reject(pv.source(), pv.id(), pv.message(), reason);
   }
 
-  private void accept(Pending pv) {
+  private void accept(PendingMessage pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
     long now = nowMillis();
@@ -919,7 +868,7 @@ public final class GossipRouter {
   }
 
   /** Sends an accepted message on; returns the number of peers it was queued for. */
-  private int forward(Pending pv) {
+  private int forward(PendingMessage pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
     Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
@@ -1142,7 +1091,7 @@ public final class GossipRouter {
         continue;
       }
       for (MessageId id : h.messageIds()) {
-        if (!seen.contains(id) && !verifying.containsKey(id)) {
+        if (!seen.contains(id) && !verifier.inFlight(id)) {
           want.add(id);
         }
       }
