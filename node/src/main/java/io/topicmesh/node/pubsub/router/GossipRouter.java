@@ -22,7 +22,6 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -37,11 +36,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -193,16 +190,15 @@ public final class GossipRouter {
   private final Map<String, Set<PeerId>> fanout = new LinkedHashMap<>();
   private final Map<String, Long> lastPublished = new HashMap<>();
   private final Map<String, Consumer<ReceivedMessage>> subscriptions = new LinkedHashMap<>();
-  private final Map<String, List<Validator>> validators = new HashMap<>();
   private final BackoffTable backoff = new BackoffTable();
   private final IWantPromises promises = new IWantPromises();
   private final MessageCache<PeerId> mcache;
   private final SeenCache<MessageId> seen;
   private final PeerScore score;
   private final SignatureVerifier verifier;
+  private final ValidationPipeline validation;
   private final Set<Peer> dirty = new LinkedHashSet<>();
   private Map<PeerId, Double> scoreCache;
-  private int pendingValidations;
   private long heartbeatTicks;
   private long seqno;
   private int dialsThisHeartbeat;
@@ -270,6 +266,7 @@ public final class GossipRouter {
     this.mutex = new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener);
     this.mutex.setReleaseHook(this::collectOutbound);
     this.verifier = new SignatureVerifier(signaturePolicy, validationExecutor, mutex);
+    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
     this.seqno = b.wallClock.millis() * 1_000_000L;
@@ -392,7 +389,7 @@ public final class GossipRouter {
 
   public void addValidator(String topic, Validator v) {
     try (var l = mutex.lock("addValidator")) {
-      validators.computeIfAbsent(topic, k -> new ArrayList<>()).add(v);
+      validation.addValidator(topic, v);
     }
   }
 
@@ -765,12 +762,11 @@ public final class GossipRouter {
   // ---- validation pipeline -------------------------------------------------------------------
 
   private void startValidation(PendingMessage pv) {
-    List<Validator> vs = validators.get(pv.message().topic());
-    if (vs == null || vs.isEmpty()) {
+    if (!validation.hasValidators(pv.message().topic())) {
       accept(pv);
       return;
     }
-    if (pendingValidations >= params.maxValidationQueue()) {
+    if (validation.pending() >= params.maxValidationQueue()) {
       seen.remove(pv.id());
       if (pv.local()) {
         pv.publish().completeExceptionally(new IllegalStateException("validation queue full"));
@@ -779,51 +775,15 @@ public final class GossipRouter {
       }
       return;
     }
-    pendingValidations++;
-    List<Validator> snapshot = List.copyOf(vs);
-    mutex.afterRelease(() -> validationExecutor.execute(() -> runValidators(pv, snapshot)));
+    validation.start(pv, this::finishValidation);
   }
 
-  private void runValidators(PendingMessage pv, List<Validator> vs) {
-    CompletionStage<ValidationResult> chain = CompletableFuture.completedFuture(ValidationResult.ACCEPT);
-    for (Validator v : vs) {
-      chain =
-          chain.thenCompose(
-              r -> r == ValidationResult.ACCEPT
-                  ? v.validate(pv.source(), pv.message())
-                  : CompletableFuture.completedFuture(r));
-    }
-    // Whichever comes first, the validators' answer or the timeout, decides; the other is dropped.
-    AtomicBoolean decided = new AtomicBoolean();
-    RouterScheduler.Cancellable timeout =
-        scheduler.schedule(
-            () -> {
-              if (decided.compareAndSet(false, true)) {
-                mutex.execute("validation", () -> finishValidation(pv, null, true));
-              }
-            },
-            validationTimeout.toMillis());
-    chain.whenComplete(
-        (r, err) -> {
-          if (decided.compareAndSet(false, true)) {
-            timeout.cancel();
-            mutex.execute("validation", () -> finishValidation(pv, err != null ? null : r, false));
-          }
-        });
-  }
-
-  private void finishValidation(PendingMessage pv, ValidationResult r, boolean timedOut) {
-    pendingValidations--;
-    if (r == ValidationResult.ACCEPT) {
+  private void finishValidation(PendingMessage pv, ValidationPipeline.Outcome outcome) {
+    if (outcome == ValidationPipeline.Outcome.ACCEPT) {
       accept(pv);
       return;
     }
-    RejectReason reason =
-        timedOut
-            ? RejectReason.VALIDATION_TIMEOUT
-            : r == null
-            ? RejectReason.VALIDATION_FAILED
-            : r == ValidationResult.REJECT ? RejectReason.VALIDATION_REJECTED : RejectReason.VALIDATION_IGNORED;
+    RejectReason reason = outcome.rejectReason();
     if (pv.local()) {
       pv.publish().completeExceptionally(new IllegalStateException("local message " + reason));
       return;
