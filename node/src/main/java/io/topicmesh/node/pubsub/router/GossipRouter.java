@@ -36,7 +36,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -210,13 +209,9 @@ public final class GossipRouter {
     final PeerId id;
     final PubsubProtocol protocol;
     final Direction direction;
-    final PeerSender sender;
+    final PeerOutbox outbox;
     final Set<String> topics = new LinkedHashSet<>();
-    final OutboundQueue queue = new OutboundQueue();
-    final ConcurrentLinkedQueue<Rpc> handoff = new ConcurrentLinkedQueue<>();
-    final AtomicBoolean sending = new AtomicBoolean();
     final LinkedHashMap<MessageId, Long> dontWant = new LinkedHashMap<>();
-    boolean writable = true;
     boolean closed;
     int ihavesThisHeartbeat;
     int idsAskedThisHeartbeat;
@@ -225,7 +220,7 @@ public final class GossipRouter {
       this.id = id;
       this.protocol = protocol;
       this.direction = direction;
-      this.sender = sender;
+      this.outbox = new PeerOutbox(id, sender);
     }
   }
 
@@ -347,7 +342,7 @@ public final class GossipRouter {
         () -> {
           Peer p = peers.get(peer);
           if (p != null) {
-            p.writable = writable;
+            p.outbox.setWritable(writable);
             if (writable) {
               dirty.add(p);
             }
@@ -555,7 +550,7 @@ public final class GossipRouter {
   public int outboundQueueDepth(PeerId peer) {
     try (var l = mutex.lock("inspect")) {
       Peer p = peers.get(peer);
-      return p == null ? 0 : p.queue.depth();
+      return p == null ? 0 : p.outbox.depth();
     }
   }
 
@@ -1475,7 +1470,7 @@ public final class GossipRouter {
     for (Peer p : peers.values()) {
       scores.put(p.id, scoreOf(p.id));
       byProto.merge(p.protocol, 1, Integer::sum);
-      depths.put(p.id, p.queue.depth());
+      depths.put(p.id, p.outbox.depth());
     }
     emit(o -> o.heartbeat(nanos, meshSizes, fanoutSizes, scores, byProto, depths));
   }
@@ -1488,7 +1483,7 @@ public final class GossipRouter {
     if (p == null || p.closed) {
       return;
     }
-    if (!add.test(p.queue)) {
+    if (!add.test(p.outbox.lanes())) {
       emit(o -> o.outboundDropped(p.id, DropReason.CONTROL_OVERFLOW, 1));
       disconnect(p, "outbound control queue overflow");
       return;
@@ -1505,7 +1500,7 @@ public final class GossipRouter {
       emit(o -> o.outboundDropped(p.id, DropReason.IDONTWANT, 1));
       return false;
     }
-    if (!p.queue.addMessage(m, params.maxOutboundQueue())) {
+    if (!p.outbox.lanes().addMessage(m, params.maxOutboundQueue())) {
       emit(o -> o.outboundDropped(p.id, DropReason.QUEUE_FULL, 1));
       switch (slowPeerPolicy) {
         case PENALISE -> score.addPenalty(p.id, 1);
@@ -1524,7 +1519,7 @@ public final class GossipRouter {
     }
     p.closed = true;
     log.info("pubsub peer {} disconnected: {}", p.id, reason);
-    mutex.afterRelease(() -> p.sender.close(reason));
+    mutex.afterRelease(() -> p.outbox.close(reason));
   }
 
   /** Release hook: moves writable peers' queues into their hand-off queues, flushed after release. */
@@ -1534,42 +1529,21 @@ public final class GossipRouter {
     }
     for (Iterator<Peer> it = dirty.iterator(); it.hasNext(); ) {
       Peer p = it.next();
-      if (p.closed || !p.writable) {
+      if (p.closed || !p.outbox.writable()) {
         if (p.closed) {
           it.remove();
         }
         continue;
       }
       it.remove();
-      List<Rpc> rpcs = p.queue.drain(limits.maxRpcSize());
+      List<Rpc> rpcs = p.outbox.collect(limits.maxRpcSize());
       if (rpcs.isEmpty()) {
         continue;
       }
-      p.handoff.addAll(rpcs);
       for (Rpc r : rpcs) {
         emit(o -> o.rpcSent(p.id, r));
       }
-      mutex.afterRelease(() -> flush(p));
-    }
-  }
-
-  private static void flush(Peer p) {
-    while (p.sending.compareAndSet(false, true)) {
-      try {
-        Rpc r;
-        while ((r = p.handoff.poll()) != null) {
-          try {
-            p.sender.send(r);
-          } catch (RuntimeException e) {
-            log.warn("pubsub send to {} failed: {}", p.id, e.toString());
-          }
-        }
-      } finally {
-        p.sending.set(false);
-      }
-      if (p.handoff.isEmpty()) {
-        return;
-      }
+      mutex.afterRelease(p.outbox::flush);
     }
   }
 
