@@ -38,8 +38,6 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -180,9 +178,10 @@ public final class GossipRouter {
   // ---- state (guarded by mutex) ------------------------------------------------------------
   private GossipParams params;
   private PeerScoreThresholds thresholds;
-  private final AtomicReference<GossipParams> pendingParams = new AtomicReference<>();
-  private final AtomicReference<PeerScoreParams> pendingScoreParams = new AtomicReference<>();
-  private final AtomicReference<PeerScoreThresholds> pendingThresholds = new AtomicReference<>();
+  /** Replacements waiting for the next heartbeat (set through the mutex like everything else). */
+  private GossipParams pendingParams;
+  private PeerScoreParams pendingScoreParams;
+  private PeerScoreThresholds pendingThresholds;
   private final Map<PeerId, Peer> peers = new LinkedHashMap<>();
   private final Map<String, Set<PeerId>> topicPeers = new HashMap<>();
   private final Map<String, Set<PeerId>> mesh = new LinkedHashMap<>();
@@ -203,7 +202,8 @@ public final class GossipRouter {
   private int dialsThisHeartbeat;
   private boolean running;
   private RouterScheduler.Cancellable heartbeatTask;
-  private final AtomicBoolean heartbeatActive = new AtomicBoolean();
+  /** Bumped by start() and stop(): a tick of an older chain finds it changed and ends quietly. */
+  private long heartbeatChain;
 
   private static final class Peer {
     final PeerId id;
@@ -258,7 +258,8 @@ public final class GossipRouter {
             params.historyLength(), params.historyGossip(), MAX_CACHED_MESSAGES, MAX_CACHED_BYTES);
     this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, this::nowMillis);
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
-    this.mutex = new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener);
+    this.mutex =
+        new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
     this.mutex.setReleaseHook(this::collectOutbound);
     this.verifier = new SignatureVerifier(signaturePolicy, validationExecutor, mutex);
     this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout);
@@ -445,15 +446,20 @@ public final class GossipRouter {
 
   /** Replaces the overlay parameters at the next heartbeat; meshes are kept. */
   public void setParams(GossipParams p) {
-    pendingParams.set(Objects.requireNonNull(p));
+    Objects.requireNonNull(p);
+    mutex.execute("setParams", () -> pendingParams = p);
   }
 
+  /** Replaces the score parameters at the next heartbeat. */
   public void setScoreParams(PeerScoreParams p) {
-    pendingScoreParams.set(Objects.requireNonNull(p));
+    Objects.requireNonNull(p);
+    mutex.execute("setScoreParams", () -> pendingScoreParams = p);
   }
 
+  /** Replaces the score thresholds at the next heartbeat. */
   public void setThresholds(PeerScoreThresholds t) {
-    pendingThresholds.set(Objects.requireNonNull(t));
+    Objects.requireNonNull(t);
+    mutex.execute("setThresholds", () -> pendingThresholds = t);
   }
 
   /** Starts the heartbeat after {@link GossipParams#heartbeatInitialDelay()}. */
@@ -463,7 +469,8 @@ public final class GossipRouter {
         return;
       }
       running = true;
-      heartbeatTask = scheduler.schedule(this::heartbeatTick, params.heartbeatInitialDelay().toMillis());
+      long chain = ++heartbeatChain;
+      heartbeatTask = scheduler.schedule(() -> heartbeatTick(chain), params.heartbeatInitialDelay().toMillis());
     }
   }
 
@@ -482,6 +489,7 @@ public final class GossipRouter {
   public void stop() {
     try (var l = mutex.lock("stop")) {
       running = false;
+      heartbeatChain++;
       if (heartbeatTask != null) {
         heartbeatTask.cancel();
         heartbeatTask = null;
@@ -1184,23 +1192,20 @@ public final class GossipRouter {
   // Heartbeat
   // =========================================================================================
 
-  private void heartbeatTick() {
-    if (!heartbeatActive.compareAndSet(false, true)) {
-      return; // never overlaps itself
-    }
-    // Never blocks the scheduler thread (which may be an event loop): queued if the mutex is busy.
+  /**
+   * One link of the heartbeat chain: runs the heartbeat under the mutex, then schedules the next
+   * link. Only the chain started last is live, so heartbeats never overlap. Never blocks the
+   * scheduler thread (which may be an event loop): queued on the inbox if the mutex is busy.
+   */
+  private void heartbeatTick(long chain) {
     mutex.execute(
         "heartbeat",
         () -> {
-          try {
-            if (running) {
-              heartbeat();
-              heartbeatTask =
-                  scheduler.schedule(this::heartbeatTick, params.heartbeatInterval().toMillis());
-            }
-          } finally {
-            heartbeatActive.set(false);
+          if (!running || chain != heartbeatChain) {
+            return;
           }
+          heartbeat();
+          heartbeatTask = scheduler.schedule(() -> heartbeatTick(chain), params.heartbeatInterval().toMillis());
         });
   }
 
@@ -1232,18 +1237,21 @@ public final class GossipRouter {
   }
 
   private void applyPendingParams() {
-    GossipParams p = pendingParams.getAndSet(null);
+    GossipParams p = pendingParams;
+    pendingParams = null;
     if (p != null) {
       params = p;
       mcache.resize(p.historyLength(), p.historyGossip());
       seen.setTtl(p.seenTtl().toMillis());
       log.info("gossipsub parameters applied: D={} Dlo={} Dhi={} Dlazy={}", p.d(), p.dlo(), p.dhi(), p.dlazy());
     }
-    PeerScoreParams sp = pendingScoreParams.getAndSet(null);
+    PeerScoreParams sp = pendingScoreParams;
+    pendingScoreParams = null;
     if (sp != null) {
       score.setParams(sp);
     }
-    PeerScoreThresholds t = pendingThresholds.getAndSet(null);
+    PeerScoreThresholds t = pendingThresholds;
+    pendingThresholds = null;
     if (t != null) {
       thresholds = t;
     }
@@ -1637,6 +1645,8 @@ public final class GossipRouter {
     private LongSupplier nanoTime = System::nanoTime;
     private Clock wallClock = Clock.systemUTC();
     private int inboxHighWater = 10_000;
+    private int inboxDrainBudget = RouterMutex.DEFAULT_DRAIN_BUDGET;
+    private Executor inboxDrainExecutor;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
     private Duration validationTimeout = Duration.ofSeconds(5);
@@ -1680,6 +1690,14 @@ public final class GossipRouter {
      */
     public Builder nanoTime(LongSupplier t) { this.nanoTime = t; return this; }
     public Builder inboxHighWater(int n) { this.inboxHighWater = n; return this; }
+    /** Queued tasks one mutex holder runs at most before it releases (see {@link RouterMutex}). */
+    public Builder inboxDrainBudget(int n) { this.inboxDrainBudget = n; return this; }
+    /**
+     * The router's own thread, where the inbox is drained once a holder spent its budget, so a
+     * publisher or an event loop never does everyone's work. Never a netty event loop. Default
+     * none: the holder goes on in rounds, releasing the mutex between them.
+     */
+    public Builder inboxDrainExecutor(Executor e) { this.inboxDrainExecutor = e; return this; }
     public Builder longHold(Duration d) { this.longHold = d; return this; }
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
     /** A message whose validators have not answered in time is ignored (no penalty). */
