@@ -142,6 +142,7 @@ public final class Daemon implements AutoCloseable {
         .params(config.params())
         .thresholds(config.thresholds())
         .scheduler(new ExecutorRouterScheduler(routerScheduler))
+        .inboxDrainExecutor(routerScheduler)
         .random(new SecureRandom())
         .validationExecutor(validation)
         .deliveryExecutor(delivery)
