@@ -84,10 +84,9 @@ public final class ConfigLoader {
     }
     Object root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
+      root = YAML.readValue(text, Object.class);
     } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-      throw new ConfigException("config", source, "not valid YAML or JSON" + where + ": " + e.getOriginalMessage());
+      throw new ConfigException("config", source, syntaxError(e));
     }
     if (root == null) {
       return Map.of();
@@ -98,6 +97,34 @@ public final class ConfigLoader {
     Map<String, Object> flat = new LinkedHashMap<>();
     flatten("", m, flat);
     return flat;
+  }
+
+  /** Duplicate keys are refused: the later one would silently win. */
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
+  /**
+   * A parse error in one line: where (line and column, 1-based) and what. SnakeYAML's own message
+   * spans several lines (the offending line quoted, a caret under it, the context's position
+   * repeated); the README promises one line for an invalid configuration.
+   */
+  static String syntaxError(JsonProcessingException e) {
+    String where = "";
+    String what = e.getOriginalMessage();
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m) {
+        what = (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
+        if (m.getProblemMark() != null) {
+          where = " at line " + (m.getProblemMark().getLine() + 1) + ", column " + (m.getProblemMark().getColumn() + 1);
+        }
+        break;
+      }
+    }
+    if (where.isEmpty() && e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+      where = " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    }
+    String line = (what == null ? e.getClass().getSimpleName() : what).replaceAll("\\s*\\R\\s*", " ").trim();
+    return "not valid YAML or JSON" + where + ": " + line;
   }
 
   private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> out) {
