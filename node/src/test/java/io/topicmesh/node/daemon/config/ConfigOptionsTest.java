@@ -55,6 +55,19 @@ class ConfigOptionsTest {
     assertThat(c.pingInterval()).as(ConfigOptions.byKey("pingInterval").defaultForPeople()).isNull();
   }
 
+  /** Issue 15: --help showed /p2p/<id> as optional for --peer; the loader requires it. Help and loader agree. */
+  @Test
+  void peerHelpSaysTheIdIsRequiredAndTheLoaderRequiresIt() {
+    for (String key : List.of("peers", "directPeers")) {
+      assertThat(ConfigOptions.byKey(key).helpText()).as(key).contains("ending in /p2p/<id> (or /ipfs/<id>)");
+      assertThat(org.assertj.core.api.Assertions.catchThrowable(
+          () -> ConfigLoader.load(null, Map.of(), Map.of(key, List.of("/ip4/127.0.0.1/tcp/4001")))))
+          .as(key).hasMessageContaining("/p2p/<peer-id>");
+    }
+    assertThat(ConfigOptions.byKey("pingInterval").helpText()).contains("Default: off.");
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of()).pingInterval()).isNull();
+  }
+
   @Test
   void theTableInDocsDaemonMdIsTheGeneratedOne() throws Exception {
     String doc = Files.readString(DAEMON_MD);
