@@ -168,7 +168,7 @@ class AdminServerTest {
       "", "{", "[1,2]", "\"d\"", "{\"d\": 8} trailing", "{\"d\": \"eight\"}", "{\"d\": 8.5}", "{\"d\": null}",
       "{\"d\": {\"x\": 1}}", "{\"warp\": 9}", "{\"d\": 100}", "{\"dlo\": 7}", "{\"dout\": 5}", "{\"d\": -1}",
       "{\"d\": 99999999999999999999999}", "{\"heartbeatIntervalMs\": 0}", "{\"gossipFactor\": 2}",
-      "{\"floodPublish\": \"yes\"}", "{\"d\": 1e400}",
+      "{\"floodPublish\": \"yes\"}", "{\"d\": 1e400}", "{\"d\": 7, \"d\": 8}",
       "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"})
   void invalidParamsAre4xxAndChangeNothing(String body) throws Exception {
     GossipParams before = node.router().params();

@@ -322,6 +322,55 @@ class ExecutableDocsTest {
     assertThat(ran).extracting(a -> a.get(0)).as("client commands run").contains("status", "pub", "params");
   }
 
+  /** The README: "`pub` with neither `--data` nor `--file` ... publishes stdin". */
+  @Test
+  void pubWithoutDataOrFilePublishesStdin() throws Exception {
+    List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.function.Consumer<io.topicmesh.node.pubsub.router.ReceivedMessage> listener =
+        m -> got.add(new String(m.message().data().toByteArray(), StandardCharsets.UTF_8));
+    assertThat(peer.addListener("news", listener)).isTrue();
+    InputStream stdin = System.in;
+    String[] outErr = new String[2];
+    int code;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream("from stdin".getBytes(StandardCharsets.UTF_8)));
+      code = run(List.of("pub", "--admin", adminUrl, "--topic", "news"), outErr);
+    } finally {
+      System.setIn(stdin);
+    }
+    try {
+      assertThat(code).as("stderr: %s", outErr[1]).isZero();
+      assertThat(outErr[0]).startsWith("published ");
+      await("the peer has the stdin message").atMost(Duration.ofSeconds(20)).until(() -> got.contains("from stdin"));
+    } finally {
+      peer.removeListener("news", listener);
+    }
+  }
+
+  /** The README: "the node stays subscribed to the topic after `sub` exits". */
+  @Test
+  void subLeavesTheNodeSubscribed() throws Exception {
+    String topic = "docs-sub";
+    assertThat(node.subscribed(topic)).isFalse();
+    String[] outErr = new String[2];
+    java.util.concurrent.CompletableFuture<Integer> sub = java.util.concurrent.CompletableFuture.supplyAsync(
+        () -> run(List.of("sub", "--admin", adminUrl, "--topic", topic, "--count", "1"), outErr));
+    try {
+      await("sub prints one message and exits").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+          .until(() -> {
+            if (node.subscribed(topic)) {
+              node.publish(topic, "for sub".getBytes(StandardCharsets.UTF_8));
+            }
+            return sub.isDone();
+          });
+      assertThat(sub.get()).as("stderr: %s", outErr[1]).isZero();
+      assertThat(outErr[0]).isEqualTo("for sub" + System.lineSeparator());
+      assertThat(node.subscribed(topic)).as("still subscribed after sub exited").isTrue();
+    } finally {
+      node.unsubscribe(topic);
+    }
+  }
+
   private static synchronized int run(List<String> args, String[] outErr) {
     PrintStream out = System.out;
     PrintStream err = System.err;
