@@ -248,7 +248,9 @@ public final class Daemon implements AutoCloseable {
     }
     startDiscovery(bound);
     started = true;
-    log.info("node started peer={} topics={} discovery={}", host.peerId(), config.topics(), config.discovery());
+    log.info("node started peer={} topics={} discovery={}{}{}", host.peerId(), config.topics(), config.discovery(),
+        config.cluster() == null ? "" : " cluster=" + config.cluster(),
+        config.podName() == null ? "" : " pod=" + (config.namespace() == null ? "" : config.namespace() + "/") + config.podName());
     return bound;
   }
 
