@@ -103,6 +103,18 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   private final Duration pushBudget;
   /** Per cluster: when status.traffic was last rewritten, and the newest rates (for tuning). */
   private final Map<String, Instant> trafficWritten = new ConcurrentHashMap<>();
+  /**
+   * The rollout state this process last decided, per cluster uid. JOSDK does not put a status patch
+   * into its cache, so a reconcile triggered by a pod event can start from a status older than the one
+   * this process just wrote; planning from it forgot which pod was being replaced, and the next pod
+   * went without waiting for the replaced one's mesh. The operator is the only writer of
+   * status.rollout and status.waits, so its own last decision is the newest; after a restart the
+   * status in the cache is.
+   */
+  private final Map<String, RolloutMemo> rolloutMemo = new ConcurrentHashMap<>();
+
+  private record RolloutMemo(TopicClusterStatus.RolloutStatus rollout, List<TopicClusterStatus.Wait> waits) {
+  }
   private final Map<String, TrafficRound> lastTraffic = new ConcurrentHashMap<>();
   private volatile Instant serviceMonitorCheckedAt;
   private volatile boolean serviceMonitorCrd;
@@ -199,6 +211,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     collector.forget(uid);
     topics.forget(uid);
     trafficWritten.remove(uid);
+    rolloutMemo.remove(uid);
     lastTraffic.remove(uid);
     metrics.forget(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
     LOG.info("cluster={}/{} deleted; its objects go with it through their owner references",
@@ -280,7 +293,10 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     // The rollout and scale-down gate looks at the nodes that serve: a pod that is down is the
     // planner's business (it waits for it, or replaces it), not a reason to call the others' meshes bad.
     // With no pod that stays (scaling to zero) there is no mesh to wait for.
-    MeshReport serving = MeshReport.of(topicNames, staying, staying.size(), dloNow);
+    // A Ready pod that did not answer (the replaced pod before its first round) counts as not answered.
+    int readyStaying = (int) views.stream().filter(p -> !p.terminating() && p.ordinal() < spec.replicas && p.ready())
+        .count();
+    MeshReport serving = MeshReport.serving(topicNames, staying, readyStaying, dloNow);
     TopicClusterStatus.Traffic trafficNow = trafficOf(uid, snapshot);
     GossipParams effective = tune(cr, model, previous, status, current, trafficNow, now);
     status.effectiveParams = effective.toStatus();
@@ -294,10 +310,13 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     Pushed pushed = push(cr, pods, statuses, effective, entries, token);
 
     // 5. The plan: replicas, pod deletions, waits.
+    RolloutMemo memo = rolloutMemo.get(uid);
     RolloutPlanner.Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec.replicas,
         existing == null ? null : existing.getSpec().getReplicas(), model.templateHash(), views,
         serving.healthy() || expected == 0, serving.summary(), Boolean.TRUE.equals(spec.rollout.meshHealthGate),
-        Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, previous.rollout, previous.waits));
+        Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, memo == null ? previous.rollout : memo.rollout(),
+        memo == null ? previous.waits : memo.waits()));
+    rolloutMemo.put(uid, new RolloutMemo(plan.rollout(), plan.waits()));
 
     // 6. Desired objects, then the plan's deletions.
     Integer replicasBefore = existing == null ? null : existing.getSpec().getReplicas();

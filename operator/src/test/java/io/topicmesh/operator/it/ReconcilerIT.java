@@ -362,6 +362,51 @@ class ReconcilerIT {
     assertThat(condition(done, Conditions.READY).getStatus()).isEqualTo("True");
   }
 
+  /**
+   * What a real rollout showed: the collector's last round predated the replaced pod, and the
+   * reconcile started from a status older than the operator's own last write (JOSDK does not cache a
+   * status patch). The gate must not open on either.
+   */
+  @Test
+  void theGateWaitsForTheReplacedPodsOwnAnswerAndRemembersItAcrossAStaleStatus() throws Exception {
+    create("stale", 3, s -> s.rollout.healthTimeoutSeconds = 60);
+    reconcile("stale");
+    sts.sync(ns, "stale");
+    fakeNodes("stale", 3);
+    reconcile("stale");
+    assertThat(condition(get("stale"), Conditions.READY).getStatus()).isEqualTo("True");
+
+    edit("stale", c -> c.getSpec().image = "registry.example/topicmesh/node:2.0");
+    TopicCluster beforeDeletion = get("stale"); // new spec, status from before the rollout began
+    reconcile("stale");
+    assertThat(get("stale").getStatus().rollout.currentPod).isEqualTo("stale-2");
+
+    // stale-2 is back and Ready on the new template, but has not answered a status round yet; the
+    // other two still show each other as their whole mesh (healthy against two nodes).
+    silence("stale-2");
+    nodes.get("stale-0").mesh("news", nodes.get("stale-1").peerId).mesh("weather", nodes.get("stale-1").peerId);
+    nodes.get("stale-1").mesh("news", nodes.get("stale-0").peerId).mesh("weather", nodes.get("stale-0").peerId);
+    sts.sync(ns, "stale");
+    reconcile("stale");
+    assertThat(podNames()).as("nothing deleted while the replaced pod's mesh is unknown")
+        .containsExactly("stale-0", "stale-1", "stale-2");
+    assertThat(get("stale").getStatus().waits).singleElement()
+        .satisfies(w -> assertThat(w.message).contains("did not answer"));
+
+    // It answers, meshed with both. The next reconcile starts from the stale object (no rollout in
+    // its status): the operator still knows stale-2 was in flight, says so, and moves on to stale-1.
+    fakeNodes("stale", 3);
+    var result = reconciler.reconcile(beforeDeletion);
+    TopicCluster fresh = get("stale");
+    fresh.setStatus(result.status());
+    client.resource(fresh).updateStatus();
+    assertThat(client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> "PodReplaced".equals(e.getReason())).map(e -> e.getMessage()))
+        .anySatisfy(m -> assertThat(m).contains("stale-2 ").contains("mesh is healthy"));
+    assertThat(get("stale").getStatus().rollout.currentPod).isEqualTo("stale-1");
+    assertThat(podNames()).containsExactly("stale-0", "stale-2");
+  }
+
   @Test
   void scalingUpAddsIdentitiesAndScalingDownStepsOneNodeAtATimeKeepingPeerIds() throws Exception {
     create("scale", 2, s -> { });
