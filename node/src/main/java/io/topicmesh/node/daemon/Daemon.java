@@ -662,6 +662,8 @@ public final class Daemon implements AutoCloseable {
     s.put("addrs", addrs);
     s.put("version", Main.version());
     s.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
+    // the clock the mesh view divides counter differences by (a browser's timers may be throttled)
+    s.put("uptimeMs", (System.nanoTime() - startedNanos) / 1_000_000L);
     Readiness rd = readiness();
     s.put("ready", rd.ready());
     s.put("readyReason", rd.reason());

@@ -18,7 +18,7 @@
     memoryToken: null,   // when sessionStorage is unavailable
     prev: new Map(),     // `${topic}|${observer}|${peer}` -> {in, out, at}
     selected: null,      // a peer id whose edges are highlighted
-    topicFilter: '',
+    topicFilter: query.get('topic') || '',
     lastOk: 0,
     timer: null,
     model: null,
@@ -188,7 +188,9 @@
           edge.reportedBy.add(s.peerId);
           if (e.mesh) edge.meshBy.add(s.peerId);
           if (e.fanout) edge.fanoutBy.add(s.peerId);
-          const r = rate(name + '|' + s.peerId + '|' + e.peer, e.messagesIn, e.messagesOut, now);
+          // the node's own clock when it reports one: right even when the browser throttles its timers
+          const at = typeof s.uptimeMs === 'number' ? s.uptimeMs : now;
+          const r = rate(name + '|' + s.peerId + '|' + e.peer, e.messagesIn, e.messagesOut, at);
           // what the sender counted is what went over the edge; the receiver's count stands in for it
           if (r) {
             setFlow(edge.flow, s.peerId, e.peer, r.out, true);
@@ -308,7 +310,7 @@
       const p = pos.get(e.a);
       const q = pos.get(e.b);
       if (!p || !q) continue;
-      const width = e.kind === 'peer' ? 1 : 1.5 + Math.log2(1 + (e.rate || 0));
+      const width = e.kind === 'peer' ? 1 : Math.min(7, 1.5 + 0.8 * Math.log2(1 + (e.rate || 0)));
       const cls = ['edge', e.kind];
       if (e.half) cls.push('half');
       if (e.negative) cls.push('negative');
@@ -412,7 +414,7 @@
     const t = html('table', null, section, 'edges');
     const head = html('tr', null, html('thead', null, t));
     const headers = one ? ['peer', 'kind', 'msg/s sent', 'msg/s received', 'score']
-      : ['edge a ↔ b', 'kind', 'msg/s a → b', 'msg/s b → a', 'score of b at a', 'score of a at b'];
+      : ['a ↔ b', 'kind', 'a→b msg/s', 'b→a msg/s', 'a scores b', 'b scores a'];
     for (const h of headers) html('th', h, head);
     const body = html('tbody', null, t);
     const name = (id) => {

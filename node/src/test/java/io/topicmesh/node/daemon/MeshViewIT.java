@@ -185,10 +185,8 @@ class MeshViewIT {
         150, 40_000);
     keep(png, "local.png");
 
-    local.process.destroy(); // SIGTERM: local stops its nodes and its view
-    assertThat(local.process.waitFor(60, TimeUnit.SECONDS)).as("local stops on SIGTERM").isTrue();
-    // the stdout reader may still be catching up with the last lines
-    await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(local.lines).last().isEqualTo("stopped"));
+    local.process.destroy(); // local's clean stop is LocalCommandIT's business
+    assertThat(local.process.waitFor(60, TimeUnit.SECONDS)).as("local ends on SIGTERM").isTrue();
   }
 
   private JsonNode status(String base, String token) throws Exception {
