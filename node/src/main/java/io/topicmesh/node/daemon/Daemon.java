@@ -683,6 +683,7 @@ public final class Daemon implements AutoCloseable {
     s.put("peers", peers);
     List<Map<String, Object>> ts = new ArrayList<>();
     Set<String> names = new java.util.TreeSet<>(router.subscriptions());
+    int[] edgeBudget = {MAX_STATUS_EDGES_TOTAL};
     for (String t : names) {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("topic", t);
@@ -690,7 +691,7 @@ public final class Daemon implements AutoCloseable {
       o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
       o.put("peers", router.topicPeers(t).size());
       o.put("messages", traffic.topicMessages(t));
-      putEdges(o, t);
+      putEdges(o, t, edgeBudget);
       ts.add(o);
     }
     s.put("topics", ts);
@@ -731,14 +732,17 @@ public final class Daemon implements AutoCloseable {
 
   /** Most entries in a topic's {@code edges} list of {@link #status()}; the rest are only counted. */
   static final int MAX_STATUS_EDGES = 256;
+  /** Most {@code edges} entries over all topics (about 1 MB of JSON), well below what clients read (4 MB). */
+  static final int MAX_STATUS_EDGES_TOTAL = 4096;
 
   /**
    * A topic's {@code edges} in {@link #status()}: one entry per peer this node meshes with, sends
    * fanout to, or knows to be in the topic, with the message counters of that edge (what the mesh
    * view at {@code /ui/} draws). Mesh peers come first, then fanout, then the others; beyond
-   * {@link #MAX_STATUS_EDGES} entries only {@code edgesOmitted} counts them.
+   * {@link #MAX_STATUS_EDGES} entries, or once {@code budget[0]} entries are spent over all topics,
+   * only {@code edgesOmitted} counts them.
    */
-  private void putEdges(Map<String, Object> o, String topic) {
+  private void putEdges(Map<String, Object> o, String topic, int[] budget) {
     Set<PeerId> mesh = router.meshPeers(topic);
     Set<PeerId> fanout = router.fanoutPeers(topic);
     Set<PeerId> all = new LinkedHashSet<>();
@@ -747,9 +751,10 @@ public final class Daemon implements AutoCloseable {
     router.topicPeers(topic).stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
     List<Map<String, Object>> edges = new ArrayList<>();
     for (PeerId p : all) {
-      if (edges.size() == MAX_STATUS_EDGES) {
+      if (edges.size() == MAX_STATUS_EDGES || budget[0] == 0) {
         break;
       }
+      budget[0]--;
       Map<String, Object> e = new LinkedHashMap<>();
       e.put("peer", p.toString());
       e.put("mesh", mesh.contains(p));
