@@ -81,6 +81,7 @@ public final class Daemon implements AutoCloseable {
   private final GossipRouter router;
   private final MeterRegistry registry;
   private final TrafficStats traffic;
+  private final EdgeTraffic edgeTraffic = new EdgeTraffic();
   private final ScheduledThreadPoolExecutor routerScheduler;
   private final ScheduledThreadPoolExecutor discoveryScheduler;
   /** DNS lookups can block for seconds; they must not hold up re-dials on the discovery thread. */
@@ -150,6 +151,7 @@ public final class Daemon implements AutoCloseable {
         .lockListener(metrics)
         .observer(metrics)
         .observer(traffic)
+        .observer(edgeTraffic)
         .observer(new RouterObserver() {
           @Override
           public void heartbeat(long durationNanos, Map<String, Integer> meshSizes, Map<String, Integer> fanoutSizes,
@@ -663,6 +665,8 @@ public final class Daemon implements AutoCloseable {
     s.put("addrs", addrs);
     s.put("version", Main.version());
     s.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
+    // the clock the mesh view divides counter differences by (a browser's timers may be throttled)
+    s.put("uptimeMs", (System.nanoTime() - startedNanos) / 1_000_000L);
     Readiness rd = readiness();
     s.put("ready", rd.ready());
     s.put("readyReason", rd.reason());
@@ -682,6 +686,7 @@ public final class Daemon implements AutoCloseable {
     s.put("peers", peers);
     List<Map<String, Object>> ts = new ArrayList<>();
     Set<String> names = new java.util.TreeSet<>(router.subscriptions());
+    int[] edgeBudget = {MAX_STATUS_EDGES_TOTAL};
     for (String t : names) {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("topic", t);
@@ -689,6 +694,7 @@ public final class Daemon implements AutoCloseable {
       o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
       o.put("peers", router.topicPeers(t).size());
       o.put("messages", traffic.topicMessages(t));
+      putEdges(o, t, edgeBudget);
       ts.add(o);
     }
     s.put("topics", ts);
@@ -725,6 +731,47 @@ public final class Daemon implements AutoCloseable {
     disc.put("states", states);
     s.put("discovery", disc);
     return s;
+  }
+
+  /** Most entries in a topic's {@code edges} list of {@link #status()}; the rest are only counted. */
+  static final int MAX_STATUS_EDGES = 256;
+  /** Most {@code edges} entries over all topics (about 1 MB of JSON), well below what clients read (4 MB). */
+  static final int MAX_STATUS_EDGES_TOTAL = 4096;
+
+  /**
+   * A topic's {@code edges} in {@link #status()}: one entry per peer this node meshes with, sends
+   * fanout to, or knows to be in the topic, with the message counters of that edge (what the mesh
+   * view at {@code /ui/} draws). Mesh peers come first, then fanout, then the others; beyond
+   * {@link #MAX_STATUS_EDGES} entries, or once {@code budget[0]} entries are spent over all topics,
+   * only {@code edgesOmitted} counts them.
+   */
+  private void putEdges(Map<String, Object> o, String topic, int[] budget) {
+    Set<PeerId> mesh = router.meshPeers(topic);
+    Set<PeerId> fanout = router.fanoutPeers(topic);
+    Set<PeerId> all = new LinkedHashSet<>();
+    mesh.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    fanout.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    router.topicPeers(topic).stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    List<Map<String, Object>> edges = new ArrayList<>();
+    for (PeerId p : all) {
+      if (edges.size() == MAX_STATUS_EDGES || budget[0] == 0) {
+        break;
+      }
+      budget[0]--;
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("peer", p.toString());
+      e.put("mesh", mesh.contains(p));
+      e.put("fanout", fanout.contains(p));
+      EdgeTraffic.Counters c = edgeTraffic.get(p, topic);
+      e.put("messagesIn", c == null ? 0L : c.messagesIn());
+      e.put("messagesOut", c == null ? 0L : c.messagesOut());
+      e.put("bytesIn", c == null ? 0L : c.bytesIn());
+      e.put("bytesOut", c == null ? 0L : c.bytesOut());
+      e.put("duplicatesIn", c == null ? 0L : c.duplicatesIn());
+      edges.add(e);
+    }
+    o.put("edges", edges);
+    o.put("edgesOmitted", all.size() - edges.size());
   }
 
   /** The router mutex: inbox, current holder, and totals from its meters. */

@@ -52,6 +52,8 @@ import org.slf4j.LoggerFactory;
  * GET    /healthz                       liveness (no token): 503 when the heartbeat stalled
  * GET    /readyz                        readiness (no token)
  * GET    /metrics                       Prometheus text (no token: read-only figures)
+ * GET    /ui/                           the mesh view, a static page (no token: it holds no data; its
+ *                                       script reads /v1/status with the token the user gives it)
  * GET    /v1/status                     peer id, addrs, version, uptime, peers, topics, params, traffic
  * GET    /v1/params                     effective gossipsub parameters
  * PUT    /v1/params                     some or all members; validated; applied at the next heartbeat
@@ -98,6 +100,7 @@ public final class AdminServer implements AutoCloseable {
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
   private final Semaphore streams = new Semaphore(MAX_STREAMS);
+  private final UiHandler ui = new UiHandler();
   private volatile boolean closed;
 
   /**
@@ -180,6 +183,10 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       default -> { }
+    }
+    if (UiHandler.handles(path)) {
+      ui.serve(ex, method, path);
+      return;
     }
     authorize(ex);
     if (path.equals("/v1/status")) {

@@ -66,6 +66,10 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed for the topology and the load (default: random).")
   Long seed;
 
+  @Option(names = "--admin-listen", description = "Address of the cluster's mesh view (/ui/) and its JSON"
+      + " (/v1/cluster), loopback only (default ${DEFAULT-VALUE}: a free port).", defaultValue = "127.0.0.1:0")
+  String adminListen;
+
   @Option(names = "--plain", description = "No ANSI screen redraws (default when stdout is not a terminal).")
   boolean plain;
 
@@ -87,6 +91,7 @@ public final class LocalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     validate();
+    InetSocketAddress viewBind = viewBind();
     SplittableRandom random = new SplittableRandom(seed == null ? new SecureRandom().nextLong() : seed);
     boolean ansi = !plain && System.console() != null;
     int port = freePort();
@@ -103,6 +108,7 @@ public final class LocalCommand implements Callable<Integer> {
       return t;
     });
     long t0 = System.nanoTime();
+    ClusterViewServer viewServer = null;
     try {
       for (int i = 0; i < nodes; i++) {
         Daemon n = new Daemon(config(i, addrs, random), PrivKey.generate(KeyType.ED25519, new SecureRandom()),
@@ -112,6 +118,10 @@ public final class LocalCommand implements Callable<Integer> {
       }
       out.printf(Locale.ROOT, "started %d nodes on %s..%s port %d, topics %s, %.1f msg/s per topic, %d bytes%n",
           nodes, ip(0), ip(nodes - 1), port, topics, rate, size);
+      viewServer = new ClusterViewServer(cluster, viewBind);
+      viewServer.start();
+      String base = "http://" + viewServer.address().getAddress().getHostAddress() + ":" + viewServer.address().getPort();
+      out.println("admin " + base + " (mesh view: " + base + "/ui/)");
       out.flush();
       long periodMicros = (long) (1_000_000 / rate);
       for (String topic : topics) {
@@ -138,6 +148,9 @@ public final class LocalCommand implements Callable<Integer> {
       view.summary();
     } finally {
       load.shutdownNow();
+      if (viewServer != null) {
+        viewServer.close();
+      }
       for (Daemon n : cluster) {
         n.shutdown();
       }
@@ -169,6 +182,17 @@ public final class LocalCommand implements Callable<Integer> {
     if (peersPerNode < 1) {
       throw new IllegalArgumentException("--peers-per-node: must be at least 1");
     }
+  }
+
+  /** {@code --admin-listen} resolved; a name or address that is not loopback is refused. */
+  private InetSocketAddress viewBind() {
+    InetSocketAddress a = ConfigLoader.hostPort("--admin-listen", adminListen, true);
+    InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
+    if (resolved.isUnresolved() || !resolved.getAddress().isLoopbackAddress()) {
+      throw new IllegalArgumentException("--admin-listen: " + adminListen + " is not a loopback address;"
+          + " local's view has no token, so it binds to loopback only (e.g. 127.0.0.1:0)");
+    }
+    return resolved;
   }
 
   private NodeConfig config(int i, List<String> addrs, SplittableRandom random) {
