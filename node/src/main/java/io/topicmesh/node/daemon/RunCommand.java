@@ -84,6 +84,13 @@ public final class RunCommand implements Callable<Integer> {
       + " (default: off).")
   String pingInterval;
 
+  @Option(names = "--probe-interval", description = "Publish a mesh probe this often, e.g. 5s or PT5S"
+      + " (default 5s; at least 100ms).")
+  String probeInterval;
+
+  @Option(names = "--no-probes", description = "Neither publish nor measure mesh probes.")
+  boolean noProbes;
+
   @Option(names = "--topic", description = "Topic to subscribe to at start, repeatable.")
   List<String> topics;
 
@@ -129,6 +136,8 @@ public final class RunCommand implements Callable<Integer> {
     put(f, "muxers", muxers);
     put(f, "maxConnections", maxConnections);
     put(f, "pingInterval", pingInterval);
+    put(f, "probe.interval", probeInterval);
+    put(f, "probe.enabled", noProbes ? Boolean.FALSE : null);
     put(f, "topics", topics);
     put(f, "admin.listen", adminListen);
     put(f, "admin.tokenFile", adminTokenFile == null ? null : adminTokenFile.toString());
