@@ -23,6 +23,10 @@ import java.util.function.LongConsumer;
  * settled is counted late (not received). Settling uses only our own clock; the publisher's clock
  * enters only the latency.
  *
+ * <p><b>Warm-up.</b> For one grace period after a publisher is first heard (or restarts) only the
+ * newest sequence number counts as its start, and no latency is recorded: a joining node receives
+ * old probes through gossip, whose age is not mesh latency.
+ *
  * <p><b>Clock skew.</b> Latency is our wall clock at receipt minus the publisher's wall clock at
  * send. Pods on one node share its clock; across nodes the clocks must be NTP-synchronised. A
  * negative latency, or one above {@link #MAX_PLAUSIBLE_LATENCY}, can only be skew: it is counted
@@ -81,9 +85,11 @@ public final class ProbeStats {
     /** Arrival flags of sequence numbers settled+1 .. settled+SEQ_WINDOW, indexed by seq mod SEQ_WINDOW. */
     final boolean[] arrived = new boolean[SEQ_WINDOW];
     long lastHeardMono;
+    long firstHeardMono;
     boolean skewed;
 
     void reset(ProbePayload p, long now) {
+      firstHeardMono = now;
       bootId = p.bootId();
       intervalNanos = p.intervalMillis() * 1_000_000L;
       anchorSeq = p.seq();
@@ -137,6 +143,15 @@ public final class ProbeStats {
     }
     pub.intervalNanos = p.intervalMillis() * 1_000_000L;
     long s = p.seq();
+    long latency = nowWallNanos - p.sentEpochNanos();
+    boolean skew = latency < 0 || latency > MAX_PLAUSIBLE_LATENCY.toNanos();
+    if (nowMono - pub.firstHeardMono < pub.graceNanos()) {
+      warmUp(pub, s, nowMono);
+      if (skew) {
+        countSkew(pub, latency);
+      }
+      return;
+    }
     if (s <= pub.settled) {
       late++; // already counted as missed (a stalled publisher's backlog still re-anchors it below)
     } else {
@@ -151,17 +166,47 @@ public final class ProbeStats {
       pub.anchorSeq = s;
       pub.anchorMono = nowMono;
     }
-    long latency = nowWallNanos - p.sentEpochNanos();
-    if (latency < 0 || latency > MAX_PLAUSIBLE_LATENCY.toNanos()) {
-      skewed++;
-      pub.skewed = true;
-      lastSkewNanos = latency;
+    if (skew) {
+      countSkew(pub, latency);
     } else {
       pub.skewed = false;
       latencySink.accept(latency);
       int i = (int) (latencyCount++ % LATENCY_SAMPLES);
       latencyNanos[i] = latency;
       latencyAt[i] = nowMono;
+    }
+  }
+
+  private void countSkew(Publisher pub, long latency) {
+    skewed++;
+    pub.skewed = true;
+    lastSkewNanos = latency;
+  }
+
+  /**
+   * The first grace period after a publisher is first heard (or restarted) sets the baseline and
+   * yields no figures: a node that joins gets the publisher's recent probes through gossip (IWANT),
+   * seconds old and out of order, which are neither deliveries of the mesh to measure nor losses.
+   * The newest sequence number seen becomes the start; anything older is dropped.
+   */
+  private static void warmUp(Publisher pub, long s, long nowMono) {
+    if (s <= pub.settled) {
+      return;
+    }
+    if (s > pub.settled + 1) {
+      if (s - pub.settled > SEQ_WINDOW) {
+        Arrays.fill(pub.arrived, false);
+      } else {
+        for (long q = pub.settled + 1; q < s; q++) {
+          pub.arrived[(int) Math.floorMod(q, (long) SEQ_WINDOW)] = false;
+        }
+      }
+      pub.settled = s - 1;
+    }
+    pub.arrived[(int) Math.floorMod(s, (long) SEQ_WINDOW)] = true;
+    if (s > pub.anchorSeq) {
+      pub.anchorSeq = s;
+      pub.anchorMono = nowMono;
     }
   }
 

@@ -41,7 +41,7 @@ class ProbeStatsTest {
     assertThat(snap.expected()).isEqualTo(snap.received());
     assertThat(snap.latencyP50Nanos()).isEqualTo(3.0 * MS);
     assertThat(snap.latencyP99Nanos()).isEqualTo(40.0 * MS);
-    assertThat(latencies).hasSize(60);
+    assertThat(latencies).as("the first 2 s of each publisher are warm-up").hasSize(56);
     assertThat(snap.skewed()).isZero();
   }
 
@@ -90,8 +90,8 @@ class ProbeStatsTest {
     receive(probe("A", 4, 4 * S), 4 * S + MS);
     stats.tick(7 * S);
     ProbeStats.Snapshot s1 = stats.snapshot(7 * S);
-    // settled through 4 (due 4 s + 2 s grace), 5 not yet due (5 s + 2 s = 7 s ... exactly due)
-    assertThat(s1.received()).isEqualTo(3);
+    // 0 and 1 came within the warm-up: 1 is the start; settled through 4 (due 4 s + 2 s grace)
+    assertThat(s1.received()).isEqualTo(2);
     assertThat(s1.expected() - s1.received()).isEqualTo(2);
     receive(probe("A", 2, 2 * S), 7 * S + MS);
     ProbeStats.Snapshot s2 = stats.snapshot(7 * S + MS);
@@ -142,8 +142,8 @@ class ProbeStatsTest {
     // the first incarnation's 5 and 6 fell due (7 s, 8 s) while it was down: missed, honestly; the new
     // incarnation's probes are all received
     assertThat(s.expected() - s.received()).isEqualTo(2);
-    // old 0..4, new 0..1 (new 2 falls due 2 s after its arrival at 10.001 s)
-    assertThat(s.received()).isEqualTo(5 + 2);
+    // old 1..4 (0 was warm-up), new 1 (0 warm-up; new 2 falls due 2 s after its arrival at 10.001 s)
+    assertThat(s.received()).isEqualTo(4 + 1);
   }
 
   @Test
@@ -178,18 +178,21 @@ class ProbeStatsTest {
 
   @Test
   void negativeOrImplausibleLatencyIsSkewLeftOutOfTheLatency() {
-    // A's clock runs 300 ms ahead of ours: negative latency
-    stats.receive(new ProbePayload("A", 1, 0, EPOCH + 300 * MS, 1000, false), 10 * MS, EPOCH + 10 * MS);
-    // B's clock is 2 minutes behind: implausibly slow
-    stats.receive(new ProbePayload("B", 1, 0, EPOCH - 120 * S, 1000, false), 10 * MS, EPOCH + 10 * MS);
-    // C agrees with us
-    stats.receive(new ProbePayload("C", 1, 0, EPOCH, 1000, false), 10 * MS, EPOCH + 10 * MS);
-    stats.tick(2500 * MS); // seq 0 due at 2.01 s, seq 1 not yet
-    ProbeStats.Snapshot s = stats.snapshot(2500 * MS);
-    assertThat(s.skewed()).isEqualTo(2);
+    for (int q = 0; q < 4; q++) {
+      long now = q * S + 10 * MS;
+      // A's clock runs 300 ms ahead of ours: negative latency
+      stats.receive(new ProbePayload("A", 1, q, EPOCH + q * S + 300 * MS, 1000, false), now, EPOCH + now);
+      // B's clock is 2 minutes behind: implausibly slow
+      stats.receive(new ProbePayload("B", 1, q, EPOCH + q * S - 120 * S, 1000, false), now, EPOCH + now);
+      // C agrees with us
+      stats.receive(new ProbePayload("C", 1, q, EPOCH + q * S, 1000, false), now, EPOCH + now);
+    }
+    stats.tick(5500 * MS); // seq 3 due at 5.01 s; warm-up skipped 0
+    ProbeStats.Snapshot s = stats.snapshot(5500 * MS);
+    assertThat(s.skewed()).as("skew is counted from the first probe, warm-up or not").isEqualTo(8);
     assertThat(s.skewedPublishers()).isEqualTo(2);
     assertThat(s.lastSkewNanos()).isEqualTo(120 * S + 10 * MS);
-    assertThat(latencies).containsExactly(10 * MS);
+    assertThat(latencies).as("C's probes after the warm-up").containsExactly(10 * MS, 10 * MS);
     assertThat(s.latencyP99Nanos()).isEqualTo(10.0 * MS);
     // all three were received: skew does not hurt the delivery ratio
     assertThat(s.deliveryRatio()).isEqualTo(1.0);
@@ -203,13 +206,36 @@ class ProbeStatsTest {
     ProbeStats.Snapshot s = stats.snapshot(MS);
     assertThat(s.publishers()).isEqualTo(ProbeStats.MAX_PUBLISHERS);
     assertThat(s.ignored()).isEqualTo(10);
-    // a huge jump is a new incarnation, not 10^9 losses
-    receive(probe("P0", 1_000_000_000L, S), S + MS);
-    stats.tick(2 * S);
-    assertThat(stats.snapshot(2 * S).expected()).isLessThan(2L * ProbeStats.MAX_PUBLISHERS);
+    // after the warm-up a huge jump is a new incarnation, not 10^9 losses
+    receive(probe("P0", 1, 2 * S), 2 * S + MS);
+    receive(probe("P0", 1_000_000_000L, 2500 * MS), 2500 * MS);
+    stats.tick(2600 * MS); // the others' seq 1 falls due at 3.001 s
+    ProbeStats.Snapshot jumped = stats.snapshot(2600 * MS);
+    assertThat(jumped.expected() - jumped.received()).isLessThan(10L);
     // a jump beyond the window but below MAX_GAP settles the skipped ones as missed
-    receive(probe("P1", 1000, S), S + MS);
-    assertThat(stats.snapshot(S + MS).expected() - stats.snapshot(S + MS).received()).isGreaterThanOrEqualTo(1000 - ProbeStats.SEQ_WINDOW);
+    receive(probe("P1", 1, 2 * S), 2 * S + MS);
+    receive(probe("P1", 1000, 2700 * MS), 2700 * MS);
+    ProbeStats.Snapshot after = stats.snapshot(2700 * MS);
+    assertThat(after.expected() - after.received()).isGreaterThanOrEqualTo(1000 - 2 - ProbeStats.SEQ_WINDOW);
+  }
+
+  @Test
+  void oldProbesFromGossipAtJoinAreWarmUpNeitherLossNorLatency() {
+    // joining: the mesh delivers seq 20 at once; gossip then brings 15..19, seconds old, out of order
+    receive(probe("A", 17, 17 * S), 20 * S);
+    receive(probe("A", 20, 20 * S), 20 * S + MS);
+    for (int s = 15; s < 20; s++) {
+      receive(probe("A", s, s * S), 20 * S + 100 * MS);
+    }
+    for (int s = 21; s < 40; s++) {
+      receive(probe("A", s, s * S), s * S + MS);
+      stats.tick(s * S + 500 * MS);
+    }
+    ProbeStats.Snapshot snap = stats.snapshot(40 * S);
+    assertThat(snap.expected()).isPositive();
+    assertThat(snap.expected()).isEqualTo(snap.received());
+    assertThat(snap.late()).isZero();
+    assertThat(snap.latencyP99Nanos()).as("no seconds-old sample").isEqualTo(1.0 * MS);
   }
 
   @Test
