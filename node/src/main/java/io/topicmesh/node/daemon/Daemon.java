@@ -10,6 +10,7 @@ import io.topicmesh.node.daemon.discovery.DnsDiscovery;
 import io.topicmesh.node.daemon.discovery.KubernetesDiscovery;
 import io.topicmesh.node.daemon.discovery.Redialer;
 import io.topicmesh.node.daemon.discovery.StaticDiscovery;
+import io.topicmesh.node.daemon.probe.ProbeService;
 import io.topicmesh.node.host.Host;
 import io.topicmesh.node.host.HostConfig;
 import io.topicmesh.node.identity.PeerId;
@@ -88,6 +89,9 @@ public final class Daemon implements AutoCloseable {
   private final ScheduledThreadPoolExecutor dnsScheduler;
   private final ThreadPoolExecutor validation;
   private final ThreadPoolExecutor delivery;
+  /** Mesh probes, null when switched off ({@code probe.enabled: false}). */
+  private final ProbeService probes;
+  private final ScheduledThreadPoolExecutor probeScheduler;
   private final Map<String, List<Consumer<ReceivedMessage>>> topics = new ConcurrentHashMap<>();
   private final List<DiscoverySource> sources = new CopyOnWriteArrayList<>();
   private final AtomicLong deliveryDropped = new AtomicLong();
@@ -178,6 +182,18 @@ public final class Daemon implements AutoCloseable {
     }
     this.router = b.build();
     this.desiredParams = config.params();
+    if (config.probeInterval() != null) {
+      String probeTopic = ProbeService.topicFor(config.cluster());
+      this.probeScheduler = scheduler("topicmesh-probe");
+      this.probes = new ProbeService(probeTopic, host.peerId().toString(), config.probeInterval(),
+          new SecureRandom().nextLong(), body -> router.publish(probeTopic, body), probeScheduler, registry,
+          System::nanoTime, LoadPayload::nowEpochNanos);
+      probes.meshPeers(() -> router.meshPeers(probeTopic).size());
+      traffic.ignoreTopic(probeTopic);
+    } else {
+      this.probeScheduler = null;
+      this.probes = null;
+    }
     metrics.bindInboxDepth(router::inboxDepth);
     // While shutting down no connection is taken on: one that completes its upgrade is closed.
     host.addListener(new io.topicmesh.node.host.ConnectionListener() {
@@ -247,6 +263,11 @@ public final class Daemon implements AutoCloseable {
     router.start();
     for (String t : config.topics()) {
       subscribe(t);
+    }
+    if (probes != null) {
+      // straight on the router: probe messages never reach listeners, the admin API or the traffic figures
+      router.subscribe(probes.topic(), m -> probes.onMessage(m.message().data().toByteArray(), m.local()));
+      probes.start();
     }
     startDiscovery(bound);
     started = true;
@@ -369,6 +390,7 @@ public final class Daemon implements AutoCloseable {
 
   /** Subscribes (idempotent). @return false if already subscribed */
   public synchronized boolean subscribe(String topic) {
+    refuseReserved(topic);
     if (topics.containsKey(topic)) {
       return false;
     }
@@ -387,6 +409,14 @@ public final class Daemon implements AutoCloseable {
     });
     log.info("subscribed topic={}", topic);
     return true;
+  }
+
+  /** Topics under {@link ProbeService#RESERVED_PREFIX} belong to the node (mesh probes), never to clients. */
+  private static void refuseReserved(String topic) {
+    if (ProbeService.reserved(topic)) {
+      throw new io.topicmesh.node.daemon.config.ConfigException("topic", topic, "topics starting with "
+          + ProbeService.RESERVED_PREFIX + " are reserved for the node's mesh probes");
+    }
   }
 
   /** @return false if not subscribed */
@@ -411,6 +441,7 @@ public final class Daemon implements AutoCloseable {
    */
   public synchronized boolean applyTopic(io.topicmesh.node.daemon.config.ConfigLoader.TopicSettings s) {
     String topic = s.name();
+    refuseReserved(topic);
     SignaturePolicy policy = router.signaturePolicy();
     if (s.validation() != null && policyWith(topic, s) != policy) {
       throw new io.topicmesh.node.daemon.config.ConfigException("validation", s.validation(), "needs a restart: this"
@@ -500,6 +531,7 @@ public final class Daemon implements AutoCloseable {
    * publishes through another node.
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
+    refuseReserved(topic);
     if (draining) {
       return CompletableFuture.failedFuture(new ShuttingDownException());
     }
@@ -686,6 +718,7 @@ public final class Daemon implements AutoCloseable {
     s.put("peers", peers);
     List<Map<String, Object>> ts = new ArrayList<>();
     Set<String> names = new java.util.TreeSet<>(router.subscriptions());
+    names.removeIf(ProbeService::reserved); // the probe topic is reported under "probes"
     int[] edgeBudget = {MAX_STATUS_EDGES_TOTAL};
     for (String t : names) {
       Map<String, Object> o = new LinkedHashMap<>();
@@ -714,6 +747,7 @@ public final class Daemon implements AutoCloseable {
     tr.put("latencyP99Ms", finite(TrafficStats.percentileMillis(samples, 0.99)));
     tr.put("deliveryDropped", deliveryDropped.get());
     s.put("traffic", tr);
+    s.put("probes", probes == null ? ProbeService.disabledStatus() : probes.status());
     Redialer r = redialer;
     Map<String, Object> disc = new LinkedHashMap<>();
     disc.put("sources", config.discovery());
@@ -823,6 +857,11 @@ public final class Daemon implements AutoCloseable {
     return traffic;
   }
 
+  /** The mesh probes, null when switched off. */
+  public ProbeService probes() {
+    return probes;
+  }
+
   public NodeConfig config() {
     return config;
   }
@@ -851,6 +890,10 @@ public final class Daemon implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("discovery source={} close failed: {}", s.name(), e.toString());
       }
+    }
+    if (probes != null) {
+      probes.close(true, Duration.ofSeconds(1)); // a bye, so the others stop expecting our probes
+      probeScheduler.shutdownNow();
     }
     try {
       router.close();

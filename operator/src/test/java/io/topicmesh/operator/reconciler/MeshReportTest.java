@@ -12,7 +12,7 @@ class MeshReportTest {
   static NodeStatus node(String peer, Map<String, List<String>> mesh) {
     return new NodeStatus(peer, List.of(), "v", 1, true, List.of(),
         mesh.entrySet().stream().map(e -> new NodeStatus.TopicState(e.getKey(), e.getValue(), List.of())).toList(),
-        null, new NodeStatus.Traffic(0, 0, 0, 0, 0));
+        null, new NodeStatus.Traffic(0, 0, 0, 0.0, 0.0));
   }
 
   @Test

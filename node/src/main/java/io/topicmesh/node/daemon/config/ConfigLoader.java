@@ -37,10 +37,17 @@ public final class ConfigLoader {
 
   private static final int MAX_LIST = 1024;
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
+  /** Topic names the node keeps for itself (mesh probes); the same prefix as the probe package's. */
+  public static final String RESERVED_TOPIC_PREFIX = "_topicmesh/";
   private static final Set<String> MUXERS = Set.of("yamux", "mplex");
 
   /** Top-level keys and sections the file may hold: those of {@link ConfigOptions#ALL}. */
   private static final List<String> KEYS = ConfigOptions.keys();
+
+  /** Mesh probes are sent this often unless {@code probe.interval} says otherwise. */
+  public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
+  /** The shortest probe interval accepted. */
+  public static final Duration MIN_PROBE_INTERVAL = Duration.ofMillis(100);
 
   private ConfigLoader() {}
 
@@ -125,7 +132,8 @@ public final class ConfigLoader {
   private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> out) {
     for (var e : m.entrySet()) {
       String key = prefix + e.getKey();
-      boolean section = key.equals("admin") || key.equals("redial") || key.equals("params") || key.equals("thresholds");
+      boolean section = key.equals("admin") || key.equals("redial") || key.equals("params") || key.equals("thresholds")
+          || key.equals("probe");
       if (section) {
         if (!(e.getValue() instanceof Map<?, ?> inner)) {
           throw new ConfigException(key, e.getValue(), "must be a mapping");
@@ -285,7 +293,18 @@ public final class ConfigLoader {
         millis("shutdownGraceMs", orDefault(m, "shutdownGraceMs"), 100, 600_000),
         ns == null ? null : string("namespace", ns),
         m.get("podName") == null ? null : string("podName", m.get("podName")),
-        m.get("cluster") == null ? null : string("cluster", m.get("cluster")));
+        m.get("cluster") == null ? null : string("cluster", m.get("cluster")),
+        probeInterval(m));
+  }
+
+  /** {@code probe.enabled} (default true) and {@code probe.interval}: null when probes are off. */
+  private static Duration probeInterval(Map<String, Object> m) {
+    boolean on = bool("probe.enabled", m.getOrDefault("probe.enabled", true));
+    Duration d = m.get("probe.interval") == null ? DEFAULT_PROBE_INTERVAL : duration("probe.interval", m.get("probe.interval"));
+    if (d.compareTo(MIN_PROBE_INTERVAL) < 0) {
+      throw new ConfigException("probe.interval", m.get("probe.interval"), "at least " + MIN_PROBE_INTERVAL.toMillis() + "ms");
+    }
+    return on ? d : null;
   }
 
   /** The key's value, else its default from {@link ConfigOptions}. */
@@ -443,6 +462,10 @@ public final class ConfigLoader {
   private static String checkTopicName(String field, String name) {
     if (!TOPIC.matcher(name).matches()) {
       throw new ConfigException(field, name, "1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+    }
+    if (name.startsWith(RESERVED_TOPIC_PREFIX)) {
+      throw new ConfigException(field, name, "topics starting with " + RESERVED_TOPIC_PREFIX + " are reserved for the node"
+          + " (mesh probes)");
     }
     return name;
   }

@@ -109,6 +109,11 @@ public final class ConfigOptions {
           "Most TCP connections at once, 1 to 65536."),
       option("pingInterval", "--ping-interval", "<duration>", Kind.VALUE, null, "off", null,
           "Ping every connected peer this often: 500ms, 5s, 1m or PT5S; more than 0, at most 24h."),
+      option("probe.enabled", "--no-probes", null, Kind.NEGATE, Boolean.TRUE, null, null,
+          "Publish a mesh probe on the cluster's reserved topic and measure everyone's (true); --no-probes makes it"
+              + " false: neither publish nor measure."),
+      option("probe.interval", "--probe-interval", "<duration>", Kind.VALUE, null, "5s", null,
+          "Publish a mesh probe this often: 500ms, 5s or PT5S; at least 100ms."),
       option("discovery", "--discovery", "<source>", Kind.LIST, null, "none", null,
           "Discovery source, repeatable: static:<multiaddr>, dns:<name>[:<port>], dnssrv:<name> or"
               + " k8s:<service>[:<port>]; every discovered address is kept connected."),

@@ -138,6 +138,7 @@ class AdminServerTest {
     for (String t : List.of("published", "delivered", "duplicates", "latencyP50Ms", "latencyP99Ms")) {
       assertThat(s.get("traffic").has(t)).as("traffic.%s", t).isTrue();
     }
+    assertThat(s.get("probes").get("enabled").isBoolean()).isTrue();
     assertThat(s.get("heartbeat").get("ticks").asLong()).isNotNegative();
     await().atMost(Duration.ofSeconds(10)).until(() -> json(send("GET", "/v1/status", null)).get("lock").get("holds").asLong() > 0);
     assertThat(s.get("lock").has("holdMaxMs")).isTrue();
@@ -223,6 +224,17 @@ class AdminServerTest {
     assertThat(node.router().subscriptions()).doesNotContain("news", "a/b");
     clientError(send("DELETE", "/v1/topics/news", null), 404, "unknown_topic");
     clientError(send("POST", "/v1/topics/news", "{}"), 405, "method_not_allowed");
+  }
+
+  /** Issue 9: the probe topic is the node's; no client can subscribe, publish or stream it. */
+  @Test
+  void reservedProbeTopicsAreRefused() throws Exception {
+    var subs = node.router().subscriptions();
+    clientError(send("PUT", "/v1/topics/_topicmesh%2Fprobe", null), 400, "invalid_params");
+    clientError(send("PUT", "/v1/topics/_topicmesh%2Fprobe", "{\"validation\": \"StrictSign\"}"), 400, "invalid_params");
+    clientError(send("POST", "/v1/topics/_topicmesh%2Fprobe/publish", "{\"data\":\"x\"}"), 400, "invalid_params");
+    clientError(send("GET", "/v1/topics/_topicmesh%2Fprobe/messages?limit=1", null), 404, "unknown_topic");
+    assertThat(node.router().subscriptions()).isEqualTo(subs);
   }
 
   @ParameterizedTest
@@ -486,7 +498,8 @@ class AdminServerTest {
       HttpResponse<String> no = put.apply("/v1/topics/signed", "{\"validation\": \"StrictSign\"}");
       JsonNode e = clientError(no, 400, "invalid_params");
       assertThat(e.get("message").asText()).startsWith("validation=StrictSign: needs a restart: this node runs StrictNoSign");
-      assertThat(unsigned.router().subscriptions()).containsExactlyInAnyOrder("anon", "anon2");
+      assertThat(unsigned.router().subscriptions()).filteredOn(t -> !t.startsWith("_topicmesh/"))
+          .containsExactlyInAnyOrder("anon", "anon2");
       // no mode given: the topic runs under the node's policy
       HttpResponse<String> plain = put.apply("/v1/topics/plain", "{\"score\": {\"topicWeight\": 0.2}}");
       assertThat(plain.statusCode()).as(plain.body()).isEqualTo(201);

@@ -274,6 +274,37 @@ class ConfigLoaderTest {
     assertThat(invalid(file("ping3.yaml", "pingInterval: 5\n"), Map.of(), Map.of()).field()).isEqualTo("pingInterval");
   }
 
+  /** Issue 9: mesh probes are on every 5 s by default; probe.interval / probe.enabled, env and flags. */
+  @Test
+  void probesAreOnByDefaultAndConfigurableFromFileEnvironmentAndFlags() throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of()).probeInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(ConfigLoader.load(file("probe.yaml", "probe:\n  interval: 2s\n"), Map.of(), Map.of()).probeInterval())
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(ConfigLoader.load(file("probe2.yaml", "probe: {interval: 2s}\n"), Map.of("TOPICMESH_PROBE_INTERVAL", "750ms"),
+        Map.of()).probeInterval()).isEqualTo(Duration.ofMillis(750));
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_INTERVAL", "750ms"), Map.of("probe.interval", "PT1S"))
+        .probeInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(ConfigLoader.load(file("probe3.yaml", "probe: {enabled: false}\n"), Map.of(), Map.of()).probeInterval())
+        .as("switched off").isNull();
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_ENABLED", "false"), Map.of()).probeInterval()).isNull();
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_ENABLED", "false"), Map.of("probe.enabled", true))
+        .probeInterval()).isEqualTo(Duration.ofSeconds(5));
+    ConfigException tooShort = invalid(null, Map.of("TOPICMESH_PROBE_INTERVAL", "50ms"), Map.of());
+    assertThat(tooShort.field()).isEqualTo("probe.interval");
+    assertThat(tooShort.getMessage()).contains("at least 100ms");
+    assertThat(invalid(null, Map.of("TOPICMESH_PROBE_ENABLED", "maybe"), Map.of()).field()).isEqualTo("probe.enabled");
+    assertThat(invalid(file("probe4.yaml", "probe: {intervall: 1s}\n"), Map.of(), Map.of()).field())
+        .isEqualTo("probe.intervall");
+  }
+
+  /** Issue 9: the probe topics' prefix is the node's own. */
+  @Test
+  void reservedTopicsAreRefused() {
+    ConfigException e = invalid(null, Map.of(), Map.of("topics", List.of("_topicmesh/probe")));
+    assertThat(e.field()).isEqualTo("topics");
+    assertThat(e.getMessage()).contains("reserved");
+  }
+
   /** Issue 15: a misspelled TOPICMESH_PARAMS_* / TOPICMESH_THRESHOLDS_* variable is an error, as the same typo in a file is. */
   @Test
   void misspelledParameterVariablesAreErrors() {
