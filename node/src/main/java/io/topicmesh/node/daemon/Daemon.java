@@ -10,6 +10,7 @@ import io.topicmesh.node.daemon.discovery.DnsDiscovery;
 import io.topicmesh.node.daemon.discovery.KubernetesDiscovery;
 import io.topicmesh.node.daemon.discovery.Redialer;
 import io.topicmesh.node.daemon.discovery.StaticDiscovery;
+import io.topicmesh.node.daemon.probe.ProbeService;
 import io.topicmesh.node.host.Host;
 import io.topicmesh.node.host.HostConfig;
 import io.topicmesh.node.identity.PeerId;
@@ -81,12 +82,16 @@ public final class Daemon implements AutoCloseable {
   private final GossipRouter router;
   private final MeterRegistry registry;
   private final TrafficStats traffic;
+  private final EdgeTraffic edgeTraffic = new EdgeTraffic();
   private final ScheduledThreadPoolExecutor routerScheduler;
   private final ScheduledThreadPoolExecutor discoveryScheduler;
   /** DNS lookups can block for seconds; they must not hold up re-dials on the discovery thread. */
   private final ScheduledThreadPoolExecutor dnsScheduler;
   private final ThreadPoolExecutor validation;
   private final ThreadPoolExecutor delivery;
+  /** Mesh probes, null when switched off ({@code probe.enabled: false}). */
+  private final ProbeService probes;
+  private final ScheduledThreadPoolExecutor probeScheduler;
   private final Map<String, List<Consumer<ReceivedMessage>>> topics = new ConcurrentHashMap<>();
   private final List<DiscoverySource> sources = new CopyOnWriteArrayList<>();
   private final AtomicLong deliveryDropped = new AtomicLong();
@@ -142,6 +147,7 @@ public final class Daemon implements AutoCloseable {
         .params(config.params())
         .thresholds(config.thresholds())
         .scheduler(new ExecutorRouterScheduler(routerScheduler))
+        .inboxDrainExecutor(routerScheduler)
         .random(new SecureRandom())
         .validationExecutor(validation)
         .deliveryExecutor(delivery)
@@ -149,6 +155,7 @@ public final class Daemon implements AutoCloseable {
         .lockListener(metrics)
         .observer(metrics)
         .observer(traffic)
+        .observer(edgeTraffic)
         .observer(new RouterObserver() {
           @Override
           public void heartbeat(long durationNanos, Map<String, Integer> meshSizes, Map<String, Integer> fanoutSizes,
@@ -175,6 +182,18 @@ public final class Daemon implements AutoCloseable {
     }
     this.router = b.build();
     this.desiredParams = config.params();
+    if (config.probeInterval() != null) {
+      String probeTopic = ProbeService.topicFor(config.cluster());
+      this.probeScheduler = scheduler("topicmesh-probe");
+      this.probes = new ProbeService(probeTopic, host.peerId().toString(), config.probeInterval(),
+          new SecureRandom().nextLong(), body -> router.publish(probeTopic, body), probeScheduler, registry,
+          System::nanoTime, LoadPayload::nowEpochNanos);
+      probes.meshPeers(() -> router.meshPeers(probeTopic).size());
+      traffic.ignoreTopic(probeTopic);
+    } else {
+      this.probeScheduler = null;
+      this.probes = null;
+    }
     metrics.bindInboxDepth(router::inboxDepth);
     // While shutting down no connection is taken on: one that completes its upgrade is closed.
     host.addListener(new io.topicmesh.node.host.ConnectionListener() {
@@ -245,9 +264,16 @@ public final class Daemon implements AutoCloseable {
     for (String t : config.topics()) {
       subscribe(t);
     }
+    if (probes != null) {
+      // straight on the router: probe messages never reach listeners, the admin API or the traffic figures
+      router.subscribe(probes.topic(), m -> probes.onMessage(m.message().data().toByteArray(), m.local()));
+      probes.start();
+    }
     startDiscovery(bound);
     started = true;
-    log.info("node started peer={} topics={} discovery={}", host.peerId(), config.topics(), config.discovery());
+    log.info("node started peer={} topics={} discovery={}{}{}", host.peerId(), config.topics(), config.discovery(),
+        config.cluster() == null ? "" : " cluster=" + config.cluster(),
+        config.podName() == null ? "" : " pod=" + (config.namespace() == null ? "" : config.namespace() + "/") + config.podName());
     return bound;
   }
 
@@ -364,6 +390,7 @@ public final class Daemon implements AutoCloseable {
 
   /** Subscribes (idempotent). @return false if already subscribed */
   public synchronized boolean subscribe(String topic) {
+    refuseReserved(topic);
     if (topics.containsKey(topic)) {
       return false;
     }
@@ -382,6 +409,14 @@ public final class Daemon implements AutoCloseable {
     });
     log.info("subscribed topic={}", topic);
     return true;
+  }
+
+  /** Topics under {@link ProbeService#RESERVED_PREFIX} belong to the node (mesh probes), never to clients. */
+  private static void refuseReserved(String topic) {
+    if (ProbeService.reserved(topic)) {
+      throw new io.topicmesh.node.daemon.config.ConfigException("topic", topic, "topics starting with "
+          + ProbeService.RESERVED_PREFIX + " are reserved for the node's mesh probes");
+    }
   }
 
   /** @return false if not subscribed */
@@ -406,6 +441,7 @@ public final class Daemon implements AutoCloseable {
    */
   public synchronized boolean applyTopic(io.topicmesh.node.daemon.config.ConfigLoader.TopicSettings s) {
     String topic = s.name();
+    refuseReserved(topic);
     SignaturePolicy policy = router.signaturePolicy();
     if (s.validation() != null && policyWith(topic, s) != policy) {
       throw new io.topicmesh.node.daemon.config.ConfigException("validation", s.validation(), "needs a restart: this"
@@ -505,6 +541,7 @@ public final class Daemon implements AutoCloseable {
    * publishes through another node.
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
+    refuseReserved(topic);
     if (draining) {
       return CompletableFuture.failedFuture(new ShuttingDownException());
     }
@@ -681,6 +718,8 @@ public final class Daemon implements AutoCloseable {
     s.put("addrs", addrs);
     s.put("version", Main.version());
     s.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
+    // the clock the mesh view divides counter differences by (a browser's timers may be throttled)
+    s.put("uptimeMs", (System.nanoTime() - startedNanos) / 1_000_000L);
     Readiness rd = readiness();
     s.put("ready", rd.ready());
     s.put("readyReason", rd.reason());
@@ -700,6 +739,8 @@ public final class Daemon implements AutoCloseable {
     s.put("peers", peers);
     List<Map<String, Object>> ts = new ArrayList<>();
     Set<String> names = new java.util.TreeSet<>(router.subscriptions());
+    names.removeIf(ProbeService::reserved); // the probe topic is reported under "probes"
+    int[] edgeBudget = {MAX_STATUS_EDGES_TOTAL};
     for (String t : names) {
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("topic", t);
@@ -707,6 +748,7 @@ public final class Daemon implements AutoCloseable {
       o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
       o.put("peers", router.topicPeers(t).size());
       o.put("messages", traffic.topicMessages(t));
+      putEdges(o, t, edgeBudget);
       ts.add(o);
     }
     s.put("topics", ts);
@@ -726,6 +768,7 @@ public final class Daemon implements AutoCloseable {
     tr.put("latencyP99Ms", finite(TrafficStats.percentileMillis(samples, 0.99)));
     tr.put("deliveryDropped", deliveryDropped.get());
     s.put("traffic", tr);
+    s.put("probes", probes == null ? ProbeService.disabledStatus() : probes.status());
     Redialer r = redialer;
     Map<String, Object> disc = new LinkedHashMap<>();
     disc.put("sources", config.discovery());
@@ -743,6 +786,47 @@ public final class Daemon implements AutoCloseable {
     disc.put("states", states);
     s.put("discovery", disc);
     return s;
+  }
+
+  /** Most entries in a topic's {@code edges} list of {@link #status()}; the rest are only counted. */
+  static final int MAX_STATUS_EDGES = 256;
+  /** Most {@code edges} entries over all topics (about 1 MB of JSON), well below what clients read (4 MB). */
+  static final int MAX_STATUS_EDGES_TOTAL = 4096;
+
+  /**
+   * A topic's {@code edges} in {@link #status()}: one entry per peer this node meshes with, sends
+   * fanout to, or knows to be in the topic, with the message counters of that edge (what the mesh
+   * view at {@code /ui/} draws). Mesh peers come first, then fanout, then the others; beyond
+   * {@link #MAX_STATUS_EDGES} entries, or once {@code budget[0]} entries are spent over all topics,
+   * only {@code edgesOmitted} counts them.
+   */
+  private void putEdges(Map<String, Object> o, String topic, int[] budget) {
+    Set<PeerId> mesh = router.meshPeers(topic);
+    Set<PeerId> fanout = router.fanoutPeers(topic);
+    Set<PeerId> all = new LinkedHashSet<>();
+    mesh.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    fanout.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    router.topicPeers(topic).stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    List<Map<String, Object>> edges = new ArrayList<>();
+    for (PeerId p : all) {
+      if (edges.size() == MAX_STATUS_EDGES || budget[0] == 0) {
+        break;
+      }
+      budget[0]--;
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("peer", p.toString());
+      e.put("mesh", mesh.contains(p));
+      e.put("fanout", fanout.contains(p));
+      EdgeTraffic.Counters c = edgeTraffic.get(p, topic);
+      e.put("messagesIn", c == null ? 0L : c.messagesIn());
+      e.put("messagesOut", c == null ? 0L : c.messagesOut());
+      e.put("bytesIn", c == null ? 0L : c.bytesIn());
+      e.put("bytesOut", c == null ? 0L : c.bytesOut());
+      e.put("duplicatesIn", c == null ? 0L : c.duplicatesIn());
+      edges.add(e);
+    }
+    o.put("edges", edges);
+    o.put("edgesOmitted", all.size() - edges.size());
   }
 
   /** The router mutex: inbox, current holder, and totals from its meters. */
@@ -794,6 +878,11 @@ public final class Daemon implements AutoCloseable {
     return traffic;
   }
 
+  /** The mesh probes, null when switched off. */
+  public ProbeService probes() {
+    return probes;
+  }
+
   public NodeConfig config() {
     return config;
   }
@@ -822,6 +911,10 @@ public final class Daemon implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("discovery source={} close failed: {}", s.name(), e.toString());
       }
+    }
+    if (probes != null) {
+      probes.close(true, Duration.ofSeconds(1)); // a bye, so the others stop expecting our probes
+      probeScheduler.shutdownNow();
     }
     try {
       router.close();

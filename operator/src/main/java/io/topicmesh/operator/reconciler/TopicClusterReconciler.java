@@ -101,13 +101,24 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   private final NodeCollector collector;
   private final TopicSync topics;
   private final Duration pushBudget;
-  /** Per cluster: when status.traffic was last rewritten, and the newest rates (for tuning). */
-  private final Map<String, Instant> trafficWritten = new ConcurrentHashMap<>();
+  /**
+   * The rollout state this process last decided, per cluster uid. JOSDK does not put a status patch
+   * into its cache, so a reconcile triggered by a pod event can start from a status older than the one
+   * this process just wrote; planning from it forgot which pod was being replaced, and the next pod
+   * went without waiting for the replaced one's mesh. The operator is the only writer of
+   * status.rollout and status.waits, so its own last decision is the newest; after a restart the
+   * status in the cache is.
+   */
+  private final Map<String, RolloutMemo> rolloutMemo = new ConcurrentHashMap<>();
+
+  private record RolloutMemo(TopicClusterStatus.RolloutStatus rollout, List<TopicClusterStatus.Wait> waits) {
+  }
+  /** Per cluster: the newest rates and probe figures (for tuning and metrics; never written into status). */
   private final Map<String, TrafficRound> lastTraffic = new ConcurrentHashMap<>();
   private volatile Instant serviceMonitorCheckedAt;
   private volatile boolean serviceMonitorCrd;
 
-  private record TrafficRound(long round, TopicClusterStatus.Traffic traffic) {
+  private record TrafficRound(long round, ClusterTraffic traffic) {
   }
 
   public TopicClusterReconciler(KubernetesClient client, NodeAdminClient nodes, NodeEndpoints endpoints, Clock clock,
@@ -198,7 +209,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     traffic.forget(uid);
     collector.forget(uid);
     topics.forget(uid);
-    trafficWritten.remove(uid);
+    rolloutMemo.remove(uid);
     lastTraffic.remove(uid);
     metrics.forget(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
     LOG.info("cluster={}/{} deleted; its objects go with it through their owner references",
@@ -280,8 +291,11 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     // The rollout and scale-down gate looks at the nodes that serve: a pod that is down is the
     // planner's business (it waits for it, or replaces it), not a reason to call the others' meshes bad.
     // With no pod that stays (scaling to zero) there is no mesh to wait for.
-    MeshReport serving = MeshReport.of(topicNames, staying, staying.size(), dloNow);
-    TopicClusterStatus.Traffic trafficNow = trafficOf(uid, snapshot);
+    // A Ready pod that did not answer (the replaced pod before its first round) counts as not answered.
+    int readyStaying = (int) views.stream().filter(p -> !p.terminating() && p.ordinal() < spec.replicas && p.ready())
+        .count();
+    MeshReport serving = MeshReport.serving(topicNames, staying, readyStaying, dloNow);
+    ClusterTraffic trafficNow = trafficOf(uid, snapshot);
     GossipParams effective = tune(cr, model, previous, status, current, trafficNow, now);
     status.effectiveParams = effective.toStatus();
 
@@ -294,10 +308,13 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     Pushed pushed = push(cr, pods, statuses, effective, entries, token);
 
     // 5. The plan: replicas, pod deletions, waits.
+    RolloutMemo memo = rolloutMemo.get(uid);
     RolloutPlanner.Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec.replicas,
         existing == null ? null : existing.getSpec().getReplicas(), model.templateHash(), views,
         serving.healthy() || expected == 0, serving.summary(), Boolean.TRUE.equals(spec.rollout.meshHealthGate),
-        Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, previous.rollout, previous.waits));
+        Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, memo == null ? previous.rollout : memo.rollout(),
+        memo == null ? previous.waits : memo.waits()));
+    rolloutMemo.put(uid, new RolloutMemo(plan.rollout(), plan.waits()));
 
     // 6. Desired objects, then the plan's deletions.
     Integer replicasBefore = existing == null ? null : existing.getSpec().getReplicas();
@@ -331,15 +348,18 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.nodes = readyPods + "/" + spec.replicas;
     status.topicCount = spec.topics.size();
     status.mesh = mesh.topics();
-    status.traffic = trafficForStatus(uid, previous.traffic, trafficNow, snapshot,
-        Duration.ofSeconds(spec.metrics.collectIntervalSeconds), now);
+    // Rates and percentiles are metrics, not status: status changes only when state does (issue 9).
+    ProbeHealth probeHealth = ProbeHealth.classify(trafficNow.probes, spec.tuning.objectives.minDeliveryRatio,
+        spec.tuning.objectives.targetP99LatencyMs, spec.tuning.hysteresisPercent,
+        Conditions.find(previous.conditions, Conditions.PROBES_HEALTHY).map(c -> c.getReason()).orElse(null));
+    status.probeHealth = spec.replicas == 0 ? null : probeHealth.state();
     status.meshHealth = spec.replicas == 0 ? "Healthy" : staying.isEmpty() ? "Unknown"
         : mesh.healthy() ? "Healthy" : "Degraded";
 
     int livePods = (int) views.stream().filter(p -> !p.terminating()).count();
     writeConditions(cr, status, new Observed(readyPods, livePods, plan, staying.size(), mesh, pushed, effective,
-        scores), now);
-    metrics.clusterStatus(ns, model.name(), status, spec.replicas);
+        scores, probeHealth), now);
+    metrics.clusterStatus(ns, model.name(), status, spec.replicas, trafficNow);
     Duration requeue = Duration.ofSeconds(spec.metrics.collectIntervalSeconds);
     if (!plan.waits().isEmpty() && requeue.compareTo(WAITING_REQUEUE) > 0) {
       requeue = WAITING_REQUEUE; // deadlines are checked even when no pod event comes
@@ -363,55 +383,17 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   }
 
   /** Rates from the snapshot's round; computed once per round, reused until the next one ends. */
-  private TopicClusterStatus.Traffic trafficOf(String uid, NodeCollector.Snapshot snapshot) {
+  private ClusterTraffic trafficOf(String uid, NodeCollector.Snapshot snapshot) {
     TrafficRound last = lastTraffic.get(uid);
     if (snapshot.round() == 0) {
-      return last == null ? new TopicClusterStatus.Traffic() : last.traffic();
+      return last == null ? new ClusterTraffic() : last.traffic();
     }
     if (last != null && last.round() == snapshot.round()) {
       return last.traffic();
     }
-    TopicClusterStatus.Traffic t = traffic.observe(uid, snapshot.statuses().values(), snapshot.completedAt());
+    ClusterTraffic t = traffic.observe(uid, snapshot.statuses().values(), snapshot.completedAt());
     lastTraffic.put(uid, new TrafficRound(snapshot.round(), t));
     return t;
-  }
-
-  /**
-   * The traffic figures to write: new figures replace the previous ones at most once per collect
-   * interval and only when they changed meaningfully ({@link #changedMeaningfully}), so that
-   * status is not rewritten for noise.
-   */
-  private TopicClusterStatus.Traffic trafficForStatus(String uid, TopicClusterStatus.Traffic previous,
-      TopicClusterStatus.Traffic fresh, NodeCollector.Snapshot snapshot, Duration interval, Instant now) {
-    if (snapshot.round() == 0) {
-      return previous;
-    }
-    Instant written = trafficWritten.get(uid);
-    boolean firstRates = previous == null || (previous.publishedPerSecond == null && fresh.publishedPerSecond != null);
-    boolean due = written == null || !now.isBefore(written.plus(interval));
-    if (firstRates || (due && changedMeaningfully(previous, fresh))) {
-      trafficWritten.put(uid, now);
-      return fresh;
-    }
-    return previous;
-  }
-
-  /** True when a figure appeared, vanished or moved by more than 10% and more than its noise floor. */
-  static boolean changedMeaningfully(TopicClusterStatus.Traffic a, TopicClusterStatus.Traffic b) {
-    if (a == null || b == null) {
-      return a != b;
-    }
-    return moved(a.publishedPerSecond, b.publishedPerSecond, 0.5) || moved(a.deliveredPerSecond, b.deliveredPerSecond, 0.5)
-        || moved(a.duplicatesPerMessage, b.duplicatesPerMessage, 0.1) || moved(a.deliveryRatio, b.deliveryRatio, 0.01)
-        || moved(a.latencyP50Ms, b.latencyP50Ms, 1.0) || moved(a.latencyP99Ms, b.latencyP99Ms, 1.0);
-  }
-
-  private static boolean moved(Double a, Double b, double floor) {
-    if (a == null || b == null) {
-      return a != b;
-    }
-    double delta = Math.abs(a - b);
-    return delta > floor && delta > 0.1 * Math.max(Math.abs(a), Math.abs(b));
   }
 
   private static Set<String> guardedTopics(TopicClusterStatus previous) {
@@ -427,10 +409,9 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
 
   /** Decides the effective parameters (see {@link Tuner}) and records a change in status and as an Event. */
   private GossipParams tune(TopicCluster cr, TopicClusterModel model, TopicClusterStatus previous,
-      TopicClusterStatus status, GossipParams current, TopicClusterStatus.Traffic trafficNow, Instant now) {
+      TopicClusterStatus status, GossipParams current, ClusterTraffic trafficNow, Instant now) {
     TopicClusterSpec spec = cr.getSpec();
-    Observation observed = new Observation(orZero(trafficNow.deliveredPerSecond), orZero(trafficNow.duplicatesPerMessage),
-        orZero(trafficNow.latencyP99Ms), trafficNow.deliveryRatio == null ? Double.NaN : trafficNow.deliveryRatio);
+    Observation observed = observation(trafficNow);
     Instant lastChange = previous.lastTuning == null || previous.lastTuning.time == null ? null
         : Instant.parse(previous.lastTuning.time);
     var decision = Tuner.decide(spec, spec.replicas, current, observed, now, lastChange);
@@ -450,9 +431,21 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     return effective;
   }
 
+  /**
+   * What Auto tuning sees: the mesh probes' p99 and delivery ratio where the nodes report them (any
+   * cluster, with or without user traffic), else the load-message p99 and the counter-based ratio;
+   * NaN where neither exists, so that no objective fires on missing data.
+   */
+  static Observation observation(ClusterTraffic t) {
+    Double p99 = t.probes.latencyP99Ms() != null ? t.probes.latencyP99Ms() : t.latencyP99Ms;
+    Double ratio = t.probes.deliveryRatio() != null ? t.probes.deliveryRatio() : t.deliveryRatio;
+    return new Observation(orZero(t.deliveredPerSecond), orZero(t.duplicatesPerMessage), p99 == null ? Double.NaN : p99,
+        ratio == null ? Double.NaN : ratio);
+  }
+
   /** What one reconcile saw and did, for the conditions. */
   private record Observed(int readyPods, int pods, RolloutPlanner.Plan plan, int answered, MeshReport mesh,
-      Pushed pushed, GossipParams effective, ScoreGuard.Decision scores) {
+      Pushed pushed, GossipParams effective, ScoreGuard.Decision scores, ProbeHealth probes) {
   }
 
   /** Ready, Progressing, Degraded, MeshHealthy, Tuned, ScoreGuarded; Events on the transitions that matter. */
@@ -478,6 +471,22 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
       } else {
         events.warning(cr, "MeshDegraded", mesh.summary());
       }
+    }
+
+    if (spec.replicas > 0) {
+      ProbeHealth probes = o.probes();
+      String before = Conditions.find(status.conditions, Conditions.PROBES_HEALTHY).map(c -> c.getReason()).orElse("");
+      boolean flipped = Conditions.set(status.conditions, Conditions.PROBES_HEALTHY, probes.status(), probes.reason(),
+          probes.message(), generation, now);
+      if ((flipped || !before.equals(probes.reason())) && !ProbeHealth.NO_DATA.equals(probes.reason())) {
+        if ("True".equals(probes.status())) {
+          events.normal(cr, "ProbesHealthy", probes.message());
+        } else {
+          events.warning(cr, probes.reason(), probes.message());
+        }
+      }
+    } else {
+      status.conditions.removeIf(c -> Conditions.PROBES_HEALTHY.equals(c.getType()));
     }
 
     List<String> failures = new ArrayList<>(o.pushed().params());
@@ -564,7 +573,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.topicCount = previous.topicCount;
     status.meshHealth = previous.meshHealth;
     status.mesh = previous.mesh;
-    status.traffic = previous.traffic;
+    status.probeHealth = previous.probeHealth;
     return status;
   }
 

@@ -591,11 +591,10 @@ class ChartIT {
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     var metrics = new OperatorMetrics(registry);
     var status = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus();
-    status.traffic = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
     var topic = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.TopicMesh();
     topic.topic = "t";
     status.mesh = List.of(topic);
-    metrics.clusterStatus("ns", "c", status, 1);
+    metrics.clusterStatus("ns", "c", status, 1, new io.topicmesh.operator.reconciler.ClusterTraffic());
     metrics.reconciled("success", Duration.ZERO);
     metrics.nodeApiError("ns", "c");
     metrics.tuningChange("ns", "c");

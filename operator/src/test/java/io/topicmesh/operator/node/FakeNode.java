@@ -86,6 +86,22 @@ public final class FakeNode implements AutoCloseable {
     return this;
   }
 
+  /** Sets status.probes (issue 9): the node's probe window, or null for a node without probes. */
+  public synchronized FakeNode probes(Long expected, Long received, Double p50, Double p99) {
+    this.probeExpected = expected;
+    this.probeReceived = received;
+    this.probeP50 = p50;
+    this.probeP99 = p99;
+    this.probes = true;
+    return this;
+  }
+
+  private boolean probes;
+  private Long probeExpected;
+  private Long probeReceived;
+  private Double probeP50;
+  private Double probeP99;
+
   /** Sets status.uptimeSeconds (a lower value than before looks like a restarted node). */
   public FakeNode uptime(long seconds) {
     this.uptimeSeconds = seconds;
@@ -258,6 +274,18 @@ public final class FakeNode implements AutoCloseable {
     s.set("params", params.deepCopy());
     s.putObject("traffic").put("published", published).put("delivered", delivered).put("duplicates", duplicates)
         .put("latencyP50Ms", p50).put("latencyP99Ms", p99);
+    if (probes) {
+      ObjectNode p = s.putObject("probes").put("enabled", true).put("publishers", 2);
+      p.put("expected", probeExpected);
+      p.put("received", probeReceived);
+      if (probeExpected != null && probeReceived != null && probeExpected > 0) {
+        p.put("deliveryRatio", (double) probeReceived / probeExpected);
+      } else {
+        p.putNull("deliveryRatio");
+      }
+      p.put("latencyP50Ms", probeP50);
+      p.put("latencyP99Ms", probeP99);
+    }
     return s.toString();
   }
 

@@ -55,6 +55,8 @@ import org.slf4j.LoggerFactory;
  * GET    /healthz                       liveness (no token): 503 when the heartbeat stalled
  * GET    /readyz                        readiness (no token)
  * GET    /metrics                       Prometheus text (no token: read-only figures)
+ * GET    /ui/                           the mesh view, a static page (no token: it holds no data; its
+ *                                       script reads /v1/status with the token the user gives it)
  * GET    /v1/status                     peer id, addrs, version, uptime, peers, topics, params, traffic
  * GET    /v1/params                     effective gossipsub parameters
  * PUT    /v1/params                     some or all members; validated; applied at the next heartbeat
@@ -69,7 +71,7 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/topics/{t}/messages        server-sent events, one per delivered message; ?limit=N ends after N
  * </pre>
  *
- * Errors are {@code {"code": …, "message": …}} with a 4xx status for anything the client got
+ * Errors are {@code {"code": …, "message": …, "status": "429 Too Many Requests"}} with a 4xx status for anything the client got
  * wrong; the token is compared in constant time.
  */
 public final class AdminServer implements AutoCloseable {
@@ -105,6 +107,7 @@ public final class AdminServer implements AutoCloseable {
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
   private final Semaphore streams = new Semaphore(MAX_STREAMS);
+  private final UiHandler ui = new UiHandler();
   private volatile boolean closed;
 
   /**
@@ -187,6 +190,10 @@ public final class AdminServer implements AutoCloseable {
         return;
       }
       default -> { }
+    }
+    if (UiHandler.handles(path)) {
+      ui.serve(ex, method, path);
+      return;
     }
     authorize(ex);
     if (path.equals("/v1/status")) {
@@ -611,6 +618,7 @@ public final class AdminServer implements AutoCloseable {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("code", code);
     e.put("message", message);
+    e.put("status", HttpStatus.line(status)); // the JDK server sends no reason phrase for 429: see HttpStatus
     try {
       if (status == 405) {
         ex.getResponseHeaders().set("Allow", "GET, PUT, POST, DELETE");

@@ -47,7 +47,10 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  * @param shutdownGrace bound on the graceful shutdown ({@code shutdownGraceMs})
  * @param namespace Kubernetes namespace for {@code k8s:} discovery ({@code namespace}, {@code POD_NAMESPACE})
  * @param podName this pod's name, for logs ({@code POD_NAME})
- * @param cluster the TopicCluster name, for logs ({@code cluster})
+ * @param cluster the TopicCluster name, for logs and the probe topic ({@code cluster})
+ * @param probeInterval how often this node publishes a mesh probe ({@code probe.interval}, {@code
+ *     --probe-interval}, {@code TOPICMESH_PROBE_INTERVAL}; default 5s), null when probes are off
+ *     ({@code probe.enabled: false}, {@code --no-probes}, {@code TOPICMESH_PROBE_ENABLED=false})
  */
 public record NodeConfig(
     List<String> listen,
@@ -76,7 +79,8 @@ public record NodeConfig(
     Duration shutdownGrace,
     String namespace,
     String podName,
-    String cluster) {
+    String cluster,
+    Duration probeInterval) {
 
   /** Largest admin request body by default: 1 MiB (a publish carries the message). */
   public static final int DEFAULT_MAX_BODY = 1 << 20;

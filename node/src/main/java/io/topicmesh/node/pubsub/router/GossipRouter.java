@@ -23,8 +23,8 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -39,13 +39,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -139,9 +134,6 @@ public final class GossipRouter {
    */
   static final Duration SHUTDOWN_PRUNE_BACKOFF = Duration.ofSeconds(1);
 
-  /** Bound on outstanding IWANT promises tracked for follow-up penalties. */
-  static final int MAX_PROMISES = 100_000;
-
   /** Bounds on the message cache: entries and bytes. */
   static final int MAX_CACHED_MESSAGES = 100_000;
 
@@ -195,51 +187,40 @@ public final class GossipRouter {
   // ---- state (guarded by mutex) ------------------------------------------------------------
   private GossipParams params;
   private PeerScoreThresholds thresholds;
-  private final AtomicReference<GossipParams> pendingParams = new AtomicReference<>();
-  private final AtomicReference<PeerScoreParams> pendingScoreParams = new AtomicReference<>();
-  private final AtomicReference<PeerScoreThresholds> pendingThresholds = new AtomicReference<>();
+  /** Replacements waiting for the next heartbeat (set through the mutex like everything else). */
+  private GossipParams pendingParams;
+  private PeerScoreParams pendingScoreParams;
+  private PeerScoreThresholds pendingThresholds;
   private final Map<PeerId, Peer> peers = new LinkedHashMap<>();
   private final Map<String, Set<PeerId>> topicPeers = new HashMap<>();
   private final Map<String, Set<PeerId>> mesh = new LinkedHashMap<>();
   private final Map<String, Set<PeerId>> fanout = new LinkedHashMap<>();
   private final Map<String, Long> lastPublished = new HashMap<>();
   private final Map<String, Consumer<ReceivedMessage>> subscriptions = new LinkedHashMap<>();
-  private final Map<String, List<Validator>> validators = new HashMap<>();
   private final BackoffTable backoff = new BackoffTable();
-  private final Map<MessageId, Map<PeerId, Long>> promises = new LinkedHashMap<>();
+  private final IWantPromises promises = new IWantPromises();
   private final MessageCache<PeerId> mcache;
   private final SeenCache<MessageId> seen;
   private final PeerScore score;
+  private final SignatureVerifier verifier;
+  private final ValidationPipeline validation;
   private final Set<Peer> dirty = new LinkedHashSet<>();
   private Map<PeerId, Double> scoreCache;
-  private int pendingValidations;
-  /**
-   * Ids whose signature is being checked off the mutex, each with the copies from other peers that
-   * arrived meanwhile (verified in turn only if the one in flight fails). Bounded by {@link
-   * #MAX_IN_FLIGHT_VERIFICATIONS} ids and {@link #MAX_WAITING_COPIES} copies per id.
-   */
-  private final Map<MessageId, ArrayDeque<Pending>> verifying = new HashMap<>();
-
-  static final int MAX_IN_FLIGHT_VERIFICATIONS = 4096;
-  static final int MAX_WAITING_COPIES = 16;
   private long heartbeatTicks;
   private long seqno;
   private int dialsThisHeartbeat;
   private boolean running;
   private RouterScheduler.Cancellable heartbeatTask;
-  private final AtomicBoolean heartbeatActive = new AtomicBoolean();
+  /** Bumped by start() and stop(): a tick of an older chain finds it changed and ends quietly. */
+  private long heartbeatChain;
 
   private static final class Peer {
     final PeerId id;
     final PubsubProtocol protocol;
     final Direction direction;
-    final PeerSender sender;
+    final PeerOutbox outbox;
     final Set<String> topics = new LinkedHashSet<>();
-    final OutboundQueue queue = new OutboundQueue();
-    final ConcurrentLinkedQueue<Rpc> handoff = new ConcurrentLinkedQueue<>();
-    final AtomicBoolean sending = new AtomicBoolean();
     final LinkedHashMap<MessageId, Long> dontWant = new LinkedHashMap<>();
-    boolean writable = true;
     boolean closed;
     int ihavesThisHeartbeat;
     int idsAskedThisHeartbeat;
@@ -248,18 +229,7 @@ public final class GossipRouter {
       this.id = id;
       this.protocol = protocol;
       this.direction = direction;
-      this.sender = sender;
-    }
-  }
-
-  private record Pending(
-      PeerId source,
-      MessageId id,
-      PubsubMessage message,
-      long receivedAt,
-      CompletableFuture<PublishResult> publish) {
-    boolean local() {
-      return publish != null;
+      this.outbox = new PeerOutbox(id, sender);
     }
   }
 
@@ -298,8 +268,11 @@ public final class GossipRouter {
             params.historyLength(), params.historyGossip(), MAX_CACHED_MESSAGES, MAX_CACHED_BYTES);
     this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, this::nowMillis);
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
-    this.mutex = new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener);
+    this.mutex =
+        new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
     this.mutex.setReleaseHook(this::collectOutbound);
+    this.verifier = new SignatureVerifier(signaturePolicy, validationExecutor, mutex);
+    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
     this.seqno = b.wallClock.millis() * 1_000_000L;
@@ -380,7 +353,7 @@ public final class GossipRouter {
         () -> {
           Peer p = peers.get(peer);
           if (p != null) {
-            p.writable = writable;
+            p.outbox.setWritable(writable);
             if (writable) {
               dirty.add(p);
             }
@@ -422,7 +395,7 @@ public final class GossipRouter {
 
   public void addValidator(String topic, Validator v) {
     try (var l = mutex.lock("addValidator")) {
-      validators.computeIfAbsent(topic, k -> new ArrayList<>()).add(v);
+      validation.addValidator(topic, v);
     }
   }
 
@@ -454,7 +427,7 @@ public final class GossipRouter {
           // IDONTWANT on publish, as go-libp2p-pubsub (>= v0.14) does: tell mesh peers before the
           // message goes out, so none of them sends our own message back to us
           sendIdontwant(null, id, m);
-          startValidation(new Pending(self, id, m, nowMillis(), f));
+          startValidation(new PendingMessage(self, id, m, nowMillis(), f));
         });
     return f;
   }
@@ -489,7 +462,7 @@ public final class GossipRouter {
         "publishBatch",
         () -> {
           PublishBatch batch = new PublishBatch();
-          List<Pending> pending = new ArrayList<>();
+          List<PendingMessage> pending = new ArrayList<>();
           for (int i = 0; i < payloads.size(); i++) {
             PubsubMessage m = buildMessage(topic, payloads.get(i));
             MessageId id = msgIdFn.apply(m);
@@ -500,9 +473,9 @@ public final class GossipRouter {
             sendIdontwant(null, id, m);
             batch.add(id);
             batchOf.put(id, batch);
-            pending.add(new Pending(self, id, m, nowMillis(), futures.get(i)));
+            pending.add(new PendingMessage(self, id, m, nowMillis(), futures.get(i)));
           }
-          for (Pending pv : pending) {
+          for (PendingMessage pv : pending) {
             startValidation(pv);
           }
         });
@@ -554,7 +527,8 @@ public final class GossipRouter {
 
   /** Replaces the overlay parameters at the next heartbeat; meshes are kept. */
   public void setParams(GossipParams p) {
-    pendingParams.set(Objects.requireNonNull(p));
+    Objects.requireNonNull(p);
+    mutex.execute("setParams", () -> pendingParams = p);
   }
 
   /**
@@ -578,12 +552,16 @@ public final class GossipRouter {
     return topicMesh.overrides();
   }
 
+  /** Replaces the score parameters at the next heartbeat. */
   public void setScoreParams(PeerScoreParams p) {
-    pendingScoreParams.set(Objects.requireNonNull(p));
+    Objects.requireNonNull(p);
+    mutex.execute("setScoreParams", () -> pendingScoreParams = p);
   }
 
+  /** Replaces the score thresholds at the next heartbeat. */
   public void setThresholds(PeerScoreThresholds t) {
-    pendingThresholds.set(Objects.requireNonNull(t));
+    Objects.requireNonNull(t);
+    mutex.execute("setThresholds", () -> pendingThresholds = t);
   }
 
   /** Starts the heartbeat after {@link GossipParams#heartbeatInitialDelay()}. */
@@ -593,7 +571,8 @@ public final class GossipRouter {
         return;
       }
       running = true;
-      heartbeatTask = scheduler.schedule(this::heartbeatTick, params.heartbeatInitialDelay().toMillis());
+      long chain = ++heartbeatChain;
+      heartbeatTask = scheduler.schedule(() -> heartbeatTick(chain), params.heartbeatInitialDelay().toMillis());
     }
   }
 
@@ -612,6 +591,7 @@ public final class GossipRouter {
   public void stop() {
     try (var l = mutex.lock("stop")) {
       running = false;
+      heartbeatChain++;
       if (heartbeatTask != null) {
         heartbeatTask.cancel();
         heartbeatTask = null;
@@ -680,7 +660,7 @@ public final class GossipRouter {
   public int outboundQueueDepth(PeerId peer) {
     try (var l = mutex.lock("inspect")) {
       Peer p = peers.get(peer);
-      return p == null ? 0 : p.queue.depth();
+      return p == null ? 0 : p.outbox.depth();
     }
   }
 
@@ -715,7 +695,7 @@ public final class GossipRouter {
     // v1.3 hook: our Extensions message rides in the stream's first RPC
     ControlExtensions hello = extensions.onNewStream(id, proto);
     if (hello != null) {
-      p.queue.setExtensions(hello);
+      p.outbox.lanes().setExtensions(hello);
       dirty.add(p);
     }
     score.addPeer(id, ip, nowMillis());
@@ -843,7 +823,7 @@ public final class GossipRouter {
       reject(p.id, null, m, RejectReason.VALIDATION_FAILED);
       return;
     }
-    promises.remove(id);
+    promises.fulfilled(id);
     if (m.hasFrom() && m.from().equals(selfBytes)) {
       emit(o -> o.rejected(topic, id, p.id, RejectReason.SELF_ORIGIN));
       return;
@@ -853,7 +833,7 @@ public final class GossipRouter {
       emit(o -> o.duplicate(topic, id, p.id));
       return;
     }
-    Pending pv = new Pending(p.id, id, m, now, null);
+    PendingMessage pv = new PendingMessage(p.id, id, m, now, null);
     if (signaturePolicy == SignaturePolicy.STRICT_NO_SIGN) {
       Optional<RejectReason> bad = MessageSigning.check(m, signaturePolicy);
       if (bad.isPresent()) {
@@ -864,73 +844,39 @@ public final class GossipRouter {
       admit(pv);
       return;
     }
-    ArrayDeque<Pending> waiting = verifying.get(id);
-    if (waiting != null) {
-      // Another copy is being verified: this one waits, in case that one turns out forged.
-      if (waiting.size() < MAX_WAITING_COPIES) {
-        waiting.add(pv);
-      } else {
+    switch (verifier.offer(pv)) {
+      case VERIFY -> {
+        // As go-libp2p-pubsub does, IDONTWANT goes out on arrival, before the signature is checked.
+        sendIdontwant(p, id, m);
+        verifier.verify(pv, this::finishVerification);
+      }
+      case WAIT -> {}
+      case DUPLICATE -> {
         score.duplicateMessage(p.id, id, topic, now);
         emit(o -> o.duplicate(topic, id, p.id));
       }
-      return;
+      case THROTTLED -> reject(p.id, id, m, RejectReason.VALIDATION_THROTTLED);
     }
-    if (verifying.size() >= MAX_IN_FLIGHT_VERIFICATIONS) {
-      reject(p.id, id, m, RejectReason.VALIDATION_THROTTLED);
-      return;
-    }
-    verifying.put(id, new ArrayDeque<>());
-    // As go-libp2p-pubsub does, IDONTWANT goes out on arrival, before the signature is checked.
-    sendIdontwant(p, id, m);
-    startVerification(pv);
   }
 
-  /** Signature checks are the costliest step on the receive path: run them off the mutex. */
-  private void startVerification(Pending pv) {
-    Runnable verify =
-        () -> {
-          Optional<RejectReason> bad;
-          try {
-            bad = MessageSigning.check(pv.message(), signaturePolicy);
-          } catch (RuntimeException e) {
-            bad = Optional.of(RejectReason.INVALID_SIGNATURE);
-          }
-          Optional<RejectReason> verdict = bad;
-          mutex.execute("verified", () -> finishVerification(pv, verdict));
-        };
-    mutex.afterRelease(
-        () -> {
-          try {
-            validationExecutor.execute(verify);
-          } catch (RejectedExecutionException e) {
-            // Executor shut down (router closing): drop the id so the in-flight map cannot fill up.
-            log.debug("pubsub message {} on {} not verified: validation executor refused it", pv.id(), pv.message().topic());
-            mutex.execute("verified", () -> verifying.remove(pv.id()));
-          }
-        });
-  }
-
-  private void finishVerification(Pending pv, Optional<RejectReason> bad) {
+  private void finishVerification(PendingMessage pv, Optional<RejectReason> bad) {
     MessageId id = pv.id();
-    ArrayDeque<Pending> waiting = verifying.get(id);
     if (bad.isPresent()) {
       // Not marked seen: a forged copy must not shadow the genuine message.
       reject(pv.source(), id, pv.message(), bad.get());
-      Pending next = waiting == null ? null : waiting.poll();
+      PendingMessage next = verifier.nextCopy(id);
       if (next != null && !seen.contains(id)) {
-        startVerification(next);
+        verifier.verify(next, this::finishVerification);
       } else {
-        verifying.remove(id);
+        verifier.forget(id);
       }
       return;
     }
-    verifying.remove(id);
+    Collection<PendingMessage> waiting = verifier.verified(id);
     long now = nowMillis();
-    if (waiting != null) {
-      for (Pending dup : waiting) {
-        score.duplicateMessage(dup.source(), id, dup.message().topic(), now);
-        emit(o -> o.duplicate(dup.message().topic(), id, dup.source()));
-      }
+    for (PendingMessage dup : waiting) {
+      score.duplicateMessage(dup.source(), id, dup.message().topic(), now);
+      emit(o -> o.duplicate(dup.message().topic(), id, dup.source()));
     }
     if (seen.contains(id)) {
       score.duplicateMessage(pv.source(), id, pv.message().topic(), now);
@@ -943,7 +889,7 @@ public final class GossipRouter {
     admit(pv);
   }
 
-  private void admit(Pending pv) {
+  private void admit(PendingMessage pv) {
     seen.add(pv.id());
     score.validateMessage(pv.source(), pv.id(), pv.receivedAt());
     startValidation(pv);
@@ -957,13 +903,12 @@ public final class GossipRouter {
 
   // ---- validation pipeline -------------------------------------------------------------------
 
-  private void startValidation(Pending pv) {
-    List<Validator> vs = validators.get(pv.message().topic());
-    if (vs == null || vs.isEmpty()) {
+  private void startValidation(PendingMessage pv) {
+    if (!validation.hasValidators(pv.message().topic())) {
       accept(pv);
       return;
     }
-    if (pendingValidations >= params.maxValidationQueue()) {
+    if (validation.pending() >= params.maxValidationQueue()) {
       seen.remove(pv.id());
       if (pv.local()) {
         pv.publish().completeExceptionally(new IllegalStateException("validation queue full"));
@@ -973,51 +918,15 @@ public final class GossipRouter {
       }
       return;
     }
-    pendingValidations++;
-    List<Validator> snapshot = List.copyOf(vs);
-    mutex.afterRelease(() -> validationExecutor.execute(() -> runValidators(pv, snapshot)));
+    validation.start(pv, this::finishValidation);
   }
 
-  private void runValidators(Pending pv, List<Validator> vs) {
-    CompletionStage<ValidationResult> chain = CompletableFuture.completedFuture(ValidationResult.ACCEPT);
-    for (Validator v : vs) {
-      chain =
-          chain.thenCompose(
-              r -> r == ValidationResult.ACCEPT
-                  ? v.validate(pv.source(), pv.message())
-                  : CompletableFuture.completedFuture(r));
-    }
-    // Whichever comes first, the validators' answer or the timeout, decides; the other is dropped.
-    AtomicBoolean decided = new AtomicBoolean();
-    RouterScheduler.Cancellable timeout =
-        scheduler.schedule(
-            () -> {
-              if (decided.compareAndSet(false, true)) {
-                mutex.execute("validation", () -> finishValidation(pv, null, true));
-              }
-            },
-            validationTimeout.toMillis());
-    chain.whenComplete(
-        (r, err) -> {
-          if (decided.compareAndSet(false, true)) {
-            timeout.cancel();
-            mutex.execute("validation", () -> finishValidation(pv, err != null ? null : r, false));
-          }
-        });
-  }
-
-  private void finishValidation(Pending pv, ValidationResult r, boolean timedOut) {
-    pendingValidations--;
-    if (r == ValidationResult.ACCEPT) {
+  private void finishValidation(PendingMessage pv, ValidationPipeline.Outcome outcome) {
+    if (outcome == ValidationPipeline.Outcome.ACCEPT) {
       accept(pv);
       return;
     }
-    RejectReason reason =
-        timedOut
-            ? RejectReason.VALIDATION_TIMEOUT
-            : r == null
-            ? RejectReason.VALIDATION_FAILED
-            : r == ValidationResult.REJECT ? RejectReason.VALIDATION_REJECTED : RejectReason.VALIDATION_IGNORED;
+    RejectReason reason = outcome.rejectReason();
     if (pv.local()) {
       pv.publish().completeExceptionally(new IllegalStateException("local message " + reason));
       batchFailed(pv.id()); // batch publishing hook
@@ -1026,7 +935,7 @@ public final class GossipRouter {
     reject(pv.source(), pv.id(), pv.message(), reason);
   }
 
-  private void accept(Pending pv) {
+  private void accept(PendingMessage pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
     long now = nowMillis();
@@ -1086,14 +995,14 @@ public final class GossipRouter {
     if (!batch.ready()) {
       return;
     }
-    List<Pending> ok = batch.acceptedInOrder();
+    List<PendingMessage> ok = batch.acceptedInOrder();
     List<List<PeerId>> to = new ArrayList<>();
-    for (Pending pv : ok) {
+    for (PendingMessage pv : ok) {
       to.add(List.copyOf(recipients(pv)));
     }
     int[] sent = new int[ok.size()];
     for (PublishBatch.Send s : PublishBatch.roundRobin(to)) {
-      Pending pv = ok.get(s.message());
+      PendingMessage pv = ok.get(s.message());
       Peer p = peers.get(s.peer());
       if (p != null && queueMessage(p, pv.id(), pv.message())) {
         sent[s.message()]++;
@@ -1101,7 +1010,7 @@ public final class GossipRouter {
     }
     long now = nowMillis();
     for (int i = 0; i < ok.size(); i++) {
-      Pending pv = ok.get(i);
+      PendingMessage pv = ok.get(i);
       String topic = pv.message().topic();
       int bytes = pv.message().data().size();
       int n = sent[i];
@@ -1113,7 +1022,7 @@ public final class GossipRouter {
   }
 
   /** Sends an accepted message on; returns the number of peers it was queued for. */
-  private int forward(Pending pv) {
+  private int forward(PendingMessage pv) {
     int n = 0;
     for (PeerId id : recipients(pv)) {
       Peer p = peers.get(id);
@@ -1125,7 +1034,7 @@ public final class GossipRouter {
   }
 
   /** The peers an accepted message goes to: flood publish, or mesh/fanout, plus direct and floodsub peers. */
-  private Set<PeerId> recipients(Pending pv) {
+  private Set<PeerId> recipients(PendingMessage pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
     Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
@@ -1343,7 +1252,7 @@ public final class GossipRouter {
         continue;
       }
       for (MessageId id : h.messageIds()) {
-        if (!seen.contains(id) && !verifying.containsKey(id)) {
+        if (!seen.contains(id) && !verifier.inFlight(id)) {
           want.add(id);
         }
       }
@@ -1362,12 +1271,7 @@ public final class GossipRouter {
     enqueueControl(p, q -> q.addIWant(new ControlIWant(iwant)));
     emit(o -> o.iwantSent(p.id, iwant.size()));
     // One promise per IWANT (go-libp2p-pubsub's gossip tracer): the peer must deliver one of them.
-    if (promises.size() < MAX_PROMISES) {
-      MessageId promised = iwant.get(random.nextInt(iwant.size()));
-      promises
-          .computeIfAbsent(promised, k -> new HashMap<>())
-          .putIfAbsent(p.id, nowMillis() + params.iwantFollowupTime().toMillis());
-    }
+    promises.add(p.id, iwant, nowMillis() + params.iwantFollowupTime().toMillis(), random);
   }
 
   private void handleIWant(Peer p, ControlIWant w) {
@@ -1487,23 +1391,20 @@ public final class GossipRouter {
   // Heartbeat
   // =========================================================================================
 
-  private void heartbeatTick() {
-    if (!heartbeatActive.compareAndSet(false, true)) {
-      return; // never overlaps itself
-    }
-    // Never blocks the scheduler thread (which may be an event loop): queued if the mutex is busy.
+  /**
+   * One link of the heartbeat chain: runs the heartbeat under the mutex, then schedules the next
+   * link. Only the chain started last is live, so heartbeats never overlap. Never blocks the
+   * scheduler thread (which may be an event loop): queued on the inbox if the mutex is busy.
+   */
+  private void heartbeatTick(long chain) {
     mutex.execute(
         "heartbeat",
         () -> {
-          try {
-            if (running) {
-              heartbeat();
-              heartbeatTask =
-                  scheduler.schedule(this::heartbeatTick, params.heartbeatInterval().toMillis());
-            }
-          } finally {
-            heartbeatActive.set(false);
+          if (!running || chain != heartbeatChain) {
+            return;
           }
+          heartbeat();
+          heartbeatTask = scheduler.schedule(() -> heartbeatTick(chain), params.heartbeatInterval().toMillis());
         });
   }
 
@@ -1542,18 +1443,21 @@ public final class GossipRouter {
     topicMesh.applyStaged().forEach((topic, mp) -> log.info("gossipsub mesh parameters of topic {}: {}", topic,
         mp == null ? "back to the global ones" : "D=" + mp.d() + " Dlo=" + mp.dlo() + " Dhi=" + mp.dhi()
             + " Dscore=" + mp.dscore() + " Dout=" + mp.dout() + " Dlazy=" + mp.dlazy()));
-    GossipParams p = pendingParams.getAndSet(null);
+    GossipParams p = pendingParams;
+    pendingParams = null;
     if (p != null) {
       params = p;
       mcache.resize(p.historyLength(), p.historyGossip());
       seen.setTtl(p.seenTtl().toMillis());
       log.info("gossipsub parameters applied: D={} Dlo={} Dhi={} Dlazy={}", p.d(), p.dlo(), p.dhi(), p.dlazy());
     }
-    PeerScoreParams sp = pendingScoreParams.getAndSet(null);
+    PeerScoreParams sp = pendingScoreParams;
+    pendingScoreParams = null;
     if (sp != null) {
       score.setParams(sp);
     }
-    PeerScoreThresholds t = pendingThresholds.getAndSet(null);
+    PeerScoreThresholds t = pendingThresholds;
+    pendingThresholds = null;
     if (t != null) {
       thresholds = t;
     }
@@ -1564,20 +1468,11 @@ public final class GossipRouter {
   }
 
   private void applyIwantPenalties(long now) {
-    for (Iterator<Map<PeerId, Long>> it = promises.values().iterator(); it.hasNext(); ) {
-      Map<PeerId, Long> byPeer = it.next();
-      for (Iterator<Map.Entry<PeerId, Long>> e = byPeer.entrySet().iterator(); e.hasNext(); ) {
-        Map.Entry<PeerId, Long> en = e.next();
-        if (en.getValue() <= now) {
-          score.addPenalty(en.getKey(), 1);
-          e.remove();
-        }
-      }
-      if (byPeer.isEmpty()) {
-        it.remove();
-      }
+    for (PeerId broken : promises.expire(now)) {
+      score.addPenalty(broken, 1);
     }
   }
+
 
   private void clearIHaveCounters() {
     for (Peer p : peers.values()) {
@@ -1793,7 +1688,7 @@ public final class GossipRouter {
     for (Peer p : peers.values()) {
       scores.put(p.id, scoreOf(p.id));
       byProto.merge(p.protocol, 1, Integer::sum);
-      depths.put(p.id, p.queue.depth());
+      depths.put(p.id, p.outbox.depth());
     }
     emit(o -> o.heartbeat(nanos, meshSizes, fanoutSizes, scores, byProto, depths));
   }
@@ -1806,7 +1701,7 @@ public final class GossipRouter {
     if (p == null || p.closed) {
       return;
     }
-    if (!add.test(p.queue)) {
+    if (!add.test(p.outbox.lanes())) {
       emit(o -> o.outboundDropped(p.id, DropReason.CONTROL_OVERFLOW, 1));
       disconnect(p, "outbound control queue overflow");
       return;
@@ -1823,7 +1718,7 @@ public final class GossipRouter {
       emit(o -> o.outboundDropped(p.id, DropReason.IDONTWANT, 1));
       return false;
     }
-    if (!p.queue.addMessage(m, params.maxOutboundQueue())) {
+    if (!p.outbox.lanes().addMessage(m, params.maxOutboundQueue())) {
       emit(o -> o.outboundDropped(p.id, DropReason.QUEUE_FULL, 1));
       switch (slowPeerPolicy) {
         case PENALISE -> score.addPenalty(p.id, 1);
@@ -1842,7 +1737,7 @@ public final class GossipRouter {
     }
     p.closed = true;
     log.info("pubsub peer {} disconnected: {}", p.id, reason);
-    mutex.afterRelease(() -> p.sender.close(reason));
+    mutex.afterRelease(() -> p.outbox.close(reason));
   }
 
   /** Release hook: moves writable peers' queues into their hand-off queues, flushed after release. */
@@ -1852,42 +1747,21 @@ public final class GossipRouter {
     }
     for (Iterator<Peer> it = dirty.iterator(); it.hasNext(); ) {
       Peer p = it.next();
-      if (p.closed || !p.writable) {
+      if (p.closed || !p.outbox.writable()) {
         if (p.closed) {
           it.remove();
         }
         continue;
       }
       it.remove();
-      List<Rpc> rpcs = p.queue.drain(limits.maxRpcSize());
+      List<Rpc> rpcs = p.outbox.collect(limits.maxRpcSize());
       if (rpcs.isEmpty()) {
         continue;
       }
-      p.handoff.addAll(rpcs);
       for (Rpc r : rpcs) {
         emit(o -> o.rpcSent(p.id, r));
       }
-      mutex.afterRelease(() -> flush(p));
-    }
-  }
-
-  private static void flush(Peer p) {
-    while (p.sending.compareAndSet(false, true)) {
-      try {
-        Rpc r;
-        while ((r = p.handoff.poll()) != null) {
-          try {
-            p.sender.send(r);
-          } catch (RuntimeException e) {
-            log.warn("pubsub send to {} failed: {}", p.id, e.toString());
-          }
-        }
-      } finally {
-        p.sending.set(false);
-      }
-      if (p.handoff.isEmpty()) {
-        return;
-      }
+      mutex.afterRelease(p.outbox::flush);
     }
   }
 
@@ -1981,6 +1855,8 @@ public final class GossipRouter {
     private LongSupplier nanoTime = System::nanoTime;
     private Clock wallClock = Clock.systemUTC();
     private int inboxHighWater = 10_000;
+    private int inboxDrainBudget = RouterMutex.DEFAULT_DRAIN_BUDGET;
+    private Executor inboxDrainExecutor;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
     private Duration validationTimeout = Duration.ofSeconds(5);
@@ -2025,6 +1901,14 @@ public final class GossipRouter {
      */
     public Builder nanoTime(LongSupplier t) { this.nanoTime = t; return this; }
     public Builder inboxHighWater(int n) { this.inboxHighWater = n; return this; }
+    /** Queued tasks one mutex holder runs at most before it releases (see {@link RouterMutex}). */
+    public Builder inboxDrainBudget(int n) { this.inboxDrainBudget = n; return this; }
+    /**
+     * The router's own thread, where the inbox is drained once a holder spent its budget, so a
+     * publisher or an event loop never does everyone's work. Never a netty event loop. Default
+     * none: the holder goes on in rounds, releasing the mutex between them.
+     */
+    public Builder inboxDrainExecutor(Executor e) { this.inboxDrainExecutor = e; return this; }
     public Builder longHold(Duration d) { this.longHold = d; return this; }
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
     /** A message whose validators have not answered in time is ignored (no penalty). */

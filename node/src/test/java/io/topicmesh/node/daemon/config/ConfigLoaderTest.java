@@ -207,6 +207,21 @@ class ConfigLoaderTest {
         .isEqualTo("muxers=quic: one of yamux, mplex");
   }
 
+  /** Issue 15: the README promises one line for an invalid configuration; SnakeYAML's message has five. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      'listen: [\n  foo: : bar\n'                        | at line 2, column 8: while parsing a flow node: expected the node content, but found ':'
+      'listen:\n  - /ip4/127.0.0.1/tcp/1\n   peers: x\n'  | at line 3, column 9: mapping values are not allowed here
+      '{"listen": ["/ip4/127.0.0.1/tcp/1"], "listen": []}' | at line 1, column 46: Duplicate field 'listen'
+      'params:\n  d: 6\n  d: 7\n'                         | at line 3, column 4: Duplicate field 'd'
+      """)
+  void aFileSyntaxErrorIsOneLineNamingTheFileLineAndColumn(String text, String where) throws Exception {
+    Path f = file("syntax.yaml", text.replace("\\n", "\n"));
+    ConfigException e = invalid(f, Map.of(), Map.of());
+    assertThat(e.getMessage()).isEqualTo("config=" + f + ": not valid YAML or JSON " + where);
+    assertThat(e.getMessage()).doesNotContain("\n");
+  }
+
   @Test
   void aMissingOrHugeFileIsAClearError() throws Exception {
     assertThat(invalid(tmp.resolve("absent.yaml"), Map.of(), Map.of()).getMessage()).startsWith("config=")
@@ -259,6 +274,37 @@ class ConfigLoaderTest {
       assertThat(e.getMessage()).startsWith("pingInterval=" + bad + ": a duration such as 500ms");
     }
     assertThat(invalid(file("ping3.yaml", "pingInterval: 5\n"), Map.of(), Map.of()).field()).isEqualTo("pingInterval");
+  }
+
+  /** Issue 9: mesh probes are on every 5 s by default; probe.interval / probe.enabled, env and flags. */
+  @Test
+  void probesAreOnByDefaultAndConfigurableFromFileEnvironmentAndFlags() throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of()).probeInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(ConfigLoader.load(file("probe.yaml", "probe:\n  interval: 2s\n"), Map.of(), Map.of()).probeInterval())
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(ConfigLoader.load(file("probe2.yaml", "probe: {interval: 2s}\n"), Map.of("TOPICMESH_PROBE_INTERVAL", "750ms"),
+        Map.of()).probeInterval()).isEqualTo(Duration.ofMillis(750));
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_INTERVAL", "750ms"), Map.of("probe.interval", "PT1S"))
+        .probeInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(ConfigLoader.load(file("probe3.yaml", "probe: {enabled: false}\n"), Map.of(), Map.of()).probeInterval())
+        .as("switched off").isNull();
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_ENABLED", "false"), Map.of()).probeInterval()).isNull();
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_ENABLED", "false"), Map.of("probe.enabled", true))
+        .probeInterval()).isEqualTo(Duration.ofSeconds(5));
+    ConfigException tooShort = invalid(null, Map.of("TOPICMESH_PROBE_INTERVAL", "50ms"), Map.of());
+    assertThat(tooShort.field()).isEqualTo("probe.interval");
+    assertThat(tooShort.getMessage()).contains("at least 100ms");
+    assertThat(invalid(null, Map.of("TOPICMESH_PROBE_ENABLED", "maybe"), Map.of()).field()).isEqualTo("probe.enabled");
+    assertThat(invalid(file("probe4.yaml", "probe: {intervall: 1s}\n"), Map.of(), Map.of()).field())
+        .isEqualTo("probe.intervall");
+  }
+
+  /** Issue 9: the probe topics' prefix is the node's own. */
+  @Test
+  void reservedTopicsAreRefused() {
+    ConfigException e = invalid(null, Map.of(), Map.of("topics", List.of("_topicmesh/probe")));
+    assertThat(e.field()).isEqualTo("topics");
+    assertThat(e.getMessage()).contains("reserved");
   }
 
   /** Issue 15: a misspelled TOPICMESH_PARAMS_* / TOPICMESH_THRESHOLDS_* variable is an error, as the same typo in a file is. */
