@@ -153,8 +153,64 @@ class AdminSecurityIT {
     assertThat(secret("scopes-admin-tls")).isNull();
   }
 
+  /** Everything the operator logs while a test runs (at every level), formatted. */
+  static final class CapturedLogs implements AutoCloseable {
+    private final ch.qos.logback.classic.Logger root =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
+    private final ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+        new ch.qos.logback.core.read.ListAppender<>();
+    private final ch.qos.logback.classic.Level level = root.getLevel();
+
+    CapturedLogs() {
+      appender.start();
+      root.addAppender(appender);
+      root.setLevel(ch.qos.logback.classic.Level.ALL);
+    }
+
+    String text() {
+      StringBuilder b = new StringBuilder();
+      synchronized (appender.list) {
+        for (var e : appender.list) {
+          b.append(e.getFormattedMessage()).append('\n');
+          for (var t = e.getThrowableProxy(); t != null; t = t.getCause()) {
+            b.append(t.getMessage()).append('\n');
+          }
+        }
+      }
+      return b.toString();
+    }
+
+    @Override
+    public void close() {
+      root.detachAppender(appender);
+      root.setLevel(level);
+    }
+  }
+
+  /** The base64 body of a PEM (its secret part), without the armour lines. */
+  static String pemBody(String pem) {
+    String body = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+    // the middle: the start of a PKCS#8 EC key is the same ASN.1 header for every key
+    return body.substring(body.length() / 3, body.length() / 3 + 40);
+  }
+
   @Test
   void operatorManagedTlsIsIssuedTrustedAndRenewedWithoutTouchingTheCa() throws Exception {
+    try (CapturedLogs logs = new CapturedLogs()) {
+      operatorManagedTls();
+      // no token, and no private key, appears in anything the operator logged (at any level)
+      String logged = logs.text();
+      assertThat(logged).contains("admin TLS certificate issued");
+      for (String scope : List.of("admin", "publish", "subscribe", "status")) {
+        assertThat(logged).as("the %s token in the logs", scope).doesNotContain(text(secret("tls-" + scope + "-token"),
+            "token"));
+      }
+      assertThat(logged).doesNotContain(pemBody(text(secret("tls-admin-ca"), "ca.key")))
+          .doesNotContain(pemBody(text(secret("tls-admin-tls"), "tls.key")));
+    }
+  }
+
+  private void operatorManagedTls() throws Exception {
     create("tls", 2, s -> s.security.adminTls.mode = AdminTlsMode.Operator);
     reconcile("tls");
     Secret ca = secret("tls-admin-ca");
