@@ -25,7 +25,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -49,9 +48,9 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP API of a node (JSON; JDK HTTP server on its own port).
  *
  * <pre>
- * GET    /healthz                       liveness (no token): 503 when the heartbeat stalled
- * GET    /readyz                        readiness (no token)
- * GET    /metrics                       Prometheus text (no token: read-only figures)
+ * GET    /healthz                       liveness (no token by default): 503 when the heartbeat stalled
+ * GET    /readyz                        readiness (no token by default)
+ * GET    /metrics                       Prometheus text (no token by default: read-only figures)
  * GET    /ui/                           the mesh view, a static page (no token: it holds no data; its
  *                                       script reads /v1/status with the token the user gives it)
  * GET    /v1/status                     peer id, addrs, version, uptime, peers, topics, params, traffic
@@ -66,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/topics/{t}/messages        server-sent events, one per delivered message; ?limit=N ends after N
  * </pre>
  *
- * Errors are {@code {"code": …, "message": …, "status": "429 Too Many Requests"}} with a 4xx status for anything the client got
- * wrong; the token is compared in constant time.
+ * Errors are {@code {"code": …, "message": …, "status": "429 Too Many Requests"}} with a 4xx status
+ * for anything the client got wrong. Who may call what is {@link AdminAuth}'s policy (scoped bearer tokens, compared in constant
+ * time; 401 without a known token, 403 without the scope); TLS is optional ({@link AdminTls}).
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -95,22 +95,32 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private final Daemon node;
-  private final byte[] token;
+  private final AdminAuth auth;
   private final int maxBody;
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
+  private final AdminTls tls;
   private final Semaphore streams = new Semaphore(MAX_STREAMS);
   private final UiHandler ui = new UiHandler();
   private volatile boolean closed;
 
   /**
-   * @param token the bearer token, or null for none (then bind only to loopback)
+   * @param token the bearer token with the admin scope, or null for none (then bind only to loopback)
    */
   public AdminServer(Daemon node, InetSocketAddress bind, String token, int maxBody) throws IOException {
+    this(node, bind, AdminAuth.single(token), null, maxBody);
+  }
+
+  /**
+   * @param auth the tokens and which endpoints need them ({@link AdminAuth#none()}: bind only to loopback)
+   * @param tls the serving certificate, or null for plain HTTP
+   */
+  public AdminServer(Daemon node, InetSocketAddress bind, AdminAuth auth, AdminTls tls, int maxBody) throws IOException {
     this.node = node;
-    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+    this.auth = auth;
     this.maxBody = maxBody;
-    this.server = HttpServer.create(bind, 64);
+    this.tls = tls;
+    this.server = tls == null ? HttpServer.create(bind, 64) : AdminTlsServer.create(bind, 64, tls);
     AtomicLong n = new AtomicLong();
     this.executor = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(MAX_PENDING_REQUESTS), r -> {
@@ -124,7 +134,15 @@ public final class AdminServer implements AutoCloseable {
 
   public void start() {
     server.start();
-    log.info("admin API listening on {} auth={}", address(), token == null ? "none" : "bearer");
+    log.info("admin API listening on {} {} auth={}", scheme(), address(),
+        auth.enabled() ? "bearer " + auth.scopes().stream().map(AdminScope::label).toList()
+            + (auth.protectMetrics() ? " metrics=token" : " metrics=open")
+            + (auth.protectHealth() ? " health=token" : " health=open") : "none");
+  }
+
+  /** {@code https} with TLS, else {@code http}. */
+  public String scheme() {
+    return tls == null ? "http" : "https";
   }
 
   public InetSocketAddress address() {
@@ -161,6 +179,7 @@ public final class AdminServer implements AutoCloseable {
     if (path.length() > 2048) {
       throw new ApiException(414, "uri_too_long", "request path longer than 2048 characters");
     }
+    auth.check(method, path, ex.getRequestHeaders().getFirst("Authorization"));
     switch (path) {
       case "/healthz" -> {
         only(method, "GET");
@@ -188,7 +207,6 @@ public final class AdminServer implements AutoCloseable {
       ui.serve(ex, method, path);
       return;
     }
-    authorize(ex);
     if (path.equals("/v1/status")) {
       only(method, "GET");
       sendJson(ex, 200, node.status());
@@ -205,20 +223,6 @@ public final class AdminServer implements AutoCloseable {
       topics(ex, method, path.substring("/v1/topics/".length()));
     } else {
       throw new ApiException(404, "not_found", "no such endpoint: " + path);
-    }
-  }
-
-  private void authorize(HttpExchange ex) {
-    if (token == null) {
-      return;
-    }
-    String h = ex.getRequestHeaders().getFirst("Authorization");
-    if (h == null || !h.startsWith("Bearer ")) {
-      throw new ApiException(401, "unauthorized", "missing bearer token (Authorization: Bearer <token>)");
-    }
-    byte[] given = h.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(given, token)) {
-      throw new ApiException(401, "unauthorized", "wrong bearer token");
     }
   }
 
