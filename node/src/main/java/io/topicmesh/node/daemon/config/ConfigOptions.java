@@ -131,9 +131,9 @@ public final class ConfigOptions {
           "File holding a bearer token of the admin scope (everything); without any token file the admin API binds"
               + " to loopback only."),
       option("admin.publishTokenFile", null, null, null, null, "none", null,
-          "File holding a token of the publish scope: POST /v1/topics/<t>/publish only (docs/security.md)."),
+          "File holding a token of the publish scope: POST /v1/topics/{t}/publish only (docs/security.md)."),
       option("admin.subscribeTokenFile", null, null, null, null, "none", null,
-          "File holding a token of the subscribe scope: GET /v1/topics/<t>/messages only."),
+          "File holding a token of the subscribe scope: GET /v1/topics/{t}/messages only."),
       option("admin.statusTokenFile", null, null, null, null, "none", null,
           "File holding a token of the status scope: GET /v1/status, /v1/topics, /v1/params (and /metrics or"
               + " health when protected)."),
