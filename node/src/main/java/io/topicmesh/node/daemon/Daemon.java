@@ -26,6 +26,7 @@ import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.PubsubProtocol;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
 import io.topicmesh.node.pubsub.router.RouterObserver;
+import io.topicmesh.node.pubsub.router.RouterStatus;
 import io.topicmesh.node.pubsub.router.SignaturePolicy;
 import io.topicmesh.node.pubsub.router.TopicScoreParams;
 import io.topicmesh.node.transport.Connection;
@@ -547,6 +548,11 @@ public final class Daemon implements AutoCloseable {
    * meshed: they get every message without a GRAFT).
    */
   public Readiness readiness() {
+    return readiness(null);
+  }
+
+  /** @param snapshot the router's status if the caller has one, or null to take one when needed */
+  private Readiness readiness(RouterStatus snapshot) {
     if (!started) {
       return new Readiness(false, "starting");
     }
@@ -574,19 +580,21 @@ public final class Daemon implements AutoCloseable {
     if (protocols.isEmpty() || first < 0 || heartbeats.get() <= first + 1) {
       return new Readiness(false, "waiting for pubsub peers and a heartbeat");
     }
-    Set<PeerId> routed = router.peers();
+    RouterStatus rs = snapshot != null ? snapshot : router.status(List.of());
+    Set<PeerId> routed = rs.peers();
     long unrouted = host.connections().stream().map(Connection::remotePeer)
         .filter(p -> !routed.contains(p) && speaksPubsub(p)).count();
     if (unrouted > 0) {
       return new Readiness(false, unrouted + " connected pubsub peers without a pubsub session");
     }
-    int dlo = router.params().dlo();
-    Set<PeerId> direct = router.directPeers();
-    for (String t : router.subscriptions()) {
-      Set<PeerId> inTopic = router.topicPeers(t);
+    int dlo = rs.params().dlo();
+    Set<PeerId> direct = rs.directPeers();
+    for (Map.Entry<String, RouterStatus.Topic> e : rs.topics().entrySet()) {
+      String t = e.getKey();
+      Set<PeerId> inTopic = e.getValue().peers();
       int available = inTopic.size();
       // direct peers get every message without being in the mesh: they count as meshed
-      Set<PeerId> reached = new java.util.HashSet<>(router.meshPeers(t));
+      Set<PeerId> reached = new java.util.HashSet<>(e.getValue().mesh());
       for (PeerId p : inTopic) {
         if (direct.contains(p)) {
           reached.add(p);
@@ -607,15 +615,22 @@ public final class Daemon implements AutoCloseable {
   }
 
   boolean liveAt(long nowNanos) {
+    return liveAt(nowNanos, null);
+  }
+
+  private boolean liveAt(long nowNanos, GossipParams params) {
     if (!started || closed) {
       return !closed;
     }
-    long limit = router.params().heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
+    GossipParams p = params != null ? params : router.params();
+    long limit = p.heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
     return nowNanos - lastHeartbeatNanos < limit;
   }
 
-  /** The {@code GET /v1/status} object. */
+  /** The {@code GET /v1/status} object; takes the router mutex once. */
   public Map<String, Object> status() {
+    List<Connection> connections = List.copyOf(host.connections());
+    RouterStatus rs = router.status(connections.stream().map(Connection::remotePeer).toList());
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("peerId", host.peerId().toString());
     List<String> addrs = new ArrayList<>();
@@ -630,17 +645,17 @@ public final class Daemon implements AutoCloseable {
     s.put("addrs", addrs);
     s.put("version", Main.version());
     s.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
-    Readiness rd = readiness();
+    Readiness rd = readiness(rs);
     s.put("ready", rd.ready());
     s.put("readyReason", rd.reason());
-    s.put("live", live());
+    s.put("live", liveAt(System.nanoTime(), rs.params()));
     List<Map<String, Object>> peers = new ArrayList<>();
-    for (Connection c : host.connections()) {
+    for (Connection c : connections) {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("peerId", c.remotePeer().toString());
       PubsubProtocol proto = protocols.get(c.remotePeer());
       p.put("protocol", proto == null ? null : proto.id());
-      p.put("score", finite(router.score(c.remotePeer())));
+      p.put("score", finite(rs.scores().get(c.remotePeer())));
       p.put("direction", c.direction().label());
       p.put("addr", c.remoteAddress().toString());
       p.put("muxer", c.muxerProtocol());
@@ -648,20 +663,20 @@ public final class Daemon implements AutoCloseable {
     }
     s.put("peers", peers);
     List<Map<String, Object>> ts = new ArrayList<>();
-    Set<String> names = new java.util.TreeSet<>(router.subscriptions());
-    for (String t : names) {
+    for (Map.Entry<String, RouterStatus.Topic> e : rs.topics().entrySet()) {
+      String t = e.getKey();
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("topic", t);
-      o.put("mesh", router.meshPeers(t).stream().map(PeerId::toString).sorted().toList());
-      o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
-      o.put("peers", router.topicPeers(t).size());
+      o.put("mesh", e.getValue().mesh().stream().map(PeerId::toString).sorted().toList());
+      o.put("fanout", e.getValue().fanout().stream().map(PeerId::toString).sorted().toList());
+      o.put("peers", e.getValue().peers().size());
       o.put("messages", traffic.topicMessages(t));
       ts.add(o);
     }
     s.put("topics", ts);
-    s.put("params", ParamsCodec.toJson(router.params()));
+    s.put("params", ParamsCodec.toJson(rs.params()));
     Map<String, Object> hb = new LinkedHashMap<>();
-    hb.put("ticks", router.heartbeatTicks());
+    hb.put("ticks", rs.heartbeatTicks());
     hb.put("sinceLastMs", (System.nanoTime() - lastHeartbeatNanos) / 1_000_000L);
     s.put("heartbeat", hb);
     s.put("lock", lockFigures());

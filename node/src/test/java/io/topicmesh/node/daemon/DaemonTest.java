@@ -84,6 +84,35 @@ class DaemonTest {
         .withMessageContaining("shutting down");
   }
 
+  private static long holds(Daemon d, String holder) {
+    var t = d.registry().find("topicmesh_pubsub_lock_hold_seconds").tag("holder", holder).timer();
+    return t == null ? 0 : t.count();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void statusTakesTheRouterMutexOnce() {
+    Daemon a = node(Map.of());
+    a.start();
+    Daemon b = node(Map.of("peers", List.of(a.host().listenAddresses().get(0).toString())));
+    b.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> b.readiness().ready());
+    long status = holds(b, "status");
+    long inspect = holds(b, "inspect");
+    Map<String, Object> s = b.status();
+    assertThat(holds(b, "status") - status).as("status snapshots").isEqualTo(1);
+    assertThat(holds(b, "inspect") - inspect).as("per-figure inspections").isZero();
+    assertThat(s.get("ready")).isEqualTo(true);
+    List<Map<String, Object>> topics = (List<Map<String, Object>>) s.get("topics");
+    assertThat(topics).singleElement().satisfies(t -> {
+      assertThat(t.get("topic")).isEqualTo("t");
+      assertThat(t.get("mesh")).isEqualTo(List.of(a.peerId().toString()));
+      assertThat(t.get("peers")).isEqualTo(1);
+    });
+    List<Map<String, Object>> peers = (List<Map<String, Object>>) s.get("peers");
+    assertThat(peers).singleElement().satisfies(p -> assertThat(p.get("score")).isInstanceOf(Double.class));
+  }
+
   @Test
   void livenessFailsWhenTheHeartbeatStalls() {
     Daemon a = node(Map.of("params.heartbeatIntervalMs", 200));

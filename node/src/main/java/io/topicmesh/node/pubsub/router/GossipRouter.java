@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
@@ -498,6 +500,36 @@ public final class GossipRouter {
   }
 
   // ---- introspection (snapshots) -------------------------------------------------------------
+
+  /**
+   * Everything a status page or readiness check needs, under one acquisition of the mutex.
+   *
+   * @param scored peers whose score to include (a peer unknown to the router scores as such)
+   */
+  public RouterStatus status(Collection<PeerId> scored) {
+    try (var l = mutex.lock("status")) {
+      Map<String, RouterStatus.Topic> topics = new TreeMap<>();
+      for (String t : subscriptions.keySet()) {
+        topics.put(
+            t,
+            new RouterStatus.Topic(
+                Set.copyOf(mesh.getOrDefault(t, Set.of())),
+                Set.copyOf(fanout.getOrDefault(t, Set.of())),
+                Set.copyOf(topicPeers.getOrDefault(t, Set.of()))));
+      }
+      Map<PeerId, Double> scores = new LinkedHashMap<>();
+      for (PeerId id : scored) {
+        scores.put(id, scoreOf(id));
+      }
+      return new RouterStatus(
+          params,
+          heartbeatTicks,
+          Set.copyOf(peers.keySet()),
+          directPeers,
+          Collections.unmodifiableMap(topics),
+          Collections.unmodifiableMap(scores));
+    }
+  }
 
   public GossipParams params() {
     try (var l = mutex.lock("inspect")) {
