@@ -22,6 +22,7 @@ import io.topicmesh.node.pubsub.router.GossipRouter;
 import io.topicmesh.node.pubsub.router.MicrometerRouterObserver;
 import io.topicmesh.node.pubsub.router.PeerDialer;
 import io.topicmesh.node.pubsub.router.PeerScoreParams;
+import io.topicmesh.node.pubsub.router.PublishException;
 import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.PubsubProtocol;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
@@ -74,7 +75,11 @@ public final class Daemon implements AutoCloseable {
    */
   static final Duration PUBSUB_SESSION_GRACE = Duration.ofSeconds(5);
 
-  /** Messages waiting for validators; beyond it the publishing/receiving thread validates. */
+  /**
+   * Messages waiting for validators or signature checks; beyond it the router refuses them (a
+   * local publish fails with {@link PublishException.Reason#QUEUE_FULL}, a received message is
+   * dropped as throttled).
+   */
   static final int MAX_VALIDATION_QUEUE = 10_000;
 
   private final NodeConfig config;
@@ -126,7 +131,9 @@ public final class Daemon implements AutoCloseable {
     this.routerScheduler = scheduler("topicmesh-router");
     this.discoveryScheduler = scheduler("topicmesh-discovery");
     this.dnsScheduler = scheduler("topicmesh-dns");
-    this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.CallerRunsPolicy());
+    // Full: refuse (the router fails the publish or throttles the message, counted and logged);
+    // never run a validator on the caller, which may be a netty event loop.
+    this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.AbortPolicy());
     this.delivery = pool("topicmesh-deliver", 1, MAX_DELIVERY_QUEUE, (r, e) -> deliveryDropped.incrementAndGet());
     this.traffic = new TrafficStats(registry);
     MicrometerRouterObserver metrics = new MicrometerRouterObserver(registry, 64, config.thresholds());
@@ -493,21 +500,17 @@ public final class Daemon implements AutoCloseable {
   /**
    * Publishes through the router. Once shutdown has begun the node takes no new message: its meshes
    * are being PRUNEd and its connections closed, so a message accepted now could reach too few peers
-   * before they go. The future then fails with {@link ShuttingDownException} (HTTP 503), and the client
-   * publishes through another node.
+   * before they go. The future then fails with a {@link PublishException} of reason {@link
+   * PublishException.Reason#SHUTTING_DOWN} (HTTP 503), and the client publishes through another node.
+   * Every other failure is a {@link PublishException} from the router.
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
     if (draining) {
-      return CompletableFuture.failedFuture(new ShuttingDownException());
+      return CompletableFuture.failedFuture(
+          new PublishException(
+              PublishException.Reason.SHUTTING_DOWN, "node is shutting down; publish through another node"));
     }
     return router.publish(topic, data);
-  }
-
-  /** A publish refused because the node is shutting down. */
-  public static final class ShuttingDownException extends IllegalStateException {
-    ShuttingDownException() {
-      super("node is shutting down; publish through another node");
-    }
   }
 
   // ---- parameters -----------------------------------------------------------------------------

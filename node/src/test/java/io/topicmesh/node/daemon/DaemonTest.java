@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.pubsub.router.PublishException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -80,8 +81,10 @@ class DaemonTest {
     a.shutdown();
     assertThat(a.publish("t", new byte[] {2})).failsWithin(Duration.ofSeconds(10))
         .withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .withCauseInstanceOf(Daemon.ShuttingDownException.class)
-        .withMessageContaining("shutting down");
+        .withCauseInstanceOf(PublishException.class)
+        .withMessageContaining("shutting down")
+        .satisfies(e -> assertThat(((PublishException) e.getCause()).reason())
+            .isEqualTo(PublishException.Reason.SHUTTING_DOWN));
   }
 
   private static long holds(Daemon d, String holder) {

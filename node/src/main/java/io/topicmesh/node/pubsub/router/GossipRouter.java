@@ -263,8 +263,14 @@ public final class GossipRouter {
     this.mutex =
         new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
     this.mutex.setReleaseHook(this::collectOutbound);
-    this.verifier = new SignatureVerifier(signaturePolicy, validationExecutor, mutex);
-    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout);
+    this.verifier =
+        new SignatureVerifier(
+            signaturePolicy,
+            validationExecutor,
+            mutex,
+            pv -> reject(pv.source(), pv.id(), pv.message(), RejectReason.VALIDATION_THROTTLED),
+            nanoTime);
+    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout, nanoTime);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
     this.seqno = b.wallClock.millis() * 1_000_000L;
@@ -394,14 +400,16 @@ public final class GossipRouter {
   /**
    * Publishes {@code data} on {@code topic}: signs per the policy, runs the topic's validators,
    * then sends to peers (flood publish, or mesh/fanout). The future completes once queued, or
-   * exceptionally if a validator rejected it.
+   * exceptionally with a {@link PublishException} whose reason says why not (too large, duplicate,
+   * a validator's verdict, a full or shut-down validation executor).
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
     CompletableFuture<PublishResult> f = new CompletableFuture<>();
     // from, seqno, signature and key fit in 1 KiB; a bigger message could never be sent whole
     if ((long) data.length + topic.length() + 1024 > limits.maxRpcSize()) {
       f.completeExceptionally(
-          new IllegalArgumentException(
+          new PublishException(
+              PublishException.Reason.TOO_LARGE,
               "message of " + data.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
       return f;
     }
@@ -413,7 +421,8 @@ public final class GossipRouter {
           PubsubMessage m = buildMessage(topic, payload);
           MessageId id = msgIdFn.apply(m);
           if (!seen.add(id)) {
-            f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
+            f.completeExceptionally(
+                new PublishException(PublishException.Reason.DUPLICATE, "duplicate message id " + id));
             return;
           }
           startValidation(new PendingMessage(self, id, m, nowMillis(), f));
@@ -804,7 +813,12 @@ public final class GossipRouter {
     if (validation.pending() >= params.maxValidationQueue()) {
       seen.remove(pv.id());
       if (pv.local()) {
-        pv.publish().completeExceptionally(new IllegalStateException("validation queue full"));
+        emit(o -> o.rejected(pv.message().topic(), pv.id(), self, RejectReason.VALIDATION_THROTTLED));
+        pv.publish()
+            .completeExceptionally(
+                new PublishException(
+                    PublishException.Reason.QUEUE_FULL,
+                    "validation queue full: " + params.maxValidationQueue() + " messages in validation"));
       } else {
         reject(pv.source(), pv.id(), pv.message(), RejectReason.VALIDATION_THROTTLED);
       }
@@ -819,11 +833,29 @@ public final class GossipRouter {
       return;
     }
     RejectReason reason = outcome.rejectReason();
+    if (outcome == ValidationPipeline.Outcome.REFUSED || outcome == ValidationPipeline.Outcome.SHUT_DOWN) {
+      seen.remove(pv.id()); // not validated: a later copy may be
+    }
     if (pv.local()) {
-      pv.publish().completeExceptionally(new IllegalStateException("local message " + reason));
+      emit(o -> o.rejected(pv.message().topic(), pv.id(), self, reason));
+      pv.publish().completeExceptionally(publishFailure(outcome));
       return;
     }
     reject(pv.source(), pv.id(), pv.message(), reason);
+  }
+
+  private static PublishException publishFailure(ValidationPipeline.Outcome outcome) {
+    return switch (outcome) {
+      case REJECT -> new PublishException(PublishException.Reason.REJECTED, "a topic validator rejected the message");
+      case IGNORE -> new PublishException(PublishException.Reason.IGNORED, "a topic validator ignored the message");
+      case FAILED -> new PublishException(PublishException.Reason.VALIDATOR_FAILED, "a topic validator failed");
+      case TIMEOUT ->
+          new PublishException(PublishException.Reason.VALIDATION_TIMEOUT, "the topic validators did not answer in time");
+      case REFUSED -> new PublishException(PublishException.Reason.QUEUE_FULL, "the validation executor is full");
+      case SHUT_DOWN ->
+          new PublishException(PublishException.Reason.SHUTTING_DOWN, "the validation executor is shut down");
+      case ACCEPT -> throw new IllegalArgumentException("an accepted message did not fail");
+    };
   }
 
   private void accept(PendingMessage pv) {
