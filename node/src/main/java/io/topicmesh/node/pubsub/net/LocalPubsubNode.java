@@ -24,6 +24,8 @@ import java.util.function.Consumer;
 public final class LocalPubsubNode implements AutoCloseable {
   /** Bound on messages waiting for the validation thread. */
   static final int MAX_VALIDATION_QUEUE = 10_000;
+  /** Bound on messages waiting for the subscriber callbacks. */
+  static final int MAX_DELIVERY_QUEUE = 10_000;
 
   private final Host host;
   private final GossipRouter router;
@@ -72,7 +74,10 @@ public final class LocalPubsubNode implements AutoCloseable {
     ExecutorService validation = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(MAX_VALIDATION_QUEUE), r -> daemon(r, "pubsub-validate-" + tag),
         new ThreadPoolExecutor.AbortPolicy());
-    ExecutorService delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "pubsub-deliver-" + tag));
+    // Bounded too: when subscribers fall this far behind, the router drops deliveries (counted).
+    ExecutorService delivery = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(MAX_DELIVERY_QUEUE), r -> daemon(r, "pubsub-deliver-" + tag),
+        new ThreadPoolExecutor.AbortPolicy());
     HostPeerDialer dialer = new HostPeerDialer(host);
     GossipRouter.Builder b = GossipRouter.builder(host.peerId())
         .privateKey(key)

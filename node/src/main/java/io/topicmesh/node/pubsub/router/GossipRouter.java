@@ -5,6 +5,7 @@ import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.pubsub.lock.LockListener;
 import io.topicmesh.node.pubsub.lock.RouterMutex;
+import io.topicmesh.node.pubsub.lock.WarnLimiter;
 import io.topicmesh.node.pubsub.wire.ControlGraft;
 import io.topicmesh.node.pubsub.wire.ControlIDontWant;
 import io.topicmesh.node.pubsub.wire.ControlIHave;
@@ -40,6 +41,8 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -155,6 +158,9 @@ public final class GossipRouter {
   private final RandomGenerator random;
   private final Executor validationExecutor;
   private final Executor deliveryExecutor;
+  /** Deliveries the delivery executor refused (full or shut down); counted outside the mutex. */
+  private final AtomicLong deliveriesRefused = new AtomicLong();
+  private final WarnLimiter deliveryRefusalLog = new WarnLimiter(ValidationPipeline.REFUSAL_LOG_INTERVAL_NANOS);
   private final PeerDialer dialer;
   private final List<RouterObserver> observers = new CopyOnWriteArrayList<>();
   private final boolean peerExchange;
@@ -869,16 +875,7 @@ public final class GossipRouter {
     Consumer<ReceivedMessage> handler = subscriptions.get(topic);
     if (handler != null) {
       ReceivedMessage rm = new ReceivedMessage(pv.id(), m, pv.source(), pv.local());
-      mutex.afterRelease(
-          () ->
-              deliveryExecutor.execute(
-                  () -> {
-                    try {
-                      handler.accept(rm);
-                    } catch (RuntimeException e) {
-                      log.warn("subscriber of {} failed on message {}: {}", topic, rm.id(), e.toString());
-                    }
-                  }));
+      mutex.afterRelease(() -> deliver(topic, handler, rm));
     }
     int sent = forward(pv);
     int bytes = m.data().size();
@@ -892,6 +889,38 @@ public final class GossipRouter {
       emit(o -> o.delivered(topic, pv.id(), pv.source(), bytes, latency));
       emit(o -> o.forwarded(topic, pv.id(), sent));
     }
+  }
+
+  /**
+   * Hands {@code rm} to the subscriber on the delivery executor (after the mutex is released). A
+   * refusing executor (its bounded queue full, or shut down) drops the delivery: counted, and
+   * logged at most once per interval. The message is still forwarded and, if local, published.
+   */
+  private void deliver(String topic, Consumer<ReceivedMessage> handler, ReceivedMessage rm) {
+    try {
+      deliveryExecutor.execute(
+          () -> {
+            try {
+              handler.accept(rm);
+            } catch (RuntimeException e) {
+              log.warn("subscriber of {} failed on message {}: {}", topic, rm.id(), e.toString());
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      long n = deliveriesRefused.incrementAndGet();
+      long suppressed = deliveryRefusalLog.admit("delivery", nanoTime.getAsLong());
+      if (suppressed != WarnLimiter.SUPPRESSED) {
+        log.warn(
+            "pubsub message {} on {} not delivered to the subscriber: the delivery executor refused it"
+                + " ({} refusals in all, {} similar warnings suppressed since the last)",
+            rm.id(), topic, n, suppressed);
+      }
+    }
+  }
+
+  /** Deliveries to subscribers that the delivery executor refused since start. */
+  public long deliveriesRefused() {
+    return deliveriesRefused.get();
   }
 
   /** Sends an accepted message on; returns the number of peers it was queued for. */
