@@ -13,6 +13,7 @@ import io.topicmesh.node.daemon.config.ConfigException;
 import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.daemon.config.ParamsCodec;
 import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.PublishException;
 import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
 import java.io.ByteArrayOutputStream;
@@ -67,7 +68,9 @@ import org.slf4j.LoggerFactory;
  *
  * Errors are {@code {"code": …, "message": …, "status": "429 Too Many Requests"}} with a 4xx status
  * for anything the client got wrong. Who may call what is {@link AdminAuth}'s policy (scoped bearer tokens, compared in constant
- * time; 401 without a known token, 403 without the scope); TLS is optional ({@link AdminTls}).
+ * time; 401 without a known token, 403 without the scope); TLS is optional ({@link AdminTls}). A failed
+ * publish maps in {@link #publishFailure}: 503 when retrying later or through another node can succeed
+ * (a full validation queue, shutdown).
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -385,14 +388,7 @@ public final class AdminServer implements AutoCloseable {
     try {
       r = node.publish(topic, data).get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
-      Throwable c = e.getCause();
-      if (c instanceof Daemon.ShuttingDownException) {
-        throw new ApiException(503, "shutting_down", c.getMessage());
-      }
-      if (c instanceof IllegalArgumentException) {
-        throw new ApiException(413, "too_large", c.getMessage());
-      }
-      throw new ApiException(422, "rejected", "message not published: " + c.getMessage());
+      throw publishFailure(topic, e.getCause());
     } catch (TimeoutException e) {
       throw new ApiException(503, "busy", "router did not accept the message within 10 s");
     } catch (InterruptedException e) {
@@ -405,6 +401,28 @@ public final class AdminServer implements AutoCloseable {
     out.put("peers", r.peers());
     out.put("bytes", data.length);
     sendJson(ex, 200, out);
+  }
+
+  /**
+   * The one place a failed publish becomes an HTTP error: 503 when the client should retry later or
+   * through another node, 4xx when the message itself cannot be published, 5xx for a fault here.
+   */
+  static ApiException publishFailure(String topic, Throwable cause) {
+    if (!(cause instanceof PublishException p)) {
+      log.warn("admin publish to topic={} failed unexpectedly: {}", topic, String.valueOf(cause));
+      return new ApiException(500, "internal", "message not published: " + cause);
+    }
+    String m = "message not published: " + p.getMessage();
+    return switch (p.reason()) {
+      case TOO_LARGE -> new ApiException(413, "too_large", m);
+      case DUPLICATE -> new ApiException(409, "duplicate", m);
+      case REJECTED -> new ApiException(422, "rejected", m);
+      case IGNORED -> new ApiException(422, "ignored", m);
+      case QUEUE_FULL -> new ApiException(503, "busy", m);
+      case SHUTTING_DOWN -> new ApiException(503, "shutting_down", m);
+      case VALIDATION_TIMEOUT -> new ApiException(503, "validation_timeout", m);
+      case VALIDATOR_FAILED -> new ApiException(500, "validator_failed", m);
+    };
   }
 
   private void stream(HttpExchange ex, String topic) throws IOException {

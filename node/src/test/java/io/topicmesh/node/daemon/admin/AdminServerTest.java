@@ -12,6 +12,7 @@ import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.PublishException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,6 +31,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every admin endpoint against an in-process node, with good, malformed, oversized and out-of-range input. */
@@ -204,6 +206,31 @@ class AdminServerTest {
     clientError(r, 413, "too_large");
     assertThat(node.router().params()).isEqualTo(before);
     assertThat(node.traffic().published()).as("nothing published").isEqualTo(publishedSoFar());
+  }
+
+  @ParameterizedTest
+  @EnumSource(PublishException.Reason.class)
+  void everyPublishFailureMapsToOneStatusAndCode(PublishException.Reason reason) {
+    Map<PublishException.Reason, String> expected = Map.of(
+        PublishException.Reason.TOO_LARGE, "413 too_large",
+        PublishException.Reason.DUPLICATE, "409 duplicate",
+        PublishException.Reason.REJECTED, "422 rejected",
+        PublishException.Reason.IGNORED, "422 ignored",
+        PublishException.Reason.QUEUE_FULL, "503 busy",
+        PublishException.Reason.SHUTTING_DOWN, "503 shutting_down",
+        PublishException.Reason.VALIDATION_TIMEOUT, "503 validation_timeout",
+        PublishException.Reason.VALIDATOR_FAILED, "500 validator_failed");
+    ApiException e = AdminServer.publishFailure("t", new PublishException(reason, "why"));
+    assertThat(e.status() + " " + e.code()).isEqualTo(expected.get(reason));
+    assertThat(e.getMessage()).isEqualTo("message not published: why");
+  }
+
+  @Test
+  void anUntypedPublishFailureIsAnInternalError() {
+    ApiException e = AdminServer.publishFailure("t", new IllegalStateException("bug"));
+    assertThat(e.status()).isEqualTo(500);
+    assertThat(e.code()).isEqualTo("internal");
+    assertThat(e.getMessage()).contains("bug");
   }
 
   private static long publishedSoFar() {
