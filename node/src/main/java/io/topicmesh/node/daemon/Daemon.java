@@ -23,10 +23,12 @@ import io.topicmesh.node.pubsub.router.GossipRouter;
 import io.topicmesh.node.pubsub.router.MicrometerRouterObserver;
 import io.topicmesh.node.pubsub.router.PeerDialer;
 import io.topicmesh.node.pubsub.router.PeerScoreParams;
+import io.topicmesh.node.pubsub.router.PublishException;
 import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.PubsubProtocol;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
 import io.topicmesh.node.pubsub.router.RouterObserver;
+import io.topicmesh.node.pubsub.router.RouterStatus;
 import io.topicmesh.node.pubsub.router.SignaturePolicy;
 import io.topicmesh.node.pubsub.router.TopicScoreParams;
 import io.topicmesh.node.transport.Connection;
@@ -74,7 +76,11 @@ public final class Daemon implements AutoCloseable {
    */
   static final Duration PUBSUB_SESSION_GRACE = Duration.ofSeconds(5);
 
-  /** Messages waiting for validators; beyond it the publishing/receiving thread validates. */
+  /**
+   * Messages waiting for validators or signature checks; beyond it the router refuses them (a
+   * local publish fails with {@link PublishException.Reason#QUEUE_FULL}, a received message is
+   * dropped as throttled).
+   */
   static final int MAX_VALIDATION_QUEUE = 10_000;
 
   private final NodeConfig config;
@@ -130,7 +136,9 @@ public final class Daemon implements AutoCloseable {
     this.routerScheduler = scheduler("topicmesh-router");
     this.discoveryScheduler = scheduler("topicmesh-discovery");
     this.dnsScheduler = scheduler("topicmesh-dns");
-    this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.CallerRunsPolicy());
+    // Full: refuse (the router fails the publish or throttles the message, counted and logged);
+    // never run a validator on the caller, which may be a netty event loop.
+    this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.AbortPolicy());
     this.delivery = pool("topicmesh-deliver", 1, MAX_DELIVERY_QUEUE, (r, e) -> deliveryDropped.incrementAndGet());
     this.traffic = new TrafficStats(registry);
     MicrometerRouterObserver metrics = new MicrometerRouterObserver(registry, 64, config.thresholds());
@@ -537,33 +545,32 @@ public final class Daemon implements AutoCloseable {
   /**
    * Publishes through the router. Once shutdown has begun the node takes no new message: its meshes
    * are being PRUNEd and its connections closed, so a message accepted now could reach too few peers
-   * before they go. The future then fails with {@link ShuttingDownException} (HTTP 503), and the client
-   * publishes through another node.
+   * before they go. The future then fails with a {@link PublishException} of reason {@link
+   * PublishException.Reason#SHUTTING_DOWN} (HTTP 503), and the client publishes through another node.
+   * Every other failure is a {@link PublishException} from the router.
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
     refuseReserved(topic);
     if (draining) {
-      return CompletableFuture.failedFuture(new ShuttingDownException());
+      return CompletableFuture.failedFuture(
+          new PublishException(
+              PublishException.Reason.SHUTTING_DOWN, "node is shutting down; publish through another node"));
     }
     return router.publish(topic, data);
   }
 
   /**
    * Publishes a batch on {@code topic} ({@link GossipRouter#publishBatch}): every message's first
-   * copy goes out before any second copy.
+   * copy goes out before any second copy. Once shutdown has begun it fails like {@link #publish}.
    */
   public CompletableFuture<List<PublishResult>> publishBatch(String topic, List<byte[]> data) {
+    refuseReserved(topic);
     if (draining) {
-      return CompletableFuture.failedFuture(new ShuttingDownException());
+      return CompletableFuture.failedFuture(
+          new PublishException(
+              PublishException.Reason.SHUTTING_DOWN, "node is shutting down; publish through another node"));
     }
     return router.publishBatch(topic, data);
-  }
-
-  /** A publish refused because the node is shutting down. */
-  public static final class ShuttingDownException extends IllegalStateException {
-    ShuttingDownException() {
-      super("node is shutting down; publish through another node");
-    }
   }
 
   // ---- parameters -----------------------------------------------------------------------------
@@ -604,13 +611,18 @@ public final class Daemon implements AutoCloseable {
    * meshed: they get every message without a GRAFT).
    */
   public Readiness readiness() {
+    return readiness(null);
+  }
+
+  /** @param snapshot the router's status if the caller has one, or null to take one when needed */
+  private Readiness readiness(RouterStatus snapshot) {
     if (!started) {
       return new Readiness(false, "starting");
     }
     if (draining || closed) {
       return new Readiness(false, "shutting down");
     }
-    return settle(heartbeats.get(), currentReadiness());
+    return settle(heartbeats.get(), currentReadiness(snapshot));
   }
 
   /** Guarded by {@code this}: whether a check has found the node ready, and since which heartbeat it has failed. */
@@ -640,7 +652,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** The readiness checks as they stand this instant, without {@link #settle}. */
-  private Readiness currentReadiness() {
+  private Readiness currentReadiness(RouterStatus snapshot) {
     Redialer r = redialer;
     int connected = host.connections().size();
     boolean known = connected > 0 || (r != null && r.known() > 0);
@@ -662,19 +674,21 @@ public final class Daemon implements AutoCloseable {
     if (protocols.isEmpty() || first < 0 || heartbeats.get() <= first + 1) {
       return new Readiness(false, "waiting for pubsub peers and a heartbeat");
     }
-    Set<PeerId> routed = router.peers();
+    RouterStatus rs = snapshot != null ? snapshot : router.status(List.of());
+    Set<PeerId> routed = rs.peers();
     long unrouted = host.connections().stream().map(Connection::remotePeer)
         .filter(p -> !routed.contains(p) && speaksPubsub(p)).count();
     if (unrouted > 0) {
       return new Readiness(false, unrouted + " connected pubsub peers without a pubsub session");
     }
-    int dlo = router.params().dlo();
-    Set<PeerId> direct = router.directPeers();
-    for (String t : router.subscriptions()) {
-      Set<PeerId> inTopic = router.topicPeers(t);
+    int dlo = rs.params().dlo();
+    Set<PeerId> direct = rs.directPeers();
+    for (Map.Entry<String, RouterStatus.Topic> e : rs.topics().entrySet()) {
+      String t = e.getKey();
+      Set<PeerId> inTopic = e.getValue().peers();
       int available = inTopic.size();
       // direct peers get every message without being in the mesh: they count as meshed
-      Set<PeerId> reached = new java.util.HashSet<>(router.meshPeers(t));
+      Set<PeerId> reached = new java.util.HashSet<>(e.getValue().mesh());
       for (PeerId p : inTopic) {
         if (direct.contains(p)) {
           reached.add(p);
@@ -695,15 +709,22 @@ public final class Daemon implements AutoCloseable {
   }
 
   boolean liveAt(long nowNanos) {
+    return liveAt(nowNanos, null);
+  }
+
+  private boolean liveAt(long nowNanos, GossipParams params) {
     if (!started || closed) {
       return !closed;
     }
-    long limit = router.params().heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
+    GossipParams p = params != null ? params : router.params();
+    long limit = p.heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
     return nowNanos - lastHeartbeatNanos < limit;
   }
 
-  /** The {@code GET /v1/status} object. */
+  /** The {@code GET /v1/status} object; takes the router mutex once. */
   public Map<String, Object> status() {
+    List<Connection> connections = List.copyOf(host.connections());
+    RouterStatus rs = router.status(connections.stream().map(Connection::remotePeer).toList());
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("peerId", host.peerId().toString());
     List<String> addrs = new ArrayList<>();
@@ -720,17 +741,17 @@ public final class Daemon implements AutoCloseable {
     s.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
     // the clock the mesh view divides counter differences by (a browser's timers may be throttled)
     s.put("uptimeMs", (System.nanoTime() - startedNanos) / 1_000_000L);
-    Readiness rd = readiness();
+    Readiness rd = readiness(rs);
     s.put("ready", rd.ready());
     s.put("readyReason", rd.reason());
-    s.put("live", live());
+    s.put("live", liveAt(System.nanoTime(), rs.params()));
     List<Map<String, Object>> peers = new ArrayList<>();
-    for (Connection c : host.connections()) {
+    for (Connection c : connections) {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("peerId", c.remotePeer().toString());
       PubsubProtocol proto = protocols.get(c.remotePeer());
       p.put("protocol", proto == null ? null : proto.id());
-      p.put("score", finite(router.score(c.remotePeer())));
+      p.put("score", finite(rs.scores().get(c.remotePeer())));
       p.put("direction", c.direction().label());
       p.put("addr", c.remoteAddress().toString());
       p.put("muxer", c.muxerProtocol());
@@ -738,23 +759,25 @@ public final class Daemon implements AutoCloseable {
     }
     s.put("peers", peers);
     List<Map<String, Object>> ts = new ArrayList<>();
-    Set<String> names = new java.util.TreeSet<>(router.subscriptions());
-    names.removeIf(ProbeService::reserved); // the probe topic is reported under "probes"
     int[] edgeBudget = {MAX_STATUS_EDGES_TOTAL};
-    for (String t : names) {
+    for (Map.Entry<String, RouterStatus.Topic> e : rs.topics().entrySet()) {
+      String t = e.getKey();
+      if (ProbeService.reserved(t)) {
+        continue; // the probe topic is reported under "probes"
+      }
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("topic", t);
-      o.put("mesh", router.meshPeers(t).stream().map(PeerId::toString).sorted().toList());
-      o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
-      o.put("peers", router.topicPeers(t).size());
+      o.put("mesh", e.getValue().mesh().stream().map(PeerId::toString).sorted().toList());
+      o.put("fanout", e.getValue().fanout().stream().map(PeerId::toString).sorted().toList());
+      o.put("peers", e.getValue().peers().size());
       o.put("messages", traffic.topicMessages(t));
       putEdges(o, t, edgeBudget);
       ts.add(o);
     }
     s.put("topics", ts);
-    s.put("params", ParamsCodec.toJson(router.params()));
+    s.put("params", ParamsCodec.toJson(rs.params()));
     Map<String, Object> hb = new LinkedHashMap<>();
-    hb.put("ticks", router.heartbeatTicks());
+    hb.put("ticks", rs.heartbeatTicks());
     hb.put("sinceLastMs", (System.nanoTime() - lastHeartbeatNanos) / 1_000_000L);
     s.put("heartbeat", hb);
     s.put("lock", lockFigures());

@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.pubsub.router.PublishException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -159,8 +160,39 @@ class DaemonTest {
     a.shutdown();
     assertThat(a.publish("t", new byte[] {2})).failsWithin(Duration.ofSeconds(10))
         .withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .withCauseInstanceOf(Daemon.ShuttingDownException.class)
-        .withMessageContaining("shutting down");
+        .withCauseInstanceOf(PublishException.class)
+        .withMessageContaining("shutting down")
+        .satisfies(e -> assertThat(((PublishException) e.getCause()).reason())
+            .isEqualTo(PublishException.Reason.SHUTTING_DOWN));
+  }
+
+  private static long holds(Daemon d, String holder) {
+    var t = d.registry().find("topicmesh_pubsub_lock_hold_seconds").tag("holder", holder).timer();
+    return t == null ? 0 : t.count();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void statusTakesTheRouterMutexOnce() {
+    Daemon a = node(Map.of());
+    a.start();
+    Daemon b = node(Map.of("peers", List.of(a.host().listenAddresses().get(0).toString())));
+    b.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> b.readiness().ready());
+    long status = holds(b, "status");
+    long inspect = holds(b, "inspect");
+    Map<String, Object> s = b.status();
+    assertThat(holds(b, "status") - status).as("status snapshots").isEqualTo(1);
+    assertThat(holds(b, "inspect") - inspect).as("per-figure inspections").isZero();
+    assertThat(s.get("ready")).isEqualTo(true);
+    List<Map<String, Object>> topics = (List<Map<String, Object>>) s.get("topics");
+    assertThat(topics).singleElement().satisfies(t -> {
+      assertThat(t.get("topic")).isEqualTo("t");
+      assertThat(t.get("mesh")).isEqualTo(List.of(a.peerId().toString()));
+      assertThat(t.get("peers")).isEqualTo(1);
+    });
+    List<Map<String, Object>> peers = (List<Map<String, Object>>) s.get("peers");
+    assertThat(peers).singleElement().satisfies(p -> assertThat(p.get("score")).isInstanceOf(Double.class));
   }
 
   @Test

@@ -71,9 +71,9 @@ class RunCommandTest {
   void withoutATokenTheAdminApiBindsToLoopbackOnly() {
     var cfg = io.topicmesh.node.daemon.config.ConfigLoader.load(null, java.util.Map.of(),
         java.util.Map.of("admin.listen", "0.0.0.0:9090"));
-    assertThat(RunCommand.adminBind(cfg, null).getAddress().isLoopbackAddress()).isTrue();
-    assertThat(RunCommand.adminBind(cfg, "token").getAddress().isAnyLocalAddress()).isTrue();
-    assertThat(RunCommand.adminBind(cfg, null).getPort()).isEqualTo(9090);
+    assertThat(RunCommand.adminBind(cfg, false).getAddress().isLoopbackAddress()).isTrue();
+    assertThat(RunCommand.adminBind(cfg, true).getAddress().isAnyLocalAddress()).isTrue();
+    assertThat(RunCommand.adminBind(cfg, false).getPort()).isEqualTo(9090);
   }
 
   @Test

@@ -29,7 +29,9 @@ import io.topicmesh.operator.model.GossipParams;
 import io.topicmesh.operator.model.InvalidSpecException;
 import io.topicmesh.operator.model.ScoreGuard;
 import io.topicmesh.operator.model.TopicClusterModel;
+import io.topicmesh.operator.node.NodeAccess;
 import io.topicmesh.operator.node.NodeAdminClient;
+import io.topicmesh.operator.tls.AdminCertificates;
 import io.topicmesh.operator.node.NodeApiException;
 import io.topicmesh.operator.node.NodeStatus;
 import io.topicmesh.operator.tuning.Observation;
@@ -115,6 +117,8 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   }
   /** Per cluster: the newest rates and probe figures (for tuning and metrics; never written into status). */
   private final Map<String, TrafficRound> lastTraffic = new ConcurrentHashMap<>();
+  private volatile String operatorNamespace;
+  private volatile Map<String, String> operatorPodLabels = Map.of();
   private volatile Instant serviceMonitorCheckedAt;
   private volatile boolean serviceMonitorCrd;
 
@@ -140,6 +144,18 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     this.collector = new NodeCollector(nodes, clock, collectWait);
     this.topics = new TopicSync(nodes);
     this.pushBudget = collectWait.plus(nodes.timeout().multipliedBy(2));
+  }
+
+  /**
+   * Where the operator's own pods are, for the nodes' NetworkPolicy (spec.security.networkPolicy).
+   *
+   * @param namespace the operator's namespace
+   * @param podLabels labels selecting the operator's pods
+   */
+  public TopicClusterReconciler withOperatorPods(String namespace, Map<String, String> podLabels) {
+    this.operatorNamespace = namespace;
+    this.operatorPodLabels = Map.copyOf(podLabels);
+    return this;
   }
 
   @Override
@@ -260,16 +276,25 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     TopicClusterSpec spec = cr.getSpec();
     String ns = model.namespace();
 
-    // 1. Generated Secrets.
-    String token = ensureAdminToken(model, reads);
+    // 1. Generated Secrets: tokens of every scope, identities, the admin API's TLS.
+    String adminToken = ensureAdminToken(model, reads);
+    ensureScopeTokens(model, reads);
     status.peers = ensureIdentities(model, reads);
+    String caPem = ensureAdminTls(model, reads, cr, now);
+    NodeAccess token;
+    try {
+      token = caPem == null ? NodeAccess.plain(adminToken)
+          : collector.nodes().access(adminToken, caPem.getBytes(StandardCharsets.US_ASCII));
+    } catch (NodeApiException e) {
+      throw new IllegalStateException("cluster " + where + ": " + e.getMessage(), e);
+    }
 
     // 2. What exists, and the nodes' latest status (bounded wait, see NodeCollector).
     StatefulSet existing = reads.statefulSet(model).orElse(null);
     List<Pod> pods = new ArrayList<>(reads.pods(model));
     pods.sort(Comparator.comparingInt(TopicClusterReconciler::ordinal));
     List<PodView> views = pods.stream().map(PodView::of).toList();
-    NodeCollector.Snapshot snapshot = collector.collect(uid, targets(pods), token, error -> {
+    NodeCollector.Snapshot snapshot = collector.collect(uid, targets(pods, model.adminTls()), token, error -> {
       metrics.nodeApiError(ns, model.name());
       LOG.info("cluster={} status unavailable from {}", where, error);
     });
@@ -305,7 +330,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.scoreGuard = scores.guarded().isEmpty() ? null : scores.guarded().stream()
         .map(g -> new TopicClusterStatus.GuardedTopic(g.topic(), g.message())).toList();
     List<Map<String, Object>> entries = model.topicEntries(scores);
-    Pushed pushed = push(cr, pods, statuses, effective, entries, token);
+    Pushed pushed = push(cr, pods, statuses, effective, entries, token, model.adminTls());
 
     // 5. The plan: replicas, pod deletions, waits.
     RolloutMemo memo = rolloutMemo.get(uid);
@@ -326,6 +351,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
       apply(object);
     }
     reconcileServiceMonitor(model, spec, now);
+    reconcileNetworkPolicy(model);
     for (RolloutPlanner.Deletion deletion : plan.deletions()) {
       client.pods().inNamespace(ns).withName(deletion.pod()).delete();
       LOG.info("cluster={} {}", where, deletion.message());
@@ -370,16 +396,22 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   /** Requeue interval while the plan waits for something. */
   static final Duration WAITING_REQUEUE = Duration.ofSeconds(10);
 
-  private List<NodeCollector.Target> targets(List<Pod> pods) {
+  private List<NodeCollector.Target> targets(List<Pod> pods, boolean tls) {
     List<NodeCollector.Target> targets = new ArrayList<>();
     for (Pod pod : pods) {
       if (pod.getMetadata().getDeletionTimestamp() != null) {
         continue;
       }
-      endpoints.admin(pod).ifPresent(uri -> targets.add(new NodeCollector.Target(pod.getMetadata().getName(),
+      admin(pod, tls).ifPresent(uri -> targets.add(new NodeCollector.Target(pod.getMetadata().getName(),
           String.valueOf(pod.getMetadata().getUid()), uri)));
     }
     return targets;
+  }
+
+  /** The pod's admin URI, https when the cluster's admin API speaks TLS. */
+  private Optional<URI> admin(Pod pod, boolean tls) {
+    return endpoints.admin(pod).map(u -> tls && "http".equals(u.getScheme())
+        ? URI.create("https" + u.toString().substring("http".length())) : u);
   }
 
   /** Rates from the snapshot's round; computed once per round, reused until the next one ends. */
@@ -611,6 +643,85 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim();
   }
 
+  /** Creates the token Secret of each application scope (publish, subscribe, status) when missing. */
+  private void ensureScopeTokens(TopicClusterModel model, ClusterReads reads) {
+    for (String scope : TopicClusterModel.APP_SCOPES) {
+      if (reads.secret(model.namespace(), model.tokenSecretName(scope)).isEmpty()) {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        createOnce(model.tokenSecret(scope, Base64.getUrlEncoder().withoutPadding().encodeToString(bytes)));
+        LOG.info("cluster={}/{} created the {} token Secret {}", model.namespace(), model.name(), scope,
+            model.tokenSecretName(scope));
+      }
+    }
+  }
+
+  /**
+   * The CA the operator trusts for this cluster's nodes, or null without TLS. Mode Operator: the CA
+   * Secret is created once (replaced only when unreadable or near its end) and the serving
+   * certificate is issued, and re-issued when {@link AdminCertificates#decide} says so; the nodes
+   * reload it from their volume without a restart. Mode Secret: the user's Secret's ca.crt.
+   */
+  private String ensureAdminTls(TopicClusterModel model, ClusterReads reads, TopicCluster cr, Instant now) {
+    String where = model.namespace() + "/" + model.name();
+    switch (model.adminTlsMode()) {
+      case Disabled -> {
+        return null;
+      }
+      case Secret -> {
+        Secret user = client.secrets().inNamespace(model.namespace()).withName(model.adminTlsSecretName()).get();
+        String ca = user == null ? null : text(user, TopicClusterModel.CA_CERT);
+        if (user == null || ca == null || text(user, TopicClusterModel.TLS_CERT) == null
+            || text(user, TopicClusterModel.TLS_KEY) == null) {
+          throw new IllegalStateException("cluster " + where + ": spec.security.adminTls.secretName "
+              + model.adminTlsSecretName() + " must be a Secret in " + model.namespace() + " with tls.crt, tls.key and"
+              + " ca.crt (a cert-manager Certificate's Secret has them); "
+              + (user == null ? "it does not exist" : "it lacks a key"));
+        }
+        return ca;
+      }
+      default -> { }
+    }
+    Secret caSecret = reads.secret(model.namespace(), model.adminCaSecretName()).orElse(null);
+    String caPem = caSecret == null ? null : text(caSecret, TopicClusterModel.CA_CERT);
+    String caKey = caSecret == null ? null : text(caSecret, TopicClusterModel.CA_KEY);
+    AdminCertificates.Decision caDecision = caSecret == null ? null : AdminCertificates.decideCa(caPem, caKey, now);
+    if (caSecret == null || caDecision.issue()) {
+      AdminCertificates.Pair ca = AdminCertificates.newCa(model.name(), model.namespace(), now, random);
+      Secret fresh = model.adminCaSecret(ca);
+      caSecret = caSecret == null ? createOnce(fresh)
+          : client.secrets().inNamespace(model.namespace()).resource(fresh).update();
+      caPem = text(caSecret, TopicClusterModel.CA_CERT);
+      caKey = text(caSecret, TopicClusterModel.CA_KEY);
+      LOG.info("cluster={} admin CA {}: {}", where, caDecision == null ? "created" : "replaced",
+          caDecision == null ? "none yet" : caDecision.reason());
+    }
+    Secret serving = reads.secret(model.namespace(), model.adminTlsSecretName()).orElse(null);
+    AdminCertificates.Decision d = AdminCertificates.decide(
+        serving == null ? null : text(serving, TopicClusterModel.TLS_CERT), caPem, model.adminTlsDnsNames(), now);
+    if (d.issue()) {
+      AdminCertificates.Pair cert = AdminCertificates.issueServing(new AdminCertificates.Pair(caPem, caKey),
+          model.adminTlsDnsNames(), now, random);
+      Secret desired = model.adminTlsSecret(cert, caPem);
+      if (serving == null) {
+        createOnce(desired);
+      } else {
+        client.secrets().inNamespace(model.namespace()).resource(desired).update();
+      }
+      LOG.info("cluster={} admin TLS certificate issued into Secret {}: {}", where, model.adminTlsSecretName(),
+          d.reason());
+      events.normal(cr, "AdminCertificateIssued", "admin API certificate issued into Secret "
+          + model.adminTlsSecretName() + ": " + d.reason());
+    }
+    return caPem;
+  }
+
+  /** A Secret entry as text, or null when absent. */
+  private static String text(Secret secret, String key) {
+    String v = secret.getData() == null ? null : secret.getData().get(key);
+    return v == null ? null : new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
+  }
+
   /** Creates each missing identity Secret; existing ones are read, never rewritten. */
   private List<TopicClusterStatus.NodeIdentity> ensureIdentities(TopicClusterModel model, ClusterReads reads) {
     Map<String, Secret> existing = new LinkedHashMap<>();
@@ -667,7 +778,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
    * the reconcile waits at most the push budget.
    */
   private Pushed push(TopicCluster cr, List<Pod> pods, Map<String, NodeStatus> statuses, GossipParams effective,
-      List<Map<String, Object>> entries, String token) {
+      List<Map<String, Object>> entries, NodeAccess token, boolean tls) {
     String uid = cr.getMetadata().getUid();
     topics.retain(uid, statuses.keySet());
     List<String> paramFailures = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -676,7 +787,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     for (Pod pod : pods) {
       String name = pod.getMetadata().getName();
       NodeStatus status = statuses.get(name);
-      Optional<URI> admin = endpoints.admin(pod);
+      Optional<URI> admin = admin(pod, tls);
       if (status == null || admin.isEmpty()) {
         continue;
       }
@@ -730,7 +841,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   }
 
   private String pushParams(TopicCluster cr, String pod, URI admin, NodeStatus status, GossipParams effective,
-      String token) {
+      NodeAccess token) {
     ObjectNode body = status.params() == null ? effective.toJson() : status.params().deepCopy();
     body.setAll(effective.toJson());
     try {
@@ -750,6 +861,37 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   /** Server-side apply as the operator's field manager; an unchanged object is a no-op on the server. */
   private void apply(HasMetadata object) {
     client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+  }
+
+  /**
+   * Applies the nodes' NetworkPolicy when spec.security.networkPolicy.enabled, else removes one left
+   * from an earlier spec. Without the operator's own namespace and pod labels (OPERATOR_NAMESPACE,
+   * OPERATOR_POD_LABELS) a policy would lock the operator out, so the reconcile fails saying so.
+   */
+  private void reconcileNetworkPolicy(TopicClusterModel model) {
+    var policies = client.network().v1().networkPolicies().inNamespace(model.namespace());
+    if (Boolean.TRUE.equals(model.security().networkPolicy.enabled)) {
+      if (operatorNamespace == null || operatorPodLabels.isEmpty()) {
+        throw new IllegalStateException("spec.security.networkPolicy.enabled needs the operator's namespace and pod"
+            + " labels (env OPERATOR_NAMESPACE and OPERATOR_POD_LABELS, set by the chart) to let the operator in");
+      }
+      apply(model.networkPolicy(operatorNamespace, operatorPodLabels));
+      return;
+    }
+    try {
+      var left = policies.withName(model.name()).get();
+      Map<String, String> labels = left == null ? null : left.getMetadata().getLabels();
+      if (labels != null && TopicClusterModel.MANAGER.equals(labels.get(TopicClusterModel.MANAGED_BY_LABEL))) {
+        policies.withName(model.name()).delete();
+        LOG.info("cluster={}/{} NetworkPolicy removed (spec.security.networkPolicy.enabled is false)",
+            model.namespace(), model.name());
+      }
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403 && e.getCode() != 404) {
+        throw e;
+      }
+      // 403: an installation whose RBAC predates NetworkPolicies has none to remove
+    }
   }
 
   private void reconcileServiceMonitor(TopicClusterModel model, TopicClusterSpec spec, Instant now) {

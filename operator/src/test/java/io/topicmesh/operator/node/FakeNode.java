@@ -44,11 +44,26 @@ public final class FakeNode implements AutoCloseable {
   public final AtomicInteger statusCalls = new AtomicInteger();
 
   public FakeNode(String token, String peerId) throws IOException {
+    this(token, peerId, null);
+  }
+
+  /**
+   * @param tls the server's TLS context (the node's serving certificate), or null for plain HTTP; {@link
+   *     #uri()} stays http:// as the operator's NodeEndpoints report it, the reconciler switches to https
+   */
+  public FakeNode(String token, String peerId, javax.net.ssl.SSLContext tls) throws IOException {
     this.token = token;
     this.peerId = peerId;
     this.params = JSON.createObjectNode().put("d", 6).put("dlo", 5).put("dhi", 12).put("dlazy", 6)
         .put("dout", 2).put("dscore", 4).put("heartbeatIntervalMs", 1000).put("floodPublish", true);
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    } else {
+      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+          new InetSocketAddress("127.0.0.1", 0), 16);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      server = https;
+    }
     server.createContext("/", this::handle);
     server.start();
   }

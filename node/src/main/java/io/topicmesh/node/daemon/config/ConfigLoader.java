@@ -266,6 +266,23 @@ public final class ConfigLoader {
     th = ParamsCodec.merge(PeerScoreThresholds.defaults(), thresholds, "thresholds.");
     Object ns = m.get("namespace");
     Topics topics = topics(m.getOrDefault("topics", List.of()));
+    Path tlsCert = path("admin.tlsCertFile", m.get("admin.tlsCertFile"));
+    Path tlsKey = path("admin.tlsKeyFile", m.get("admin.tlsKeyFile"));
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new ConfigException(tlsCert == null ? "admin.tlsCertFile" : "admin.tlsKeyFile", "(unset)",
+          "admin.tlsCertFile and admin.tlsKeyFile go together: set both for TLS, or neither for plain HTTP");
+    }
+    Path adminToken = path("admin.tokenFile", m.get("admin.tokenFile"));
+    Path publishToken = path("admin.publishTokenFile", m.get("admin.publishTokenFile"));
+    Path subscribeToken = path("admin.subscribeTokenFile", m.get("admin.subscribeTokenFile"));
+    Path statusToken = path("admin.statusTokenFile", m.get("admin.statusTokenFile"));
+    boolean protectMetrics = bool("admin.protectMetrics", orDefault(m, "admin.protectMetrics"));
+    boolean protectHealth = bool("admin.protectHealth", orDefault(m, "admin.protectHealth"));
+    boolean anyToken = adminToken != null || publishToken != null || subscribeToken != null || statusToken != null;
+    if ((protectMetrics || protectHealth) && !anyToken) {
+      throw new ConfigException(protectMetrics ? "admin.protectMetrics" : "admin.protectHealth", true,
+          "needs a token file (admin.tokenFile or admin.statusTokenFile) to check requests against");
+    }
     return new NodeConfig(
         listen,
         advertise,
@@ -286,7 +303,14 @@ public final class ConfigLoader {
         redialMin,
         redialMax,
         hostPort("admin.listen", m.get("admin.listen"), true),
-        path("admin.tokenFile", m.get("admin.tokenFile")),
+        adminToken,
+        publishToken,
+        subscribeToken,
+        statusToken,
+        protectMetrics,
+        protectHealth,
+        tlsCert,
+        tlsKey,
         (int) integer("admin.maxBodyBytes", orDefault(m, "admin.maxBodyBytes"), 1024, 64 << 20),
         gp,
         th,

@@ -6,6 +6,7 @@ import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.pubsub.lock.LockListener;
 import io.topicmesh.node.pubsub.lock.RouterMutex;
 import io.topicmesh.node.pubsub.wire.ControlExtensions;
+import io.topicmesh.node.pubsub.lock.WarnLimiter;
 import io.topicmesh.node.pubsub.wire.ControlGraft;
 import io.topicmesh.node.pubsub.wire.ControlIDontWant;
 import io.topicmesh.node.pubsub.wire.ControlIHave;
@@ -25,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,11 +38,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -156,6 +161,9 @@ public final class GossipRouter {
   private final RandomGenerator random;
   private final Executor validationExecutor;
   private final Executor deliveryExecutor;
+  /** Deliveries the delivery executor refused (full or shut down); counted outside the mutex. */
+  private final AtomicLong deliveriesRefused = new AtomicLong();
+  private final WarnLimiter deliveryRefusalLog = new WarnLimiter(ValidationPipeline.REFUSAL_LOG_INTERVAL_NANOS);
   private final PeerDialer dialer;
   private final List<RouterObserver> observers = new CopyOnWriteArrayList<>();
   private final boolean peerExchange;
@@ -271,8 +279,14 @@ public final class GossipRouter {
     this.mutex =
         new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
     this.mutex.setReleaseHook(this::collectOutbound);
-    this.verifier = new SignatureVerifier(signaturePolicy, validationExecutor, mutex);
-    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout);
+    this.verifier =
+        new SignatureVerifier(
+            signaturePolicy,
+            validationExecutor,
+            mutex,
+            pv -> reject(pv.source(), pv.id(), pv.message(), RejectReason.VALIDATION_THROTTLED),
+            nanoTime);
+    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout, nanoTime);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
     this.seqno = b.wallClock.millis() * 1_000_000L;
@@ -402,14 +416,16 @@ public final class GossipRouter {
   /**
    * Publishes {@code data} on {@code topic}: signs per the policy, runs the topic's validators,
    * then sends to peers (flood publish, or mesh/fanout). The future completes once queued, or
-   * exceptionally if a validator rejected it.
+   * exceptionally with a {@link PublishException} whose reason says why not (too large, duplicate,
+   * a validator's verdict, a full or shut-down validation executor).
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
     CompletableFuture<PublishResult> f = new CompletableFuture<>();
     // from, seqno, signature and key fit in 1 KiB; a bigger message could never be sent whole
     if ((long) data.length + topic.length() + 1024 > limits.maxRpcSize()) {
       f.completeExceptionally(
-          new IllegalArgumentException(
+          new PublishException(
+              PublishException.Reason.TOO_LARGE,
               "message of " + data.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
       return f;
     }
@@ -421,7 +437,8 @@ public final class GossipRouter {
           PubsubMessage m = buildMessage(topic, payload);
           MessageId id = msgIdFn.apply(m);
           if (!seen.add(id)) {
-            f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
+            f.completeExceptionally(
+                new PublishException(PublishException.Reason.DUPLICATE, "duplicate message id " + id));
             return;
           }
           // IDONTWANT on publish, as go-libp2p-pubsub (>= v0.14) does: tell mesh peers before the
@@ -438,18 +455,22 @@ public final class GossipRouter {
    * every message's first copy before any second copy ({@link PublishBatch}). The future completes
    * when all are queued, with a result per message in order; when any message was refused (a
    * validator, a duplicate id, a full validation queue) it fails with a {@link
-   * BatchPublishException} naming each refused message by index, the others being published. A
-   * batch of 0 or more than {@link PublishBatch#MAX_MESSAGES} messages, or one holding a message
-   * too large to send, is refused whole ({@link IllegalArgumentException}). Never blocks.
+   * BatchPublishException} holding each refused message's {@link PublishException} by index, the
+   * others being published. A batch holding a message too large to send is refused whole ({@link
+   * PublishException} TOO_LARGE), one of 0 or more than {@link #MAX_BATCH} messages with {@link
+   * IllegalArgumentException}. Never blocks.
    */
+  /** The most messages one {@link #publishBatch} takes. */
+  public static final int MAX_BATCH = 1024;
+
   public CompletableFuture<List<PublishResult>> publishBatch(String topic, List<byte[]> data) {
-    if (data.isEmpty() || data.size() > PublishBatch.MAX_MESSAGES) {
+    if (data.isEmpty() || data.size() > MAX_BATCH) {
       return CompletableFuture.failedFuture(new IllegalArgumentException(
-          "a batch holds 1 to " + PublishBatch.MAX_MESSAGES + " messages, got " + data.size()));
+          "a batch holds 1 to " + MAX_BATCH + " messages, got " + data.size()));
     }
     for (byte[] d : data) {
       if ((long) d.length + topic.length() + 1024 > limits.maxRpcSize()) {
-        return CompletableFuture.failedFuture(new IllegalArgumentException(
+        return CompletableFuture.failedFuture(new PublishException(PublishException.Reason.TOO_LARGE,
             "message of " + d.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
       }
     }
@@ -467,7 +488,8 @@ public final class GossipRouter {
             PubsubMessage m = buildMessage(topic, payloads.get(i));
             MessageId id = msgIdFn.apply(m);
             if (!seen.add(id)) {
-              futures.get(i).completeExceptionally(new IllegalStateException("duplicate message id " + id));
+              futures.get(i).completeExceptionally(
+                  new PublishException(PublishException.Reason.DUPLICATE, "duplicate message id " + id));
               continue;
             }
             sendIdontwant(null, id, m);
@@ -482,19 +504,17 @@ public final class GossipRouter {
     return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
         .handle((v, err) -> {
           List<PublishResult> out = new ArrayList<>();
-          List<String> failed = new ArrayList<>();
+          Map<Integer, Throwable> failed = new LinkedHashMap<>();
           for (int i = 0; i < futures.size(); i++) {
             try {
               out.add(futures.get(i).join());
             } catch (CompletionException | CancellationException e) {
               Throwable c = e.getCause() != null ? e.getCause() : e;
-              failed.add("message " + i + ": " + c.getMessage());
+              failed.put(i, c);
             }
           }
           if (!failed.isEmpty()) {
-            throw new CompletionException(new BatchPublishException(
-                failed.size() + " of " + futures.size() + " messages not published ("
-                    + String.join("; ", failed) + "); the others were published", out.size()));
+            throw new CompletionException(new BatchPublishException(futures.size(), out.size(), failed));
           }
           return out;
         });
@@ -600,6 +620,36 @@ public final class GossipRouter {
   }
 
   // ---- introspection (snapshots) -------------------------------------------------------------
+
+  /**
+   * Everything a status page or readiness check needs, under one acquisition of the mutex.
+   *
+   * @param scored peers whose score to include (a peer unknown to the router scores as such)
+   */
+  public RouterStatus status(Collection<PeerId> scored) {
+    try (var l = mutex.lock("status")) {
+      Map<String, RouterStatus.Topic> topics = new TreeMap<>();
+      for (String t : subscriptions.keySet()) {
+        topics.put(
+            t,
+            new RouterStatus.Topic(
+                Set.copyOf(mesh.getOrDefault(t, Set.of())),
+                Set.copyOf(fanout.getOrDefault(t, Set.of())),
+                Set.copyOf(topicPeers.getOrDefault(t, Set.of()))));
+      }
+      Map<PeerId, Double> scores = new LinkedHashMap<>();
+      for (PeerId id : scored) {
+        scores.put(id, scoreOf(id));
+      }
+      return new RouterStatus(
+          params,
+          heartbeatTicks,
+          Set.copyOf(peers.keySet()),
+          directPeers,
+          Collections.unmodifiableMap(topics),
+          Collections.unmodifiableMap(scores));
+    }
+  }
 
   public GossipParams params() {
     try (var l = mutex.lock("inspect")) {
@@ -911,7 +961,12 @@ public final class GossipRouter {
     if (validation.pending() >= params.maxValidationQueue()) {
       seen.remove(pv.id());
       if (pv.local()) {
-        pv.publish().completeExceptionally(new IllegalStateException("validation queue full"));
+        emit(o -> o.rejected(pv.message().topic(), pv.id(), self, RejectReason.VALIDATION_THROTTLED));
+        pv.publish()
+            .completeExceptionally(
+                new PublishException(
+                    PublishException.Reason.QUEUE_FULL,
+                    "validation queue full: " + params.maxValidationQueue() + " messages in validation"));
         batchFailed(pv.id()); // batch publishing hook
       } else {
         reject(pv.source(), pv.id(), pv.message(), RejectReason.VALIDATION_THROTTLED);
@@ -927,12 +982,30 @@ public final class GossipRouter {
       return;
     }
     RejectReason reason = outcome.rejectReason();
+    if (outcome == ValidationPipeline.Outcome.REFUSED || outcome == ValidationPipeline.Outcome.SHUT_DOWN) {
+      seen.remove(pv.id()); // not validated: a later copy may be
+    }
     if (pv.local()) {
-      pv.publish().completeExceptionally(new IllegalStateException("local message " + reason));
+      emit(o -> o.rejected(pv.message().topic(), pv.id(), self, reason));
+      pv.publish().completeExceptionally(publishFailure(outcome));
       batchFailed(pv.id()); // batch publishing hook
       return;
     }
     reject(pv.source(), pv.id(), pv.message(), reason);
+  }
+
+  private static PublishException publishFailure(ValidationPipeline.Outcome outcome) {
+    return switch (outcome) {
+      case REJECT -> new PublishException(PublishException.Reason.REJECTED, "a topic validator rejected the message");
+      case IGNORE -> new PublishException(PublishException.Reason.IGNORED, "a topic validator ignored the message");
+      case FAILED -> new PublishException(PublishException.Reason.VALIDATOR_FAILED, "a topic validator failed");
+      case TIMEOUT ->
+          new PublishException(PublishException.Reason.VALIDATION_TIMEOUT, "the topic validators did not answer in time");
+      case REFUSED -> new PublishException(PublishException.Reason.QUEUE_FULL, "the validation executor is full");
+      case SHUT_DOWN ->
+          new PublishException(PublishException.Reason.SHUTTING_DOWN, "the validation executor is shut down");
+      case ACCEPT -> throw new IllegalArgumentException("an accepted message did not fail");
+    };
   }
 
   private void accept(PendingMessage pv) {
@@ -946,16 +1019,7 @@ public final class GossipRouter {
     Consumer<ReceivedMessage> handler = subscriptions.get(topic);
     if (handler != null) {
       ReceivedMessage rm = new ReceivedMessage(pv.id(), m, pv.source(), pv.local());
-      mutex.afterRelease(
-          () ->
-              deliveryExecutor.execute(
-                  () -> {
-                    try {
-                      handler.accept(rm);
-                    } catch (RuntimeException e) {
-                      log.warn("subscriber of {} failed on message {}: {}", topic, rm.id(), e.toString());
-                    }
-                  }));
+      mutex.afterRelease(() -> deliver(topic, handler, rm));
     }
     PublishBatch batch = pv.local() ? batchOf.remove(pv.id()) : null; // batch publishing hook
     if (batch != null) {
@@ -1019,6 +1083,38 @@ public final class GossipRouter {
       PublishResult result = new PublishResult(pv.id(), n);
       mutex.afterRelease(() -> pv.publish().complete(result));
     }
+  }
+
+  /**
+   * Hands {@code rm} to the subscriber on the delivery executor (after the mutex is released). A
+   * refusing executor (its bounded queue full, or shut down) drops the delivery: counted, and
+   * logged at most once per interval. The message is still forwarded and, if local, published.
+   */
+  private void deliver(String topic, Consumer<ReceivedMessage> handler, ReceivedMessage rm) {
+    try {
+      deliveryExecutor.execute(
+          () -> {
+            try {
+              handler.accept(rm);
+            } catch (RuntimeException e) {
+              log.warn("subscriber of {} failed on message {}: {}", topic, rm.id(), e.toString());
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      long n = deliveriesRefused.incrementAndGet();
+      long suppressed = deliveryRefusalLog.admit("delivery", nanoTime.getAsLong());
+      if (suppressed != WarnLimiter.SUPPRESSED) {
+        log.warn(
+            "pubsub message {} on {} not delivered to the subscriber: the delivery executor refused it"
+                + " ({} refusals in all, {} similar warnings suppressed since the last)",
+            rm.id(), topic, n, suppressed);
+      }
+    }
+  }
+
+  /** Deliveries to subscribers that the delivery executor refused since start. */
+  public long deliveriesRefused() {
+    return deliveriesRefused.get();
   }
 
   /** Sends an accepted message on; returns the number of peers it was queued for. */

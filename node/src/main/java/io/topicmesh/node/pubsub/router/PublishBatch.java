@@ -19,9 +19,6 @@ import java.util.Map;
  * <p>Not thread-safe: used under the router mutex.
  */
 final class PublishBatch {
-  /** Messages in one batch (the RPC message limit of one peer is far lower; this bounds memory). */
-  static final int MAX_MESSAGES = 1024;
-
   /** One message of the batch: once validated, the router's pending record. */
   private static final class Entry {
     Object accepted;

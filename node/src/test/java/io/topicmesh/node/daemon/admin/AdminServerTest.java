@@ -12,6 +12,8 @@ import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.BatchPublishException;
+import io.topicmesh.node.pubsub.router.PublishException;
 import io.topicmesh.node.pubsub.router.ValidationResult;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every admin endpoint against an in-process node, with good, malformed, oversized and out-of-range input. */
@@ -207,6 +210,31 @@ class AdminServerTest {
     assertThat(node.traffic().published()).as("nothing published").isEqualTo(publishedSoFar());
   }
 
+  @ParameterizedTest
+  @EnumSource(PublishException.Reason.class)
+  void everyPublishFailureMapsToOneStatusAndCode(PublishException.Reason reason) {
+    Map<PublishException.Reason, String> expected = Map.of(
+        PublishException.Reason.TOO_LARGE, "413 too_large",
+        PublishException.Reason.DUPLICATE, "409 duplicate",
+        PublishException.Reason.REJECTED, "422 rejected",
+        PublishException.Reason.IGNORED, "422 ignored",
+        PublishException.Reason.QUEUE_FULL, "503 busy",
+        PublishException.Reason.SHUTTING_DOWN, "503 shutting_down",
+        PublishException.Reason.VALIDATION_TIMEOUT, "503 validation_timeout",
+        PublishException.Reason.VALIDATOR_FAILED, "500 validator_failed");
+    ApiException e = AdminServer.publishFailure("t", new PublishException(reason, "why"));
+    assertThat(e.status() + " " + e.code()).isEqualTo(expected.get(reason));
+    assertThat(e.getMessage()).isEqualTo("message not published: why");
+  }
+
+  @Test
+  void anUntypedPublishFailureIsAnInternalError() {
+    ApiException e = AdminServer.publishFailure("t", new IllegalStateException("bug"));
+    assertThat(e.status()).isEqualTo(500);
+    assertThat(e.code()).isEqualTo("internal");
+    assertThat(e.getMessage()).contains("bug");
+  }
+
   private static long publishedSoFar() {
     return node.traffic().published();
   }
@@ -292,9 +320,30 @@ class AdminServerTest {
         m.data().toStringUtf8().equals("bad") ? ValidationResult.REJECT : ValidationResult.ACCEPT));
     long before = node.traffic().published();
     JsonNode e = clientError(send("POST", "/v1/topics/batchcheck/publish-batch",
-        "{\"messages\": [{\"data\": \"good\"}, {\"data\": \"bad\"}, {\"data\": \"fine\"}]}"), 422, "rejected");
-    assertThat(e.get("message").asText()).contains("1 of 3 messages not published (message 1:");
+        "{\"messages\": [{\"data\": \"good\"}, {\"data\": \"bad\"}, {\"data\": \"fine\"}]}"), 422,
+        "partially_published");
+    assertThat(e.get("message").asText())
+        .contains("1 of 3 messages not published (message 1: REJECTED").endsWith("the others were published");
     await().atMost(Duration.ofSeconds(10)).until(() -> node.traffic().published() == before + 2);
+    // all refused for one reason: that reason's status and code, nothing published
+    long now = node.traffic().published();
+    JsonNode all = clientError(send("POST", "/v1/topics/batchcheck/publish-batch",
+        "{\"messages\": [{\"data\": \"bad\"}, {\"data\": \"bad\"}]}"), 422, "rejected");
+    assertThat(all.get("message").asText()).startsWith("batch not published: 2 of 2 messages not published");
+    assertThat(node.traffic().published()).isEqualTo(now);
+  }
+
+  @Test
+  void batchFailuresMapByWhatWasPublished() {
+    PublishException full = new PublishException(PublishException.Reason.QUEUE_FULL, "full");
+    PublishException rejected = new PublishException(PublishException.Reason.REJECTED, "no");
+    ApiException busy = AdminServer.batchFailure("t", new BatchPublishException(2, 0, Map.of(0, full, 1, full)));
+    assertThat(busy.status() + " " + busy.code()).isEqualTo("503 busy");
+    ApiException mixed = AdminServer.batchFailure("t", new BatchPublishException(2, 0, Map.of(0, full, 1, rejected)));
+    assertThat(mixed.status() + " " + mixed.code()).isEqualTo("422 not_published");
+    assertThat(mixed.getMessage()).contains("message 0: QUEUE_FULL full", "message 1: REJECTED no");
+    ApiException partial = AdminServer.batchFailure("t", new BatchPublishException(2, 1, Map.of(1, full)));
+    assertThat(partial.status() + " " + partial.code()).isEqualTo("422 partially_published");
   }
 
   @ParameterizedTest

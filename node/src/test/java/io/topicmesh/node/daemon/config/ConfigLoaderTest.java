@@ -146,6 +146,32 @@ class ConfigLoaderTest {
   void environmentNamesFollowTheKeys() {
     assertThat(ConfigLoader.envName("admin.tokenFile")).isEqualTo("TOPICMESH_ADMIN_TOKEN_FILE");
     assertThat(ConfigLoader.envName("params.heartbeatIntervalMs")).isEqualTo("TOPICMESH_PARAMS_HEARTBEAT_INTERVAL_MS");
+    assertThat(ConfigLoader.envName("admin.publishTokenFile")).isEqualTo("TOPICMESH_ADMIN_PUBLISH_TOKEN_FILE");
+    assertThat(ConfigLoader.envName("admin.tlsCertFile")).isEqualTo("TOPICMESH_ADMIN_TLS_CERT_FILE");
+  }
+
+  @Test
+  void scopedTokensTlsAndProtectedEndpointsComeFromTheEnvironmentAsMountedSecrets() {
+    NodeConfig c = ConfigLoader.load(null, Map.of(
+        "TOPICMESH_ADMIN_TOKEN_FILE", "/var/run/topicmesh/admin/token",
+        "TOPICMESH_ADMIN_PUBLISH_TOKEN_FILE", "/var/run/topicmesh/publish/token",
+        "TOPICMESH_ADMIN_SUBSCRIBE_TOKEN_FILE", "/var/run/topicmesh/subscribe/token",
+        "TOPICMESH_ADMIN_STATUS_TOKEN_FILE", "/var/run/topicmesh/status/token",
+        "TOPICMESH_ADMIN_PROTECT_METRICS", "true",
+        "TOPICMESH_ADMIN_TLS_CERT_FILE", "/var/run/topicmesh/tls/tls.crt",
+        "TOPICMESH_ADMIN_TLS_KEY_FILE", "/var/run/topicmesh/tls/tls.key"), Map.of());
+    assertThat(c.adminTokenFile()).isEqualTo(Path.of("/var/run/topicmesh/admin/token"));
+    assertThat(c.adminPublishTokenFile()).isEqualTo(Path.of("/var/run/topicmesh/publish/token"));
+    assertThat(c.adminSubscribeTokenFile()).isEqualTo(Path.of("/var/run/topicmesh/subscribe/token"));
+    assertThat(c.adminStatusTokenFile()).isEqualTo(Path.of("/var/run/topicmesh/status/token"));
+    assertThat(c.adminProtectMetrics()).isTrue();
+    assertThat(c.adminProtectHealth()).isFalse();
+    assertThat(c.adminTlsCertFile()).isEqualTo(Path.of("/var/run/topicmesh/tls/tls.crt"));
+    assertThat(c.adminTlsKeyFile()).isEqualTo(Path.of("/var/run/topicmesh/tls/tls.key"));
+    NodeConfig d = NodeConfig.defaults();
+    assertThat(d.adminPublishTokenFile()).isNull();
+    assertThat(d.adminTlsCertFile()).isNull();
+    assertThat(d.adminProtectMetrics()).isFalse();
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -164,6 +190,10 @@ class ConfigLoaderTest {
       admin.listen      | 'admin: {listen: ''127.0.0.1:70000''}'            | port 0-65535
       admin.maxBodyBytes| 'admin: {maxBodyBytes: 1}'                        | an integer in [1024
       admin             | 'admin: 5'                                        | must be a mapping
+      admin.tlsKeyFile  | 'admin: {tlsCertFile: /c.pem}'                    | go together
+      admin.tlsCertFile | 'admin: {tlsKeyFile: /k.pem}'                     | go together
+      admin.protectMetrics| 'admin: {protectMetrics: true}'                 | needs a token file
+      admin.protectHealth| 'admin: {protectHealth: 2, publishTokenFile: /p}'   | true or false
       params.dlo        | 'params: {d: 4, dlo: 5}'                          | must be <= d (4)
       params.dout       | 'params: {dout: 5}'                               | must be < dlo (5)
       params.d          | 'params: {d: -1}'                                 | must be >= 0

@@ -70,8 +70,13 @@ class BatchPublishTest {
     h.time.runPending();
     assertThatThrownBy(f::get).isInstanceOf(ExecutionException.class)
         .cause().isInstanceOf(BatchPublishException.class)
-        .hasMessageContaining("1 of 3 messages not published (message 1: local message VALIDATION_REJECTED)")
-        .satisfies(e -> assertThat(((BatchPublishException) e).published()).isEqualTo(2));
+        .hasMessageContaining("1 of 3 messages not published (message 1: REJECTED")
+        .satisfies(e -> {
+          BatchPublishException b = (BatchPublishException) e;
+          assertThat(b.published()).isEqualTo(2);
+          assertThat(b.failures()).containsOnlyKeys(1);
+          assertThat(((PublishException) b.failures().get(1)).reason()).isEqualTo(PublishException.Reason.REJECTED);
+        });
     for (ScriptedPeer p : ps) {
       assertThat(p.messages()).extracting(m -> m.data().byteAt(0)).containsExactlyInAnyOrder((byte) 0, (byte) 2);
     }
@@ -107,7 +112,7 @@ class BatchPublishTest {
         h.router.publishBatch("t", List.of(new byte[] {7}, new byte[] {8}, new byte[] {7}));
     h.time.runPending();
     assertThatThrownBy(f::get).cause().isInstanceOf(BatchPublishException.class)
-        .hasMessageContaining("1 of 3 messages not published (message 2: duplicate message id");
+        .hasMessageContaining("1 of 3 messages not published (message 2: DUPLICATE duplicate message id");
     for (ScriptedPeer p : ps) {
       assertThat(p.messages()).extracting(m -> m.data().byteAt(0)).containsExactlyInAnyOrder((byte) 7, (byte) 8);
     }
@@ -125,7 +130,8 @@ class BatchPublishTest {
     RouterHarness.clearAll(ps);
     byte[] huge = new byte[RpcLimits.defaults().maxRpcSize()];
     assertThatThrownBy(() -> h.router.publishBatch("t", List.of(new byte[1], huge)).get())
-        .cause().isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exceeds maxRpcSize");
+        .cause().isInstanceOf(PublishException.class).hasMessageContaining("exceeds maxRpcSize")
+        .satisfies(e -> assertThat(((PublishException) e).reason()).isEqualTo(PublishException.Reason.TOO_LARGE));
     h.time.runPending();
     for (ScriptedPeer p : ps) {
       assertThat(p.messages()).as("a refused batch publishes nothing at %s", p.id).isEmpty();
