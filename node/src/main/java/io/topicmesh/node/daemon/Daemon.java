@@ -771,7 +771,7 @@ public final class Daemon implements AutoCloseable {
       o.put("fanout", e.getValue().fanout().stream().map(PeerId::toString).sorted().toList());
       o.put("peers", e.getValue().peers().size());
       o.put("messages", traffic.topicMessages(t));
-      putEdges(o, t, edgeBudget);
+      putEdges(o, t, e.getValue(), edgeBudget);
       ts.add(o);
     }
     s.put("topics", ts);
@@ -791,7 +791,9 @@ public final class Daemon implements AutoCloseable {
     tr.put("latencyP99Ms", finite(TrafficStats.percentileMillis(samples, 0.99)));
     tr.put("deliveryDropped", deliveryDropped.get());
     s.put("traffic", tr);
-    s.put("probes", probes == null ? ProbeService.disabledStatus() : probes.status());
+    RouterStatus.Topic probeTopic = probes == null ? null : rs.topics().get(probes.topic());
+    s.put("probes", probes == null ? ProbeService.disabledStatus()
+        : probes.status(probeTopic == null ? 0 : probeTopic.mesh().size()));
     Redialer r = redialer;
     Map<String, Object> disc = new LinkedHashMap<>();
     disc.put("sources", config.discovery());
@@ -817,19 +819,19 @@ public final class Daemon implements AutoCloseable {
   static final int MAX_STATUS_EDGES_TOTAL = 4096;
 
   /**
-   * A topic's {@code edges} in {@link #status()}: one entry per peer this node meshes with, sends
+   * A topic's {@code edges} in {@link #status()}, from the router snapshot status() took: one entry per peer this node meshes with, sends
    * fanout to, or knows to be in the topic, with the message counters of that edge (what the mesh
    * view at {@code /ui/} draws). Mesh peers come first, then fanout, then the others; beyond
    * {@link #MAX_STATUS_EDGES} entries, or once {@code budget[0]} entries are spent over all topics,
    * only {@code edgesOmitted} counts them.
    */
-  private void putEdges(Map<String, Object> o, String topic, int[] budget) {
-    Set<PeerId> mesh = router.meshPeers(topic);
-    Set<PeerId> fanout = router.fanoutPeers(topic);
+  private void putEdges(Map<String, Object> o, String topic, RouterStatus.Topic snapshot, int[] budget) {
+    Set<PeerId> mesh = snapshot.mesh();
+    Set<PeerId> fanout = snapshot.fanout();
     Set<PeerId> all = new LinkedHashSet<>();
     mesh.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
     fanout.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
-    router.topicPeers(topic).stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    snapshot.peers().stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
     List<Map<String, Object>> edges = new ArrayList<>();
     for (PeerId p : all) {
       if (edges.size() == MAX_STATUS_EDGES || budget[0] == 0) {

@@ -194,13 +194,18 @@ public final class ProbeService implements AutoCloseable {
 
   /** The {@code probes} object of {@code GET /v1/status}. */
   public Map<String, Object> status() {
+    return status(meshPeers.getAsInt());
+  }
+
+  /** The same, with the probe topic's mesh size from a router snapshot the caller already holds. */
+  public Map<String, Object> status(int meshPeersNow) {
     ProbeStats.Snapshot s = snapshot();
     Map<String, Object> o = new LinkedHashMap<>();
     o.put("enabled", true);
     o.put("topic", topic);
     o.put("intervalMs", interval.toMillis());
     o.put("published", published.get());
-    o.put("meshPeers", meshPeers.getAsInt());
+    o.put("meshPeers", meshPeersNow);
     o.put("publishers", s.publishers());
     o.put("windowSeconds", ProbeStats.WINDOW_SECONDS);
     o.put("expected", s.windowExpected());
