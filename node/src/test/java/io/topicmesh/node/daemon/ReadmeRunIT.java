@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
  * lines start as written (their ports moved to free ones, the key file into a temporary directory),
  * the first prints exactly the stdout block the README shows (issue 15: the {@code admin http://…}
  * line was missing from it), and the event lines it gives as examples ({@code connected …}, {@code
- * identified …}, {@code ping …}, {@code disconnected …}) are the ones the nodes print.
+ * identified …}, {@code ping …}, {@code disconnected …}) are the ones the nodes print; every kind of
+ * line they print is in docs/host.md's list of the stdout lines.
  */
 class ReadmeRunIT {
   private static final Duration WAIT = Duration.ofSeconds(60);
@@ -75,7 +76,11 @@ class ReadmeRunIT {
     int end = markdown.indexOf(to, Math.max(start, 0));
     assertThat(start).as("README text '%s'", from).isNotNegative();
     assertThat(end).as("README text '%s' after '%s'", to, from).isNotNegative();
-    String text = markdown.substring(start, end).replace('\n', ' ');
+    return spans(markdown.substring(start, end).replace('\n', ' '));
+  }
+
+  /** The code spans of the text. */
+  static List<String> spans(String text) {
     List<String> spans = new ArrayList<>();
     Matcher m = Pattern.compile("`([^`]+)`").matcher(text);
     while (m.find()) {
@@ -180,6 +185,17 @@ class ReadmeRunIT {
     assertThat(b.process.exitValue()).as("and it exits 0").isZero();
     String disconnected = events.stream().filter(s -> s.startsWith("disconnected ")).findFirst().orElseThrow();
     awaitMatch(a, example(disconnected, idB));
+
+    // every kind of line the nodes printed is in docs/host.md's list of the stdout lines
+    String hostMd = Files.readString(Path.of("..", "docs", "host.md")).replaceAll("\\s+", " ");
+    Matcher list = Pattern.compile("stdout carries only machine-readable lines \\(([^)]*)\\)").matcher(hostMd);
+    assertThat(list.find()).as("docs/host.md lists the stdout lines").isTrue();
+    java.util.Set<String> documented = new java.util.TreeSet<>(spans(list.group(1)));
+    java.util.Set<String> printed = new java.util.TreeSet<>();
+    for (DaemonIT.Node n : List.of(a, b)) {
+      n.lines.forEach(l -> printed.add(l.split(" ")[0]));
+    }
+    assertThat(documented).as("docs/host.md's stdout lines, against what the nodes printed").containsAll(printed);
   }
 
   private DaemonIT.Node start(String name, List<String> args) throws IOException {
