@@ -47,12 +47,12 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code run}: starts a host, prints {@code peer-id <id>} and one {@code listening <addr>/p2p/<id>}
- * line per listen address on stdout, dials every {@code --peer}, and prints one line per
- * connection event until Ctrl-C / SIGTERM. stdout carries only these machine-readable lines; logs
- * go to stderr.
+ * {@code run}: starts a host, prints {@code peer-id <id>}, one {@code listening <addr>/p2p/<id>}
+ * line per listen address and, with an admin API, {@code admin <url>} on stdout, dials every {@code
+ * --peer}, and prints one line per connection event until Ctrl-C / SIGTERM. stdout carries only
+ * these machine-readable lines; logs go to stderr.
  *
- * <p>stdout lines: {@code peer-id}, {@code listening}, {@code connected <peer> <direction>
+ * <p>stdout lines: {@code peer-id}, {@code listening}, {@code admin}, {@code connected <peer> <direction>
  * <remote-addr> <security> <muxer>}, {@code disconnected <peer> <direction>}, {@code identified
  * <peer> <agent> <protocols,…>}, {@code dial-failed <addr> <reason>}, {@code ping <peer> <ms>}, {@code
  * ping-failed <peer> <reason>}.

@@ -217,6 +217,11 @@ public final class ClientCommands {
           }
           String name = a.substring(0, eq);
           String v = a.substring(eq + 1).trim();
+          if (body.has(name)) {
+            // as a duplicate key in a PUT /v1/params body is: which of the two was meant is not ours to guess
+            System.err.println("error: " + name + " given twice (" + name + "=" + body.get(name) + ", " + a + ")");
+            return 2;
+          }
           if (v.equals("true") || v.equals("false")) {
             body.put(name, Boolean.parseBoolean(v));
           } else {

@@ -94,7 +94,8 @@ public final class ConfigOptions {
           "Peer to dial at start and keep connected, ending in /p2p/<id> (or /ipfs/<id>), repeatable."),
       option("directPeers", "--direct-peer", "<multiaddr>", Kind.LIST, null, "none", null,
           "Gossipsub direct peer, ending in /p2p/<id> (or /ipfs/<id>), repeatable: sent every message, never in"
-              + " a mesh, and counted as meshed for readiness."),
+              + " a mesh, and counted as meshed for readiness. Name each node on the other: a direct peer refuses"
+              + " a GRAFT, so a node not told leaves its mesh empty (the refusing node logs it)."),
       option("topics", "--topic", "<topic>", Kind.LIST, null, "none", null,
           "Topic to subscribe to at start, repeatable: 1-253 characters of A-Z a-z 0-9 . _ / : - (in a file also"
               + " {name, validation, score} objects, as the operator writes them)."),

@@ -170,6 +170,8 @@ public final class GossipRouter {
   private final SlowPeerPolicy slowPeerPolicy;
   private final int maxTopicsPerPeer;
   private final Set<PeerId> directPeers;
+  /** Direct peers that GRAFTed us (so do not have us as theirs), warned about once; at most directPeers. */
+  private final Set<PeerId> oneSidedDirectPeers = java.util.concurrent.ConcurrentHashMap.newKeySet();
   /** Stopwatch for lock-hold and heartbeat-duration measurements only; never for protocol time. */
   private final LongSupplier nanoTime;
   private final long originNanos;
@@ -1247,7 +1249,14 @@ public final class GossipRouter {
     }
     long now = nowMillis();
     if (directPeers.contains(p.id)) {
-      log.debug("GRAFT from direct peer {} on {} refused", p.id, topic);
+      // A peer that has us as its direct peer never GRAFTs us: this one does not, so it has no mesh with
+      // us and may never be ready. Said once per direct peer (a bounded set: the configured ones).
+      if (oneSidedDirectPeers.add(p.id)) {
+        log.warn("GRAFT from direct peer {} on {} refused: it does not name this node as its direct peer, so it"
+            + " has no mesh with this node; direct peering must be configured on both nodes", p.id, topic);
+      } else {
+        log.debug("GRAFT from direct peer {} on {} refused", p.id, topic);
+      }
       refusals.add(makePrune(p, topic, false, params.pruneBackoff().toMillis()));
       return;
     }

@@ -168,6 +168,27 @@ class AdminServerTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> node.router().params().equals(GossipParams.defaults()));
   }
 
+  /** Issue 15 as reported: PUT {"dout":3} then PUT {"d":7} at once; the first change must survive. */
+  @Test
+  void twoPutsInQuickSuccessionCompose() throws Exception {
+    GossipParams before = node.router().params();
+    try {
+      assertThat(json(send("PUT", "/v1/params", "{\"dout\": 3}")).get("dout").asInt()).isEqualTo(3);
+      JsonNode second = json(send("PUT", "/v1/params", "{\"d\": 7}"));
+      assertThat(second.get("d").asInt()).isEqualTo(7);
+      assertThat(second.get("dout").asInt()).as("the first PUT's change, in the second's reply").isEqualTo(3);
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.router().params().d() == 7);
+      assertThat(node.router().params().dout()).as("the first PUT's change, in the router").isEqualTo(3);
+      JsonNode got = json(send("GET", "/v1/params", null));
+      assertThat(got.get("d").asInt()).isEqualTo(7);
+      assertThat(got.get("dout").asInt()).isEqualTo(3);
+    } finally {
+      assertThat(send("PUT", "/v1/params", JSON.writeValueAsString(
+          io.topicmesh.node.daemon.config.ParamsCodec.toJson(before))).statusCode()).isEqualTo(200);
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.router().params().equals(before));
+    }
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {
       "", "{", "[1,2]", "\"d\"", "{\"d\": 8} trailing", "{\"d\": \"eight\"}", "{\"d\": 8.5}", "{\"d\": null}",

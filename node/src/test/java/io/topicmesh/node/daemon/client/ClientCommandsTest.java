@@ -98,6 +98,14 @@ class ClientCommandsTest {
     assertThat(r.err()).contains("--count 0: must be at least 1").doesNotContain("limit");
   }
 
+  /** Issue 15: duplicate keys are errors in a PUT body and a config file; so they are on params set's line. */
+  @Test
+  void paramsSetWithANameTwiceIsAnError() throws Exception {
+    Run r = run("params", "set", "--admin", "http://127.0.0.1:" + closedPort(), "d=7", "dlo=5", "d=8");
+    assertThat(r.code()).isEqualTo(2);
+    assertThat(r.err()).isEqualTo("error: d given twice (d=7, d=8)" + System.lineSeparator());
+  }
+
   @Test
   void errorRepliesCarryAReasonPhraseAndTheServersMessage() throws Exception {
     HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:1/v1/topics/t/messages")).GET().build();
@@ -186,8 +194,10 @@ class ClientCommandsTest {
       admin.start();
       String url = "http://127.0.0.1:" + admin.address().getPort();
       Daemon peer = b;
-      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> a.readiness().ready()
-          && a.status().toString().contains(peer.peerId().toString()));
+      // ready alone is not enough: a node with no peer known is ready ("listening; no peers known"), and
+      // stays so for two heartbeats after the peer arrives ("ready; recovering (…)")
+      Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> a.router().meshPeers("news").contains(peer.peerId())
+          && a.readiness().ready() && !a.readiness().reason().contains("recovering"));
 
       Run json = run("status", "--admin", url, "-o", "json");
       assertThat(json.code()).isZero();

@@ -84,6 +84,38 @@ class DocClaimsTest {
             "wrong.md:20: metric topicmesh_router_* is not on a live node's /metrics");
   }
 
+  /** Issue 15: the README's `--ping-interval <5s>` read as a default, but the default is off. */
+  @Test
+  void aValueAsAPlaceholderOrAWrongDefaultIsReported() {
+    String doc = """
+        # Run it
+
+        Options: `--peers-per-node <n>` (addresses each node is given, default 6), `--seed <n>` (random by
+        default), `--nodes N`.
+
+        ### One node: `run`
+
+        `--ping-interval <5s>`, `--probe-interval <duration>` (mesh probes, default `5s`), `--listen
+        <multiaddr>` (repeatable, default
+        `/ip4/0.0.0.0/tcp/4001`), `--max-connections <n>` (default 256), `--peers-per-node <n>` (default 8).
+
+        ```sh
+        run --ping-interval <5s>   # a fenced block is no prose
+        ```
+        """;
+    List<String> problems = DocsCheck.flagDefaults("wrong.md", doc,
+        h -> h.startsWith("# Run it") ? "local" : h.startsWith("### One node") ? "run" : null,
+        ExecutableDocsTest::defaultOf);
+    assertThat(problems).containsExactly(
+        "wrong.md:3: local --peers-per-node: the docs say the default is 6, the CLI's is 8",
+        "wrong.md:8: --ping-interval <5s>: a value in angle brackets reads as the default; write what it takes"
+            + " (<duration>, <n>)",
+        "wrong.md:8: run --listen: the docs say the default is /ip4/0.0.0.0/tcp/4001, the CLI's is /ip4/127.0.0.1/tcp/4001",
+        "wrong.md:10: --peers-per-node is no option of run (its default is stated as 8)");
+    assertThat(ExecutableDocsTest.defaultOf("run", "--ping-interval")).isEqualTo("off");
+    assertThat(ExecutableDocsTest.defaultOf("local", "--seed")).isEqualTo("random");
+  }
+
   @Test
   void theRightDocumentPasses() throws Exception {
     String right = """

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -120,5 +121,95 @@ final class DocsCheck {
       }
     }
     return problems;
+  }
+
+  private static final Pattern FLAG_WITH_NOTE = Pattern.compile(
+      "`(--[a-z][a-z0-9-]*)((?:[\\s=][^`]*)?)`\\s*\\(((?:[^()]|\\([^()]*\\))*)\\)");
+  private static final Pattern FLAG_SPAN = Pattern.compile("`(--[a-z][a-z0-9-]*)([\\s=][^`]*)?`");
+  private static final Pattern STATED_DEFAULT = Pattern.compile(
+      "\\bdefault:? `([^`]+)`|\\bdefault:? ([^\\s,;`]+)|\\b([a-z]+) by default\\b");
+
+  /**
+   * What the prose says about a flag's default agrees with the CLI: a value in angle brackets after a
+   * flag is a placeholder ({@code --ping-interval <duration>}), never a value ({@code <5s>} reads as the
+   * default); a note right after the flag ({@code --seed <n>} (… random by default), {@code --listen
+   * <multiaddr>} (… default `/ip4/…`)) names the default the command applies.
+   *
+   * @param commandOf the subcommand a section's flags belong to (by its heading line), or null for
+   *     sections that are not checked
+   * @param actualDefault (command, flag) to the default as the CLI applies it, for people ({@code off},
+   *     {@code random}, {@code 5s}); null when the command has no such flag
+   */
+  static List<String> flagDefaults(String file, String markdown, Function<String, String> commandOf,
+      java.util.function.BiFunction<String, String, String> actualDefault) {
+    List<String> problems = new ArrayList<>();
+    String heading = "";
+    boolean fenced = false;
+    StringBuilder para = new StringBuilder();
+    int paraLine = 0;
+    String[] lines = markdown.split("\n", -1);
+    for (int i = 0; i <= lines.length; i++) {
+      String line = i < lines.length ? lines[i] : "";
+      boolean fence = line.startsWith("```");
+      boolean ends = i == lines.length || fence || line.isBlank() || line.startsWith("#");
+      if (ends && para.length() > 0) {
+        String command = commandOf.apply(heading);
+        if (command != null) {
+          defaultsOfParagraph(file, paraLine, para.toString(), command, actualDefault, problems);
+        }
+        para.setLength(0);
+      }
+      if (fence) {
+        fenced = !fenced;
+        continue;
+      }
+      if (fenced || i == lines.length) {
+        continue;
+      }
+      if (line.startsWith("#")) {
+        heading = line;
+        continue;
+      }
+      if (!line.isBlank()) {
+        if (para.length() == 0) {
+          paraLine = i + 1;
+        }
+        para.append(line).append('\n');
+      }
+    }
+    return problems;
+  }
+
+  private static void defaultsOfParagraph(String file, int firstLine, String text, String command,
+      java.util.function.BiFunction<String, String, String> actualDefault, List<String> problems) {
+    Matcher span = FLAG_SPAN.matcher(text);
+    while (span.find()) {
+      String placeholder = span.group(2) == null ? "" : span.group(2).trim();
+      if (placeholder.matches("<\\d[^>]*>")) {
+        problems.add(file + ":" + line(firstLine, text, span.start()) + ": " + span.group(1) + " " + placeholder
+            + ": a value in angle brackets reads as the default; write what it takes (<duration>, <n>)");
+      }
+    }
+    Matcher m = FLAG_WITH_NOTE.matcher(text);
+    while (m.find()) {
+      String flag = m.group(1);
+      Matcher d = STATED_DEFAULT.matcher(m.group(3).replace('\n', ' '));
+      if (!d.find()) {
+        continue;
+      }
+      String stated = d.group(1) != null ? d.group(1) : d.group(2) != null ? d.group(2) : d.group(3);
+      String actual = actualDefault.apply(command, flag);
+      String where = file + ":" + line(firstLine, text, m.start());
+      if (actual == null) {
+        problems.add(where + ": " + flag + " is no option of " + command + " (its default is stated as " + stated + ")");
+      } else if (!actual.equals(stated)) {
+        problems.add(where + ": " + command + " " + flag + ": the docs say the default is " + stated
+            + ", the CLI's is " + (actual.isEmpty() ? "none" : actual));
+      }
+    }
+  }
+
+  private static int line(int firstLine, String text, int offset) {
+    return firstLine + (int) text.substring(0, offset).chars().filter(c -> c == '\n').count();
   }
 }

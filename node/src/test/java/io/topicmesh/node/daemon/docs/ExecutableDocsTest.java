@@ -301,6 +301,73 @@ class ExecutableDocsTest {
     assertThat(unknown).as("operator metrics no operator source registers").isEmpty();
   }
 
+  /**
+   * Every option of every command (the {@code --help} of {@code run}, {@code local}, the clients) is
+   * named somewhere in the docs, next to its command or in a paragraph naming no command (issue 15:
+   * {@code local --peers-per-node} and {@code --seed} were in no document).
+   */
+  @Test
+  void everyOptionOfEveryCommandIsDocumented() throws IOException {
+    List<DocClaims> all = claims();
+    List<String> missing = new ArrayList<>();
+    new CommandLine(new Main()).getSubcommands().forEach((name, cl) -> {
+      List<CommandLine> commands = new ArrayList<>(List.of(cl));
+      commands.addAll(cl.getSubcommands().values());
+      for (CommandLine c : commands) {
+        for (CommandLine.Model.OptionSpec o : c.getCommandSpec().options()) {
+          if (o.usageHelp() || o.versionHelp()) {
+            continue;
+          }
+          Set<String> names = Set.of(o.names());
+          boolean named = all.stream().anyMatch(d -> d.flags.stream().anyMatch(f -> names.contains(f.flag())
+              && (f.commands().isEmpty() || f.commands().contains(name)))
+              || d.commands.stream().anyMatch(cmd -> cmd.args().get(0).equals(name)
+              && cmd.args().stream().anyMatch(a -> names.contains(a.replaceFirst("=.*", "")))));
+          if (!named) {
+            missing.add(c.getCommandSpec().qualifiedName(" ").replaceFirst("^topicmesh-node ", "") + " "
+                + o.longestName());
+          }
+        }
+      }
+    });
+    assertThat(missing).as("options in --help that no document names (README.md, docs/*.md)").isEmpty();
+  }
+
+  /** What README.md and docs/daemon.md say a flag's default is, is what the command applies. */
+  @Test
+  void statedDefaultsAreTheCommandsDefaults() throws IOException {
+    Map<String, String> docs = docs();
+    List<String> problems = new ArrayList<>();
+    problems.addAll(DocsCheck.flagDefaults("README.md", docs.get("README.md"),
+        h -> h.startsWith("## Run it") ? "local" : h.startsWith("### One node") ? "run" : null,
+        ExecutableDocsTest::defaultOf));
+    problems.addAll(DocsCheck.flagDefaults("docs/daemon.md", docs.get("docs/daemon.md"),
+        h -> h.startsWith("### Clients") ? null : "run",
+        ExecutableDocsTest::defaultOf));
+    assertThat(problems).as("stated defaults vs the CLI").isEmpty();
+  }
+
+  /**
+   * A flag's default for people: {@code run}'s from the option table ({@code off}, {@code 5s}),
+   * another command's from picocli's default value or its description's {@code default: x}; empty
+   * when it has none, null when the command has no such flag.
+   */
+  static String defaultOf(String command, String flag) {
+    if (command.equals("run")) {
+      return ConfigOptions.byFlag(flag).map(ConfigOptions.Option::defaultForPeople).orElse(null);
+    }
+    CommandLine.Model.OptionSpec o = new CommandLine(new Main()).getSubcommands().get(command).getCommandSpec()
+        .findOption(flag);
+    if (o == null) {
+      return null;
+    }
+    if (o.defaultValue() != null) {
+      return o.defaultValue();
+    }
+    Matcher m = Pattern.compile("default: ([^).]+)").matcher(String.join(" ", o.description()));
+    return m.find() ? m.group(1).trim() : "";
+  }
+
   /** The README's client commands, run against the live node (its --admin replaced by the node's). */
   @Test
   void theReadmesClientCommandsRunAgainstALiveNode() throws Exception {
@@ -325,6 +392,7 @@ class ExecutableDocsTest {
   /** The README: "`pub` with neither `--data` nor `--file` ... publishes stdin". */
   @Test
   void pubWithoutDataOrFilePublishesStdin() throws Exception {
+    assertReadmeSays("`pub` with neither `--data` nor `--file` (or with `--file -`) publishes stdin");
     List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
     java.util.function.Consumer<io.topicmesh.node.pubsub.router.ReceivedMessage> listener =
         m -> got.add(new String(m.message().data().toByteArray(), StandardCharsets.UTF_8));
@@ -350,6 +418,7 @@ class ExecutableDocsTest {
   /** The README: "the node stays subscribed to the topic after `sub` exits". */
   @Test
   void subLeavesTheNodeSubscribed() throws Exception {
+    assertReadmeSays("the node stays subscribed to the topic after `sub` exits");
     String topic = "docs-sub";
     assertThat(node.subscribed(topic)).isFalse();
     String[] outErr = new String[2];
@@ -369,6 +438,11 @@ class ExecutableDocsTest {
     } finally {
       node.unsubscribe(topic);
     }
+  }
+
+  /** The claim a test runs is still in the README (line breaks aside), so a reworded claim gets its test reviewed. */
+  private static void assertReadmeSays(String claim) throws IOException {
+    assertThat(Files.readString(ROOT.resolve("README.md")).replaceAll("\\s+", " ")).as("README.md").contains(claim);
   }
 
   private static synchronized int run(List<String> args, String[] outErr) {

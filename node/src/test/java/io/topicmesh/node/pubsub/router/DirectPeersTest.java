@@ -28,10 +28,24 @@ class DirectPeersTest {
     h.subscribe("t");
     h.heartbeats(2);
     assertThat(h.router.meshPeers("t")).doesNotContain(d.id).hasSize(3);
-    // a GRAFT from a direct peer is refused
-    d.graft("t");
+    // a GRAFT from a direct peer is refused, and the one-sided configuration is named once (issue 15)
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(GossipRouter.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      d.graft("t");
+      d.graft("t");
+    } finally {
+      logger.detachAppender(logs);
+    }
     assertThat(h.router.meshPeers("t")).doesNotContain(d.id);
-    assertThat(d.prunes()).hasSize(1);
+    assertThat(d.prunes()).hasSize(2);
+    assertThat(logs.list).filteredOn(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN).singleElement()
+        .satisfies(e -> assertThat(e.getFormattedMessage()).contains(d.id.toString())
+            .contains("must be configured on both nodes"));
     // messages from mesh peers are forwarded to the direct peer
     ScriptedPeer src = others.get(0);
     src.publish(src.signed("t", new byte[] {1}));
