@@ -76,7 +76,7 @@ final class Metrics {
     return h - 1;
   }
 
-  SimResult result(Scenario sc, long seed, Simulation sim, String traceHash, double wallSeconds) {
+  SimResult result(Scenario sc, long seed, Simulation sim, String traceHash, double wallSeconds, double cpuSeconds) {
     List<Map<String, Object>> perMessage = new ArrayList<>();
     long deliveredAll = 0;
     long eligibleAll = 0;
@@ -189,6 +189,9 @@ final class Metrics {
     s.put("traceRecords", sim.traceRecords());
     s.put("traceHash", traceHash);
     s.put("wallSeconds", round(wallSeconds));
+    s.put("cpuSeconds", round(cpuSeconds));
+    // The machine's load beside the wall time: on a shared machine the wall time says little alone.
+    s.put("loadAverage", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2));
     s.put("heapPeakMiB", heapPeakMiB());
     long[] up = nodes.stream().mapToLong(n -> n.bytesSent).toArray();
     long[] down = nodes.stream().mapToLong(n -> n.bytesReceived).toArray();

@@ -75,6 +75,14 @@ public record Scenario(
 
   /** Reads a scenario file (YAML or JSON); a topology file is resolved against its directory. */
   public static Scenario load(Path file) {
+    return load(file, Map.of());
+  }
+
+  /**
+   * Reads a scenario file with {@code overrides} applied first: dotted field paths ({@code routers},
+   * {@code params.d}, {@code messages.count}) to YAML scalars, as {@code sim --set} gives them.
+   */
+  public static Scenario load(Path file, Map<String, String> overrides) {
     String text;
     try {
       text = Files.readString(file);
@@ -82,11 +90,15 @@ public record Scenario(
       throw new ScenarioException(file.toString(), "", "cannot read: " + e.getMessage());
     }
     Path dir = file.toAbsolutePath().getParent();
-    return parse(text, file.toString(), dir);
+    return parse(text, file.toString(), dir, overrides);
   }
 
   /** Parses scenario text; {@code source} names it in errors, {@code dir} resolves relative files. */
   public static Scenario parse(String text, String source, Path dir) {
+    return parse(text, source, dir, Map.of());
+  }
+
+  static Scenario parse(String text, String source, Path dir, Map<String, String> overrides) {
     JsonNode root;
     try {
       root = YAML.readTree(text);
@@ -97,7 +109,32 @@ public record Scenario(
     if (root == null || !root.isObject()) {
       throw new ScenarioException(source, "", "expected a mapping of scenario fields at the top level");
     }
+    for (Map.Entry<String, String> o : overrides.entrySet()) {
+      override((ObjectNode) root, o.getKey(), o.getValue(), source);
+    }
     return new Reader(source, dir).scenario((ObjectNode) root);
+  }
+
+  private static void override(ObjectNode root, String path, String value, String source) {
+    String[] parts = path.split("\\.");
+    ObjectNode at = root;
+    for (int i = 0; i < parts.length - 1; i++) {
+      JsonNode next = at.get(parts[i]);
+      if (next == null || next.isNull()) {
+        next = at.putObject(parts[i]);
+      }
+      if (!next.isObject()) {
+        throw new ScenarioException(source, path, "--set cannot go inside " + parts[i] + ", which is not a mapping");
+      }
+      at = (ObjectNode) next;
+    }
+    JsonNode v;
+    try {
+      v = YAML.readTree(value);
+    } catch (JsonProcessingException e) {
+      throw new ScenarioException(source, path, "--set value '" + value + "' is not a YAML value");
+    }
+    at.set(parts[parts.length - 1], v == null ? com.fasterxml.jackson.databind.node.NullNode.getInstance() : v);
   }
 
   /** Scheduled end of publishing, seconds after the start. */

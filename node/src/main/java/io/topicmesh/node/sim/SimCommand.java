@@ -27,6 +27,10 @@ public final class SimCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "Seed (default: the scenario's seed).")
   Long seed;
 
+  @Option(names = "--set", paramLabel = "FIELD=VALUE",
+      description = "Override a scenario field before it is checked, e.g. --set routers=1000 --set params.d=8 (repeatable).")
+  Map<String, String> overrides = new LinkedHashMap<>();
+
   @Option(names = "--out", description = "Directory for result.json and the PNG plots (created if missing).")
   Path out;
 
@@ -36,13 +40,13 @@ public final class SimCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     Scenario sc;
     try {
-      sc = Scenario.load(scenario);
+      sc = Scenario.load(scenario, overrides);
     } catch (ScenarioException e) {
       spec.commandLine().getErr().println("error: " + e.getMessage());
       return 2;
     }
     long s = seed != null ? seed : sc.seed();
-    SimResult r = new Simulation(sc, s).run();
+    SimResult r = new Simulation(sc, s).progress(spec.commandLine().getErr()::println).run();
     ObjectMapper json = new ObjectMapper();
     if (out != null) {
       Files.createDirectories(out);

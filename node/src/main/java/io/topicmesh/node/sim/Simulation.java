@@ -65,6 +65,7 @@ public final class Simulation {
   private boolean[] partitioned;
   private long droppedRpcs;
   private long lostPackets;
+  private java.util.function.Consumer<String> progress = s -> {};
 
   public Simulation(Scenario scenario, long seed) {
     this.sc = scenario;
@@ -100,9 +101,19 @@ public final class Simulation {
     };
   }
 
+  /** Receives one line per 10 virtual seconds (virtual time, events, wall time, heap) during {@link #run}. */
+  public Simulation progress(java.util.function.Consumer<String> sink) {
+    this.progress = sink;
+    return this;
+  }
+
   /** Runs the scenario to its end and returns the figures. */
   public SimResult run() {
     long wallStart = System.nanoTime();
+    long cpuStart = processCpuNanos();
+    progress.accept(String.format(java.util.Locale.ROOT,
+        "sim %s: %d routers, %d messages of %d bytes, %.1f virtual seconds, seed %d",
+        sc.name(), sc.routers(), sc.messages().count(), sc.messages().sizeBytes(), sc.totalSeconds(), seed));
     Topology.Plan plan = Topology.plan(sc, master.split());
     buildNodes(plan);
     for (int[] e : plan.edges()) {
@@ -115,9 +126,21 @@ public final class Simulation {
     schedulePublishing();
     scheduleChurnAndFaults();
     long end = seconds(sc.totalSeconds());
+    progress.accept(String.format(java.util.Locale.ROOT, "sim: %d routers built and connected in %.1f s wall",
+        sc.routers(), (System.nanoTime() - wallStart) / 1e9));
+    long step = seconds(10);
+    for (long t = step; t < end; t += step) {
+      loop.runUntil(t);
+      Runtime rt = Runtime.getRuntime();
+      progress.accept(String.format(java.util.Locale.ROOT,
+          "sim: virtual %.0f/%.0f s, %d events, %d pending, %.1f s wall, heap %d MiB",
+          t / 1e9, end / 1e9, loop.fired(), loop.pending(), (System.nanoTime() - wallStart) / 1e9,
+          (rt.totalMemory() - rt.freeMemory()) >> 20));
+    }
     loop.runUntil(end);
     double wall = (System.nanoTime() - wallStart) / 1e9;
-    return metrics.result(sc, seed, this, trace.hex(), wall);
+    double cpu = (processCpuNanos() - cpuStart) / 1e9;
+    return metrics.result(sc, seed, this, trace.hex(), wall, cpu);
   }
 
   // ---- construction ------------------------------------------------------------------------
@@ -469,6 +492,15 @@ public final class Simulation {
       return -1;
     }
     return (d.byteAt(0) & 0xff) << 24 | (d.byteAt(1) & 0xff) << 16 | (d.byteAt(2) & 0xff) << 8 | (d.byteAt(3) & 0xff);
+  }
+
+  /** CPU time of the whole process (simulation thread, JIT compiler and GC), or -1 if unknown. */
+  static long processCpuNanos() {
+    if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+        instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return -1;
   }
 
   private static long seconds(double s) {

@@ -99,4 +99,17 @@ class ScenarioTest {
       assertThat(Scenario.load(p).routers()).as(p.toString()).isPositive();
     }
   }
+
+  @Test
+  void setOverridesFieldsBeforeTheFileIsChecked() {
+    Scenario s = Scenario.parse(MIN, "s.yaml", null,
+        new java.util.LinkedHashMap<>(java.util.Map.of("routers", "12", "params.d", "5", "idontwant", "false")));
+    assertThat(s.routers()).isEqualTo(12);
+    assertThat(s.params().d()).isEqualTo(5);
+    assertThat(s.protocol()).isEqualTo(PubsubProtocol.MESHSUB_V11);
+    assertThatThrownBy(() -> Scenario.parse(MIN, "s.yaml", null, java.util.Map.of("routers.x", "1")))
+        .hasMessage("s.yaml: routers.x: --set cannot go inside routers, which is not a mapping");
+    assertThatThrownBy(() -> Scenario.parse(MIN, "s.yaml", null, java.util.Map.of("routers", "many")))
+        .hasMessage("s.yaml: routers: expected a whole number, got the text 'many'");
+  }
 }
