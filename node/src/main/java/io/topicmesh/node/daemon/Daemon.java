@@ -142,6 +142,7 @@ public final class Daemon implements AutoCloseable {
         .params(config.params())
         .thresholds(config.thresholds())
         .scheduler(new ExecutorRouterScheduler(routerScheduler))
+        .inboxDrainExecutor(routerScheduler)
         .random(new SecureRandom())
         .validationExecutor(validation)
         .deliveryExecutor(delivery)
@@ -247,7 +248,9 @@ public final class Daemon implements AutoCloseable {
     }
     startDiscovery(bound);
     started = true;
-    log.info("node started peer={} topics={} discovery={}", host.peerId(), config.topics(), config.discovery());
+    log.info("node started peer={} topics={} discovery={}{}{}", host.peerId(), config.topics(), config.discovery(),
+        config.cluster() == null ? "" : " cluster=" + config.cluster(),
+        config.podName() == null ? "" : " pod=" + (config.namespace() == null ? "" : config.namespace() + "/") + config.podName());
     return bound;
   }
 

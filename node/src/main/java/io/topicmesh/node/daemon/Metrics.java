@@ -11,11 +11,11 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /** The process's Prometheus registry with JVM and process metrics bound. */
-final class Metrics {
+public final class Metrics {
   private Metrics() {}
 
   @SuppressWarnings("resource") // JvmGcMetrics lives as long as the process
-  static PrometheusMeterRegistry prometheus() {
+  public static PrometheusMeterRegistry prometheus() {
     PrometheusMeterRegistry r = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new ClassLoaderMetrics().bindTo(r);
     new JvmMemoryMetrics().bindTo(r);

@@ -36,8 +36,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import io.topicmesh.node.daemon.config.ConfigOptions;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code run}: starts a host, prints {@code peer-id <id>} and one {@code listening <addr>/p2p/<id>}
@@ -52,58 +56,35 @@ import picocli.CommandLine.Option;
  *
  * <p>stdin commands (one per line): {@code ping <peer-id>}, {@code dial <multiaddr>}, {@code peers}.
  */
-@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a node until interrupted.")
+@Command(name = "run", mixinStandardHelpOptions = true, description = "Run a node until interrupted.",
+    modelTransformer = RunCommand.Flags.class,
+    footer = {"", "Every option is also a config file key and a TOPICMESH_* variable (lists comma-separated);"
+        + " flags override the environment, which overrides the file. All keys: docs/daemon.md."})
 public final class RunCommand implements Callable<Integer> {
-  @Option(names = "--listen", description = "Listen multiaddr /ip4|ip6/<address>/tcp/<port>, repeatable (default"
-      + " /ip4/127.0.0.1/tcp/4001); a /p2p/<id> part must be this node's id.")
-  List<String> listen;
+  /** Adds one flag per {@link ConfigOptions#ALL} entry that has one, with its help text from there. */
+  public static final class Flags implements CommandLine.IModelTransformer {
+    @Override
+    public CommandSpec transform(CommandSpec spec) {
+      for (ConfigOptions.Option o : ConfigOptions.ALL) {
+        if (o.flag() == null) {
+          continue;
+        }
+        OptionSpec.Builder b = OptionSpec.builder(o.flag())
+            // picocli reads descriptions as format strings
+            .description(o.helpText().replace("%", "%%"));
+        switch (o.kind()) {
+          case VALUE -> b.type(String.class).paramLabel(o.paramLabel());
+          case LIST -> b.type(List.class).auxiliaryTypes(String.class).paramLabel(o.paramLabel());
+          case COMMA_LIST -> b.type(List.class).auxiliaryTypes(String.class).splitRegex(",").paramLabel(o.paramLabel());
+          case NEGATE -> b.type(boolean.class).arity("0");
+        }
+        spec.addOption(b.build());
+      }
+      return spec;
+    }
+  }
 
-  @Option(names = "--peer", description = "Multiaddr to dial at start and keep connected (/ip4/…/tcp/…/p2p/<id>;"
-      + " /ipfs/<id> is accepted too), repeatable.")
-  List<String> peers;
-
-  @Option(names = "--direct-peer", description = "Gossipsub direct peer (/ip4/…/tcp/…/p2p/<id>), repeatable.")
-  List<String> directPeers;
-
-  @Option(names = "--key-file", description = "Identity key file; an Ed25519 key is created there when absent."
-      + " Without it the node uses a fresh key each run.")
-  Path keyFile;
-
-  @Option(names = "--no-create-key", description = "Fail instead of creating a missing --key-file (the key"
-      + " must come from a mounted Secret).")
-  boolean noCreateKey;
-
-  @Option(names = "--muxer", split = ",", description = "Muxers in preference order: yamux, mplex"
-      + " (default yamux,mplex; one value offers only that muxer).")
-  List<String> muxers;
-
-  @Option(names = "--max-connections", description = "Most TCP connections at once (default 256).")
-  Integer maxConnections;
-
-  @Option(names = "--ping-interval", description = "Ping every connected peer this often, e.g. 5s or PT5S"
-      + " (default: off).")
-  String pingInterval;
-
-  @Option(names = "--topic", description = "Topic to subscribe to at start, repeatable.")
-  List<String> topics;
-
-  @Option(names = "--admin-listen", description = "Admin HTTP API address host:port (default: no admin API).")
-  String adminListen;
-
-  @Option(names = "--admin-token-file", description = "File holding the admin API bearer token. Without it the"
-      + " admin API binds to loopback only.")
-  Path adminTokenFile;
-
-  @Option(names = "--config", description = "Config file (YAML or JSON). Flags override the environment"
-      + " (TOPICMESH_*), which overrides the file.")
-  Path configFile;
-
-  @Option(names = "--discovery", description = "Discovery source, repeatable: static:<multiaddr>,"
-      + " dns:<name>[:<port>], dnssrv:<name>, k8s:<service>[:<port>].")
-  List<String> discovery;
-
-  @Option(names = "--dns-server", description = "DNS server host:port for DNS discovery (default: the system's).")
-  String dnsServer;
+  @Spec CommandSpec spec;
 
   /** The daemon once started (tests). */
   volatile Daemon daemon;
@@ -121,31 +102,25 @@ public final class RunCommand implements Callable<Integer> {
   /** The flags that were given, by config key. */
   Map<String, Object> flags() {
     Map<String, Object> f = new LinkedHashMap<>();
-    put(f, "listen", listen);
-    put(f, "peers", peers);
-    put(f, "directPeers", directPeers);
-    put(f, "keyFile", keyFile == null ? null : keyFile.toString());
-    put(f, "createKey", noCreateKey ? Boolean.FALSE : null);
-    put(f, "muxers", muxers);
-    put(f, "maxConnections", maxConnections);
-    put(f, "pingInterval", pingInterval);
-    put(f, "topics", topics);
-    put(f, "admin.listen", adminListen);
-    put(f, "admin.tokenFile", adminTokenFile == null ? null : adminTokenFile.toString());
-    put(f, "discovery", discovery);
-    put(f, "dnsServer", dnsServer);
+    CommandLine.ParseResult given = spec.commandLine().getParseResult();
+    for (ConfigOptions.Option o : ConfigOptions.ALL) {
+      if (o.key() == null || o.flag() == null || !given.hasMatchedOption(o.flag())) {
+        continue;
+      }
+      f.put(o.key(), o.kind() == ConfigOptions.Kind.NEGATE ? Boolean.FALSE : given.matchedOptionValue(o.flag(), null));
+    }
     return f;
   }
 
-  private static void put(Map<String, Object> m, String k, Object v) {
-    if (v != null) {
-      m.put(k, v);
-    }
+  /** {@code --config}, or null. */
+  private Path configFile() {
+    String file = spec.commandLine().getParseResult().matchedOptionValue("--config", null);
+    return file == null ? null : Path.of(file);
   }
 
   @Override
   public Integer call() throws Exception {
-    NodeConfig cfg = ConfigLoader.load(configFile, System.getenv(), flags());
+    NodeConfig cfg = ConfigLoader.load(configFile(), System.getenv(), flags());
     Duration interval = cfg.pingInterval();
     String token = adminToken(cfg);
     if (cfg.keyFile() != null && !cfg.createKey() && !Files.exists(cfg.keyFile())) {

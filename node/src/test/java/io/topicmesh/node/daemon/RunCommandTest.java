@@ -8,6 +8,31 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class RunCommandTest {
+  /** Each run flag comes from ConfigOptions and lands on its config key; lists collect, --muxer splits. */
+  @org.junit.jupiter.api.Test
+  void everyFlagSetsItsConfigKey() {
+    for (io.topicmesh.node.daemon.config.ConfigOptions.Option o : io.topicmesh.node.daemon.config.ConfigOptions.ALL) {
+      if (o.flag() == null || o.key() == null) {
+        continue;
+      }
+      picocli.CommandLine cl = new picocli.CommandLine(new RunCommand());
+      List<String> args = switch (o.kind()) {
+        case VALUE -> List.of(o.flag(), "v1");
+        case LIST -> List.of(o.flag(), "v1", o.flag(), "v2");
+        case COMMA_LIST -> List.of(o.flag(), "v1,v2");
+        case NEGATE -> List.of(o.flag());
+      };
+      cl.parseArgs(args.toArray(String[]::new));
+      java.util.Map<String, Object> flags = ((RunCommand) cl.getCommand()).flags();
+      Object expected = switch (o.kind()) {
+        case VALUE -> "v1";
+        case LIST, COMMA_LIST -> List.of("v1", "v2");
+        case NEGATE -> Boolean.FALSE;
+      };
+      assertThat(flags).as("%s", args).containsExactlyEntriesOf(java.util.Map.of(o.key(), expected));
+    }
+  }
+
   @Test
   void muxerNamesMapToProtocolIdsInOrder() {
     assertThat(RunCommand.muxerIds(List.of("mplex", "yamux"))).containsExactly("/mplex/6.7.0", "/yamux/1.0.0");

@@ -64,7 +64,7 @@ import org.slf4j.LoggerFactory;
  * GET    /v1/topics/{t}/messages        server-sent events, one per delivered message; ?limit=N ends after N
  * </pre>
  *
- * Errors are {@code {"code": …, "message": …}} with a 4xx status for anything the client got
+ * Errors are {@code {"code": …, "message": …, "status": "429 Too Many Requests"}} with a 4xx status for anything the client got
  * wrong; the token is compared in constant time.
  */
 public final class AdminServer implements AutoCloseable {
@@ -555,6 +555,7 @@ public final class AdminServer implements AutoCloseable {
     Map<String, Object> e = new LinkedHashMap<>();
     e.put("code", code);
     e.put("message", message);
+    e.put("status", HttpStatus.line(status)); // the JDK server sends no reason phrase for 429: see HttpStatus
     try {
       if (status == 405) {
         ex.getResponseHeaders().set("Allow", "GET, PUT, POST, DELETE");

@@ -193,24 +193,7 @@ public final class AdminClient {
 
   /** {@code HTTP 429 Too Many Requests}. */
   static String status(int code) {
-    String phrase = switch (code) {
-      case 400 -> "Bad Request";
-      case 401 -> "Unauthorized";
-      case 403 -> "Forbidden";
-      case 404 -> "Not Found";
-      case 405 -> "Method Not Allowed";
-      case 409 -> "Conflict";
-      case 413 -> "Content Too Large";
-      case 415 -> "Unsupported Media Type";
-      case 422 -> "Unprocessable Content";
-      case 429 -> "Too Many Requests";
-      case 500 -> "Internal Server Error";
-      case 502 -> "Bad Gateway";
-      case 503 -> "Service Unavailable";
-      case 504 -> "Gateway Timeout";
-      default -> "";
-    };
-    return "HTTP " + code + (phrase.isEmpty() ? "" : " " + phrase);
+    return "HTTP " + io.topicmesh.node.daemon.admin.HttpStatus.line(code);
   }
 
   /**

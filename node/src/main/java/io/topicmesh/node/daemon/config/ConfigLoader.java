@@ -39,13 +39,8 @@ public final class ConfigLoader {
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
   private static final Set<String> MUXERS = Set.of("yamux", "mplex");
 
-  /** Top-level keys and sections the file may hold. */
-  private static final List<String> KEYS = List.of(
-      "listen", "advertise", "peers", "directPeers", "topics", "keyFile", "createKey", "muxers", "maxConnections",
-      "pingInterval",
-      "discovery", "dnsServer", "discoveryIntervalMs", "redial.minMs", "redial.maxMs", "admin.listen",
-      "admin.tokenFile", "admin.maxBodyBytes", "params.*", "thresholds.*", "shutdownGraceMs",
-      "namespace", "podName", "cluster");
+  /** Top-level keys and sections the file may hold: those of {@link ConfigOptions#ALL}. */
+  private static final List<String> KEYS = ConfigOptions.keys();
 
   private ConfigLoader() {}
 
@@ -84,10 +79,9 @@ public final class ConfigLoader {
     }
     Object root;
     try {
-      root = new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
+      root = YAML.readValue(text, Object.class);
     } catch (JsonProcessingException e) {
-      String where = e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr();
-      throw new ConfigException("config", source, "not valid YAML or JSON" + where + ": " + e.getOriginalMessage());
+      throw new ConfigException("config", source, syntaxError(e));
     }
     if (root == null) {
       return Map.of();
@@ -98,6 +92,34 @@ public final class ConfigLoader {
     Map<String, Object> flat = new LinkedHashMap<>();
     flatten("", m, flat);
     return flat;
+  }
+
+  /** Duplicate keys are refused: the later one would silently win. */
+  private static final ObjectMapper YAML = new ObjectMapper(YAMLFactory.builder()
+      .enable(com.fasterxml.jackson.core.StreamReadFeature.STRICT_DUPLICATE_DETECTION).build());
+
+  /**
+   * A parse error in one line: where (line and column, 1-based) and what. SnakeYAML's own message
+   * spans several lines (the offending line quoted, a caret under it, the context's position
+   * repeated); the README promises one line for an invalid configuration.
+   */
+  static String syntaxError(JsonProcessingException e) {
+    String where = "";
+    String what = e.getOriginalMessage();
+    for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) {
+      if (t instanceof org.yaml.snakeyaml.error.MarkedYAMLException m) {
+        what = (m.getContext() == null ? "" : m.getContext() + ": ") + m.getProblem();
+        if (m.getProblemMark() != null) {
+          where = " at line " + (m.getProblemMark().getLine() + 1) + ", column " + (m.getProblemMark().getColumn() + 1);
+        }
+        break;
+      }
+    }
+    if (where.isEmpty() && e.getLocation() != null && e.getLocation().getLineNr() > 0) {
+      where = " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    }
+    String line = (what == null ? e.getClass().getSimpleName() : what).replaceAll("\\s*\\R\\s*", " ").trim();
+    return "not valid YAML or JSON" + where + ": " + line;
   }
 
   private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> out) {
@@ -204,7 +226,7 @@ public final class ConfigLoader {
         throw new ConfigException(k, e.getValue(), "unknown key; known: " + String.join(", ", KEYS));
       }
     }
-    List<String> listen = multiaddrs("listen", m.getOrDefault("listen", List.of("/ip4/127.0.0.1/tcp/4001")), false);
+    List<String> listen = multiaddrs("listen", orDefault(m, "listen"), false);
     if (listen.isEmpty()) {
       throw new ConfigException("listen", "[]", "at least one /ip4|ip6/…/tcp/<port> address");
     }
@@ -212,7 +234,7 @@ public final class ConfigLoader {
     if (m.containsKey("advertise.podIp")) {
       advertise = podIpAdvertise((String) m.get("advertise.podIp"), listen);
     }
-    List<String> muxers = strings("muxers", m.getOrDefault("muxers", List.of("yamux", "mplex")));
+    List<String> muxers = strings("muxers", orDefault(m, "muxers"));
     for (String mx : muxers) {
       if (!MUXERS.contains(mx)) {
         throw new ConfigException("muxers", mx, "one of yamux, mplex");
@@ -225,8 +247,8 @@ public final class ConfigLoader {
     for (String d : discovery) {
       checkDiscovery(d);
     }
-    Duration redialMin = millis("redial.minMs", m.getOrDefault("redial.minMs", 500), 10, 3_600_000);
-    Duration redialMax = millis("redial.maxMs", m.getOrDefault("redial.maxMs", 30_000), 10, 3_600_000);
+    Duration redialMin = millis("redial.minMs", orDefault(m, "redial.minMs"), 10, 3_600_000);
+    Duration redialMax = millis("redial.maxMs", orDefault(m, "redial.maxMs"), 10, 3_600_000);
     if (redialMax.compareTo(redialMin) < 0) {
       throw new ConfigException("redial.maxMs", redialMax.toMillis(), "must be >= redial.minMs (" + redialMin.toMillis() + ")");
     }
@@ -246,24 +268,30 @@ public final class ConfigLoader {
         topics.scores(),
         topics.policy(),
         path("keyFile", m.get("keyFile")),
-        bool("createKey", m.getOrDefault("createKey", true)),
+        bool("createKey", orDefault(m, "createKey")),
         muxers,
-        (int) integer("maxConnections", m.getOrDefault("maxConnections", 256), 1, 65_536),
+        (int) integer("maxConnections", orDefault(m, "maxConnections"), 1, 65_536),
         m.get("pingInterval") == null ? null : duration("pingInterval", m.get("pingInterval")),
         discovery,
         hostPort("dnsServer", m.get("dnsServer"), false),
-        millis("discoveryIntervalMs", m.getOrDefault("discoveryIntervalMs", 10_000), 100, 3_600_000),
+        millis("discoveryIntervalMs", orDefault(m, "discoveryIntervalMs"), 100, 3_600_000),
         redialMin,
         redialMax,
         hostPort("admin.listen", m.get("admin.listen"), true),
         path("admin.tokenFile", m.get("admin.tokenFile")),
-        (int) integer("admin.maxBodyBytes", m.getOrDefault("admin.maxBodyBytes", NodeConfig.DEFAULT_MAX_BODY), 1024, 64 << 20),
+        (int) integer("admin.maxBodyBytes", orDefault(m, "admin.maxBodyBytes"), 1024, 64 << 20),
         gp,
         th,
-        millis("shutdownGraceMs", m.getOrDefault("shutdownGraceMs", 20_000), 100, 600_000),
+        millis("shutdownGraceMs", orDefault(m, "shutdownGraceMs"), 100, 600_000),
         ns == null ? null : string("namespace", ns),
         m.get("podName") == null ? null : string("podName", m.get("podName")),
         m.get("cluster") == null ? null : string("cluster", m.get("cluster")));
+  }
+
+  /** The key's value, else its default from {@link ConfigOptions}. */
+  private static Object orDefault(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    return v != null ? v : ConfigOptions.defaultValue(key);
   }
 
   private static List<String> podIpAdvertise(String podIp, List<String> listen) {

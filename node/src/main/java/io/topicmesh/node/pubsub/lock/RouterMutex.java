@@ -5,6 +5,9 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
@@ -14,11 +17,21 @@ import org.slf4j.LoggerFactory;
 /**
  * The one mutex that guards all router tables, after Apache Traffic Server's ProxyMutex.
  *
+ * <p><b>The way in</b> is {@link #execute}: it puts the task on the inbox and then tries the lock;
+ * whoever holds the mutex runs queued tasks before releasing, so the caller never blocks, nothing
+ * is dropped, and tasks run in the order they were submitted (per submitting thread, hence per
+ * peer). Application threads that must wait for a result may instead take a blocking scope with
+ * {@link #lock} ({@code try (var s = mutex.lock("api")) {…}}); never from an event loop. There is
+ * no other entry: no public try-lock, and the router keeps no compare-and-set state beside the
+ * mutex.
+ *
  * <ul>
- *   <li>Reentrant by its owner thread; acquired in scopes: {@code try (var s = mutex.lock("api"))}.
- *   <li>Threads that must never block (netty event loops) use {@link #execute}: the task is put on
- *       the inbox and whoever holds the mutex runs it before releasing, so nothing is dropped and
- *       tasks run in the order they were submitted (per submitting thread, hence per peer).
+ *   <li>Reentrant by its owner thread.
+ *   <li>A releasing holder runs at most {@code drainBudget} queued tasks, so whoever happens to hold
+ *       the mutex (a publisher, an event loop) never does everyone's work and holds stay short. The
+ *       rest is handed to the {@code drainExecutor} (the router's own thread, as ATS reschedules on
+ *       its event thread); without one, the releasing thread goes on in rounds of {@code
+ *       drainBudget} tasks, releasing the mutex between rounds.
  *   <li>Work that must not run under the lock (network writes, user callbacks) is registered with
  *       {@link #afterRelease} and run by the releasing thread once the mutex is free.
  *   <li>Hold time and contention go to a {@link LockListener}; a hold longer than the threshold is
@@ -35,6 +48,9 @@ public final class RouterMutex {
   /** At most one long-hold warning per holder name per this interval; the rest are counted. */
   public static final Duration LONG_HOLD_LOG_INTERVAL = Duration.ofSeconds(10);
 
+  /** Default bound on the queued tasks one holder runs before it releases. */
+  public static final int DEFAULT_DRAIN_BUDGET = 256;
+
   private final ReentrantLock lock = new ReentrantLock();
   private final Queue<Task> inbox = new ConcurrentLinkedQueue<>();
   private final AtomicInteger inboxDepth = new AtomicInteger();
@@ -42,6 +58,11 @@ public final class RouterMutex {
   private final LongSupplier nanoTime;
   private final long longHoldNanos;
   private final LockListener listener;
+  private final int drainBudget;
+  private final Executor drainExecutor;
+  /** A hand-over to the drain executor is queued and has not started yet (internal to the mutex). */
+  private final AtomicBoolean handOverQueued = new AtomicBoolean();
+  private volatile boolean drainExecutorRefused;
   // Long holds come in storms under saturation: the listener sees every one, the log a sample.
   private final WarnLimiter longHoldLog = new WarnLimiter(LONG_HOLD_LOG_INTERVAL.toNanos());
   // Owner-only state (read and written under the lock).
@@ -58,20 +79,44 @@ public final class RouterMutex {
    * @param longHold holds longer than this are logged
    */
   public RouterMutex(int inboxHighWater, LongSupplier nanoTime, Duration longHold, LockListener listener) {
+    this(inboxHighWater, nanoTime, longHold, listener, DEFAULT_DRAIN_BUDGET, null);
+  }
+
+  /**
+   * @param drainBudget queued tasks a releasing holder runs at most (per acquisition)
+   * @param drainExecutor where the rest of the inbox is drained once a holder spent its budget
+   *     (a thread of the router's own, never an event loop); null: the releasing thread goes on in
+   *     rounds, releasing the mutex between them
+   */
+  public RouterMutex(
+      int inboxHighWater,
+      LongSupplier nanoTime,
+      Duration longHold,
+      LockListener listener,
+      int drainBudget,
+      Executor drainExecutor) {
     if (inboxHighWater < 1) {
       throw new IllegalArgumentException("inboxHighWater must be >= 1, got " + inboxHighWater);
+    }
+    if (drainBudget < 1) {
+      throw new IllegalArgumentException("drainBudget must be >= 1, got " + drainBudget);
     }
     this.inboxHighWater = inboxHighWater;
     this.nanoTime = Objects.requireNonNull(nanoTime);
     this.longHoldNanos = longHold.toNanos();
     this.listener = Objects.requireNonNull(listener);
+    this.drainBudget = drainBudget;
+    this.drainExecutor = drainExecutor;
   }
 
   public RouterMutex() {
     this(10_000, System::nanoTime, Duration.ofMillis(100), LockListener.NONE);
   }
 
-  /** A held scope; closing the outermost one drains the inbox, releases, then runs after-release work. */
+  /**
+   * A held scope; closing the outermost one drains the inbox (up to the budget), releases, then
+   * runs after-release work.
+   */
   public final class Scope implements AutoCloseable {
     private boolean closed;
 
@@ -104,8 +149,8 @@ public final class RouterMutex {
     return new Scope();
   }
 
-  /** Takes the mutex if it is free (or already ours); {@code null} otherwise. */
-  public Scope tryLock(String holderName) {
+  /** Takes the mutex if it is free (or already ours); {@code null} otherwise. Only {@link #execute} and the hand-over use it. */
+  private Scope tryLock(String holderName) {
     if (lock.isHeldByCurrentThread()) {
       lock.lock();
       return new Scope();
@@ -182,11 +227,12 @@ public final class RouterMutex {
       lock.unlock();
       return;
     }
+    int budget = drainBudget;
     while (true) {
       do {
-        drainInbox();
+        budget -= drainInbox(budget);
         runHook();
-      } while (!inbox.isEmpty());
+      } while (budget > 0 && !inbox.isEmpty());
       String name = holder;
       long held = nanoTime.getAsLong() - acquiredAt;
       Queue<Runnable> post = new ArrayDeque<>(afterRelease);
@@ -204,17 +250,56 @@ public final class RouterMutex {
         }
       }
       runAll(post);
-      // A task may have been queued between the last drain and the unlock: take it over.
-      if (inbox.isEmpty() || !lock.tryLock()) {
+      if (inbox.isEmpty()) {
+        return;
+      }
+      if (budget <= 0) {
+        if (drainExecutor != null && !drainExecutorRefused) {
+          handOver();
+          return;
+        }
+        budget = drainBudget; // no drain executor: another round, the mutex was free in between
+      }
+      // A task was queued after the last drain; its submitter saw the mutex held: take it over.
+      if (!lock.tryLock()) {
         return;
       }
       onAcquired("inbox", 0, false);
     }
   }
 
-  private void drainInbox() {
+  /** Queues one drain of the inbox on the drain executor, unless one is queued already. */
+  private void handOver() {
+    if (!handOverQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      drainExecutor.execute(
+          () -> {
+            handOverQueued.set(false);
+            // If the mutex is busy its holder drains (or hands over) when it releases.
+            Scope s = tryLock("inbox");
+            if (s != null) {
+              s.close();
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      handOverQueued.set(false);
+      drainExecutorRefused = true;
+      log.info("router inbox drain executor refused work (shutting down): holders drain the whole inbox from now on");
+      Scope s = tryLock("inbox");
+      if (s != null) {
+        s.close();
+      }
+    }
+  }
+
+  /** Runs up to {@code max} queued tasks; returns how many ran. */
+  private int drainInbox(int max) {
+    int ran = 0;
     Task t;
-    while ((t = inbox.poll()) != null) {
+    while (ran < max && (t = inbox.poll()) != null) {
+      ran++;
       inboxDepth.decrementAndGet();
       String outer = holder;
       holder = t.holder();
@@ -238,6 +323,7 @@ public final class RouterMutex {
         }
       }
     }
+    return ran;
   }
 
   private void runHook() {

@@ -71,6 +71,7 @@ public final class LocalPubsubNode implements AutoCloseable {
         .params(params)
         .limits(options.limits())
         .scheduler(new ExecutorRouterScheduler(timers))
+        .inboxDrainExecutor(timers)
         .random(new SplittableRandom())
         .validationExecutor(validation)
         .deliveryExecutor(delivery)

@@ -22,8 +22,8 @@ import java.net.InetAddress;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -36,13 +36,8 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -136,9 +131,6 @@ public final class GossipRouter {
    */
   static final Duration SHUTDOWN_PRUNE_BACKOFF = Duration.ofSeconds(1);
 
-  /** Bound on outstanding IWANT promises tracked for follow-up penalties. */
-  static final int MAX_PROMISES = 100_000;
-
   /** Bounds on the message cache: entries and bytes. */
   static final int MAX_CACHED_MESSAGES = 100_000;
 
@@ -186,51 +178,40 @@ public final class GossipRouter {
   // ---- state (guarded by mutex) ------------------------------------------------------------
   private GossipParams params;
   private PeerScoreThresholds thresholds;
-  private final AtomicReference<GossipParams> pendingParams = new AtomicReference<>();
-  private final AtomicReference<PeerScoreParams> pendingScoreParams = new AtomicReference<>();
-  private final AtomicReference<PeerScoreThresholds> pendingThresholds = new AtomicReference<>();
+  /** Replacements waiting for the next heartbeat (set through the mutex like everything else). */
+  private GossipParams pendingParams;
+  private PeerScoreParams pendingScoreParams;
+  private PeerScoreThresholds pendingThresholds;
   private final Map<PeerId, Peer> peers = new LinkedHashMap<>();
   private final Map<String, Set<PeerId>> topicPeers = new HashMap<>();
   private final Map<String, Set<PeerId>> mesh = new LinkedHashMap<>();
   private final Map<String, Set<PeerId>> fanout = new LinkedHashMap<>();
   private final Map<String, Long> lastPublished = new HashMap<>();
   private final Map<String, Consumer<ReceivedMessage>> subscriptions = new LinkedHashMap<>();
-  private final Map<String, List<Validator>> validators = new HashMap<>();
   private final BackoffTable backoff = new BackoffTable();
-  private final Map<MessageId, Map<PeerId, Long>> promises = new LinkedHashMap<>();
+  private final IWantPromises promises = new IWantPromises();
   private final MessageCache<PeerId> mcache;
   private final SeenCache<MessageId> seen;
   private final PeerScore score;
+  private final SignatureVerifier verifier;
+  private final ValidationPipeline validation;
   private final Set<Peer> dirty = new LinkedHashSet<>();
   private Map<PeerId, Double> scoreCache;
-  private int pendingValidations;
-  /**
-   * Ids whose signature is being checked off the mutex, each with the copies from other peers that
-   * arrived meanwhile (verified in turn only if the one in flight fails). Bounded by {@link
-   * #MAX_IN_FLIGHT_VERIFICATIONS} ids and {@link #MAX_WAITING_COPIES} copies per id.
-   */
-  private final Map<MessageId, ArrayDeque<Pending>> verifying = new HashMap<>();
-
-  static final int MAX_IN_FLIGHT_VERIFICATIONS = 4096;
-  static final int MAX_WAITING_COPIES = 16;
   private long heartbeatTicks;
   private long seqno;
   private int dialsThisHeartbeat;
   private boolean running;
   private RouterScheduler.Cancellable heartbeatTask;
-  private final AtomicBoolean heartbeatActive = new AtomicBoolean();
+  /** Bumped by start() and stop(): a tick of an older chain finds it changed and ends quietly. */
+  private long heartbeatChain;
 
   private static final class Peer {
     final PeerId id;
     final PubsubProtocol protocol;
     final Direction direction;
-    final PeerSender sender;
+    final PeerOutbox outbox;
     final Set<String> topics = new LinkedHashSet<>();
-    final OutboundQueue queue = new OutboundQueue();
-    final ConcurrentLinkedQueue<Rpc> handoff = new ConcurrentLinkedQueue<>();
-    final AtomicBoolean sending = new AtomicBoolean();
     final LinkedHashMap<MessageId, Long> dontWant = new LinkedHashMap<>();
-    boolean writable = true;
     boolean closed;
     int ihavesThisHeartbeat;
     int idsAskedThisHeartbeat;
@@ -239,18 +220,7 @@ public final class GossipRouter {
       this.id = id;
       this.protocol = protocol;
       this.direction = direction;
-      this.sender = sender;
-    }
-  }
-
-  private record Pending(
-      PeerId source,
-      MessageId id,
-      PubsubMessage message,
-      long receivedAt,
-      CompletableFuture<PublishResult> publish) {
-    boolean local() {
-      return publish != null;
+      this.outbox = new PeerOutbox(id, sender);
     }
   }
 
@@ -288,8 +258,11 @@ public final class GossipRouter {
             params.historyLength(), params.historyGossip(), MAX_CACHED_MESSAGES, MAX_CACHED_BYTES);
     this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, this::nowMillis);
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
-    this.mutex = new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener);
+    this.mutex =
+        new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
     this.mutex.setReleaseHook(this::collectOutbound);
+    this.verifier = new SignatureVerifier(signaturePolicy, validationExecutor, mutex);
+    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
     this.seqno = b.wallClock.millis() * 1_000_000L;
@@ -370,7 +343,7 @@ public final class GossipRouter {
         () -> {
           Peer p = peers.get(peer);
           if (p != null) {
-            p.writable = writable;
+            p.outbox.setWritable(writable);
             if (writable) {
               dirty.add(p);
             }
@@ -412,7 +385,7 @@ public final class GossipRouter {
 
   public void addValidator(String topic, Validator v) {
     try (var l = mutex.lock("addValidator")) {
-      validators.computeIfAbsent(topic, k -> new ArrayList<>()).add(v);
+      validation.addValidator(topic, v);
     }
   }
 
@@ -441,7 +414,7 @@ public final class GossipRouter {
             f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
             return;
           }
-          startValidation(new Pending(self, id, m, nowMillis(), f));
+          startValidation(new PendingMessage(self, id, m, nowMillis(), f));
         });
     return f;
   }
@@ -473,15 +446,20 @@ public final class GossipRouter {
 
   /** Replaces the overlay parameters at the next heartbeat; meshes are kept. */
   public void setParams(GossipParams p) {
-    pendingParams.set(Objects.requireNonNull(p));
+    Objects.requireNonNull(p);
+    mutex.execute("setParams", () -> pendingParams = p);
   }
 
+  /** Replaces the score parameters at the next heartbeat. */
   public void setScoreParams(PeerScoreParams p) {
-    pendingScoreParams.set(Objects.requireNonNull(p));
+    Objects.requireNonNull(p);
+    mutex.execute("setScoreParams", () -> pendingScoreParams = p);
   }
 
+  /** Replaces the score thresholds at the next heartbeat. */
   public void setThresholds(PeerScoreThresholds t) {
-    pendingThresholds.set(Objects.requireNonNull(t));
+    Objects.requireNonNull(t);
+    mutex.execute("setThresholds", () -> pendingThresholds = t);
   }
 
   /** Starts the heartbeat after {@link GossipParams#heartbeatInitialDelay()}. */
@@ -491,7 +469,8 @@ public final class GossipRouter {
         return;
       }
       running = true;
-      heartbeatTask = scheduler.schedule(this::heartbeatTick, params.heartbeatInitialDelay().toMillis());
+      long chain = ++heartbeatChain;
+      heartbeatTask = scheduler.schedule(() -> heartbeatTick(chain), params.heartbeatInitialDelay().toMillis());
     }
   }
 
@@ -510,6 +489,7 @@ public final class GossipRouter {
   public void stop() {
     try (var l = mutex.lock("stop")) {
       running = false;
+      heartbeatChain++;
       if (heartbeatTask != null) {
         heartbeatTask.cancel();
         heartbeatTask = null;
@@ -578,7 +558,7 @@ public final class GossipRouter {
   public int outboundQueueDepth(PeerId peer) {
     try (var l = mutex.lock("inspect")) {
       Peer p = peers.get(peer);
-      return p == null ? 0 : p.queue.depth();
+      return p == null ? 0 : p.outbox.depth();
     }
   }
 
@@ -704,7 +684,7 @@ public final class GossipRouter {
       reject(p.id, null, m, RejectReason.VALIDATION_FAILED);
       return;
     }
-    promises.remove(id);
+    promises.fulfilled(id);
     if (m.hasFrom() && m.from().equals(selfBytes)) {
       emit(o -> o.rejected(topic, id, p.id, RejectReason.SELF_ORIGIN));
       return;
@@ -714,7 +694,7 @@ public final class GossipRouter {
       emit(o -> o.duplicate(topic, id, p.id));
       return;
     }
-    Pending pv = new Pending(p.id, id, m, now, null);
+    PendingMessage pv = new PendingMessage(p.id, id, m, now, null);
     if (signaturePolicy == SignaturePolicy.STRICT_NO_SIGN) {
       Optional<RejectReason> bad = MessageSigning.check(m, signaturePolicy);
       if (bad.isPresent()) {
@@ -725,73 +705,39 @@ public final class GossipRouter {
       admit(pv);
       return;
     }
-    ArrayDeque<Pending> waiting = verifying.get(id);
-    if (waiting != null) {
-      // Another copy is being verified: this one waits, in case that one turns out forged.
-      if (waiting.size() < MAX_WAITING_COPIES) {
-        waiting.add(pv);
-      } else {
+    switch (verifier.offer(pv)) {
+      case VERIFY -> {
+        // As go-libp2p-pubsub does, IDONTWANT goes out on arrival, before the signature is checked.
+        sendIdontwant(p, id, m);
+        verifier.verify(pv, this::finishVerification);
+      }
+      case WAIT -> {}
+      case DUPLICATE -> {
         score.duplicateMessage(p.id, id, topic, now);
         emit(o -> o.duplicate(topic, id, p.id));
       }
-      return;
+      case THROTTLED -> reject(p.id, id, m, RejectReason.VALIDATION_THROTTLED);
     }
-    if (verifying.size() >= MAX_IN_FLIGHT_VERIFICATIONS) {
-      reject(p.id, id, m, RejectReason.VALIDATION_THROTTLED);
-      return;
-    }
-    verifying.put(id, new ArrayDeque<>());
-    // As go-libp2p-pubsub does, IDONTWANT goes out on arrival, before the signature is checked.
-    sendIdontwant(p, id, m);
-    startVerification(pv);
   }
 
-  /** Signature checks are the costliest step on the receive path: run them off the mutex. */
-  private void startVerification(Pending pv) {
-    Runnable verify =
-        () -> {
-          Optional<RejectReason> bad;
-          try {
-            bad = MessageSigning.check(pv.message(), signaturePolicy);
-          } catch (RuntimeException e) {
-            bad = Optional.of(RejectReason.INVALID_SIGNATURE);
-          }
-          Optional<RejectReason> verdict = bad;
-          mutex.execute("verified", () -> finishVerification(pv, verdict));
-        };
-    mutex.afterRelease(
-        () -> {
-          try {
-            validationExecutor.execute(verify);
-          } catch (RejectedExecutionException e) {
-            // Executor shut down (router closing): drop the id so the in-flight map cannot fill up.
-            log.debug("pubsub message {} on {} not verified: validation executor refused it", pv.id(), pv.message().topic());
-            mutex.execute("verified", () -> verifying.remove(pv.id()));
-          }
-        });
-  }
-
-  private void finishVerification(Pending pv, Optional<RejectReason> bad) {
+  private void finishVerification(PendingMessage pv, Optional<RejectReason> bad) {
     MessageId id = pv.id();
-    ArrayDeque<Pending> waiting = verifying.get(id);
     if (bad.isPresent()) {
       // Not marked seen: a forged copy must not shadow the genuine message.
       reject(pv.source(), id, pv.message(), bad.get());
-      Pending next = waiting == null ? null : waiting.poll();
+      PendingMessage next = verifier.nextCopy(id);
       if (next != null && !seen.contains(id)) {
-        startVerification(next);
+        verifier.verify(next, this::finishVerification);
       } else {
-        verifying.remove(id);
+        verifier.forget(id);
       }
       return;
     }
-    verifying.remove(id);
+    Collection<PendingMessage> waiting = verifier.verified(id);
     long now = nowMillis();
-    if (waiting != null) {
-      for (Pending dup : waiting) {
-        score.duplicateMessage(dup.source(), id, dup.message().topic(), now);
-        emit(o -> o.duplicate(dup.message().topic(), id, dup.source()));
-      }
+    for (PendingMessage dup : waiting) {
+      score.duplicateMessage(dup.source(), id, dup.message().topic(), now);
+      emit(o -> o.duplicate(dup.message().topic(), id, dup.source()));
     }
     if (seen.contains(id)) {
       score.duplicateMessage(pv.source(), id, pv.message().topic(), now);
@@ -804,7 +750,7 @@ public final class GossipRouter {
     admit(pv);
   }
 
-  private void admit(Pending pv) {
+  private void admit(PendingMessage pv) {
     seen.add(pv.id());
     score.validateMessage(pv.source(), pv.id(), pv.receivedAt());
     startValidation(pv);
@@ -818,13 +764,12 @@ public final class GossipRouter {
 
   // ---- validation pipeline -------------------------------------------------------------------
 
-  private void startValidation(Pending pv) {
-    List<Validator> vs = validators.get(pv.message().topic());
-    if (vs == null || vs.isEmpty()) {
+  private void startValidation(PendingMessage pv) {
+    if (!validation.hasValidators(pv.message().topic())) {
       accept(pv);
       return;
     }
-    if (pendingValidations >= params.maxValidationQueue()) {
+    if (validation.pending() >= params.maxValidationQueue()) {
       seen.remove(pv.id());
       if (pv.local()) {
         pv.publish().completeExceptionally(new IllegalStateException("validation queue full"));
@@ -833,51 +778,15 @@ public final class GossipRouter {
       }
       return;
     }
-    pendingValidations++;
-    List<Validator> snapshot = List.copyOf(vs);
-    mutex.afterRelease(() -> validationExecutor.execute(() -> runValidators(pv, snapshot)));
+    validation.start(pv, this::finishValidation);
   }
 
-  private void runValidators(Pending pv, List<Validator> vs) {
-    CompletionStage<ValidationResult> chain = CompletableFuture.completedFuture(ValidationResult.ACCEPT);
-    for (Validator v : vs) {
-      chain =
-          chain.thenCompose(
-              r -> r == ValidationResult.ACCEPT
-                  ? v.validate(pv.source(), pv.message())
-                  : CompletableFuture.completedFuture(r));
-    }
-    // Whichever comes first, the validators' answer or the timeout, decides; the other is dropped.
-    AtomicBoolean decided = new AtomicBoolean();
-    RouterScheduler.Cancellable timeout =
-        scheduler.schedule(
-            () -> {
-              if (decided.compareAndSet(false, true)) {
-                mutex.execute("validation", () -> finishValidation(pv, null, true));
-              }
-            },
-            validationTimeout.toMillis());
-    chain.whenComplete(
-        (r, err) -> {
-          if (decided.compareAndSet(false, true)) {
-            timeout.cancel();
-            mutex.execute("validation", () -> finishValidation(pv, err != null ? null : r, false));
-          }
-        });
-  }
-
-  private void finishValidation(Pending pv, ValidationResult r, boolean timedOut) {
-    pendingValidations--;
-    if (r == ValidationResult.ACCEPT) {
+  private void finishValidation(PendingMessage pv, ValidationPipeline.Outcome outcome) {
+    if (outcome == ValidationPipeline.Outcome.ACCEPT) {
       accept(pv);
       return;
     }
-    RejectReason reason =
-        timedOut
-            ? RejectReason.VALIDATION_TIMEOUT
-            : r == null
-            ? RejectReason.VALIDATION_FAILED
-            : r == ValidationResult.REJECT ? RejectReason.VALIDATION_REJECTED : RejectReason.VALIDATION_IGNORED;
+    RejectReason reason = outcome.rejectReason();
     if (pv.local()) {
       pv.publish().completeExceptionally(new IllegalStateException("local message " + reason));
       return;
@@ -885,7 +794,7 @@ public final class GossipRouter {
     reject(pv.source(), pv.id(), pv.message(), reason);
   }
 
-  private void accept(Pending pv) {
+  private void accept(PendingMessage pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
     long now = nowMillis();
@@ -922,7 +831,7 @@ public final class GossipRouter {
   }
 
   /** Sends an accepted message on; returns the number of peers it was queued for. */
-  private int forward(Pending pv) {
+  private int forward(PendingMessage pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
     Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
@@ -1145,7 +1054,7 @@ public final class GossipRouter {
         continue;
       }
       for (MessageId id : h.messageIds()) {
-        if (!seen.contains(id) && !verifying.containsKey(id)) {
+        if (!seen.contains(id) && !verifier.inFlight(id)) {
           want.add(id);
         }
       }
@@ -1164,12 +1073,7 @@ public final class GossipRouter {
     enqueueControl(p, q -> q.addIWant(new ControlIWant(iwant)));
     emit(o -> o.iwantSent(p.id, iwant.size()));
     // One promise per IWANT (go-libp2p-pubsub's gossip tracer): the peer must deliver one of them.
-    if (promises.size() < MAX_PROMISES) {
-      MessageId promised = iwant.get(random.nextInt(iwant.size()));
-      promises
-          .computeIfAbsent(promised, k -> new HashMap<>())
-          .putIfAbsent(p.id, nowMillis() + params.iwantFollowupTime().toMillis());
-    }
+    promises.add(p.id, iwant, nowMillis() + params.iwantFollowupTime().toMillis(), random);
   }
 
   private void handleIWant(Peer p, ControlIWant w) {
@@ -1288,23 +1192,20 @@ public final class GossipRouter {
   // Heartbeat
   // =========================================================================================
 
-  private void heartbeatTick() {
-    if (!heartbeatActive.compareAndSet(false, true)) {
-      return; // never overlaps itself
-    }
-    // Never blocks the scheduler thread (which may be an event loop): queued if the mutex is busy.
+  /**
+   * One link of the heartbeat chain: runs the heartbeat under the mutex, then schedules the next
+   * link. Only the chain started last is live, so heartbeats never overlap. Never blocks the
+   * scheduler thread (which may be an event loop): queued on the inbox if the mutex is busy.
+   */
+  private void heartbeatTick(long chain) {
     mutex.execute(
         "heartbeat",
         () -> {
-          try {
-            if (running) {
-              heartbeat();
-              heartbeatTask =
-                  scheduler.schedule(this::heartbeatTick, params.heartbeatInterval().toMillis());
-            }
-          } finally {
-            heartbeatActive.set(false);
+          if (!running || chain != heartbeatChain) {
+            return;
           }
+          heartbeat();
+          heartbeatTask = scheduler.schedule(() -> heartbeatTick(chain), params.heartbeatInterval().toMillis());
         });
   }
 
@@ -1336,18 +1237,21 @@ public final class GossipRouter {
   }
 
   private void applyPendingParams() {
-    GossipParams p = pendingParams.getAndSet(null);
+    GossipParams p = pendingParams;
+    pendingParams = null;
     if (p != null) {
       params = p;
       mcache.resize(p.historyLength(), p.historyGossip());
       seen.setTtl(p.seenTtl().toMillis());
       log.info("gossipsub parameters applied: D={} Dlo={} Dhi={} Dlazy={}", p.d(), p.dlo(), p.dhi(), p.dlazy());
     }
-    PeerScoreParams sp = pendingScoreParams.getAndSet(null);
+    PeerScoreParams sp = pendingScoreParams;
+    pendingScoreParams = null;
     if (sp != null) {
       score.setParams(sp);
     }
-    PeerScoreThresholds t = pendingThresholds.getAndSet(null);
+    PeerScoreThresholds t = pendingThresholds;
+    pendingThresholds = null;
     if (t != null) {
       thresholds = t;
     }
@@ -1358,20 +1262,11 @@ public final class GossipRouter {
   }
 
   private void applyIwantPenalties(long now) {
-    for (Iterator<Map<PeerId, Long>> it = promises.values().iterator(); it.hasNext(); ) {
-      Map<PeerId, Long> byPeer = it.next();
-      for (Iterator<Map.Entry<PeerId, Long>> e = byPeer.entrySet().iterator(); e.hasNext(); ) {
-        Map.Entry<PeerId, Long> en = e.next();
-        if (en.getValue() <= now) {
-          score.addPenalty(en.getKey(), 1);
-          e.remove();
-        }
-      }
-      if (byPeer.isEmpty()) {
-        it.remove();
-      }
+    for (PeerId broken : promises.expire(now)) {
+      score.addPenalty(broken, 1);
     }
   }
+
 
   private void clearIHaveCounters() {
     for (Peer p : peers.values()) {
@@ -1583,7 +1478,7 @@ public final class GossipRouter {
     for (Peer p : peers.values()) {
       scores.put(p.id, scoreOf(p.id));
       byProto.merge(p.protocol, 1, Integer::sum);
-      depths.put(p.id, p.queue.depth());
+      depths.put(p.id, p.outbox.depth());
     }
     emit(o -> o.heartbeat(nanos, meshSizes, fanoutSizes, scores, byProto, depths));
   }
@@ -1596,7 +1491,7 @@ public final class GossipRouter {
     if (p == null || p.closed) {
       return;
     }
-    if (!add.test(p.queue)) {
+    if (!add.test(p.outbox.lanes())) {
       emit(o -> o.outboundDropped(p.id, DropReason.CONTROL_OVERFLOW, 1));
       disconnect(p, "outbound control queue overflow");
       return;
@@ -1613,7 +1508,7 @@ public final class GossipRouter {
       emit(o -> o.outboundDropped(p.id, DropReason.IDONTWANT, 1));
       return false;
     }
-    if (!p.queue.addMessage(m, params.maxOutboundQueue())) {
+    if (!p.outbox.lanes().addMessage(m, params.maxOutboundQueue())) {
       emit(o -> o.outboundDropped(p.id, DropReason.QUEUE_FULL, 1));
       switch (slowPeerPolicy) {
         case PENALISE -> score.addPenalty(p.id, 1);
@@ -1632,7 +1527,7 @@ public final class GossipRouter {
     }
     p.closed = true;
     log.info("pubsub peer {} disconnected: {}", p.id, reason);
-    mutex.afterRelease(() -> p.sender.close(reason));
+    mutex.afterRelease(() -> p.outbox.close(reason));
   }
 
   /** Release hook: moves writable peers' queues into their hand-off queues, flushed after release. */
@@ -1642,42 +1537,21 @@ public final class GossipRouter {
     }
     for (Iterator<Peer> it = dirty.iterator(); it.hasNext(); ) {
       Peer p = it.next();
-      if (p.closed || !p.writable) {
+      if (p.closed || !p.outbox.writable()) {
         if (p.closed) {
           it.remove();
         }
         continue;
       }
       it.remove();
-      List<Rpc> rpcs = p.queue.drain(limits.maxRpcSize());
+      List<Rpc> rpcs = p.outbox.collect(limits.maxRpcSize());
       if (rpcs.isEmpty()) {
         continue;
       }
-      p.handoff.addAll(rpcs);
       for (Rpc r : rpcs) {
         emit(o -> o.rpcSent(p.id, r));
       }
-      mutex.afterRelease(() -> flush(p));
-    }
-  }
-
-  private static void flush(Peer p) {
-    while (p.sending.compareAndSet(false, true)) {
-      try {
-        Rpc r;
-        while ((r = p.handoff.poll()) != null) {
-          try {
-            p.sender.send(r);
-          } catch (RuntimeException e) {
-            log.warn("pubsub send to {} failed: {}", p.id, e.toString());
-          }
-        }
-      } finally {
-        p.sending.set(false);
-      }
-      if (p.handoff.isEmpty()) {
-        return;
-      }
+      mutex.afterRelease(p.outbox::flush);
     }
   }
 
@@ -1771,6 +1645,8 @@ public final class GossipRouter {
     private LongSupplier nanoTime = System::nanoTime;
     private Clock wallClock = Clock.systemUTC();
     private int inboxHighWater = 10_000;
+    private int inboxDrainBudget = RouterMutex.DEFAULT_DRAIN_BUDGET;
+    private Executor inboxDrainExecutor;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
     private Duration validationTimeout = Duration.ofSeconds(5);
@@ -1814,6 +1690,14 @@ public final class GossipRouter {
      */
     public Builder nanoTime(LongSupplier t) { this.nanoTime = t; return this; }
     public Builder inboxHighWater(int n) { this.inboxHighWater = n; return this; }
+    /** Queued tasks one mutex holder runs at most before it releases (see {@link RouterMutex}). */
+    public Builder inboxDrainBudget(int n) { this.inboxDrainBudget = n; return this; }
+    /**
+     * The router's own thread, where the inbox is drained once a holder spent its budget, so a
+     * publisher or an event loop never does everyone's work. Never a netty event loop. Default
+     * none: the holder goes on in rounds, releasing the mutex between them.
+     */
+    public Builder inboxDrainExecutor(Executor e) { this.inboxDrainExecutor = e; return this; }
     public Builder longHold(Duration d) { this.longHold = d; return this; }
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
     /** A message whose validators have not answered in time is ignored (no penalty). */

@@ -168,7 +168,7 @@ class AdminServerTest {
       "", "{", "[1,2]", "\"d\"", "{\"d\": 8} trailing", "{\"d\": \"eight\"}", "{\"d\": 8.5}", "{\"d\": null}",
       "{\"d\": {\"x\": 1}}", "{\"warp\": 9}", "{\"d\": 100}", "{\"dlo\": 7}", "{\"dout\": 5}", "{\"d\": -1}",
       "{\"d\": 99999999999999999999999}", "{\"heartbeatIntervalMs\": 0}", "{\"gossipFactor\": 2}",
-      "{\"floodPublish\": \"yes\"}", "{\"d\": 1e400}",
+      "{\"floodPublish\": \"yes\"}", "{\"d\": 1e400}", "{\"d\": 7, \"d\": 8}",
       "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"})
   void invalidParamsAre4xxAndChangeNothing(String body) throws Exception {
     GossipParams before = node.router().params();
@@ -293,6 +293,65 @@ class AdminServerTest {
     assertThat(event.get("base64").asText()).isEqualTo("c3RyZWFtZWQ=");
     assertThat(event.get("from").asText()).isEqualTo(node.peerId().toString());
     assertThat(r.body()).contains("event: message");
+  }
+
+  /**
+   * Issue 15: a 429 carried an empty reason phrase. The JDK server cannot send one (see {@link
+   * HttpStatus}), so the body names the status; the status line is read off the socket to show
+   * what a client gets.
+   */
+  @Test
+  void aStreamBeyondTheLimitIs429AndTheBodyNamesTheStatus() throws Exception {
+    assertThat(send("PUT", "/v1/topics/crowded", null).statusCode()).isEqualTo(201);
+    List<java.net.Socket> open = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < AdminServer.MAX_STREAMS; i++) {
+        java.net.Socket s = rawGet("/v1/topics/crowded/messages?limit=1");
+        open.add(s);
+        assertThat(readUntil(s, ": subscribed")).startsWith("HTTP/1.1 200 OK");
+      }
+      try (java.net.Socket extra = rawGet("/v1/topics/crowded/messages")) {
+        String reply = readUntil(extra, "}");
+        assertThat(reply.lines().findFirst().orElse("")).as(reply).startsWith("HTTP/1.1 429");
+        JsonNode body = JSON.readTree(reply.substring(reply.indexOf('{')));
+        assertThat(body.get("code").asText()).isEqualTo("too_many_streams");
+        assertThat(body.get("status").asText()).isEqualTo("429 Too Many Requests");
+        assertThat(body.get("message").asText()).isEqualTo(AdminServer.MAX_STREAMS + " message streams open, the maximum");
+      }
+    } finally {
+      // one message ends every limit=1 stream, which frees its slot
+      send("POST", "/v1/topics/crowded/publish", "{\"data\": \"bye\"}");
+      for (java.net.Socket s : open) {
+        readUntil(s, "event: message");
+        s.close();
+      }
+      send("DELETE", "/v1/topics/crowded", null);
+    }
+    clientError(send("GET", "/v1/colour", null), 404, "not_found");
+    assertThat(json(send("GET", "/v1/colour", null)).get("status").asText()).isEqualTo("404 Not Found");
+  }
+
+  private static java.net.Socket rawGet(String path) throws IOException {
+    java.net.Socket s = new java.net.Socket("127.0.0.1", admin.address().getPort());
+    s.setSoTimeout(20_000);
+    s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN
+        + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().flush();
+    return s;
+  }
+
+  /** What the socket delivers until {@code marker} has arrived (a read timeout fails the test). */
+  private static String readUntil(java.net.Socket s, String marker) throws IOException {
+    StringBuilder b = new StringBuilder();
+    java.io.InputStream in = s.getInputStream();
+    while (!b.toString().contains(marker)) {
+      int c = in.read();
+      if (c < 0) {
+        throw new AssertionError("connection ended before '" + marker + "': " + b);
+      }
+      b.append((char) c);
+    }
+    return b.toString();
   }
 
   @Test

@@ -205,6 +205,21 @@ class ConfigLoaderTest {
         .isEqualTo("muxers=quic: one of yamux, mplex");
   }
 
+  /** Issue 15: the README promises one line for an invalid configuration; SnakeYAML's message has five. */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', textBlock = """
+      'listen: [\n  foo: : bar\n'                        | at line 2, column 8: while parsing a flow node: expected the node content, but found ':'
+      'listen:\n  - /ip4/127.0.0.1/tcp/1\n   peers: x\n'  | at line 3, column 9: mapping values are not allowed here
+      '{"listen": ["/ip4/127.0.0.1/tcp/1"], "listen": []}' | at line 1, column 46: Duplicate field 'listen'
+      'params:\n  d: 6\n  d: 7\n'                         | at line 3, column 4: Duplicate field 'd'
+      """)
+  void aFileSyntaxErrorIsOneLineNamingTheFileLineAndColumn(String text, String where) throws Exception {
+    Path f = file("syntax.yaml", text.replace("\\n", "\n"));
+    ConfigException e = invalid(f, Map.of(), Map.of());
+    assertThat(e.getMessage()).isEqualTo("config=" + f + ": not valid YAML or JSON " + where);
+    assertThat(e.getMessage()).doesNotContain("\n");
+  }
+
   @Test
   void aMissingOrHugeFileIsAClearError() throws Exception {
     assertThat(invalid(tmp.resolve("absent.yaml"), Map.of(), Map.of()).getMessage()).startsWith("config=")

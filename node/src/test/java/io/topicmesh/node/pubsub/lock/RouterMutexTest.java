@@ -216,4 +216,77 @@ class RouterMutexTest {
     }
     assertThat(rec.events).contains("long rpc 300000000", "long api 300000000");
   }
+
+  /** Queues {@code n} tasks from another thread while the caller holds {@code m}. */
+  private static void queueFromAnotherThread(RouterMutex m, int n, List<Integer> ran) throws Exception {
+    Thread t =
+        new Thread(
+            () -> {
+              for (int i = 0; i < n; i++) {
+                int k = i;
+                m.execute("rpc", () -> ran.add(k));
+              }
+            });
+    t.start();
+    t.join(5000);
+    assertThat(t.isAlive()).isFalse();
+    assertThat(m.inboxDepth()).isEqualTo(n);
+  }
+
+  @Test
+  void aHolderRunsAtMostItsBudgetAndHandsTheRestToTheDrainExecutor() throws Exception {
+    List<Runnable> handedOver = new ArrayList<>();
+    RouterMutex m =
+        new RouterMutex(1_000, System::nanoTime, Duration.ofSeconds(10), LockListener.NONE, 3, handedOver::add);
+    List<Integer> ran = new CopyOnWriteArrayList<>();
+    try (var s = m.lock("publisher")) {
+      queueFromAnotherThread(m, 10, ran);
+    }
+    assertThat(ran).as("the publisher ran only its budget").containsExactly(0, 1, 2);
+    assertThat(handedOver).as("one hand-over queued").hasSize(1);
+    m.execute("rpc", () -> ran.add(99)); // the mutex is free: runs the queue head first, within budget
+    assertThat(ran).containsExactly(0, 1, 2, 3, 4, 5);
+    assertThat(handedOver).as("no second hand-over while one is queued").hasSize(1);
+    while (!handedOver.isEmpty()) {
+      handedOver.remove(0).run();
+    }
+    assertThat(ran).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 99);
+    assertThat(m.inboxDepth()).isZero();
+  }
+
+  @Test
+  void withoutADrainExecutorTheHolderReleasesBetweenRounds() throws Exception {
+    Recorder rec = new Recorder();
+    RouterMutex m = new RouterMutex(1_000, System::nanoTime, Duration.ofSeconds(10), rec, 2, null);
+    List<Integer> ran = new CopyOnWriteArrayList<>();
+    try (var s = m.lock("publisher")) {
+      queueFromAnotherThread(m, 5, ran);
+    }
+    assertThat(ran).containsExactly(0, 1, 2, 3, 4);
+    assertThat(rec.events.stream().filter(e -> e.startsWith("acquired") || e.startsWith("released")).map(e -> e.split(" ")[0] + " " + e.split(" ")[1]).toList())
+        .containsExactly(
+            "acquired publisher", "released publisher",
+            "acquired inbox", "released inbox",
+            "acquired inbox", "released inbox");
+  }
+
+  @Test
+  void aRefusingDrainExecutorMakesHoldersDrainEverything() throws Exception {
+    RouterMutex m =
+        new RouterMutex(
+            1_000,
+            System::nanoTime,
+            Duration.ofSeconds(10),
+            LockListener.NONE,
+            2,
+            r -> {
+              throw new java.util.concurrent.RejectedExecutionException("shut down");
+            });
+    List<Integer> ran = new CopyOnWriteArrayList<>();
+    try (var s = m.lock("closing")) {
+      queueFromAnotherThread(m, 7, ran);
+    }
+    assertThat(ran).containsExactly(0, 1, 2, 3, 4, 5, 6);
+    assertThat(m.inboxDepth()).isZero();
+  }
 }

@@ -120,16 +120,16 @@ class RouterConcurrencyTest {
       try (var held = router.mutex().lock("test")) {
         threads.forEach(Thread::start);
         app.start();
-        await().atMost(Duration.ofSeconds(10)).until(() -> router.inboxDepth() > loops);
+        await().atMost(Duration.ofSeconds(60)).until(() -> router.inboxDepth() > loops);
       }
       for (Thread t : threads) {
         t.join(30_000);
       }
       app.join(30_000);
-      await().atMost(Duration.ofSeconds(10)).until(() -> router.topicPeers("t").size() == all.size());
+      await().atMost(Duration.ofSeconds(60)).until(() -> router.topicPeers("t").size() == all.size());
       // rounds is even: the last x-announcement was an unsubscribe
       assertThat(router.topicPeers("x")).isEmpty();
-      await().atMost(Duration.ofSeconds(10)).until(() -> router.meshPeers("t").size() >= 5);
+      await().atMost(Duration.ofSeconds(60)).until(() -> router.meshPeers("t").size() >= 5);
       assertThat(sendViolations).isEmpty();
       assertThat(router.inboxDepth()).isZero();
       assertThat(contended.get()).as("contention was exercised and counted").isGreaterThan(0);
