@@ -134,8 +134,10 @@ class ClientCommandsTest {
       admin.start();
       String url = "http://127.0.0.1:" + admin.address().getPort();
       Daemon peer = b;
+      // Ready and connected is not enough for the table's "news 1 1": the mesh needs a heartbeat.
       Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> a.readiness().ready()
-          && a.status().toString().contains(peer.peerId().toString()));
+          && a.status().toString().contains(peer.peerId().toString())
+          && a.status().toString().contains("mesh=[" + peer.peerId() + "]"));
 
       Run json = run("status", "--admin", url, "-o", "json");
       assertThat(json.code()).isZero();
