@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-for step in e2e/interop/build.sh e2e/control-plane/build.sh e2e/cluster/build-helm.sh e2e/observability/install-prometheus.sh; do
+for step in e2e/interop/build.sh e2e/control-plane/build.sh e2e/cluster/build-helm.sh e2e/observability/install-prometheus.sh e2e/observability/install-chromium.sh; do
   if [ -x "$step" ]; then
     echo "== $step"
     "$step"

@@ -16,7 +16,7 @@ die() { echo "interop build: $*" >&2; exit 1; }
 need() {
   command -v "$1" >/dev/null 2>&1 || die "'$1' not found on PATH; $2"
 }
-need go "install Go >= 1.26 (go-libp2p v0.51 needs it)"
+need go "install Go >= 1.26 (go-libp2p v0.52 needs it)"
 need node "install Node.js >= 20"
 need npm "install npm (ships with Node.js)"
 need sha256sum "install coreutils"

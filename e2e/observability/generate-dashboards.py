@@ -18,6 +18,8 @@ CLUSTER = 'namespace=~"$namespace", cluster=~"$cluster"'
 # The operator's process-wide metrics: only the pod of the operator.
 OPERATOR = 'pod=~"$pod"'
 RI = "$__rate_interval"
+# User traffic only: the mesh probes' reserved topic (_topicmesh/probe/<cluster>) has its own panels.
+USER = 'topic!~"_topicmesh/.*"'
 
 
 def ds():
@@ -135,39 +137,69 @@ def overview():
                 ('max by (%s) (topicmesh_node_param{%s, name="d"})' % (g, NODE), "D {{cluster}}"),
                 ('max by (%s) (topicmesh_node_param{%s, name="dhi"})' % (g, NODE), "Dhi {{cluster}}"),
             ], w=24)
+    b.row("Mesh probes")
+    probe_bucket = "topicmesh_probe_latency_seconds_bucket"
+    b.panel("Probe latency p50 / p99",
+            "Send-to-receive time of the nodes' mesh probes (one every probe.interval, 5s by default, on the "
+            "cluster's reserved probe topic), all nodes of the cluster together, from the latency histogram. "
+            "Publisher wall clock: needs NTP across machines; implausible samples are counted as clock skew "
+            "and left out.", "s", [
+                ("histogram_quantile(0.5, %s)" % by(g + ", le", rate(probe_bucket, NODE)), "p50 {{cluster}}"),
+                ("histogram_quantile(0.99, %s)" % by(g + ", le", rate(probe_bucket, NODE)), "p99 {{cluster}}"),
+            ], w=8)
+    b.panel("Probe delivery ratio",
+            "Probes received by the time they fell due / probes due, summed over the cluster's nodes; and the "
+            "worst node's ratio over its last minute. 1 on a healthy mesh; a node that is partitioned, frozen "
+            "or crashed lowers it until it comes back, says bye or is forgotten after 60 s of silence.",
+            "percentunit", [
+                (by(g, rate("topicmesh_probe_received_total", NODE)) + " / " +
+                 by(g, rate("topicmesh_probe_expected_total", NODE)), "cluster {{namespace}}/{{cluster}}"),
+                ("min by (%s) (topicmesh_probe_delivery_ratio{%s})" % (g, NODE), "worst node {{namespace}}/{{cluster}}"),
+            ], w=8)
+    b.panel("Probe publishers, late probes and clock skew",
+            "Other nodes each node expects probes from (fewest and most over the nodes; nodes - 1 on a whole "
+            "mesh), probes that arrived after they had been counted missed, and probes with a negative or "
+            "implausible latency (clock skew between the machines).", "short", [
+                ("min by (%s) (topicmesh_probe_publishers{%s})" % (g, NODE), "publishers min {{cluster}}"),
+                ("max by (%s) (topicmesh_probe_publishers{%s})" % (g, NODE), "publishers max {{cluster}}"),
+                (by(g, rate("topicmesh_probe_late_total", NODE)), "late/s {{cluster}}"),
+                (by(g, rate("topicmesh_probe_clock_skew_total", NODE)), "skewed/s {{cluster}}"),
+            ], w=8)
     b.row("Traffic")
     b.panel("Published, delivered and forwarded per second",
             "Messages published by local clients, delivered to local subscribers (first receipt, validated) "
-            "and forwarded (one count per peer sent to), summed over the nodes.", "ops", [
-                (by(g + ", topic", rate("topicmesh_pubsub_messages_published_total", NODE)),
+            "and forwarded (one count per peer sent to), summed over the nodes; the probe topic left out.", "ops", [
+                (by(g + ", topic", rate("topicmesh_pubsub_messages_published_total", NODE, USER)),
                  "published {{cluster}} {{topic}}"),
-                (by(g + ", topic", rate("topicmesh_pubsub_messages_delivered_total", NODE)),
+                (by(g + ", topic", rate("topicmesh_pubsub_messages_delivered_total", NODE, USER)),
                  "delivered {{cluster}} {{topic}}"),
-                (by(g + ", topic", rate("topicmesh_pubsub_messages_forwarded_total", NODE)),
+                (by(g + ", topic", rate("topicmesh_pubsub_messages_forwarded_total", NODE, USER)),
                  "forwarded {{cluster}} {{topic}}"),
             ])
     b.panel("Duplicates per message",
             "Duplicate receipts per delivered message (messages_duplicate_total / messages_delivered_total). "
-            "Grows with D: about D-1 in a full mesh without IDONTWANT.", "short", [
+            "Grows with D: about D-1 in a full mesh without IDONTWANT. The probe topic is shown too: with "
+            "probes only, its figure is the mesh's own.", "short", [
                 (by(g + ", topic", rate("topicmesh_pubsub_messages_duplicate_total", NODE)) + " / " +
                  by(g + ", topic", rate("topicmesh_pubsub_messages_delivered_total", NODE)),
                  "{{cluster}} {{topic}}"),
             ])
-    b.panel("Delivery latency p50 / p99",
-            "Publish-to-delivery time of timestamped load messages (publisher clock, last minute), worst node. "
-            "Mesh probes are not exported yet (see docs/observability.md, gaps): on clusters without load "
-            "traffic this panel is empty.", "s", [
+    b.panel("Load-message latency p50 / p99",
+            "Publish-to-delivery time of timestamped load messages (`local`, or load published through the "
+            "admin API; publisher clock, last minute), worst node. Empty without such load: the mesh probes' "
+            "latency above covers every cluster.", "s", [
                 ('max by (%s) (topicmesh_node_delivery_latency_seconds{%s, quantile="0.5"})' % (g, NODE),
                  "p50 {{cluster}}"),
                 ('max by (%s) (topicmesh_node_delivery_latency_seconds{%s, quantile="0.99"})' % (g, NODE),
                  "p99 {{cluster}}"),
             ])
     b.panel("Delivery ratio (estimated)",
-            "Deliveries per expected delivery: delivered / (published x (nodes - 1)). Exact when every node "
-            "subscribes every topic of its cluster (as the operator configures them); a probe-based ratio is "
-            "a gap (docs/observability.md).", "percentunit", [
-                (by(g, rate("topicmesh_pubsub_messages_delivered_total", NODE)) + " / (" +
-                 by(g, rate("topicmesh_pubsub_messages_published_total", NODE)) +
+            "User traffic deliveries per expected delivery: delivered / (published x (nodes - 1)). Exact when "
+            "every node subscribes every topic of its cluster (as the operator configures them); counters "
+            "scraped at different times make it jitter by a few percent. The probe ratio above is exact.",
+            "percentunit", [
+                (by(g, rate("topicmesh_pubsub_messages_delivered_total", NODE, USER)) + " / (" +
+                 by(g, rate("topicmesh_pubsub_messages_published_total", NODE, USER)) +
                  " * on (%s) (count by (%s) (topicmesh_node_ready{%s}) - 1))" % (g, g, NODE),
                  "{{namespace}}/{{cluster}}"),
             ])
@@ -310,8 +342,17 @@ def operator():
         ("min by (%s, topic) (topicmesh_operator_mesh_degree_min{%s})" % (g, CLUSTER), "min {{cluster}} {{topic}}"),
         ("avg by (%s, topic) (topicmesh_operator_mesh_degree_avg{%s})" % (g, CLUSTER), "avg {{cluster}} {{topic}}"),
     ])
+    b.panel("Mesh probes (operator view)", "The probe figures Auto tuning and the ProbesHealthy condition use: "
+            "delivery ratio summed over the nodes' last minute, worst node's p99 and median node's p50, and 1 "
+            "when the probes meet the objectives (0 Degraded; empty while Unknown).", "short", [
+                (by(g, "topicmesh_operator_probe_delivery_ratio{%s}" % CLUSTER), "ratio {{cluster}}"),
+                (by(g, "topicmesh_operator_probe_latency_p50_seconds{%s}" % CLUSTER), "p50 s {{cluster}}"),
+                (by(g, "topicmesh_operator_probe_latency_p99_seconds{%s}" % CLUSTER), "p99 s {{cluster}}"),
+                (by(g, "topicmesh_operator_probes_healthy{%s}" % CLUSTER), "healthy {{cluster}}"),
+            ])
     b.panel("Traffic (operator view)", "Published and delivered per second, duplicates per message and p99 "
-            "latency as aggregated into the TopicCluster status.", "short", [
+            "load-message latency as the operator computes them each collection round (metrics only, not "
+            "in the TopicCluster status).", "short", [
                 (by(g, "topicmesh_operator_published_per_second{%s}" % CLUSTER), "published/s {{cluster}}"),
                 (by(g, "topicmesh_operator_delivered_per_second{%s}" % CLUSTER), "delivered/s {{cluster}}"),
                 (by(g, "topicmesh_operator_duplicates_per_message{%s}" % CLUSTER), "dups/msg {{cluster}}"),

@@ -94,7 +94,7 @@ func runBench(args []string, out *emitter) error {
 	if err != nil {
 		return fmt.Errorf("handshakes without early muxer negotiation: %w", err)
 	}
-	out.emit("bench", "impl", "go-libp2p v0.51.0", "runtime", runtime.Version(), "cpus", runtime.NumCPU(),
+	out.emit("bench", "impl", "go-libp2p v0.52.0", "runtime", runtime.Version(), "cpus", runtime.NumCPU(),
 		"rounds", o.rounds, "bytes", total, "chunkBytes", benchChunk, "streams", o.streams,
 		"noiseMBps", round1(noiseRate), "yamux1MBps", round1(yamux1), "yamuxNMBps", round1(yamuxN),
 		"handshakes", o.handshakes, "handshakesPerSec", round1(hs), "handshakesPerSecMultistreamMuxer", round1(hsMultistream))

@@ -28,6 +28,8 @@ type options struct {
 	benchStats   bool
 	peerExchange bool
 	agent        string
+	// testExtension turns on gossipsub v1.3's experimental test extension.
+	testExtension bool
 }
 
 func parseOptions(args []string) (*options, error) {
@@ -103,6 +105,8 @@ func parseOptions(args []string) (*options, error) {
 			o.benchStats = true
 		case "--px":
 			o.peerExchange = true
+		case "--test-extension":
+			o.testExtension = true
 		case "--agent":
 			o.agent, err = value()
 		default:

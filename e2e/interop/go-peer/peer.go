@@ -32,7 +32,7 @@ import (
 // commandTimeout bounds every command that waits on the network (dial, ping, identify).
 const commandTimeout = 10 * time.Second
 
-const defaultAgent = "topicmesh-interop-go/0.1.0 (go-libp2p v0.51.0, go-libp2p-pubsub v0.17.0)"
+const defaultAgent = "topicmesh-interop-go/0.1.0 (go-libp2p v0.52.0, go-libp2p-pubsub v0.19.0)"
 
 type peerState struct {
 	h    host.Host
@@ -134,6 +134,13 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 			psOpts = append(psOpts, pubsub.WithGossipSubParams(params), pubsub.WithFloodPublish(o.floodPublish))
 			if o.peerExchange {
 				psOpts = append(psOpts, pubsub.WithPeerExchange(true))
+			}
+			if o.testExtension {
+				psOpts = append(psOpts, pubsub.WithTestExtension(pubsub.TestExtensionConfig{
+					OnReceiveTestExtension: func(from peer.ID) {
+						out.emit("test-extension", "peer", from.String())
+					},
+				}))
 			}
 			if len(o.protocols) > 0 {
 				ids := make([]protocol.ID, len(o.protocols))
@@ -281,6 +288,8 @@ func (p *peerState) handleCommand(ctx context.Context, line string) bool {
 		err = p.unsubscribe(arg(1))
 	case "publish":
 		err = p.publish(ctx, arg(1), arg(2))
+	case "publish-batch":
+		err = p.publishBatch(ctx, arg(1), fields[min(2, len(fields)):])
 	case "mesh":
 		err = p.meshCommand(arg(1))
 	case "subscribers":
@@ -296,7 +305,7 @@ func (p *peerState) handleCommand(ctx context.Context, line string) bool {
 	case "quit":
 		return true
 	default:
-		err = fmt.Errorf("unknown command %q (known: dial, ping, identify, subscribe, unsubscribe, publish, mesh, subscribers, peers, hangup, bench-publish, bench-stats, quit)", fields[0])
+		err = fmt.Errorf("unknown command %q (known: dial, ping, identify, subscribe, unsubscribe, publish, publish-batch, mesh, subscribers, peers, hangup, bench-publish, bench-stats, quit)", fields[0])
 	}
 	if err != nil {
 		p.out.errorf(line, err)
@@ -481,6 +490,44 @@ func (p *peerState) publish(ctx context.Context, name, data string) error {
 		return err
 	}
 	p.out.emit("published", "topic", name, "bytes", len(payload))
+	return nil
+}
+
+// publishBatch publishes the messages as one MessageBatch through PubSub.PublishBatch (the
+// default round-robin scheduler): each is validated as it is added, then the batch is sent.
+func (p *peerState) publishBatch(ctx context.Context, name string, data []string) error {
+	if err := p.requirePubsub(); err != nil {
+		return err
+	}
+	if name == "" || len(data) == 0 {
+		return errors.New("usage: publish-batch <topic> <base64-data>...")
+	}
+	payloads := make([][]byte, 0, len(data))
+	for i, d := range data {
+		b, err := base64.StdEncoding.DecodeString(d)
+		if err != nil {
+			return fmt.Errorf("publish-batch message %d must be base64: %w", i, err)
+		}
+		payloads = append(payloads, b)
+	}
+	p.mu.Lock()
+	t, err := p.topicLocked(name)
+	p.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	var batch pubsub.MessageBatch
+	bytes := 0
+	for i, b := range payloads {
+		if err := t.AddToBatch(ctx, &batch, b); err != nil {
+			return fmt.Errorf("publish-batch message %d: %w", i, err)
+		}
+		bytes += len(b)
+	}
+	if err := p.ps.PublishBatch(&batch); err != nil {
+		return err
+	}
+	p.out.emit("published-batch", "topic", name, "count", len(payloads), "bytes", bytes)
 	return nil
 }
 

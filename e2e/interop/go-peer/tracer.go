@@ -6,6 +6,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	pubsub "github.com/libp2p/go-libp2p-pubsub"
 	pb "github.com/libp2p/go-libp2p-pubsub/pb"
@@ -101,9 +102,14 @@ func (t *meshTracer) OnClosedOutboundStream(p peer.ID) {
 	}
 }
 
-func (t *meshTracer) OnNewOutboundStream(peer.ID, protocol.ID) {}
-func (t *meshTracer) ValidateMessage(*pubsub.Message)          {}
-func (t *meshTracer) DeliverMessage(*pubsub.Message)           {}
+// OnNewOutboundStream reports the pubsub protocol the router negotiated with a peer.
+func (t *meshTracer) OnNewOutboundStream(p peer.ID, proto protocol.ID) {
+	t.out.emit("pubsub-stream", "peer", p.String(), "protocol", string(proto))
+}
+
+func (t *meshTracer) SendRPCCompleted(*pubsub.RPC, peer.ID, time.Duration) {}
+func (t *meshTracer) ValidateMessage(*pubsub.Message)                      {}
+func (t *meshTracer) DeliverMessage(*pubsub.Message)                       {}
 func (t *meshTracer) RejectMessage(m *pubsub.Message, reason string) {
 	t.out.emit("rejected", "topic", m.GetTopic(), "from", m.GetFrom().String(),
 		"receivedFrom", m.ReceivedFrom.String(), "reason", reason)
@@ -146,6 +152,20 @@ type ihaveSummary struct {
 	IDs   []string `json:"ids"`
 }
 
+// extensionsSummary is the v1.3 Extensions control message; absent (null) when not sent.
+type extensionsSummary struct {
+	PartialMessages bool `json:"partialMessages"`
+	TestExtension   bool `json:"testExtension"`
+}
+
+// partialSummary is the partial-messages extension part of an RPC; absent (null) when not sent.
+type partialSummary struct {
+	Topic         string `json:"topic"`
+	GroupID       string `json:"groupId"`
+	Message       string `json:"message"`
+	PartsMetadata string `json:"partsMetadata"`
+}
+
 type pruneSummary struct {
 	Topic   string `json:"topic"`
 	Backoff uint64 `json:"backoff"`
@@ -167,7 +187,16 @@ func (t *meshTracer) emitRPC(direction, peerID string, rpc *pb.RPC) {
 	graft := make([]string, 0)
 	prune := make([]pruneSummary, 0)
 	idontwant := make([]string, 0)
+	var extensions *extensionsSummary
+	var partial *partialSummary
+	if pm := rpc.GetPartial(); pm != nil {
+		partial = &partialSummary{pm.GetTopicID(), base64.StdEncoding.EncodeToString(pm.GetGroupID()),
+			base64.StdEncoding.EncodeToString(pm.GetPartialMessage()), base64.StdEncoding.EncodeToString(pm.GetPartsMetadata())}
+	}
 	if c := rpc.GetControl(); c != nil {
+		if e := c.GetExtensions(); e != nil {
+			extensions = &extensionsSummary{e.GetPartialMessages(), e.GetTestExtension()}
+		}
 		for _, x := range c.GetIhave() {
 			ihave = append(ihave, ihaveSummary{x.GetTopicID(), encodeIDs(x.GetMessageIDs())})
 		}
@@ -186,7 +215,8 @@ func (t *meshTracer) emitRPC(direction, peerID string, rpc *pb.RPC) {
 	}
 	t.out.emit("rpc", "direction", direction, "peer", peerID,
 		"subscriptions", subs, "messages", msgs, "ihave", ihave, "iwant", iwant,
-		"graft", graft, "prune", prune, "idontwant", idontwant)
+		"graft", graft, "prune", prune, "idontwant", idontwant,
+		"extensions", extensions, "testExtension", rpc.GetTestExtension() != nil, "partial", partial)
 }
 
 func encodeIDs(ids []string) []string {

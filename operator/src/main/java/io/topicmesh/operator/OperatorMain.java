@@ -86,7 +86,8 @@ public final class OperatorMain {
     Duration collectWait = Duration.ofMillis(Long.parseLong(env.getOrDefault("NODE_COLLECT_WAIT_MILLIS",
         Long.toString(TopicClusterReconciler.DEFAULT_COLLECT_WAIT.toMillis()))));
     var reconciler = new TopicClusterReconciler(client, new NodeAdminClient(nodeTimeout), endpoints,
-        Clock.systemUTC(), new SecureRandom(), metrics, collectWait);
+        Clock.systemUTC(), new SecureRandom(), metrics, collectWait)
+        .withOperatorPods(env.get("OPERATOR_NAMESPACE"), labels(env.getOrDefault("OPERATOR_POD_LABELS", "")));
     String watch = env.get("WATCH_NAMESPACE");
     operator.register(reconciler, c -> {
       if (watch != null && !watch.isBlank()) {
@@ -100,6 +101,23 @@ public final class OperatorMain {
     LOG.info("topicmesh operator started (namespaces={}, leaderElection={}, http port {})",
         watch == null ? "all" : watch, leaderElection, http.port());
     return new OperatorMain(operator, http, stopping, identity);
+  }
+
+  /** {@code a=b,c=d} (the chart's OPERATOR_POD_LABELS) as a map; a malformed entry is a start-up error. */
+  static java.util.Map<String, String> labels(String text) {
+    java.util.Map<String, String> m = new java.util.LinkedHashMap<>();
+    for (String kv : text.split(",")) {
+      if (kv.isBlank()) {
+        continue;
+      }
+      int eq = kv.indexOf('=');
+      if (eq <= 0) {
+        throw new IllegalArgumentException("OPERATOR_POD_LABELS: '" + kv + "' is not key=value (expected"
+            + " app.kubernetes.io/name=topicmesh-operator,...)");
+      }
+      m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+    }
+    return m;
   }
 
   public int httpPort() {

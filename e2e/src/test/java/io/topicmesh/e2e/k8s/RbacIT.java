@@ -112,6 +112,10 @@ class RbacIT {
     for (String v : List.of("get", "list", "watch")) {
       l.add(Access.of(v, "discovery.k8s.io", "endpointslices", ns));
     }
+    // the optional per-cluster NetworkPolicy (spec.security.networkPolicy, docs/security.md)
+    for (String v : List.of("get", "create", "patch", "delete")) {
+      l.add(Access.of(v, "networking.k8s.io", "networkpolicies", ns));
+    }
     return l;
   }
 
@@ -136,7 +140,10 @@ class RbacIT {
         Access.of("create", "admissionregistration.k8s.io", "mutatingwebhookconfigurations", ""),
         Access.of("delete", "topicmesh.io", "topicclusters", ns),
         Access.of("delete", "", "persistentvolumes", ""),
-        Access.of("approve", "certificates.k8s.io", "signers", ""));
+        Access.of("approve", "certificates.k8s.io", "signers", ""),
+        // the admin TLS certificates are the operator's own CA's; it never asks the cluster's signers
+        Access.of("create", "certificates.k8s.io", "certificatesigningrequests", ""),
+        Access.of("create", "", "pods/portforward", ns));
   }
 
   @Test

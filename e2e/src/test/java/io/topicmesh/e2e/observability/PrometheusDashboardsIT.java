@@ -299,6 +299,29 @@ class PrometheusDashboardsIT {
     assertThat(ratio).isBetween(0.9, 1.1);
   }
 
+  /**
+   * Issue 9: the nodes' mesh probes on a healthy cluster, from the scraped series: every node hears
+   * the two others, the probes that fell due were received (one node's own counters, so no scrape
+   * skew; a margin for a loaded machine), and the latency histogram has samples.
+   */
+  @Test
+  void meshProbesAreScrapedAndDeliveredOnAHealthyCluster() throws Exception {
+    await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+      JsonNode due = prometheus.query("sum by (namespace, cluster) (topicmesh_probe_expected_total)").path("result");
+      assertThat(due.size()).as("one cluster: %s", due).isEqualTo(1);
+      assertThat(due.path(0).path("value").path(1).asDouble()).as("probes due").isGreaterThanOrEqualTo(6);
+      JsonNode publishers = prometheus.query("min by (namespace, cluster) (topicmesh_probe_publishers)").path("result");
+      assertThat(publishers.path(0).path("value").path(1).asDouble()).as("publishers each node hears").isEqualTo(2.0);
+      JsonNode samples = prometheus.query("sum (topicmesh_probe_latency_seconds_count)").path("result");
+      assertThat(samples.path(0).path("value").path(1).asDouble()).as("latency samples").isPositive();
+    });
+    JsonNode r = prometheus.query("sum by (namespace, cluster) (topicmesh_probe_received_total) / "
+        + "sum by (namespace, cluster) (topicmesh_probe_expected_total)").path("result");
+    double ratio = r.path(0).path("value").path(1).asDouble();
+    System.out.println("observability: mesh probes received / due = " + ratio);
+    assertThat(ratio).isBetween(0.9, 1.0);
+  }
+
   @Test
   void metricNamesFollowPrometheusConventions() throws Exception {
     JsonNode metadata = prometheus.get("/api/v1/metadata").path("data");

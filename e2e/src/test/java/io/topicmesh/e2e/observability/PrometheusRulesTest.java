@@ -16,8 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
  * `promtool test rules`. The dashboards ConfigMap carries every dashboard and the configured sidecar label.
  */
 class PrometheusRulesTest {
-  static final List<String> ALERTS = List.of("TopicmeshMeshDegreeBelowDlo", "TopicmeshDeliveryRatioLow",
-      "TopicmeshDeliveryLatencyP99High", "TopicmeshNodeNotReady", "TopicmeshHeartbeatOverrun",
+  static final List<String> ALERTS = List.of("TopicmeshMeshDegreeBelowDlo", "TopicmeshProbeDeliveryRatioLow",
+      "TopicmeshProbeLatencyP99High", "TopicmeshNodeNotReady", "TopicmeshHeartbeatOverrun",
       "TopicmeshRouterMutexLongHolds", "TopicmeshOutboundDrops", "TopicmeshClusterNodesNotReady",
       "TopicmeshOperatorReconcileErrors", "TopicmeshTuningFlapping");
 

@@ -53,11 +53,14 @@ import java.util.regex.Pattern;
  *       from the first write until the receiver's 1-byte ack arrives;
  *   <li>yamux 1 / N streams: TCP + noise + yamux, the same bytes over 1 and over N concurrent
  *       streams, each writing its share, half-closing, and waiting for a 1-byte ack;
- *   <li>handshakes/s: sequential TCP connect + multistream + noise XX + multistream + yamux, counted
- *       when both sides hold the upgraded connection, then closed.
+ *   <li>handshakes/s: sequential TCP connect + multistream + noise XX with the muxer negotiated
+ *       inside it (as go-libp2p does by default) + yamux, counted when both sides hold the upgraded
+ *       connection, then closed. Compared with go's default ({@code handshakesPerSec}); go's figure
+ *       with a multistream round for the muxer is printed for reference.
  * </ul>
  *
- * MB is 10^6 bytes; each figure is the median of the rounds, after a warm-up.
+ * MB is 10^6 bytes; after a warm-up, each round measures ours and then go's ({@code go-peer bench
+ * --rounds 1}); each figure is the median of the rounds, each ratio the median of the rounds' ratios.
  *
  * <pre>
  * java -cp node/target/topicmesh-node.jar io.topicmesh.node.bench.HostBench [--mb 256] [--streams 64]
@@ -98,7 +101,12 @@ public final class HostBench {
     ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
         .setLevel(ch.qos.logback.classic.Level.WARN);
     HostBench bench = new HostBench();
-    double[] ours;
+    String[] names = {"noise, 1 connection (MB/s)", "yamux, 1 stream (MB/s)", "yamux, " + streams + " streams (MB/s)",
+        "handshakes/s (muxer in noise)"};
+    // Round by round, ours then go's (go-peer bench --rounds 1), so that each pair shares the
+    // machine's load of that minute; a row's ratio is the median of the rounds' ratios.
+    double[][] ours = new double[rounds][];
+    double[][] go = goPeer == null ? null : new double[rounds][];
     try {
       System.err.printf("java: %s, %d cpus, transport %s, noise AEAD %s%n",
           System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
@@ -106,43 +114,63 @@ public final class HostBench {
       bench.noise(8_000_000);
       bench.yamux(8_000_000, 4);
       bench.handshakes(50);
-      final int s = streams;
-      final int h = handshakes;
-      ours = new double[] {
-          median(rounds, () -> bench.noise(total)),
-          median(rounds, () -> bench.yamux(total, 1)),
-          median(rounds, () -> bench.yamux(total, s)),
-          median(rounds, () -> bench.handshakes(h)),
-      };
+      for (int r = 0; r < rounds; r++) {
+        ours[r] = new double[] {
+            bench.noise(total), bench.yamux(total, 1), bench.yamux(total, streams), bench.handshakes(handshakes)};
+        System.err.printf(Locale.ROOT, "round %d ours: %s (load %s)%n", r + 1, fmt(ours[r]), load());
+        if (go != null) {
+          go[r] = runGo(goPeer, mb, streams, handshakes, 1);
+          System.err.printf(Locale.ROOT, "round %d go:   %s (load %s)%n", r + 1, fmt(go[r]), load());
+        }
+      }
     } finally {
       bench.transport.close();
     }
-    double[] go = goPeer == null ? null : runGo(goPeer, mb, streams, handshakes, rounds);
-    String[] names = {"noise, 1 connection (MB/s)", "yamux, 1 stream (MB/s)", "yamux, " + streams + " streams (MB/s)",
-        "handshakes/s (multistream muxer)"};
     System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "measure", "topicmesh", "go-libp2p", "ratio");
     for (int i = 0; i < names.length; i++) {
+      final int row = i;
+      double oursMedian = median(rounds, r -> ours[r][row]);
       if (go == null) {
-        System.out.printf(Locale.ROOT, "%-34s %12.1f %12s %8s%n", names[i], ours[i], "-", "-");
+        System.out.printf(Locale.ROOT, "%-34s %12.1f %12s %8s%n", names[i], oursMedian, "-", "-");
       } else {
-        System.out.printf(Locale.ROOT, "%-34s %12.1f %12.1f %8.2f%n", names[i], ours[i], go[i], ours[i] / go[i]);
+        System.out.printf(Locale.ROOT, "%-34s %12.1f %12.1f %8.2f%n", names[i], oursMedian,
+            median(rounds, r -> go[r][row]), median(rounds, r -> ours[r][row] / go[r][row]));
       }
     }
     if (go != null) {
-      System.out.printf(Locale.ROOT, "%-34s %12s %12.1f %8s%n", "handshakes/s (muxer in noise)", "-", go[4], "-");
+      System.out.printf(Locale.ROOT, "%-34s %12s %12.1f %8s%n", "handshakes/s (multistream muxer)", "-",
+          median(rounds, r -> go[r][4]), "-");
     }
-    System.out.printf(Locale.ROOT, "(%d MB per throughput run, median of %d rounds, %d handshakes per round)%n",
-        mb, rounds, handshakes);
+    System.out.printf(Locale.ROOT,
+        "(%d MB per throughput run, %d handshakes per round; medians of %d rounds, ours and go alternating;"
+            + " ratio = median of the rounds' ratios)%n",
+        mb, handshakes, rounds);
   }
 
-  interface Run {
-    double run() throws Exception;
+  private static String fmt(double[] row) {
+    StringBuilder b = new StringBuilder();
+    for (double v : row) {
+      b.append(String.format(Locale.ROOT, " %8.1f", v));
+    }
+    return b.toString();
   }
 
-  static double median(int rounds, Run run) throws Exception {
+  private static String load() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).split(" ")[0];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  interface Round {
+    double value(int round);
+  }
+
+  static double median(int rounds, Round value) {
     List<Double> results = new ArrayList<>();
     for (int i = 0; i < rounds; i++) {
-      results.add(run.run());
+      results.add(value.value(i));
     }
     results.sort(Double::compare);
     return results.get(results.size() / 2);
@@ -380,7 +408,7 @@ public final class HostBench {
       f.put(m.group(1), Double.parseDouble(m.group(2)));
     }
     return new double[] {f.get("noiseMBps"), f.get("yamux1MBps"), f.get("yamuxNMBps"),
-        f.get("handshakesPerSecMultistreamMuxer"), f.get("handshakesPerSec")};
+        f.get("handshakesPerSec"), f.get("handshakesPerSecMultistreamMuxer")};
   }
 
   // ---------------------------------------------------------------- handlers

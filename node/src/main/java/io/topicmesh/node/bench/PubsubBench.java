@@ -365,7 +365,7 @@ public final class PubsubBench {
       for (GoNode n : ns) {
         rss += rssKiB(n.process.pid());
       }
-      return result("go-libp2p-pubsub v0.17.0", fixed, fixedSecs, sat, satSecs, rss / 1024.0 / nodes);
+      return result("go-libp2p-pubsub v0.19.0", fixed, fixedSecs, sat, satSecs, rss / 1024.0 / nodes);
     } finally {
       ns.forEach(GoNode::close);
     }

@@ -10,6 +10,7 @@ import io.topicmesh.node.daemon.discovery.DnsDiscovery;
 import io.topicmesh.node.daemon.discovery.KubernetesDiscovery;
 import io.topicmesh.node.daemon.discovery.Redialer;
 import io.topicmesh.node.daemon.discovery.StaticDiscovery;
+import io.topicmesh.node.daemon.probe.ProbeService;
 import io.topicmesh.node.host.Host;
 import io.topicmesh.node.host.HostConfig;
 import io.topicmesh.node.identity.PeerId;
@@ -22,10 +23,12 @@ import io.topicmesh.node.pubsub.router.GossipRouter;
 import io.topicmesh.node.pubsub.router.MicrometerRouterObserver;
 import io.topicmesh.node.pubsub.router.PeerDialer;
 import io.topicmesh.node.pubsub.router.PeerScoreParams;
+import io.topicmesh.node.pubsub.router.PublishException;
 import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.PubsubProtocol;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
 import io.topicmesh.node.pubsub.router.RouterObserver;
+import io.topicmesh.node.pubsub.router.RouterStatus;
 import io.topicmesh.node.pubsub.router.SignaturePolicy;
 import io.topicmesh.node.pubsub.router.TopicScoreParams;
 import io.topicmesh.node.transport.Connection;
@@ -73,7 +76,11 @@ public final class Daemon implements AutoCloseable {
    */
   static final Duration PUBSUB_SESSION_GRACE = Duration.ofSeconds(5);
 
-  /** Messages waiting for validators; beyond it the publishing/receiving thread validates. */
+  /**
+   * Messages waiting for validators or signature checks; beyond it the router refuses them (a
+   * local publish fails with {@link PublishException.Reason#QUEUE_FULL}, a received message is
+   * dropped as throttled).
+   */
   static final int MAX_VALIDATION_QUEUE = 10_000;
 
   private final NodeConfig config;
@@ -81,12 +88,16 @@ public final class Daemon implements AutoCloseable {
   private final GossipRouter router;
   private final MeterRegistry registry;
   private final TrafficStats traffic;
+  private final EdgeTraffic edgeTraffic = new EdgeTraffic();
   private final ScheduledThreadPoolExecutor routerScheduler;
   private final ScheduledThreadPoolExecutor discoveryScheduler;
   /** DNS lookups can block for seconds; they must not hold up re-dials on the discovery thread. */
   private final ScheduledThreadPoolExecutor dnsScheduler;
   private final ThreadPoolExecutor validation;
   private final ThreadPoolExecutor delivery;
+  /** Mesh probes, null when switched off ({@code probe.enabled: false}). */
+  private final ProbeService probes;
+  private final ScheduledThreadPoolExecutor probeScheduler;
   private final Map<String, List<Consumer<ReceivedMessage>>> topics = new ConcurrentHashMap<>();
   private final List<DiscoverySource> sources = new CopyOnWriteArrayList<>();
   private final AtomicLong deliveryDropped = new AtomicLong();
@@ -125,7 +136,9 @@ public final class Daemon implements AutoCloseable {
     this.routerScheduler = scheduler("topicmesh-router");
     this.discoveryScheduler = scheduler("topicmesh-discovery");
     this.dnsScheduler = scheduler("topicmesh-dns");
-    this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.CallerRunsPolicy());
+    // Full: refuse (the router fails the publish or throttles the message, counted and logged);
+    // never run a validator on the caller, which may be a netty event loop.
+    this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.AbortPolicy());
     this.delivery = pool("topicmesh-deliver", 1, MAX_DELIVERY_QUEUE, (r, e) -> deliveryDropped.incrementAndGet());
     this.traffic = new TrafficStats(registry);
     MicrometerRouterObserver metrics = new MicrometerRouterObserver(registry, 64, config.thresholds());
@@ -150,6 +163,7 @@ public final class Daemon implements AutoCloseable {
         .lockListener(metrics)
         .observer(metrics)
         .observer(traffic)
+        .observer(edgeTraffic)
         .observer(new RouterObserver() {
           @Override
           public void heartbeat(long durationNanos, Map<String, Integer> meshSizes, Map<String, Integer> fanoutSizes,
@@ -176,6 +190,18 @@ public final class Daemon implements AutoCloseable {
     }
     this.router = b.build();
     this.desiredParams = config.params();
+    if (config.probeInterval() != null) {
+      String probeTopic = ProbeService.topicFor(config.cluster());
+      this.probeScheduler = scheduler("topicmesh-probe");
+      this.probes = new ProbeService(probeTopic, host.peerId().toString(), config.probeInterval(),
+          new SecureRandom().nextLong(), body -> router.publish(probeTopic, body), probeScheduler, registry,
+          System::nanoTime, LoadPayload::nowEpochNanos);
+      probes.meshPeers(() -> router.meshPeers(probeTopic).size());
+      traffic.ignoreTopic(probeTopic);
+    } else {
+      this.probeScheduler = null;
+      this.probes = null;
+    }
     metrics.bindInboxDepth(router::inboxDepth);
     // While shutting down no connection is taken on: one that completes its upgrade is closed.
     host.addListener(new io.topicmesh.node.host.ConnectionListener() {
@@ -245,6 +271,11 @@ public final class Daemon implements AutoCloseable {
     router.start();
     for (String t : config.topics()) {
       subscribe(t);
+    }
+    if (probes != null) {
+      // straight on the router: probe messages never reach listeners, the admin API or the traffic figures
+      router.subscribe(probes.topic(), m -> probes.onMessage(m.message().data().toByteArray(), m.local()));
+      probes.start();
     }
     startDiscovery(bound);
     started = true;
@@ -367,6 +398,7 @@ public final class Daemon implements AutoCloseable {
 
   /** Subscribes (idempotent). @return false if already subscribed */
   public synchronized boolean subscribe(String topic) {
+    refuseReserved(topic);
     if (topics.containsKey(topic)) {
       return false;
     }
@@ -385,6 +417,14 @@ public final class Daemon implements AutoCloseable {
     });
     log.info("subscribed topic={}", topic);
     return true;
+  }
+
+  /** Topics under {@link ProbeService#RESERVED_PREFIX} belong to the node (mesh probes), never to clients. */
+  private static void refuseReserved(String topic) {
+    if (ProbeService.reserved(topic)) {
+      throw new io.topicmesh.node.daemon.config.ConfigException("topic", topic, "topics starting with "
+          + ProbeService.RESERVED_PREFIX + " are reserved for the node's mesh probes");
+    }
   }
 
   /** @return false if not subscribed */
@@ -409,6 +449,7 @@ public final class Daemon implements AutoCloseable {
    */
   public synchronized boolean applyTopic(io.topicmesh.node.daemon.config.ConfigLoader.TopicSettings s) {
     String topic = s.name();
+    refuseReserved(topic);
     SignaturePolicy policy = router.signaturePolicy();
     if (s.validation() != null && policyWith(topic, s) != policy) {
       throw new io.topicmesh.node.daemon.config.ConfigException("validation", s.validation(), "needs a restart: this"
@@ -418,7 +459,12 @@ public final class Daemon implements AutoCloseable {
     if (!topics.containsKey(topic) && topics.size() >= MAX_TOPICS) {
       throw new IllegalStateException("already subscribed to " + MAX_TOPICS + " topics, the maximum");
     }
+    // per-topic mesh degrees: the given ones over the node's; checked before anything changes
+    io.topicmesh.node.pubsub.router.TopicMeshParams mesh = s.mesh() == null ? null
+        : io.topicmesh.node.daemon.config.ParamsCodec.merge(io.topicmesh.node.pubsub.router.TopicMeshParams.class,
+            io.topicmesh.node.pubsub.router.TopicMeshParams.of(router.params()), s.mesh(), "mesh.");
     boolean fresh = subscribe(topic);
+    router.setTopicMeshParams(topic, mesh);
     if (s.validation() == null) {
       topicValidation.remove(topic);
     } else {
@@ -426,8 +472,9 @@ public final class Daemon implements AutoCloseable {
     }
     scoreParams = s.score() == null ? scoreParams.withoutTopic(topic) : scoreParams.withTopic(topic, s.score());
     router.setScoreParams(scoreParams);
-    log.info("topic settings applied topic={} validation={} score={} (at the next heartbeat)", topic,
-        topicValidation(topic), s.score() == null ? "off" : s.score().meshDeliveriesScored() ? "on, P3 on" : "on, P3 off");
+    log.info("topic settings applied topic={} validation={} score={} mesh={} (at the next heartbeat)", topic,
+        topicValidation(topic), s.score() == null ? "off" : s.score().meshDeliveriesScored() ? "on, P3 on" : "on, P3 off",
+        mesh == null ? "node's" : "D=" + mesh.d() + " Dlo=" + mesh.dlo() + " Dhi=" + mesh.dhi());
     return fresh;
   }
 
@@ -463,6 +510,10 @@ public final class Daemon implements AutoCloseable {
     o.put("signaturePolicy", modeName(router.signaturePolicy()));
     TopicScoreParams sp = scoreParams.topics().get(topic);
     o.put("score", sp == null ? null : ParamsCodec.toJson(sp));
+    // the override asked for (applied at the next heartbeat), or null; and the degrees in force now
+    var override = router.topicMeshOverrides().get(topic);
+    o.put("mesh", override == null ? null : ParamsCodec.toJson(override));
+    o.put("meshParams", ParamsCodec.toJson(router.meshParams(topic)));
     return o;
   }
 
@@ -494,21 +545,32 @@ public final class Daemon implements AutoCloseable {
   /**
    * Publishes through the router. Once shutdown has begun the node takes no new message: its meshes
    * are being PRUNEd and its connections closed, so a message accepted now could reach too few peers
-   * before they go. The future then fails with {@link ShuttingDownException} (HTTP 503), and the client
-   * publishes through another node.
+   * before they go. The future then fails with a {@link PublishException} of reason {@link
+   * PublishException.Reason#SHUTTING_DOWN} (HTTP 503), and the client publishes through another node.
+   * Every other failure is a {@link PublishException} from the router.
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
+    refuseReserved(topic);
     if (draining) {
-      return CompletableFuture.failedFuture(new ShuttingDownException());
+      return CompletableFuture.failedFuture(
+          new PublishException(
+              PublishException.Reason.SHUTTING_DOWN, "node is shutting down; publish through another node"));
     }
     return router.publish(topic, data);
   }
 
-  /** A publish refused because the node is shutting down. */
-  public static final class ShuttingDownException extends IllegalStateException {
-    ShuttingDownException() {
-      super("node is shutting down; publish through another node");
+  /**
+   * Publishes a batch on {@code topic} ({@link GossipRouter#publishBatch}): every message's first
+   * copy goes out before any second copy. Once shutdown has begun it fails like {@link #publish}.
+   */
+  public CompletableFuture<List<PublishResult>> publishBatch(String topic, List<byte[]> data) {
+    refuseReserved(topic);
+    if (draining) {
+      return CompletableFuture.failedFuture(
+          new PublishException(
+              PublishException.Reason.SHUTTING_DOWN, "node is shutting down; publish through another node"));
     }
+    return router.publishBatch(topic, data);
   }
 
   // ---- parameters -----------------------------------------------------------------------------
@@ -549,13 +611,18 @@ public final class Daemon implements AutoCloseable {
    * meshed: they get every message without a GRAFT).
    */
   public Readiness readiness() {
+    return readiness(null);
+  }
+
+  /** @param snapshot the router's status if the caller has one, or null to take one when needed */
+  private Readiness readiness(RouterStatus snapshot) {
     if (!started) {
       return new Readiness(false, "starting");
     }
     if (draining || closed) {
       return new Readiness(false, "shutting down");
     }
-    return settle(heartbeats.get(), currentReadiness());
+    return settle(heartbeats.get(), currentReadiness(snapshot));
   }
 
   /** Guarded by {@code this}: whether a check has found the node ready, and since which heartbeat it has failed. */
@@ -585,7 +652,7 @@ public final class Daemon implements AutoCloseable {
   }
 
   /** The readiness checks as they stand this instant, without {@link #settle}. */
-  private Readiness currentReadiness() {
+  private Readiness currentReadiness(RouterStatus snapshot) {
     Redialer r = redialer;
     int connected = host.connections().size();
     boolean known = connected > 0 || (r != null && r.known() > 0);
@@ -607,19 +674,21 @@ public final class Daemon implements AutoCloseable {
     if (protocols.isEmpty() || first < 0 || heartbeats.get() <= first + 1) {
       return new Readiness(false, "waiting for pubsub peers and a heartbeat");
     }
-    Set<PeerId> routed = router.peers();
+    RouterStatus rs = snapshot != null ? snapshot : router.status(List.of());
+    Set<PeerId> routed = rs.peers();
     long unrouted = host.connections().stream().map(Connection::remotePeer)
         .filter(p -> !routed.contains(p) && speaksPubsub(p)).count();
     if (unrouted > 0) {
       return new Readiness(false, unrouted + " connected pubsub peers without a pubsub session");
     }
-    int dlo = router.params().dlo();
-    Set<PeerId> direct = router.directPeers();
-    for (String t : router.subscriptions()) {
-      Set<PeerId> inTopic = router.topicPeers(t);
+    int dlo = rs.params().dlo();
+    Set<PeerId> direct = rs.directPeers();
+    for (Map.Entry<String, RouterStatus.Topic> e : rs.topics().entrySet()) {
+      String t = e.getKey();
+      Set<PeerId> inTopic = e.getValue().peers();
       int available = inTopic.size();
       // direct peers get every message without being in the mesh: they count as meshed
-      Set<PeerId> reached = new java.util.HashSet<>(router.meshPeers(t));
+      Set<PeerId> reached = new java.util.HashSet<>(e.getValue().mesh());
       for (PeerId p : inTopic) {
         if (direct.contains(p)) {
           reached.add(p);
@@ -640,15 +709,22 @@ public final class Daemon implements AutoCloseable {
   }
 
   boolean liveAt(long nowNanos) {
+    return liveAt(nowNanos, null);
+  }
+
+  private boolean liveAt(long nowNanos, GossipParams params) {
     if (!started || closed) {
       return !closed;
     }
-    long limit = router.params().heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
+    GossipParams p = params != null ? params : router.params();
+    long limit = p.heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
     return nowNanos - lastHeartbeatNanos < limit;
   }
 
-  /** The {@code GET /v1/status} object. */
+  /** The {@code GET /v1/status} object; takes the router mutex once. */
   public Map<String, Object> status() {
+    List<Connection> connections = List.copyOf(host.connections());
+    RouterStatus rs = router.status(connections.stream().map(Connection::remotePeer).toList());
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("peerId", host.peerId().toString());
     List<String> addrs = new ArrayList<>();
@@ -663,17 +739,19 @@ public final class Daemon implements AutoCloseable {
     s.put("addrs", addrs);
     s.put("version", Main.version());
     s.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
-    Readiness rd = readiness();
+    // the clock the mesh view divides counter differences by (a browser's timers may be throttled)
+    s.put("uptimeMs", (System.nanoTime() - startedNanos) / 1_000_000L);
+    Readiness rd = readiness(rs);
     s.put("ready", rd.ready());
     s.put("readyReason", rd.reason());
-    s.put("live", live());
+    s.put("live", liveAt(System.nanoTime(), rs.params()));
     List<Map<String, Object>> peers = new ArrayList<>();
-    for (Connection c : host.connections()) {
+    for (Connection c : connections) {
       Map<String, Object> p = new LinkedHashMap<>();
       p.put("peerId", c.remotePeer().toString());
       PubsubProtocol proto = protocols.get(c.remotePeer());
       p.put("protocol", proto == null ? null : proto.id());
-      p.put("score", finite(router.score(c.remotePeer())));
+      p.put("score", finite(rs.scores().get(c.remotePeer())));
       p.put("direction", c.direction().label());
       p.put("addr", c.remoteAddress().toString());
       p.put("muxer", c.muxerProtocol());
@@ -681,20 +759,25 @@ public final class Daemon implements AutoCloseable {
     }
     s.put("peers", peers);
     List<Map<String, Object>> ts = new ArrayList<>();
-    Set<String> names = new java.util.TreeSet<>(router.subscriptions());
-    for (String t : names) {
+    int[] edgeBudget = {MAX_STATUS_EDGES_TOTAL};
+    for (Map.Entry<String, RouterStatus.Topic> e : rs.topics().entrySet()) {
+      String t = e.getKey();
+      if (ProbeService.reserved(t)) {
+        continue; // the probe topic is reported under "probes"
+      }
       Map<String, Object> o = new LinkedHashMap<>();
       o.put("topic", t);
-      o.put("mesh", router.meshPeers(t).stream().map(PeerId::toString).sorted().toList());
-      o.put("fanout", router.fanoutPeers(t).stream().map(PeerId::toString).sorted().toList());
-      o.put("peers", router.topicPeers(t).size());
+      o.put("mesh", e.getValue().mesh().stream().map(PeerId::toString).sorted().toList());
+      o.put("fanout", e.getValue().fanout().stream().map(PeerId::toString).sorted().toList());
+      o.put("peers", e.getValue().peers().size());
       o.put("messages", traffic.topicMessages(t));
+      putEdges(o, t, e.getValue(), edgeBudget);
       ts.add(o);
     }
     s.put("topics", ts);
-    s.put("params", ParamsCodec.toJson(router.params()));
+    s.put("params", ParamsCodec.toJson(rs.params()));
     Map<String, Object> hb = new LinkedHashMap<>();
-    hb.put("ticks", router.heartbeatTicks());
+    hb.put("ticks", rs.heartbeatTicks());
     hb.put("sinceLastMs", (System.nanoTime() - lastHeartbeatNanos) / 1_000_000L);
     s.put("heartbeat", hb);
     s.put("lock", lockFigures());
@@ -708,6 +791,9 @@ public final class Daemon implements AutoCloseable {
     tr.put("latencyP99Ms", finite(TrafficStats.percentileMillis(samples, 0.99)));
     tr.put("deliveryDropped", deliveryDropped.get());
     s.put("traffic", tr);
+    RouterStatus.Topic probeTopic = probes == null ? null : rs.topics().get(probes.topic());
+    s.put("probes", probes == null ? ProbeService.disabledStatus()
+        : probes.status(probeTopic == null ? 0 : probeTopic.mesh().size()));
     Redialer r = redialer;
     Map<String, Object> disc = new LinkedHashMap<>();
     disc.put("sources", config.discovery());
@@ -725,6 +811,47 @@ public final class Daemon implements AutoCloseable {
     disc.put("states", states);
     s.put("discovery", disc);
     return s;
+  }
+
+  /** Most entries in a topic's {@code edges} list of {@link #status()}; the rest are only counted. */
+  static final int MAX_STATUS_EDGES = 256;
+  /** Most {@code edges} entries over all topics (about 1 MB of JSON), well below what clients read (4 MB). */
+  static final int MAX_STATUS_EDGES_TOTAL = 4096;
+
+  /**
+   * A topic's {@code edges} in {@link #status()}, from the router snapshot status() took: one entry per peer this node meshes with, sends
+   * fanout to, or knows to be in the topic, with the message counters of that edge (what the mesh
+   * view at {@code /ui/} draws). Mesh peers come first, then fanout, then the others; beyond
+   * {@link #MAX_STATUS_EDGES} entries, or once {@code budget[0]} entries are spent over all topics,
+   * only {@code edgesOmitted} counts them.
+   */
+  private void putEdges(Map<String, Object> o, String topic, RouterStatus.Topic snapshot, int[] budget) {
+    Set<PeerId> mesh = snapshot.mesh();
+    Set<PeerId> fanout = snapshot.fanout();
+    Set<PeerId> all = new LinkedHashSet<>();
+    mesh.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    fanout.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    snapshot.peers().stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
+    List<Map<String, Object>> edges = new ArrayList<>();
+    for (PeerId p : all) {
+      if (edges.size() == MAX_STATUS_EDGES || budget[0] == 0) {
+        break;
+      }
+      budget[0]--;
+      Map<String, Object> e = new LinkedHashMap<>();
+      e.put("peer", p.toString());
+      e.put("mesh", mesh.contains(p));
+      e.put("fanout", fanout.contains(p));
+      EdgeTraffic.Counters c = edgeTraffic.get(p, topic);
+      e.put("messagesIn", c == null ? 0L : c.messagesIn());
+      e.put("messagesOut", c == null ? 0L : c.messagesOut());
+      e.put("bytesIn", c == null ? 0L : c.bytesIn());
+      e.put("bytesOut", c == null ? 0L : c.bytesOut());
+      e.put("duplicatesIn", c == null ? 0L : c.duplicatesIn());
+      edges.add(e);
+    }
+    o.put("edges", edges);
+    o.put("edgesOmitted", all.size() - edges.size());
   }
 
   /** The router mutex: inbox, current holder, and totals from its meters. */
@@ -776,6 +903,11 @@ public final class Daemon implements AutoCloseable {
     return traffic;
   }
 
+  /** The mesh probes, null when switched off. */
+  public ProbeService probes() {
+    return probes;
+  }
+
   public NodeConfig config() {
     return config;
   }
@@ -804,6 +936,10 @@ public final class Daemon implements AutoCloseable {
       } catch (RuntimeException e) {
         log.warn("discovery source={} close failed: {}", s.name(), e.toString());
       }
+    }
+    if (probes != null) {
+      probes.close(true, Duration.ofSeconds(1)); // a bye, so the others stop expecting our probes
+      probeScheduler.shutdownNow();
     }
     try {
       router.close();

@@ -20,7 +20,10 @@ import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.topicmesh.node.daemon.admin.AdminAuth;
+import io.topicmesh.node.daemon.admin.AdminScope;
 import io.topicmesh.node.daemon.admin.AdminServer;
+import io.topicmesh.node.daemon.admin.AdminTls;
 import io.topicmesh.node.daemon.config.ConfigException;
 import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.daemon.config.NodeConfig;
@@ -122,7 +125,8 @@ public final class RunCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     NodeConfig cfg = ConfigLoader.load(configFile(), System.getenv(), flags());
     Duration interval = cfg.pingInterval();
-    String token = adminToken(cfg);
+    AdminAuth auth = adminAuth(cfg);
+    AdminTls tls = cfg.adminTlsCertFile() == null ? null : AdminTls.load(cfg.adminTlsCertFile(), cfg.adminTlsKeyFile());
     if (cfg.keyFile() != null && !cfg.createKey() && !Files.exists(cfg.keyFile())) {
       throw new ConfigException("keyFile", cfg.keyFile(), "an existing key file (createKey is false)");
     }
@@ -141,9 +145,9 @@ public final class RunCommand implements Callable<Integer> {
     try {
       // The admin port is bound before anything is printed, so a port in use is the only output.
       if (cfg.adminListen() != null) {
-        InetSocketAddress bind = adminBind(cfg, token);
+        InetSocketAddress bind = adminBind(cfg, auth.enabled());
         try {
-          admin = new AdminServer(node, bind, token, cfg.adminMaxBodyBytes());
+          admin = new AdminServer(node, bind, auth, tls, cfg.adminMaxBodyBytes());
         } catch (java.net.BindException e) {
           throw new ConfigException("admin.listen", hostText(bind) + ":" + bind.getPort(), "cannot bind ("
               + e.getMessage() + ")");
@@ -156,7 +160,7 @@ public final class RunCommand implements Callable<Integer> {
       }
       if (admin != null) {
         admin.start();
-        print("admin http://" + hostText(admin.address()) + ":" + admin.address().getPort());
+        print("admin " + admin.scheme() + "://" + hostText(admin.address()) + ":" + admin.address().getPort());
       }
     } catch (RuntimeException | java.io.IOException e) {
       node.shutdown();
@@ -222,31 +226,46 @@ public final class RunCommand implements Callable<Integer> {
     }
   }
 
-  private String adminToken(NodeConfig cfg) throws java.io.IOException {
-    if (cfg.adminTokenFile() == null) {
-      return null;
+  /** The tokens of every configured scope, read from their files (a token never appears in a message). */
+  static AdminAuth adminAuth(NodeConfig cfg) {
+    Map<AdminScope, String> tokens = new java.util.EnumMap<>(AdminScope.class);
+    Map<AdminScope, Path> files = new java.util.EnumMap<>(AdminScope.class);
+    files.put(AdminScope.ADMIN, cfg.adminTokenFile());
+    files.put(AdminScope.PUBLISH, cfg.adminPublishTokenFile());
+    files.put(AdminScope.SUBSCRIBE, cfg.adminSubscribeTokenFile());
+    files.put(AdminScope.STATUS, cfg.adminStatusTokenFile());
+    for (var e : files.entrySet()) {
+      if (e.getValue() != null) {
+        tokens.put(e.getKey(), readToken(e.getKey().configKey(), e.getValue()));
+      }
     }
+    return AdminAuth.of(tokens, cfg.adminProtectMetrics(), cfg.adminProtectHealth());
+  }
+
+  private static String readToken(String field, Path file) {
     String t;
     try {
-      t = Files.readString(cfg.adminTokenFile()).trim();
+      if (Files.size(file) > 8192) {
+        throw new ConfigException(field, file, "a token file of at most 8192 bytes");
+      }
+      t = Files.readString(file).trim();
     } catch (java.io.IOException e) {
-      throw new ConfigException("admin.tokenFile", cfg.adminTokenFile(), "a readable file holding the token ("
-          + e.getClass().getSimpleName() + ")");
+      throw new ConfigException(field, file, "a readable file holding the token (" + e.getClass().getSimpleName() + ")");
     }
     if (t.isEmpty() || t.length() > 4096 || t.chars().anyMatch(c -> c < 0x21 || c > 0x7e)) {
-      throw new ConfigException("admin.tokenFile", cfg.adminTokenFile(), "1 to 4096 printable ASCII characters");
+      throw new ConfigException(field, file, "1 to 4096 printable ASCII characters");
     }
     return t;
   }
 
   /** Without a token the admin API is reachable from this machine only. */
-  static InetSocketAddress adminBind(NodeConfig cfg, String token) {
+  static InetSocketAddress adminBind(NodeConfig cfg, boolean authenticated) {
     InetSocketAddress a = cfg.adminListen();
     InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
     if (resolved.isUnresolved()) {
       throw new ConfigException("admin.listen", a.getHostString() + ":" + a.getPort(), "a resolvable host");
     }
-    if (token == null && !resolved.getAddress().isLoopbackAddress()) {
+    if (!authenticated && !resolved.getAddress().isLoopbackAddress()) {
       LoggerFactory.getLogger(RunCommand.class).warn(
           "admin API without --admin-token-file: binding to 127.0.0.1:{} instead of {}", a.getPort(), a.getHostString());
       return new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), a.getPort());

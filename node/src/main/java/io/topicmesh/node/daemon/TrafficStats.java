@@ -40,14 +40,32 @@ public final class TrafficStats implements RouterObserver {
         .register(registry);
   }
 
+  /** A topic whose messages are not user traffic (the mesh probes'); null for none. */
+  private volatile String ignored;
+
+  /** Leaves {@code topic}'s messages out of every figure here. */
+  void ignoreTopic(String topic) {
+    this.ignored = topic;
+  }
+
+  private boolean ignored(String topic) {
+    return topic.equals(ignored);
+  }
+
   @Override
   public void published(String topic, MessageId id, int bytes, int peers) {
+    if (ignored(topic)) {
+      return;
+    }
     published.incrementAndGet();
     countTopicMessage(topic);
   }
 
   @Override
   public void delivered(String topic, MessageId id, PeerId source, int bytes, long validationMillis) {
+    if (ignored(topic)) {
+      return;
+    }
     countTopicMessage(topic);
   }
 
@@ -73,6 +91,9 @@ public final class TrafficStats implements RouterObserver {
 
   @Override
   public void duplicate(String topic, MessageId id, PeerId source) {
+    if (ignored(topic)) {
+      return;
+    }
     duplicates.incrementAndGet();
   }
 

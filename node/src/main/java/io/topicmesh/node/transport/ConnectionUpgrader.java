@@ -17,6 +17,8 @@ import io.topicmesh.node.mux.Muxers;
 import io.topicmesh.node.mux.StreamChannel;
 import io.topicmesh.node.security.noise.NoiseException;
 import io.topicmesh.node.security.noise.NoiseHandshakeHandler;
+import io.topicmesh.node.security.noise.NoiseIdentity;
+import io.topicmesh.node.security.noise.NoiseMetrics;
 import io.topicmesh.node.security.noise.SecureSession;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -27,9 +29,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Upgrades a raw TCP channel into a {@link Connection}: multistream-select {@code /noise}, the
- * Noise XX handshake (which proves the remote's peer id), multistream-select of a muxer in the
- * configured preference order, then the muxer. Inbound streams are negotiated against {@link
- * InboundProtocols}.
+ * Noise XX handshake (which proves the remote's peer id), the muxer, then. Inbound streams are
+ * negotiated against {@link InboundProtocols}.
+ *
+ * <p>The muxer is chosen inside the Noise handshake when the remote supports that (inlined muxer
+ * negotiation, libp2p specs connections/inlined-muxer-negotiation.md, go-libp2p's default): both
+ * sides list their muxers in the handshake extensions and start the first of the initiator's list
+ * that the responder supports right after it, which saves the round trip of multistream-select.
+ * When the remote lists none (or none in common), the muxer is negotiated with multistream-select
+ * in the configured preference order, as before.
+ *
+ * <p>All handshakes of one upgrader use the same static Noise key ({@link NoiseIdentity}, made
+ * once per upgrader), each with a fresh ephemeral key.
  *
  * <p>The whole upgrade is bounded by {@link UpgradeConfig#upgradeTimeout()}, counted from the
  * moment TCP is established. Any failure closes the channel and fails the returned future with an
@@ -45,6 +56,7 @@ public final class ConnectionUpgrader {
   private static final String ERRORS = "connection-errors";
 
   private final UpgradeConfig config;
+  private final NoiseIdentity noiseIdentity;
   private final PeerId localPeer;
   private final InboundProtocols protocols;
   private final MuxListener muxListener;
@@ -62,6 +74,7 @@ public final class ConnectionUpgrader {
       StreamListener streamListener) {
     this.streamListener = streamListener == null ? StreamListener.NOOP : streamListener;
     this.config = config;
+    this.noiseIdentity = NoiseIdentity.generate(config.localKey());
     this.localPeer = PeerId.fromPublicKey(config.localKey().publicKey());
     this.protocols = protocols;
     this.muxListener = muxListener == null ? MuxListener.NOOP : muxListener;
@@ -138,7 +151,7 @@ public final class ConnectionUpgrader {
     void installNoise() {
       step = "noise handshake";
       NoiseHandshakeHandler noise = new NoiseHandshakeHandler(
-          config.localKey(), initiator(), expectedRemote, List.of(), config.upgradeTimeout());
+          noiseIdentity, initiator(), expectedRemote, config.muxers(), config.upgradeTimeout(), NoiseMetrics.NOOP);
       noise.sessionFuture().whenComplete((session, err) -> {
         if (err != null) {
           fail(classifyNoise(err), "noise handshake failed: " + err.getMessage(), err);
@@ -156,6 +169,11 @@ public final class ConnectionUpgrader {
       if (expectedRemote != null && !expectedRemote.equals(session.remotePeer())) {
         fail(UpgradeException.Reason.PEER_ID_MISMATCH,
             "dialed " + expectedRemote + " but the remote is " + session.remotePeer(), null);
+        return;
+      }
+      java.util.Optional<String> inlined = session.inlinedMuxer().filter(config.muxers()::contains);
+      if (inlined.isPresent()) {
+        installMuxer(inlined.get(), session);
         return;
       }
       step = "multistream muxer";

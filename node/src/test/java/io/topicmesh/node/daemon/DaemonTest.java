@@ -7,6 +7,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PrivKey;
+import io.topicmesh.node.pubsub.router.PublishException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -34,6 +35,64 @@ class DaemonTest {
         new SimpleMeterRegistry(), 1);
     nodes.add(d);
     return d;
+  }
+
+  /**
+   * Issue 9: three nodes probe each other; probes reach no listener, count in no traffic figure,
+   * give a delivery ratio of 1 and latencies; a node that shuts down says bye and is no longer
+   * expected.
+   */
+  @Test
+  void meshProbesAreMeasuredButNeverDeliveredOrCountedAsTraffic() {
+    Map<String, Object> probe = Map.of("probe.interval", "200ms");
+    Daemon a = node(probe);
+    a.start();
+    String addr = a.host().listenAddresses().get(0).toString();
+    Daemon b = node(Map.of("probe.interval", "200ms", "peers", List.of(addr)));
+    b.start();
+    Daemon c = node(Map.of("probe.interval", "200ms", "peers", List.of(addr)));
+    c.start();
+    List<Object> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+    for (Daemon n : List.of(a, b, c)) {
+      n.addListener("t", heard::add);
+    }
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      for (Daemon n : List.of(a, b, c)) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> p = (Map<String, Object>) n.status().get("probes");
+        assertThat(p.get("publishers")).as("publishers at " + n.peerId()).isEqualTo(2);
+        assertThat((Long) p.get("expected")).as("expected at " + n.peerId()).isGreaterThanOrEqualTo(10);
+        assertThat(p.get("deliveryRatio")).as("ratio at " + n.peerId()).isEqualTo(1.0);
+        assertThat((Double) p.get("latencyP99Ms")).isNotNull().isPositive();
+      }
+    });
+    assertThat(heard).as("probes delivered to listeners").isEmpty();
+    for (Daemon n : List.of(a, b, c)) {
+      assertThat(n.traffic().published()).isZero();
+      assertThat(n.traffic().delivered()).isZero();
+      assertThat(n.traffic().duplicates()).isZero();
+      @SuppressWarnings("unchecked")
+      var topics = (List<Map<String, Object>>) n.status().get("topics");
+      assertThat(topics).extracting(t -> t.get("topic")).containsExactly("t");
+      assertThat(n.registry().get("topicmesh_probe_received_total").functionCounter().count()).isPositive();
+      assertThat(n.registry().get("topicmesh_probe_latency_seconds").timer().count()).isPositive();
+    }
+    assertThat(a.probes().topic()).isEqualTo("_topicmesh/probe");
+    c.shutdown();
+    // c's bye: a and b stop expecting it at once instead of counting 60 s of misses
+    await().atMost(Duration.ofSeconds(10)).until(() -> a.probes().snapshot().publishers() == 1
+        && b.probes().snapshot().publishers() == 1);
+    assertThat(a.probes().snapshot().forgotten()).isZero();
+  }
+
+  @Test
+  void probesCanBeSwitchedOff() {
+    Daemon a = node(Map.of("probe.enabled", false));
+    a.start();
+    assertThat(a.probes()).isNull();
+    assertThat(a.status().get("probes")).isEqualTo(Map.of("enabled", false));
+    assertThat(a.router().subscriptions()).containsExactly("t");
+    assertThat(a.registry().find("topicmesh_probe_expected_total").meters()).isEmpty();
   }
 
   @Test
@@ -101,8 +160,39 @@ class DaemonTest {
     a.shutdown();
     assertThat(a.publish("t", new byte[] {2})).failsWithin(Duration.ofSeconds(10))
         .withThrowableOfType(java.util.concurrent.ExecutionException.class)
-        .withCauseInstanceOf(Daemon.ShuttingDownException.class)
-        .withMessageContaining("shutting down");
+        .withCauseInstanceOf(PublishException.class)
+        .withMessageContaining("shutting down")
+        .satisfies(e -> assertThat(((PublishException) e.getCause()).reason())
+            .isEqualTo(PublishException.Reason.SHUTTING_DOWN));
+  }
+
+  private static long holds(Daemon d, String holder) {
+    var t = d.registry().find("topicmesh_pubsub_lock_hold_seconds").tag("holder", holder).timer();
+    return t == null ? 0 : t.count();
+  }
+
+  @Test
+  @SuppressWarnings("unchecked")
+  void statusTakesTheRouterMutexOnce() {
+    Daemon a = node(Map.of());
+    a.start();
+    Daemon b = node(Map.of("peers", List.of(a.host().listenAddresses().get(0).toString())));
+    b.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> b.readiness().ready());
+    long status = holds(b, "status");
+    long inspect = holds(b, "inspect");
+    Map<String, Object> s = b.status();
+    assertThat(holds(b, "status") - status).as("status snapshots").isEqualTo(1);
+    assertThat(holds(b, "inspect") - inspect).as("per-figure inspections").isZero();
+    assertThat(s.get("ready")).isEqualTo(true);
+    List<Map<String, Object>> topics = (List<Map<String, Object>>) s.get("topics");
+    assertThat(topics).singleElement().satisfies(t -> {
+      assertThat(t.get("topic")).isEqualTo("t");
+      assertThat(t.get("mesh")).isEqualTo(List.of(a.peerId().toString()));
+      assertThat(t.get("peers")).isEqualTo(1);
+    });
+    List<Map<String, Object>> peers = (List<Map<String, Object>>) s.get("peers");
+    assertThat(peers).singleElement().satisfies(p -> assertThat(p.get("score")).isInstanceOf(Double.class));
   }
 
   @Test

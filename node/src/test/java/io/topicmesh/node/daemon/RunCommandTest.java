@@ -52,6 +52,16 @@ class RunCommandTest {
   }
 
   @Test
+  void probeFlagsMapToTheirConfigKeys() {
+    RunCommand c = new RunCommand();
+    new picocli.CommandLine(c).parseArgs("--probe-interval", "2s", "--no-probes");
+    assertThat(c.flags()).containsEntry("probe.interval", "2s").containsEntry("probe.enabled", false);
+    RunCommand plain = new RunCommand();
+    new picocli.CommandLine(plain).parseArgs();
+    assertThat(plain.flags()).doesNotContainKeys("probe.interval", "probe.enabled");
+  }
+
+  @Test
   void unknownMuxerIsAnErrorExitNotAStackTrace() {
     assertThat(Main.execute("run", "--listen", "/ip4/127.0.0.1/tcp/0", "--muxer", "spdy")).isEqualTo(2);
     assertThat(Main.execute("--version")).isZero();
@@ -61,9 +71,9 @@ class RunCommandTest {
   void withoutATokenTheAdminApiBindsToLoopbackOnly() {
     var cfg = io.topicmesh.node.daemon.config.ConfigLoader.load(null, java.util.Map.of(),
         java.util.Map.of("admin.listen", "0.0.0.0:9090"));
-    assertThat(RunCommand.adminBind(cfg, null).getAddress().isLoopbackAddress()).isTrue();
-    assertThat(RunCommand.adminBind(cfg, "token").getAddress().isAnyLocalAddress()).isTrue();
-    assertThat(RunCommand.adminBind(cfg, null).getPort()).isEqualTo(9090);
+    assertThat(RunCommand.adminBind(cfg, false).getAddress().isLoopbackAddress()).isTrue();
+    assertThat(RunCommand.adminBind(cfg, true).getAddress().isAnyLocalAddress()).isTrue();
+    assertThat(RunCommand.adminBind(cfg, false).getPort()).isEqualTo(9090);
   }
 
   @Test

@@ -38,7 +38,9 @@ import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.topicmesh.operator.api.v1alpha1.AdminTlsMode;
 import io.topicmesh.operator.api.v1alpha1.TopicCluster;
+import io.topicmesh.operator.tls.AdminCertificates;
 import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
 import io.topicmesh.operator.api.v1alpha1.ValidationMode;
 import io.topicmesh.operator.identity.NodeIdentity;
@@ -74,6 +76,16 @@ public final class TopicClusterModel {
   public static final String CONFIG_FILE = "node.yaml";
   public static final String KEY_FILE = "key";
   public static final String TOKEN_FILE = "token";
+  /** Where the node container sees its tokens: one file per scope (a projected volume of the token Secrets). */
+  public static final String TOKEN_DIR = "/var/run/topicmesh/admin";
+  /** The token scopes besides admin, each with its own generated Secret {@code <cluster>-<scope>-token}. */
+  public static final List<String> APP_SCOPES = List.of("publish", "subscribe", "status");
+  /** Where the node container sees its admin TLS certificate and key. */
+  public static final String TLS_DIR = "/var/run/topicmesh/tls";
+  public static final String TLS_CERT = "tls.crt";
+  public static final String TLS_KEY = "tls.key";
+  public static final String CA_CERT = "ca.crt";
+  public static final String CA_KEY = "ca.key";
   static final long NODE_UID = 10001;
   /** Longest cluster name: leaves room for "-identity-NNN" and the pods' controller-revision-hash label. */
   public static final int MAX_NAME_LENGTH = 40;
@@ -198,6 +210,52 @@ public final class TopicClusterModel {
 
   public String adminTokenSecretName() {
     return name + "-admin-token";
+  }
+
+  /** The generated Secret holding the token of {@code scope} (admin, publish, subscribe or status). */
+  public String tokenSecretName(String scope) {
+    return scope.equals("admin") ? adminTokenSecretName() : name + "-" + scope + "-token";
+  }
+
+  /** The security settings, defaults when the resource never went through the API server. */
+  public TopicClusterSpec.Security security() {
+    TopicClusterSpec.Security sec = spec.security == null ? new TopicClusterSpec.Security() : spec.security;
+    if (sec.adminTls == null) {
+      sec.adminTls = new TopicClusterSpec.AdminTls();
+    }
+    if (sec.networkPolicy == null) {
+      sec.networkPolicy = new TopicClusterSpec.NetworkPolicy();
+    }
+    return sec;
+  }
+
+  public AdminTlsMode adminTlsMode() {
+    AdminTlsMode m = security().adminTls.mode;
+    return m == null ? AdminTlsMode.Disabled : m;
+  }
+
+  /** Whether the nodes' admin API speaks TLS. */
+  public boolean adminTls() {
+    return adminTlsMode() != AdminTlsMode.Disabled;
+  }
+
+  /** The operator's per-cluster CA (mode Operator): ca.crt and ca.key, never mounted into a pod. */
+  public String adminCaSecretName() {
+    return name + "-admin-ca";
+  }
+
+  /** The Secret the nodes' serving certificate comes from: the operator's or the user's; null without TLS. */
+  public String adminTlsSecretName() {
+    return switch (adminTlsMode()) {
+      case Operator -> name + "-admin-tls";
+      case Secret -> security().adminTls.secretName;
+      case Disabled -> null;
+    };
+  }
+
+  /** The names the serving certificate carries. */
+  public List<String> adminTlsDnsNames() {
+    return AdminCertificates.dnsNames(name, namespace, headlessServiceName());
   }
 
   public String identitySecretName(int ordinal) {
@@ -373,9 +431,65 @@ public final class TopicClusterModel {
 
   /** The admin-token Secret holding a token the reconciler generated once. */
   public Secret adminTokenSecret(String token) {
-    return new SecretBuilder().withMetadata(meta(adminTokenSecretName())).withType("Opaque")
+    return tokenSecret("admin", token);
+  }
+
+  /** The Secret of one scope's token (key {@code token}), generated once by the reconciler. */
+  public Secret tokenSecret(String scope, String token) {
+    ObjectMeta meta = meta(tokenSecretName(scope));
+    meta.getLabels().put("topicmesh.io/token-scope", scope);
+    return new SecretBuilder().withMetadata(meta).withType("Opaque")
         .addToData(TOKEN_FILE, Base64.getEncoder().encodeToString(token.getBytes(java.nio.charset.StandardCharsets.UTF_8)))
         .build();
+  }
+
+  /** The operator's CA for this cluster (mode Operator). */
+  public Secret adminCaSecret(AdminCertificates.Pair ca) {
+    return new SecretBuilder().withMetadata(meta(adminCaSecretName())).withType("Opaque")
+        .addToData(CA_CERT, b64(ca.certPem())).addToData(CA_KEY, b64(ca.keyPem())).build();
+  }
+
+  /** The serving certificate the operator issued (mode Operator), with the CA that signed it. */
+  public Secret adminTlsSecret(AdminCertificates.Pair serving, String caPem) {
+    return new SecretBuilder().withMetadata(meta(adminTlsSecretName())).withType("kubernetes.io/tls")
+        .addToData(TLS_CERT, b64(serving.certPem())).addToData(TLS_KEY, b64(serving.keyPem()))
+        .addToData(CA_CERT, b64(caPem)).build();
+  }
+
+  private static String b64(String text) {
+    return Base64.getEncoder().encodeToString(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /**
+   * The optional NetworkPolicy of the nodes: the p2p port from this cluster's pods only; the admin
+   * port from the operator's pods and the listed namespaces only. Egress is not restricted.
+   *
+   * @param operatorNamespace the operator's namespace
+   * @param operatorLabels labels selecting the operator's pods
+   */
+  public io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy networkPolicy(String operatorNamespace,
+      Map<String, String> operatorLabels) {
+    var adminFrom = new ArrayList<io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeer>();
+    adminFrom.add(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder()
+        .withNewNamespaceSelector().addToMatchLabels("kubernetes.io/metadata.name", operatorNamespace).endNamespaceSelector()
+        .withNewPodSelector().withMatchLabels(operatorLabels).endPodSelector().build());
+    for (String ns : security().networkPolicy.adminFromNamespaces) {
+      adminFrom.add(new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPeerBuilder()
+          .withNewNamespaceSelector().addToMatchLabels("kubernetes.io/metadata.name", ns).endNamespaceSelector().build());
+    }
+    return new io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyBuilder().withMetadata(meta(name))
+        .withNewSpec()
+        .withNewPodSelector().withMatchLabels(selectorLabels()).endPodSelector()
+        .withPolicyTypes("Ingress")
+        .addNewIngress()
+        .addNewPort().withProtocol("TCP").withPort(new IntOrString(P2P_PORT)).endPort()
+        .addNewFrom().withNewPodSelector().withMatchLabels(selectorLabels()).endPodSelector().endFrom()
+        .endIngress()
+        .addNewIngress()
+        .addNewPort().withProtocol("TCP").withPort(new IntOrString(ADMIN_PORT)).endPort()
+        .withFrom(adminFrom)
+        .endIngress()
+        .endSpec().build();
   }
 
   /** The identity Secret of one ordinal, holding the libp2p protobuf private key. */
@@ -396,6 +510,14 @@ public final class TopicClusterModel {
     Map<String, Object> endpoint = new LinkedHashMap<>();
     endpoint.put("port", "admin");
     endpoint.put("path", "/metrics");
+    if (adminTls()) {
+      endpoint.put("scheme", "https");
+      endpoint.put("tlsConfig", Map.of("ca", Map.of("secret", Map.of("name", adminTlsSecretName(), "key", CA_CERT)),
+          "serverName", headlessServiceName() + "." + namespace + ".svc"));
+    }
+    if (Boolean.TRUE.equals(security().protectMetrics)) {
+      endpoint.put("bearerTokenSecret", Map.of("name", tokenSecretName("status"), "key", TOKEN_FILE));
+    }
     endpoint.put("interval", "30s");
     // Node series carry the TopicCluster's name as `cluster`, which the dashboards and alerts group by.
     endpoint.put("relabelings", List.of(Map.of(
@@ -466,11 +588,28 @@ public final class TopicClusterModel {
         .withTopologySpreadConstraints(scheduling.topologySpreadConstraints)
         .withContainers(nodeContainer())
         .addNewVolume().withName("config").withNewConfigMap().withName(configMapName()).endConfigMap().endVolume()
-        .addNewVolume().withName("admin-token").withNewSecret().withSecretName(adminTokenSecretName())
-        .withDefaultMode(0400).endSecret().endVolume()
+        .addNewVolume().withName("admin-token").withNewProjected().withSources(tokenSources()).withDefaultMode(0400)
+        .endProjected().endVolume()
         .addNewVolume().withName("identity").withNewProjected().withSources(identities).endProjected().endVolume()
         .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+        .addAllToVolumes(adminTls() ? List.of(new io.fabric8.kubernetes.api.model.VolumeBuilder().withName("admin-tls")
+            .withNewSecret().withSecretName(adminTlsSecretName()).withDefaultMode(0400)
+            .addNewItem().withKey(TLS_CERT).withPath(TLS_CERT).endItem()
+            .addNewItem().withKey(TLS_KEY).withPath(TLS_KEY).endItem()
+            .endSecret().build()) : List.of())
         .endSpec().build();
+  }
+
+  /** Every scope's token Secret, as one file per scope: token (admin), publish-token, subscribe-token, status-token. */
+  private List<VolumeProjection> tokenSources() {
+    List<VolumeProjection> sources = new ArrayList<>();
+    sources.add(new VolumeProjectionBuilder().withNewSecret().withName(adminTokenSecretName())
+        .addNewItem().withKey(TOKEN_FILE).withPath(TOKEN_FILE).endItem().endSecret().build());
+    for (String scope : APP_SCOPES) {
+      sources.add(new VolumeProjectionBuilder().withNewSecret().withName(tokenSecretName(scope))
+          .addNewItem().withKey(TOKEN_FILE).withPath(scope + "-" + TOKEN_FILE).endItem().endSecret().build());
+    }
+    return sources;
   }
 
   /** The node container: command, downward-API env, probes and a locked-down security context. */
@@ -479,14 +618,13 @@ public final class TopicClusterModel {
         .withName("node")
         .withImage(spec.image)
         .withCommand(nodeCommand())
-        .withEnv(env("POD_IP", "status.podIP"), env("POD_NAME", "metadata.name"),
-            env("POD_NAMESPACE", "metadata.namespace"))
+        .withEnv(nodeEnv())
         .addNewPort().withName("p2p").withContainerPort(P2P_PORT).withProtocol("TCP").endPort()
         .addNewPort().withName("admin").withContainerPort(ADMIN_PORT).withProtocol("TCP").endPort()
         .withResources(spec.resources)
-        .withStartupProbe(probe("/healthz", 2, 60))
-        .withLivenessProbe(probe("/healthz", 10, 3))
-        .withReadinessProbe(probe("/readyz", 5, 2))
+        .withStartupProbe(probe("/healthz", 2, 60, adminTls()))
+        .withLivenessProbe(probe("/healthz", 10, 3, adminTls()))
+        .withReadinessProbe(probe("/readyz", 5, 2, adminTls()))
         .withNewSecurityContext().withReadOnlyRootFilesystem(true).withAllowPrivilegeEscalation(false)
         .withRunAsNonRoot(true).withNewCapabilities().withDrop("ALL").endCapabilities().endSecurityContext()
         .addNewVolumeMount().withName("config").withMountPath("/etc/topicmesh").withReadOnly(true).endVolumeMount()
@@ -496,17 +634,38 @@ public final class TopicClusterModel {
         .addNewVolumeMount().withName("identity").withMountPath("/var/run/topicmesh/identity")
         .withSubPathExpr("$(POD_NAME)").withReadOnly(true).endVolumeMount()
         .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+        .addAllToVolumeMounts(adminTls() ? List.of(new io.fabric8.kubernetes.api.model.VolumeMountBuilder()
+            .withName("admin-tls").withMountPath(TLS_DIR).withReadOnly(true).build()) : List.of())
         .build();
   }
 
+  /** Downward-API identity, and the scoped token files and metrics protection for the node's config loader. */
+  private List<EnvVar> nodeEnv() {
+    List<EnvVar> env = new ArrayList<>(List.of(env("POD_IP", "status.podIP"), env("POD_NAME", "metadata.name"),
+        env("POD_NAMESPACE", "metadata.namespace")));
+    for (String scope : APP_SCOPES) {
+      env.add(new EnvVarBuilder().withName("TOPICMESH_ADMIN_" + scope.toUpperCase(java.util.Locale.ROOT) + "_TOKEN_FILE")
+          .withValue(TOKEN_DIR + "/" + scope + "-" + TOKEN_FILE).build());
+    }
+    if (Boolean.TRUE.equals(security().protectMetrics)) {
+      env.add(new EnvVarBuilder().withName("TOPICMESH_ADMIN_PROTECT_METRICS").withValue("true").build());
+    }
+    return env;
+  }
+
   public List<String> nodeCommand() {
-    return List.of("java", "-jar", "/app/topicmesh-node.jar", "run",
+    List<String> command = new ArrayList<>(List.of("java", "-jar", "/app/topicmesh-node.jar", "run",
         "--listen", "/ip4/0.0.0.0/tcp/" + P2P_PORT,
         "--admin-listen", "0.0.0.0:" + ADMIN_PORT,
-        "--admin-token-file", "/var/run/topicmesh/admin/" + TOKEN_FILE,
+        "--admin-token-file", TOKEN_DIR + "/" + TOKEN_FILE,
         "--key-file", "/var/run/topicmesh/identity/" + KEY_FILE,
         "--config", "/etc/topicmesh/" + CONFIG_FILE,
-        "--discovery", "k8s:" + headlessServiceName());
+        "--discovery", "k8s:" + headlessServiceName()));
+    if (adminTls()) {
+      command.addAll(List.of("--admin-tls-cert-file", TLS_DIR + "/" + TLS_CERT,
+          "--admin-tls-key-file", TLS_DIR + "/" + TLS_KEY));
+    }
+    return command;
   }
 
   private static EnvVar env(String name, String fieldPath) {
@@ -514,8 +673,10 @@ public final class TopicClusterModel {
         .endFieldRef().endValueFrom().build();
   }
 
-  private static Probe probe(String path, int periodSeconds, int failureThreshold) {
-    return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString("admin")).endHttpGet()
+  /** An HTTP(S) probe; the kubelet does not verify the certificate of an HTTPS probe. */
+  private static Probe probe(String path, int periodSeconds, int failureThreshold, boolean tls) {
+    return new ProbeBuilder().withNewHttpGet().withPath(path).withPort(new IntOrString("admin"))
+        .withScheme(tls ? "HTTPS" : "HTTP").endHttpGet()
         .withPeriodSeconds(periodSeconds).withFailureThreshold(failureThreshold).withTimeoutSeconds(2).build();
   }
 }

@@ -15,7 +15,14 @@ public record NodeStatus(
     List<Peer> peers,
     List<TopicState> topics,
     ObjectNode params,
-    Traffic traffic) {
+    Traffic traffic,
+    Probes probes) {
+
+  /** A status without mesh probes (nodes before issue 9, or probes switched off). */
+  public NodeStatus(String peerId, List<String> addrs, String version, long uptimeSeconds, boolean ready,
+      List<Peer> peers, List<TopicState> topics, ObjectNode params, Traffic traffic) {
+    this(peerId, addrs, version, uptimeSeconds, ready, peers, topics, params, traffic, null);
+  }
 
   public NodeStatus {
     addrs = addrs == null ? List.of() : List.copyOf(addrs);
@@ -46,8 +53,25 @@ public record NodeStatus(
     }
   }
 
-  /** Cumulative traffic counters since the node started, plus its latency percentiles. */
+  /**
+   * Cumulative traffic counters since the node started, plus its load-message latency percentiles
+   * (null when the node had no timestamped load message in the last minute: absent, not 0).
+   */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Traffic(long published, long delivered, long duplicates, double latencyP50Ms, double latencyP99Ms) {
+  public record Traffic(long published, long delivered, long duplicates, Double latencyP50Ms, Double latencyP99Ms) {
+  }
+
+  /**
+   * The node's mesh probe figures ({@code status.probes}, issue 9) over its recent window: probes
+   * from other nodes that fell due ({@code expected}) and those received by then, their ratio and
+   * the latency percentiles. Every figure is null when the node has none (probes off, no other
+   * publisher heard yet).
+   */
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record Probes(Boolean enabled, Integer publishers, Long expected, Long received, Double deliveryRatio,
+      Double latencyP50Ms, Double latencyP99Ms) {
+    public boolean on() {
+      return Boolean.TRUE.equals(enabled);
+    }
   }
 }

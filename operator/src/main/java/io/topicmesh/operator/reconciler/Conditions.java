@@ -15,6 +15,8 @@ public final class Conditions {
   public static final String TUNED = "Tuned";
   /** True while the operator holds P3 off for some topic (see ScoreGuard). */
   public static final String SCORE_GUARDED = "ScoreGuarded";
+  /** The mesh probes meet the tuning objectives (delivery ratio, p99); see ProbeHealth. */
+  public static final String PROBES_HEALTHY = "ProbesHealthy";
 
   private Conditions() {
   }
@@ -49,7 +51,7 @@ public final class Conditions {
   }
 
   private static int order(String type) {
-    int i = List.of(READY, PROGRESSING, DEGRADED, MESH_HEALTHY, TUNED, SCORE_GUARDED).indexOf(type);
+    int i = List.of(READY, PROGRESSING, DEGRADED, MESH_HEALTHY, PROBES_HEALTHY, TUNED, SCORE_GUARDED).indexOf(type);
     return i < 0 ? Integer.MAX_VALUE : i;
   }
 }

@@ -14,6 +14,19 @@ import java.util.Map;
 public record MeshReport(List<TopicMesh> topics, boolean healthy, String summary) {
 
   /**
+   * The report the rollout and scale-down gate decides from: the nodes that serve. A pod that is down
+   * is the planner's business, but a pod that is Ready and did not answer (a replaced pod whose first
+   * status round has not completed, so the collector still holds a round from before it) leaves the
+   * mesh unknown, and unknown is not healthy: without this, the others' meshes were judged against one
+   * node fewer and the gate let the next pod go while the new one was still meshing.
+   *
+   * @param readyPods pods that stay and are Ready now
+   */
+  public static MeshReport serving(List<String> specTopics, Map<String, NodeStatus> statuses, int readyPods, int dlo) {
+    return of(specTopics, statuses, Math.max(statuses.size(), readyPods), dlo);
+  }
+
+  /**
    * @param statuses status per pod name of the nodes that answered
    * @param expectedNodes nodes that should have answered (unanswered nodes make the mesh unhealthy)
    */

@@ -88,6 +88,12 @@ public final class NodeCollector implements AutoCloseable {
    * @param onError called once per failed call (metrics, logs), on a collector thread
    */
   public Snapshot collect(String cluster, List<Target> targets, String token, java.util.function.Consumer<String> onError) {
+    return collect(cluster, targets, io.topicmesh.operator.node.NodeAccess.plain(token), onError);
+  }
+
+  /** As {@link #collect(String, List, String, java.util.function.Consumer)}, through the cluster's access (TLS trust). */
+  public Snapshot collect(String cluster, List<Target> targets, io.topicmesh.operator.node.NodeAccess token,
+      java.util.function.Consumer<String> onError) {
     CompletableFuture<Snapshot> round;
     ClusterState state;
     synchronized (this) {
@@ -121,7 +127,8 @@ public final class NodeCollector implements AutoCloseable {
     return restrict(last, targets);
   }
 
-  private CompletableFuture<Snapshot> startRound(String cluster, ClusterState state, List<Target> targets, String token,
+  private CompletableFuture<Snapshot> startRound(String cluster, ClusterState state, List<Target> targets,
+      io.topicmesh.operator.node.NodeAccess token,
       java.util.function.Consumer<String> onError) {
     List<CompletableFuture<Answer>> calls = new ArrayList<>();
     for (Target target : targets) {

@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@code tuning_changes_total}: changes of the effective parameters;
  *   <li>per cluster ({@code namespace}, {@code cluster}): {@code nodes_ready}, {@code nodes_desired},
  *       {@code effective_d}, {@code published_per_second}, {@code delivered_per_second},
- *       {@code duplicates_per_message}, {@code delivery_latency_p99_seconds}, {@code mesh_healthy};
+ *       {@code duplicates_per_message}, {@code delivery_latency_p99_seconds}, {@code mesh_healthy}, and from the
+ *       mesh probes {@code probe_delivery_ratio}, {@code probe_latency_p50_seconds},
+ *       {@code probe_latency_p99_seconds} and {@code probes_healthy} (NaN while unknown). Rates and
+ *       percentiles live here, not in the TopicCluster's status;
  *   <li>per topic (at most 64 per cluster, the schema's limit): {@code mesh_degree_min},
  *       {@code mesh_degree_avg}, {@code mesh_nodes_below_dlo}.
  * </ul>
@@ -56,18 +59,23 @@ public final class OperatorMetrics {
   }
 
   /** Publishes a cluster's aggregated status as gauges. */
-  public void clusterStatus(String namespace, String cluster, TopicClusterStatus status, int desired) {
+  public void clusterStatus(String namespace, String cluster, TopicClusterStatus status, int desired,
+      ClusterTraffic traffic) {
     Tags tags = Tags.of("namespace", namespace, "cluster", cluster);
     set("topicmesh_operator_nodes_ready", tags, status.readyReplicas);
     set("topicmesh_operator_nodes_desired", tags, desired);
     set("topicmesh_operator_effective_d", tags, status.effectiveParams == null ? null : status.effectiveParams.d);
     set("topicmesh_operator_mesh_healthy", tags, "Healthy".equals(status.meshHealth) ? 1 : 0);
-    if (status.traffic != null) {
-      set("topicmesh_operator_published_per_second", tags, status.traffic.publishedPerSecond);
-      set("topicmesh_operator_delivered_per_second", tags, status.traffic.deliveredPerSecond);
-      set("topicmesh_operator_duplicates_per_message", tags, status.traffic.duplicatesPerMessage);
-      set("topicmesh_operator_delivery_latency_p99_seconds", tags,
-          status.traffic.latencyP99Ms == null ? null : status.traffic.latencyP99Ms / 1000.0);
+    set("topicmesh_operator_probes_healthy", tags, status.probeHealth == null || "Unknown".equals(status.probeHealth)
+        ? null : "Healthy".equals(status.probeHealth) ? 1 : 0);
+    if (traffic != null) {
+      set("topicmesh_operator_published_per_second", tags, traffic.publishedPerSecond);
+      set("topicmesh_operator_delivered_per_second", tags, traffic.deliveredPerSecond);
+      set("topicmesh_operator_duplicates_per_message", tags, traffic.duplicatesPerMessage);
+      set("topicmesh_operator_delivery_latency_p99_seconds", tags, seconds(traffic.latencyP99Ms));
+      set("topicmesh_operator_probe_delivery_ratio", tags, traffic.probes.deliveryRatio());
+      set("topicmesh_operator_probe_latency_p50_seconds", tags, seconds(traffic.probes.latencyP50Ms()));
+      set("topicmesh_operator_probe_latency_p99_seconds", tags, seconds(traffic.probes.latencyP99Ms()));
     }
     if (status.mesh != null) {
       for (var topic : status.mesh) {
@@ -77,6 +85,10 @@ public final class OperatorMetrics {
         set("topicmesh_operator_mesh_nodes_below_dlo", t, topic.nodesBelowDlo);
       }
     }
+  }
+
+  private static Double seconds(Double ms) {
+    return ms == null ? null : ms / 1000.0;
   }
 
   /** Removes a deleted cluster's gauges. */

@@ -29,7 +29,9 @@ import io.topicmesh.operator.model.GossipParams;
 import io.topicmesh.operator.model.InvalidSpecException;
 import io.topicmesh.operator.model.ScoreGuard;
 import io.topicmesh.operator.model.TopicClusterModel;
+import io.topicmesh.operator.node.NodeAccess;
 import io.topicmesh.operator.node.NodeAdminClient;
+import io.topicmesh.operator.tls.AdminCertificates;
 import io.topicmesh.operator.node.NodeApiException;
 import io.topicmesh.operator.node.NodeStatus;
 import io.topicmesh.operator.tuning.Observation;
@@ -101,13 +103,26 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   private final NodeCollector collector;
   private final TopicSync topics;
   private final Duration pushBudget;
-  /** Per cluster: when status.traffic was last rewritten, and the newest rates (for tuning). */
-  private final Map<String, Instant> trafficWritten = new ConcurrentHashMap<>();
+  /**
+   * The rollout state this process last decided, per cluster uid. JOSDK does not put a status patch
+   * into its cache, so a reconcile triggered by a pod event can start from a status older than the one
+   * this process just wrote; planning from it forgot which pod was being replaced, and the next pod
+   * went without waiting for the replaced one's mesh. The operator is the only writer of
+   * status.rollout and status.waits, so its own last decision is the newest; after a restart the
+   * status in the cache is.
+   */
+  private final Map<String, RolloutMemo> rolloutMemo = new ConcurrentHashMap<>();
+
+  private record RolloutMemo(TopicClusterStatus.RolloutStatus rollout, List<TopicClusterStatus.Wait> waits) {
+  }
+  /** Per cluster: the newest rates and probe figures (for tuning and metrics; never written into status). */
   private final Map<String, TrafficRound> lastTraffic = new ConcurrentHashMap<>();
+  private volatile String operatorNamespace;
+  private volatile Map<String, String> operatorPodLabels = Map.of();
   private volatile Instant serviceMonitorCheckedAt;
   private volatile boolean serviceMonitorCrd;
 
-  private record TrafficRound(long round, TopicClusterStatus.Traffic traffic) {
+  private record TrafficRound(long round, ClusterTraffic traffic) {
   }
 
   public TopicClusterReconciler(KubernetesClient client, NodeAdminClient nodes, NodeEndpoints endpoints, Clock clock,
@@ -129,6 +144,18 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     this.collector = new NodeCollector(nodes, clock, collectWait);
     this.topics = new TopicSync(nodes);
     this.pushBudget = collectWait.plus(nodes.timeout().multipliedBy(2));
+  }
+
+  /**
+   * Where the operator's own pods are, for the nodes' NetworkPolicy (spec.security.networkPolicy).
+   *
+   * @param namespace the operator's namespace
+   * @param podLabels labels selecting the operator's pods
+   */
+  public TopicClusterReconciler withOperatorPods(String namespace, Map<String, String> podLabels) {
+    this.operatorNamespace = namespace;
+    this.operatorPodLabels = Map.copyOf(podLabels);
+    return this;
   }
 
   @Override
@@ -198,7 +225,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     traffic.forget(uid);
     collector.forget(uid);
     topics.forget(uid);
-    trafficWritten.remove(uid);
+    rolloutMemo.remove(uid);
     lastTraffic.remove(uid);
     metrics.forget(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
     LOG.info("cluster={}/{} deleted; its objects go with it through their owner references",
@@ -249,16 +276,25 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     TopicClusterSpec spec = cr.getSpec();
     String ns = model.namespace();
 
-    // 1. Generated Secrets.
-    String token = ensureAdminToken(model, reads);
+    // 1. Generated Secrets: tokens of every scope, identities, the admin API's TLS.
+    String adminToken = ensureAdminToken(model, reads);
+    ensureScopeTokens(model, reads);
     status.peers = ensureIdentities(model, reads);
+    String caPem = ensureAdminTls(model, reads, cr, now);
+    NodeAccess token;
+    try {
+      token = caPem == null ? NodeAccess.plain(adminToken)
+          : collector.nodes().access(adminToken, caPem.getBytes(StandardCharsets.US_ASCII));
+    } catch (NodeApiException e) {
+      throw new IllegalStateException("cluster " + where + ": " + e.getMessage(), e);
+    }
 
     // 2. What exists, and the nodes' latest status (bounded wait, see NodeCollector).
     StatefulSet existing = reads.statefulSet(model).orElse(null);
     List<Pod> pods = new ArrayList<>(reads.pods(model));
     pods.sort(Comparator.comparingInt(TopicClusterReconciler::ordinal));
     List<PodView> views = pods.stream().map(PodView::of).toList();
-    NodeCollector.Snapshot snapshot = collector.collect(uid, targets(pods), token, error -> {
+    NodeCollector.Snapshot snapshot = collector.collect(uid, targets(pods, model.adminTls()), token, error -> {
       metrics.nodeApiError(ns, model.name());
       LOG.info("cluster={} status unavailable from {}", where, error);
     });
@@ -280,8 +316,11 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     // The rollout and scale-down gate looks at the nodes that serve: a pod that is down is the
     // planner's business (it waits for it, or replaces it), not a reason to call the others' meshes bad.
     // With no pod that stays (scaling to zero) there is no mesh to wait for.
-    MeshReport serving = MeshReport.of(topicNames, staying, staying.size(), dloNow);
-    TopicClusterStatus.Traffic trafficNow = trafficOf(uid, snapshot);
+    // A Ready pod that did not answer (the replaced pod before its first round) counts as not answered.
+    int readyStaying = (int) views.stream().filter(p -> !p.terminating() && p.ordinal() < spec.replicas && p.ready())
+        .count();
+    MeshReport serving = MeshReport.serving(topicNames, staying, readyStaying, dloNow);
+    ClusterTraffic trafficNow = trafficOf(uid, snapshot);
     GossipParams effective = tune(cr, model, previous, status, current, trafficNow, now);
     status.effectiveParams = effective.toStatus();
 
@@ -291,13 +330,16 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.scoreGuard = scores.guarded().isEmpty() ? null : scores.guarded().stream()
         .map(g -> new TopicClusterStatus.GuardedTopic(g.topic(), g.message())).toList();
     List<Map<String, Object>> entries = model.topicEntries(scores);
-    Pushed pushed = push(cr, pods, statuses, effective, entries, token);
+    Pushed pushed = push(cr, pods, statuses, effective, entries, token, model.adminTls());
 
     // 5. The plan: replicas, pod deletions, waits.
+    RolloutMemo memo = rolloutMemo.get(uid);
     RolloutPlanner.Plan plan = RolloutPlanner.plan(new RolloutPlanner.Input(spec.replicas,
         existing == null ? null : existing.getSpec().getReplicas(), model.templateHash(), views,
         serving.healthy() || expected == 0, serving.summary(), Boolean.TRUE.equals(spec.rollout.meshHealthGate),
-        Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, previous.rollout, previous.waits));
+        Duration.ofSeconds(spec.rollout.healthTimeoutSeconds), now, memo == null ? previous.rollout : memo.rollout(),
+        memo == null ? previous.waits : memo.waits()));
+    rolloutMemo.put(uid, new RolloutMemo(plan.rollout(), plan.waits()));
 
     // 6. Desired objects, then the plan's deletions.
     Integer replicasBefore = existing == null ? null : existing.getSpec().getReplicas();
@@ -309,6 +351,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
       apply(object);
     }
     reconcileServiceMonitor(model, spec, now);
+    reconcileNetworkPolicy(model);
     for (RolloutPlanner.Deletion deletion : plan.deletions()) {
       client.pods().inNamespace(ns).withName(deletion.pod()).delete();
       LOG.info("cluster={} {}", where, deletion.message());
@@ -331,15 +374,18 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.nodes = readyPods + "/" + spec.replicas;
     status.topicCount = spec.topics.size();
     status.mesh = mesh.topics();
-    status.traffic = trafficForStatus(uid, previous.traffic, trafficNow, snapshot,
-        Duration.ofSeconds(spec.metrics.collectIntervalSeconds), now);
+    // Rates and percentiles are metrics, not status: status changes only when state does (issue 9).
+    ProbeHealth probeHealth = ProbeHealth.classify(trafficNow.probes, spec.tuning.objectives.minDeliveryRatio,
+        spec.tuning.objectives.targetP99LatencyMs, spec.tuning.hysteresisPercent,
+        Conditions.find(previous.conditions, Conditions.PROBES_HEALTHY).map(c -> c.getReason()).orElse(null));
+    status.probeHealth = spec.replicas == 0 ? null : probeHealth.state();
     status.meshHealth = spec.replicas == 0 ? "Healthy" : staying.isEmpty() ? "Unknown"
         : mesh.healthy() ? "Healthy" : "Degraded";
 
     int livePods = (int) views.stream().filter(p -> !p.terminating()).count();
     writeConditions(cr, status, new Observed(readyPods, livePods, plan, staying.size(), mesh, pushed, effective,
-        scores), now);
-    metrics.clusterStatus(ns, model.name(), status, spec.replicas);
+        scores, probeHealth), now);
+    metrics.clusterStatus(ns, model.name(), status, spec.replicas, trafficNow);
     Duration requeue = Duration.ofSeconds(spec.metrics.collectIntervalSeconds);
     if (!plan.waits().isEmpty() && requeue.compareTo(WAITING_REQUEUE) > 0) {
       requeue = WAITING_REQUEUE; // deadlines are checked even when no pod event comes
@@ -350,68 +396,36 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   /** Requeue interval while the plan waits for something. */
   static final Duration WAITING_REQUEUE = Duration.ofSeconds(10);
 
-  private List<NodeCollector.Target> targets(List<Pod> pods) {
+  private List<NodeCollector.Target> targets(List<Pod> pods, boolean tls) {
     List<NodeCollector.Target> targets = new ArrayList<>();
     for (Pod pod : pods) {
       if (pod.getMetadata().getDeletionTimestamp() != null) {
         continue;
       }
-      endpoints.admin(pod).ifPresent(uri -> targets.add(new NodeCollector.Target(pod.getMetadata().getName(),
+      admin(pod, tls).ifPresent(uri -> targets.add(new NodeCollector.Target(pod.getMetadata().getName(),
           String.valueOf(pod.getMetadata().getUid()), uri)));
     }
     return targets;
   }
 
+  /** The pod's admin URI, https when the cluster's admin API speaks TLS. */
+  private Optional<URI> admin(Pod pod, boolean tls) {
+    return endpoints.admin(pod).map(u -> tls && "http".equals(u.getScheme())
+        ? URI.create("https" + u.toString().substring("http".length())) : u);
+  }
+
   /** Rates from the snapshot's round; computed once per round, reused until the next one ends. */
-  private TopicClusterStatus.Traffic trafficOf(String uid, NodeCollector.Snapshot snapshot) {
+  private ClusterTraffic trafficOf(String uid, NodeCollector.Snapshot snapshot) {
     TrafficRound last = lastTraffic.get(uid);
     if (snapshot.round() == 0) {
-      return last == null ? new TopicClusterStatus.Traffic() : last.traffic();
+      return last == null ? new ClusterTraffic() : last.traffic();
     }
     if (last != null && last.round() == snapshot.round()) {
       return last.traffic();
     }
-    TopicClusterStatus.Traffic t = traffic.observe(uid, snapshot.statuses().values(), snapshot.completedAt());
+    ClusterTraffic t = traffic.observe(uid, snapshot.statuses().values(), snapshot.completedAt());
     lastTraffic.put(uid, new TrafficRound(snapshot.round(), t));
     return t;
-  }
-
-  /**
-   * The traffic figures to write: new figures replace the previous ones at most once per collect
-   * interval and only when they changed meaningfully ({@link #changedMeaningfully}), so that
-   * status is not rewritten for noise.
-   */
-  private TopicClusterStatus.Traffic trafficForStatus(String uid, TopicClusterStatus.Traffic previous,
-      TopicClusterStatus.Traffic fresh, NodeCollector.Snapshot snapshot, Duration interval, Instant now) {
-    if (snapshot.round() == 0) {
-      return previous;
-    }
-    Instant written = trafficWritten.get(uid);
-    boolean firstRates = previous == null || (previous.publishedPerSecond == null && fresh.publishedPerSecond != null);
-    boolean due = written == null || !now.isBefore(written.plus(interval));
-    if (firstRates || (due && changedMeaningfully(previous, fresh))) {
-      trafficWritten.put(uid, now);
-      return fresh;
-    }
-    return previous;
-  }
-
-  /** True when a figure appeared, vanished or moved by more than 10% and more than its noise floor. */
-  static boolean changedMeaningfully(TopicClusterStatus.Traffic a, TopicClusterStatus.Traffic b) {
-    if (a == null || b == null) {
-      return a != b;
-    }
-    return moved(a.publishedPerSecond, b.publishedPerSecond, 0.5) || moved(a.deliveredPerSecond, b.deliveredPerSecond, 0.5)
-        || moved(a.duplicatesPerMessage, b.duplicatesPerMessage, 0.1) || moved(a.deliveryRatio, b.deliveryRatio, 0.01)
-        || moved(a.latencyP50Ms, b.latencyP50Ms, 1.0) || moved(a.latencyP99Ms, b.latencyP99Ms, 1.0);
-  }
-
-  private static boolean moved(Double a, Double b, double floor) {
-    if (a == null || b == null) {
-      return a != b;
-    }
-    double delta = Math.abs(a - b);
-    return delta > floor && delta > 0.1 * Math.max(Math.abs(a), Math.abs(b));
   }
 
   private static Set<String> guardedTopics(TopicClusterStatus previous) {
@@ -427,10 +441,9 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
 
   /** Decides the effective parameters (see {@link Tuner}) and records a change in status and as an Event. */
   private GossipParams tune(TopicCluster cr, TopicClusterModel model, TopicClusterStatus previous,
-      TopicClusterStatus status, GossipParams current, TopicClusterStatus.Traffic trafficNow, Instant now) {
+      TopicClusterStatus status, GossipParams current, ClusterTraffic trafficNow, Instant now) {
     TopicClusterSpec spec = cr.getSpec();
-    Observation observed = new Observation(orZero(trafficNow.deliveredPerSecond), orZero(trafficNow.duplicatesPerMessage),
-        orZero(trafficNow.latencyP99Ms), trafficNow.deliveryRatio == null ? Double.NaN : trafficNow.deliveryRatio);
+    Observation observed = observation(trafficNow);
     Instant lastChange = previous.lastTuning == null || previous.lastTuning.time == null ? null
         : Instant.parse(previous.lastTuning.time);
     var decision = Tuner.decide(spec, spec.replicas, current, observed, now, lastChange);
@@ -450,9 +463,21 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     return effective;
   }
 
+  /**
+   * What Auto tuning sees: the mesh probes' p99 and delivery ratio where the nodes report them (any
+   * cluster, with or without user traffic), else the load-message p99 and the counter-based ratio;
+   * NaN where neither exists, so that no objective fires on missing data.
+   */
+  static Observation observation(ClusterTraffic t) {
+    Double p99 = t.probes.latencyP99Ms() != null ? t.probes.latencyP99Ms() : t.latencyP99Ms;
+    Double ratio = t.probes.deliveryRatio() != null ? t.probes.deliveryRatio() : t.deliveryRatio;
+    return new Observation(orZero(t.deliveredPerSecond), orZero(t.duplicatesPerMessage), p99 == null ? Double.NaN : p99,
+        ratio == null ? Double.NaN : ratio);
+  }
+
   /** What one reconcile saw and did, for the conditions. */
   private record Observed(int readyPods, int pods, RolloutPlanner.Plan plan, int answered, MeshReport mesh,
-      Pushed pushed, GossipParams effective, ScoreGuard.Decision scores) {
+      Pushed pushed, GossipParams effective, ScoreGuard.Decision scores, ProbeHealth probes) {
   }
 
   /** Ready, Progressing, Degraded, MeshHealthy, Tuned, ScoreGuarded; Events on the transitions that matter. */
@@ -478,6 +503,22 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
       } else {
         events.warning(cr, "MeshDegraded", mesh.summary());
       }
+    }
+
+    if (spec.replicas > 0) {
+      ProbeHealth probes = o.probes();
+      String before = Conditions.find(status.conditions, Conditions.PROBES_HEALTHY).map(c -> c.getReason()).orElse("");
+      boolean flipped = Conditions.set(status.conditions, Conditions.PROBES_HEALTHY, probes.status(), probes.reason(),
+          probes.message(), generation, now);
+      if ((flipped || !before.equals(probes.reason())) && !ProbeHealth.NO_DATA.equals(probes.reason())) {
+        if ("True".equals(probes.status())) {
+          events.normal(cr, "ProbesHealthy", probes.message());
+        } else {
+          events.warning(cr, probes.reason(), probes.message());
+        }
+      }
+    } else {
+      status.conditions.removeIf(c -> Conditions.PROBES_HEALTHY.equals(c.getType()));
     }
 
     List<String> failures = new ArrayList<>(o.pushed().params());
@@ -564,7 +605,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.topicCount = previous.topicCount;
     status.meshHealth = previous.meshHealth;
     status.mesh = previous.mesh;
-    status.traffic = previous.traffic;
+    status.probeHealth = previous.probeHealth;
     return status;
   }
 
@@ -600,6 +641,85 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
           + "' entry; delete it to have a new token generated");
     }
     return new String(Base64.getDecoder().decode(encoded), StandardCharsets.UTF_8).trim();
+  }
+
+  /** Creates the token Secret of each application scope (publish, subscribe, status) when missing. */
+  private void ensureScopeTokens(TopicClusterModel model, ClusterReads reads) {
+    for (String scope : TopicClusterModel.APP_SCOPES) {
+      if (reads.secret(model.namespace(), model.tokenSecretName(scope)).isEmpty()) {
+        byte[] bytes = new byte[32];
+        random.nextBytes(bytes);
+        createOnce(model.tokenSecret(scope, Base64.getUrlEncoder().withoutPadding().encodeToString(bytes)));
+        LOG.info("cluster={}/{} created the {} token Secret {}", model.namespace(), model.name(), scope,
+            model.tokenSecretName(scope));
+      }
+    }
+  }
+
+  /**
+   * The CA the operator trusts for this cluster's nodes, or null without TLS. Mode Operator: the CA
+   * Secret is created once (replaced only when unreadable or near its end) and the serving
+   * certificate is issued, and re-issued when {@link AdminCertificates#decide} says so; the nodes
+   * reload it from their volume without a restart. Mode Secret: the user's Secret's ca.crt.
+   */
+  private String ensureAdminTls(TopicClusterModel model, ClusterReads reads, TopicCluster cr, Instant now) {
+    String where = model.namespace() + "/" + model.name();
+    switch (model.adminTlsMode()) {
+      case Disabled -> {
+        return null;
+      }
+      case Secret -> {
+        Secret user = client.secrets().inNamespace(model.namespace()).withName(model.adminTlsSecretName()).get();
+        String ca = user == null ? null : text(user, TopicClusterModel.CA_CERT);
+        if (user == null || ca == null || text(user, TopicClusterModel.TLS_CERT) == null
+            || text(user, TopicClusterModel.TLS_KEY) == null) {
+          throw new IllegalStateException("cluster " + where + ": spec.security.adminTls.secretName "
+              + model.adminTlsSecretName() + " must be a Secret in " + model.namespace() + " with tls.crt, tls.key and"
+              + " ca.crt (a cert-manager Certificate's Secret has them); "
+              + (user == null ? "it does not exist" : "it lacks a key"));
+        }
+        return ca;
+      }
+      default -> { }
+    }
+    Secret caSecret = reads.secret(model.namespace(), model.adminCaSecretName()).orElse(null);
+    String caPem = caSecret == null ? null : text(caSecret, TopicClusterModel.CA_CERT);
+    String caKey = caSecret == null ? null : text(caSecret, TopicClusterModel.CA_KEY);
+    AdminCertificates.Decision caDecision = caSecret == null ? null : AdminCertificates.decideCa(caPem, caKey, now);
+    if (caSecret == null || caDecision.issue()) {
+      AdminCertificates.Pair ca = AdminCertificates.newCa(model.name(), model.namespace(), now, random);
+      Secret fresh = model.adminCaSecret(ca);
+      caSecret = caSecret == null ? createOnce(fresh)
+          : client.secrets().inNamespace(model.namespace()).resource(fresh).update();
+      caPem = text(caSecret, TopicClusterModel.CA_CERT);
+      caKey = text(caSecret, TopicClusterModel.CA_KEY);
+      LOG.info("cluster={} admin CA {}: {}", where, caDecision == null ? "created" : "replaced",
+          caDecision == null ? "none yet" : caDecision.reason());
+    }
+    Secret serving = reads.secret(model.namespace(), model.adminTlsSecretName()).orElse(null);
+    AdminCertificates.Decision d = AdminCertificates.decide(
+        serving == null ? null : text(serving, TopicClusterModel.TLS_CERT), caPem, model.adminTlsDnsNames(), now);
+    if (d.issue()) {
+      AdminCertificates.Pair cert = AdminCertificates.issueServing(new AdminCertificates.Pair(caPem, caKey),
+          model.adminTlsDnsNames(), now, random);
+      Secret desired = model.adminTlsSecret(cert, caPem);
+      if (serving == null) {
+        createOnce(desired);
+      } else {
+        client.secrets().inNamespace(model.namespace()).resource(desired).update();
+      }
+      LOG.info("cluster={} admin TLS certificate issued into Secret {}: {}", where, model.adminTlsSecretName(),
+          d.reason());
+      events.normal(cr, "AdminCertificateIssued", "admin API certificate issued into Secret "
+          + model.adminTlsSecretName() + ": " + d.reason());
+    }
+    return caPem;
+  }
+
+  /** A Secret entry as text, or null when absent. */
+  private static String text(Secret secret, String key) {
+    String v = secret.getData() == null ? null : secret.getData().get(key);
+    return v == null ? null : new String(Base64.getDecoder().decode(v), StandardCharsets.UTF_8);
   }
 
   /** Creates each missing identity Secret; existing ones are read, never rewritten. */
@@ -658,7 +778,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
    * the reconcile waits at most the push budget.
    */
   private Pushed push(TopicCluster cr, List<Pod> pods, Map<String, NodeStatus> statuses, GossipParams effective,
-      List<Map<String, Object>> entries, String token) {
+      List<Map<String, Object>> entries, NodeAccess token, boolean tls) {
     String uid = cr.getMetadata().getUid();
     topics.retain(uid, statuses.keySet());
     List<String> paramFailures = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -667,7 +787,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     for (Pod pod : pods) {
       String name = pod.getMetadata().getName();
       NodeStatus status = statuses.get(name);
-      Optional<URI> admin = endpoints.admin(pod);
+      Optional<URI> admin = admin(pod, tls);
       if (status == null || admin.isEmpty()) {
         continue;
       }
@@ -721,7 +841,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   }
 
   private String pushParams(TopicCluster cr, String pod, URI admin, NodeStatus status, GossipParams effective,
-      String token) {
+      NodeAccess token) {
     ObjectNode body = status.params() == null ? effective.toJson() : status.params().deepCopy();
     body.setAll(effective.toJson());
     try {
@@ -741,6 +861,37 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   /** Server-side apply as the operator's field manager; an unchanged object is a no-op on the server. */
   private void apply(HasMetadata object) {
     client.resource(object).fieldManager(FIELD_MANAGER).forceConflicts().serverSideApply();
+  }
+
+  /**
+   * Applies the nodes' NetworkPolicy when spec.security.networkPolicy.enabled, else removes one left
+   * from an earlier spec. Without the operator's own namespace and pod labels (OPERATOR_NAMESPACE,
+   * OPERATOR_POD_LABELS) a policy would lock the operator out, so the reconcile fails saying so.
+   */
+  private void reconcileNetworkPolicy(TopicClusterModel model) {
+    var policies = client.network().v1().networkPolicies().inNamespace(model.namespace());
+    if (Boolean.TRUE.equals(model.security().networkPolicy.enabled)) {
+      if (operatorNamespace == null || operatorPodLabels.isEmpty()) {
+        throw new IllegalStateException("spec.security.networkPolicy.enabled needs the operator's namespace and pod"
+            + " labels (env OPERATOR_NAMESPACE and OPERATOR_POD_LABELS, set by the chart) to let the operator in");
+      }
+      apply(model.networkPolicy(operatorNamespace, operatorPodLabels));
+      return;
+    }
+    try {
+      var left = policies.withName(model.name()).get();
+      Map<String, String> labels = left == null ? null : left.getMetadata().getLabels();
+      if (labels != null && TopicClusterModel.MANAGER.equals(labels.get(TopicClusterModel.MANAGED_BY_LABEL))) {
+        policies.withName(model.name()).delete();
+        LOG.info("cluster={}/{} NetworkPolicy removed (spec.security.networkPolicy.enabled is false)",
+            model.namespace(), model.name());
+      }
+    } catch (KubernetesClientException e) {
+      if (e.getCode() != 403 && e.getCode() != 404) {
+        throw e;
+      }
+      // 403: an installation whose RBAC predates NetworkPolicies has none to remove
+    }
   }
 
   private void reconcileServiceMonitor(TopicClusterModel model, TopicClusterSpec spec, Instant now) {

@@ -81,7 +81,8 @@ final class TopicSync {
   }
 
   /** Executes the work for one node; returns failure messages (empty on success). */
-  List<String> sync(String clusterUid, String pod, String podUid, NodeStatus status, URI admin, String token,
+  List<String> sync(String clusterUid, String pod, String podUid, NodeStatus status, URI admin,
+      io.topicmesh.operator.node.NodeAccess token,
       List<Map<String, Object>> entries) {
     Work work = plan(clusterUid, pod, podUid, status, entries);
     PodTopics memory = memory(clusterUid, pod, podUid, status.uptimeSeconds());

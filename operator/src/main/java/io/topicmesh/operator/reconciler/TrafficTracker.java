@@ -1,6 +1,5 @@
 package io.topicmesh.operator.reconciler;
 
-import io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic;
 import io.topicmesh.operator.node.NodeStatus;
 import java.time.Duration;
 import java.time.Instant;
@@ -61,20 +60,24 @@ public final class TrafficTracker {
   }
 
   /** Rates since the previous call for the same nodes; null rates until a second sample exists. */
-  public synchronized Traffic observe(String clusterUid, Collection<NodeStatus> statuses, Instant now) {
+  public synchronized ClusterTraffic observe(String clusterUid, Collection<NodeStatus> statuses, Instant now) {
     double published = 0;
     double delivered = 0;
     double duplicates = 0;
     boolean haveRates = false;
     int nodesWithRates = 0;
     List<Double> p50s = new ArrayList<>();
-    double p99 = 0;
+    Double p99 = null;
     for (NodeStatus s : statuses) {
       if (s.traffic() == null) {
         continue;
       }
-      p50s.add(s.traffic().latencyP50Ms());
-      p99 = Math.max(p99, s.traffic().latencyP99Ms());
+      if (s.traffic().latencyP50Ms() != null) {
+        p50s.add(s.traffic().latencyP50Ms());
+      }
+      if (s.traffic().latencyP99Ms() != null) {
+        p99 = p99 == null ? s.traffic().latencyP99Ms() : Math.max(p99, s.traffic().latencyP99Ms());
+      }
       String key = clusterUid + "/" + s.peerId();
       Sample last = previous.remove(key);
       Sample current = new Sample(s.traffic().published(), s.traffic().delivered(), s.traffic().duplicates(), now);
@@ -92,7 +95,8 @@ public final class TrafficTracker {
     }
     observeTopics(clusterUid, statuses, now);
     evict(now);
-    Traffic traffic = new Traffic();
+    ClusterTraffic traffic = new ClusterTraffic();
+    traffic.probes = ProbeSummary.of(statuses);
     if (haveRates) {
       traffic.publishedPerSecond = round(published);
       traffic.deliveredPerSecond = round(delivered);
@@ -105,6 +109,8 @@ public final class TrafficTracker {
     if (!p50s.isEmpty()) {
       p50s.sort(Double::compare);
       traffic.latencyP50Ms = round(p50s.get(p50s.size() / 2));
+    }
+    if (p99 != null) {
       traffic.latencyP99Ms = round(p99);
     }
     return traffic;

@@ -5,17 +5,22 @@ package io.topicmesh.operator.tuning;
  *
  * @param deliveredPerSecond messages delivered to subscribers per second (0 = no traffic to judge)
  * @param duplicatesPerMessage duplicate receptions per delivered message
- * @param latencyP99Ms the worst node's p99 delivery latency
+ * @param latencyP99Ms the worst node's p99 delivery latency (mesh probes, else load messages); NaN
+ *     when unknown: no latency objective fires then
  * @param deliveryRatio deliveries per expected delivery (each published message once on every other
  *     node); NaN when unknown
  */
 public record Observation(double deliveredPerSecond, double duplicatesPerMessage, double latencyP99Ms,
     double deliveryRatio) {
-  public static final Observation NONE = new Observation(0, 0, 0);
+  public static final Observation NONE = new Observation(0, 0, Double.NaN);
 
   /** An observation without a delivery ratio. */
   public Observation(double deliveredPerSecond, double duplicatesPerMessage, double latencyP99Ms) {
     this(deliveredPerSecond, duplicatesPerMessage, latencyP99Ms, Double.NaN);
+  }
+
+  public boolean latencyKnown() {
+    return !Double.isNaN(latencyP99Ms);
   }
 
   public boolean deliveryKnown() {

@@ -17,7 +17,8 @@ import java.util.Optional;
  *   <li>caps D at the peers that exist ({@code replicas - 1}) and at {@code bounds.dMax}, and keeps it
  *       at or above {@code bounds.dMin} unless there are fewer peers than that (immediately, no cooldown);
  *   <li>without traffic, returns to the spec's D within those limits;
- *   <li>with traffic, raises D by one when p99 latency exceeds the target by more than the
+ *   <li>with traffic, raises D by one when p99 latency (the mesh probes', else the load messages';
+ *       never on missing data) exceeds the target by more than the
  *       hysteresis band or the delivery ratio is below its objective, and lowers it by one when
  *       duplicates per message exceed the objective by more than the band while latency and delivery
  *       are fine; at most one such step per cooldown.
@@ -77,7 +78,7 @@ public final class Tuner {
     double band = 1.0 + spec.tuning.hysteresisPercent / 100.0;
     double maxDup = spec.tuning.objectives.maxDuplicatesPerMessage;
     double targetP99 = spec.tuning.objectives.targetP99LatencyMs;
-    if (!coolingDown && observed.latencyP99Ms() > targetP99 * band && d < ceiling) {
+    if (!coolingDown && observed.latencyKnown() && observed.latencyP99Ms() > targetP99 * band && d < ceiling) {
       return changeTo(withD(fromSpec, d + 1), current, String.format(Locale.ROOT,
           "Auto: p99 latency %.1fms above target %.0fms, raising D %d -> %d", observed.latencyP99Ms(), targetP99,
           d, d + 1));
@@ -89,7 +90,8 @@ public final class Tuner {
           "Auto: delivery ratio %.3f below objective %.3f, raising D %d -> %d", observed.deliveryRatio(),
           minDelivery, d, d + 1));
     }
-    if (!coolingDown && observed.duplicatesPerMessage() > maxDup * band && observed.latencyP99Ms() <= targetP99
+    boolean latencyFine = !observed.latencyKnown() || observed.latencyP99Ms() <= targetP99;
+    if (!coolingDown && observed.duplicatesPerMessage() > maxDup * band && latencyFine
         && !deliverySuffers && d > floor) {
       return changeTo(withD(fromSpec, d - 1), current, String.format(Locale.ROOT,
           "Auto: %.2f duplicates per message above objective %.2f with latency within target, lowering D %d -> %d",

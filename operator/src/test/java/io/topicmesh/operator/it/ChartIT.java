@@ -113,6 +113,37 @@ class ChartIT {
   }
 
   @Test
+  void theOperatorKnowsItsOwnPodsAndTheOptionalNetworkPolicyAdmitsOnlyTheListedNamespaces() {
+    List<HasMetadata> objects = render(t -> t);
+    assertThat(objects).noneMatch(o -> o.getKind().equals("NetworkPolicy"));
+    Deployment deployment = only(objects, Deployment.class);
+    var container = deployment.getSpec().getTemplate().getSpec().getContainers().get(0);
+    // what a TopicCluster's NetworkPolicy lets in on the admin port: exactly the Deployment's pods
+    Map<String, String> labels = new java.util.LinkedHashMap<>();
+    for (String kv : env(container, "OPERATOR_POD_LABELS").split(",")) {
+      labels.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
+    }
+    assertThat(labels).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+    assertThat(container.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("OPERATOR_NAMESPACE");
+      assertThat(e.getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+    });
+    var np = only(render(t -> t.set("networkPolicy.enabled", "true")
+        .set("networkPolicy.metricsFromNamespaces[0]", "monitoring")),
+        io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+    assertThat(np.getSpec().getPodSelector().getMatchLabels()).isEqualTo(deployment.getSpec().getSelector().getMatchLabels());
+    assertThat(np.getSpec().getIngress()).singleElement().satisfies(rule -> {
+      assertThat(rule.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(8080));
+      assertThat(rule.getFrom()).singleElement().satisfies(f -> assertThat(f.getNamespaceSelector().getMatchLabels())
+          .containsExactly(Map.entry("kubernetes.io/metadata.name", "monitoring")));
+    });
+    var closed = only(render(t -> t.set("networkPolicy.enabled", "true")),
+        io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy.class);
+    assertThat(closed.getSpec().getIngress()).as("no namespace listed: no ingress at all").isNullOrEmpty();
+    assertRefused(t -> t.set("networkPolicy.metricsFromNamespaces[0]", "Bad_Name"), "metricsFromNamespaces");
+  }
+
+  @Test
   void lintPassesAndTheSchemaRefusesBadValuesNamingTheValue() {
     var lint = new Helm(CHART).lint().strict().call();
     assertThat(lint.isFailed()).as("helm lint --strict: %s", lint.getMessages()).isFalse();
@@ -591,11 +622,10 @@ class ChartIT {
         io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
     var metrics = new OperatorMetrics(registry);
     var status = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus();
-    status.traffic = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
     var topic = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.TopicMesh();
     topic.topic = "t";
     status.mesh = List.of(topic);
-    metrics.clusterStatus("ns", "c", status, 1);
+    metrics.clusterStatus("ns", "c", status, 1, new io.topicmesh.operator.reconciler.ClusterTraffic());
     metrics.reconciled("success", Duration.ZERO);
     metrics.nodeApiError("ns", "c");
     metrics.tuningChange("ns", "c");

@@ -17,6 +17,8 @@ import io.topicmesh.operator.node.FakeNode;
 import io.topicmesh.operator.node.NodeAdminClient;
 import io.topicmesh.operator.reconciler.Conditions;
 import io.topicmesh.operator.reconciler.OperatorMetrics;
+import io.topicmesh.operator.reconciler.ProbeHealth;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.topicmesh.operator.reconciler.TopicClusterReconciler;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -53,13 +55,15 @@ class ReconcilerIT {
     client = RealApiServer.client();
   }
 
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
   @BeforeEach
   void setUp() {
     ns = RealApiServer.newNamespace("rec");
     clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
     reconciler = new TopicClusterReconciler(client, new NodeAdminClient(Duration.ofSeconds(2)),
         pod -> Optional.ofNullable(nodes.get(pod.getMetadata().getName())).map(FakeNode::uri), clock,
-        new SecureRandom(), new OperatorMetrics(new SimpleMeterRegistry()));
+        new SecureRandom(), new OperatorMetrics(registry));
     sts = new StatefulSetSimulator(client);
   }
 
@@ -148,6 +152,12 @@ class ReconcilerIT {
     return rv;
   }
 
+  /** The operator's per-cluster gauge, NaN when absent. */
+  double gauge(String name, String cluster) {
+    var g = registry.find(name).tag("namespace", ns).tag("cluster", cluster).gauge();
+    return g == null ? Double.NaN : g.value();
+  }
+
   static Condition condition(TopicCluster cr, String type) {
     return Conditions.find(cr.getStatus().conditions, type)
         .orElseThrow(() -> new AssertionError("no " + type + " condition in " + cr.getStatus().conditions));
@@ -226,33 +236,57 @@ class ReconcilerIT {
       assertThat(t.degreeMin).isEqualTo(2);
       assertThat(t.nodesBelowDlo).isZero();
     });
-    assertThat(cr.getStatus().traffic.publishedPerSecond).isEqualTo(15.0);
-    assertThat(cr.getStatus().traffic.deliveredPerSecond).isEqualTo(60.0);
-    assertThat(cr.getStatus().traffic.duplicatesPerMessage).isEqualTo(1.5);
-    assertThat(cr.getStatus().traffic.latencyP99Ms).isEqualTo(12.0);
-    assertThat(cr.getStatus().traffic.deliveryRatio).as("600 deliveries of 150 messages on 2 other nodes").isEqualTo(2.0);
     assertThat(cr.getStatus().effectiveParams.d).isEqualTo(5);
     assertThat(condition(cr, Conditions.TUNED).getStatus()).isEqualTo("True");
     assertThat(client.configMaps().inNamespace(ns).withName("stats-config").get().getData().get("node.yaml"))
         .contains("d: 5");
+    // rates and percentiles are operator metrics, never status (issue 9)
+    assertThat(gauge("topicmesh_operator_published_per_second", "stats")).isEqualTo(15.0);
+    assertThat(gauge("topicmesh_operator_delivered_per_second", "stats")).isEqualTo(60.0);
+    assertThat(gauge("topicmesh_operator_duplicates_per_message", "stats")).isEqualTo(1.5);
+    assertThat(gauge("topicmesh_operator_delivery_latency_p99_seconds", "stats")).isEqualTo(0.012);
+    assertThat(client.resources(TopicCluster.class).inNamespace(ns).withName("stats").get().getStatus())
+        .extracting(st -> new ObjectMapper().valueToTree(st).toString()).asString()
+        .doesNotContain("PerSecond", "latencyP99", "duplicatesPerMessage");
+    assertThat(cr.getStatus().probeHealth).as("nodes without probes").isEqualTo("Unknown");
+    assertThat(condition(cr, Conditions.PROBES_HEALTHY).getReason()).isEqualTo(ProbeHealth.NO_DATA);
 
-    // Status churn: rates are rewritten at most once per collect interval (15 s) and only on a real change.
-    nodes.values().forEach(n -> n.traffic(500, 2000, 3000, 3, 12));
-    clock.advance(Duration.ofSeconds(5));
-    reconcile("stats");
-    assertThat(get("stats").getStatus().traffic.publishedPerSecond).as("within the interval").isEqualTo(15.0);
-    nodes.values().forEach(n -> n.traffic(650, 2600, 3900, 3, 12));
+    // Status churn (issue 9): figures that change every round do not rewrite status; only state does.
+    nodes.values().forEach(n -> n.traffic(500, 2000, 3000, 3, 12).probes(200L, 200L, 2.0, 9.0));
     clock.advance(Duration.ofSeconds(15));
     reconcile("stats");
-    assertThat(get("stats").getStatus().traffic.publishedPerSecond).as("150 msgs in 15 s: changed >10%%").isEqualTo(30.0);
-    nodes.values().forEach(n -> n.traffic(795, 3195, 4790, 3, 12)); // 29 msg/s: within 10%
+    TopicCluster healthy = get("stats");
+    assertThat(healthy.getStatus().probeHealth).isEqualTo("Healthy");
+    assertThat(condition(healthy, Conditions.PROBES_HEALTHY).getReason()).isEqualTo(ProbeHealth.OBJECTIVES_MET);
+    assertThat(gauge("topicmesh_operator_probe_delivery_ratio", "stats")).isEqualTo(1.0);
+    assertThat(gauge("topicmesh_operator_probe_latency_p99_seconds", "stats")).isEqualTo(0.009);
+    for (int round = 1; round <= 3; round++) {
+      long k = round;
+      nodes.values().forEach(n -> n.traffic(500 + 300 * k, 2000 + 1500 * k * k, 3000 + 4000 * k, 3 + k, 12 + 7 * k)
+          .probes(200L + k, 200L + k, 2.0 + k, 9.0 + 11 * k));
+      clock.advance(Duration.ofSeconds(15));
+      String before = healthy.getMetadata().getResourceVersion();
+      reconcile("stats");
+      healthy = get("stats");
+      assertThat(healthy.getMetadata().getResourceVersion())
+          .as("round %d: rates and percentiles moved, state did not: the API server wrote nothing", round)
+          .isEqualTo(before);
+      assertThat(gauge("topicmesh_operator_probe_latency_p99_seconds", "stats")).isEqualTo((9.0 + 11 * k) / 1000.0);
+    }
+    // a violated objective is state: written once, with the objective named
+    nodes.values().forEach(n -> n.probes(300L, 240L, 3.0, 40.0));
     clock.advance(Duration.ofSeconds(15));
-    TopicCluster before = get("stats");
     reconcile("stats");
-    TopicCluster after = get("stats");
-    assertThat(after.getStatus().traffic.publishedPerSecond).as("a small change is not written").isEqualTo(30.0);
-    assertThat(after.getMetadata().getResourceVersion()).as("nothing in status changed: the API server wrote nothing")
-        .isEqualTo(before.getMetadata().getResourceVersion());
+    TopicCluster lossy = get("stats");
+    assertThat(lossy.getStatus().probeHealth).isEqualTo("Degraded");
+    assertThat(condition(lossy, Conditions.PROBES_HEALTHY).getReason()).isEqualTo(ProbeHealth.DELIVERY_LOW);
+    assertThat(condition(lossy, Conditions.PROBES_HEALTHY).getMessage()).contains("below 0.990");
+    assertThat(eventReasons("stats")).contains(ProbeHealth.DELIVERY_LOW);
+    nodes.values().forEach(n -> n.probes(300L, 250L, 3.0, 45.0));
+    clock.advance(Duration.ofSeconds(15));
+    reconcile("stats");
+    assertThat(get("stats").getMetadata().getResourceVersion()).as("still degraded: nothing written")
+        .isEqualTo(lossy.getMetadata().getResourceVersion());
   }
 
   @Test
@@ -360,6 +394,51 @@ class ReconcilerIT {
     assertThat(client.pods().inNamespace(ns).list().getItems()).allSatisfy(p ->
         assertThat(p.getSpec().getContainers().get(0).getImage()).isEqualTo("registry.example/topicmesh/node:2.0"));
     assertThat(condition(done, Conditions.READY).getStatus()).isEqualTo("True");
+  }
+
+  /**
+   * What a real rollout showed: the collector's last round predated the replaced pod, and the
+   * reconcile started from a status older than the operator's own last write (JOSDK does not cache a
+   * status patch). The gate must not open on either.
+   */
+  @Test
+  void theGateWaitsForTheReplacedPodsOwnAnswerAndRemembersItAcrossAStaleStatus() throws Exception {
+    create("stale", 3, s -> s.rollout.healthTimeoutSeconds = 60);
+    reconcile("stale");
+    sts.sync(ns, "stale");
+    fakeNodes("stale", 3);
+    reconcile("stale");
+    assertThat(condition(get("stale"), Conditions.READY).getStatus()).isEqualTo("True");
+
+    edit("stale", c -> c.getSpec().image = "registry.example/topicmesh/node:2.0");
+    TopicCluster beforeDeletion = get("stale"); // new spec, status from before the rollout began
+    reconcile("stale");
+    assertThat(get("stale").getStatus().rollout.currentPod).isEqualTo("stale-2");
+
+    // stale-2 is back and Ready on the new template, but has not answered a status round yet; the
+    // other two still show each other as their whole mesh (healthy against two nodes).
+    silence("stale-2");
+    nodes.get("stale-0").mesh("news", nodes.get("stale-1").peerId).mesh("weather", nodes.get("stale-1").peerId);
+    nodes.get("stale-1").mesh("news", nodes.get("stale-0").peerId).mesh("weather", nodes.get("stale-0").peerId);
+    sts.sync(ns, "stale");
+    reconcile("stale");
+    assertThat(podNames()).as("nothing deleted while the replaced pod's mesh is unknown")
+        .containsExactly("stale-0", "stale-1", "stale-2");
+    assertThat(get("stale").getStatus().waits).singleElement()
+        .satisfies(w -> assertThat(w.message).contains("did not answer"));
+
+    // It answers, meshed with both. The next reconcile starts from the stale object (no rollout in
+    // its status): the operator still knows stale-2 was in flight, says so, and moves on to stale-1.
+    fakeNodes("stale", 3);
+    var result = reconciler.reconcile(beforeDeletion);
+    TopicCluster fresh = get("stale");
+    fresh.setStatus(result.status());
+    client.resource(fresh).updateStatus();
+    assertThat(client.v1().events().inNamespace(ns).list().getItems().stream()
+        .filter(e -> "PodReplaced".equals(e.getReason())).map(e -> e.getMessage()))
+        .anySatisfy(m -> assertThat(m).contains("stale-2 ").contains("mesh is healthy"));
+    assertThat(get("stale").getStatus().rollout.currentPod).isEqualTo("stale-1");
+    assertThat(podNames()).containsExactly("stale-0", "stale-2");
   }
 
   @Test

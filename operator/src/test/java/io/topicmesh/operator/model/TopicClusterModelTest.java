@@ -15,6 +15,7 @@ import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
 import io.topicmesh.operator.identity.NodeIdentity;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -70,8 +71,20 @@ class TopicClusterModelTest {
         "/ip4/0.0.0.0/tcp/4001", "--admin-listen", "0.0.0.0:9090", "--admin-token-file",
         "/var/run/topicmesh/admin/token", "--key-file", "/var/run/topicmesh/identity/key", "--config",
         "/etc/topicmesh/node.yaml", "--discovery", "k8s:mesh-nodes");
-    assertThat(c.getEnv()).extracting(e -> e.getName() + "=" + e.getValueFrom().getFieldRef().getFieldPath())
-        .containsExactly("POD_IP=status.podIP", "POD_NAME=metadata.name", "POD_NAMESPACE=metadata.namespace");
+    assertThat(c.getEnv()).extracting(e -> e.getName() + "=" + (e.getValueFrom() == null ? e.getValue()
+            : e.getValueFrom().getFieldRef().getFieldPath()))
+        .containsExactly("POD_IP=status.podIP", "POD_NAME=metadata.name", "POD_NAMESPACE=metadata.namespace",
+            "TOPICMESH_ADMIN_PUBLISH_TOKEN_FILE=/var/run/topicmesh/admin/publish-token",
+            "TOPICMESH_ADMIN_SUBSCRIBE_TOKEN_FILE=/var/run/topicmesh/admin/subscribe-token",
+            "TOPICMESH_ADMIN_STATUS_TOKEN_FILE=/var/run/topicmesh/admin/status-token");
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    assertThat(c.getReadinessProbe().getHttpGet().getScheme()).isEqualTo("HTTP");
+    var tokens = pod.getVolumes().stream().filter(v -> v.getName().equals("admin-token")).findFirst().orElseThrow();
+    assertThat(tokens.getProjected().getSources()).extracting(s -> s.getSecret().getName() + ":"
+        + s.getSecret().getItems().get(0).getPath())
+        .containsExactly("mesh-admin-token:token", "mesh-publish-token:publish-token",
+            "mesh-subscribe-token:subscribe-token", "mesh-status-token:status-token");
+    assertThat(pod.getVolumes()).noneMatch(v -> v.getName().equals("admin-tls"));
     assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
     assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
     assertThat(c.getVolumeMounts()).filteredOn(m -> m.getName().equals("identity")).singleElement()
@@ -82,6 +95,70 @@ class TopicClusterModelTest {
         .containsExactly("mesh-identity-0:mesh-0/key", "mesh-identity-1:mesh-1/key", "mesh-identity-2:mesh-2/key");
     assertThat(sts.getSpec().getTemplate().getMetadata().getAnnotations())
         .containsKeys(TopicClusterModel.CONFIG_HASH_ANNOTATION, TopicClusterModel.TEMPLATE_HASH_ANNOTATION);
+  }
+
+  @Test
+  void operatorManagedTlsMountsTheServingSecretAndProbesOverHttps() {
+    TopicCluster cr = cluster("mesh", 3, "news");
+    cr.getSpec().security.adminTls.mode = io.topicmesh.operator.api.v1alpha1.AdminTlsMode.Operator;
+    cr.getSpec().security.protectMetrics = true;
+    cr.getSpec().metrics.serviceMonitor = true;
+    TopicClusterModel model = TopicClusterModel.from(cr);
+    assertThat(model.adminTlsSecretName()).isEqualTo("mesh-admin-tls");
+    PodSpec pod = model.statefulSet(3).getSpec().getTemplate().getSpec();
+    var c = pod.getContainers().get(0);
+    assertThat(c.getCommand()).containsSubsequence("--admin-tls-cert-file", "/var/run/topicmesh/tls/tls.crt",
+        "--admin-tls-key-file", "/var/run/topicmesh/tls/tls.key");
+    for (var probe : List.of(c.getStartupProbe(), c.getLivenessProbe(), c.getReadinessProbe())) {
+      assertThat(probe.getHttpGet().getScheme()).isEqualTo("HTTPS");
+    }
+    assertThat(c.getEnv()).anyMatch(e -> e.getName().equals("TOPICMESH_ADMIN_PROTECT_METRICS")
+        && e.getValue().equals("true"));
+    var tls = pod.getVolumes().stream().filter(v -> v.getName().equals("admin-tls")).findFirst().orElseThrow();
+    // the CA's key never reaches a node: only the serving pair is mounted
+    assertThat(tls.getSecret().getSecretName()).isEqualTo("mesh-admin-tls");
+    assertThat(tls.getSecret().getItems()).extracting(i -> i.getKey()).containsExactly("tls.crt", "tls.key");
+    assertThat(c.getVolumeMounts()).anyMatch(m -> m.getName().equals("admin-tls") && m.getReadOnly());
+    @SuppressWarnings("unchecked")
+    Map<String, Object> endpoint = ((List<Map<String, Object>>) ((Map<String, Object>) model.serviceMonitor()
+        .getAdditionalProperties().get("spec")).get("endpoints")).get(0);
+    assertThat(endpoint).containsEntry("scheme", "https")
+        .containsEntry("bearerTokenSecret", Map.of("name", "mesh-status-token", "key", "token"));
+    assertThat(model.templateHash()).as("TLS changes the pod template")
+        .isNotEqualTo(TopicClusterModel.from(cluster("mesh", 3, "news")).templateHash());
+
+    cr.getSpec().security.adminTls.mode = io.topicmesh.operator.api.v1alpha1.AdminTlsMode.Secret;
+    cr.getSpec().security.adminTls.secretName = "mesh-cert-manager";
+    assertThat(TopicClusterModel.from(cr).statefulSet(3).getSpec().getTemplate().getSpec().getVolumes())
+        .anyMatch(v -> v.getName().equals("admin-tls") && v.getSecret().getSecretName().equals("mesh-cert-manager"));
+  }
+
+  @Test
+  void networkPolicyLetsOnlyTheClusterOnP2pAndOnlyTheOperatorAndListedNamespacesOnAdmin() {
+    TopicCluster cr = cluster("mesh", 3, "news");
+    cr.getSpec().security.networkPolicy.enabled = true;
+    cr.getSpec().security.networkPolicy.adminFromNamespaces = List.of("apps");
+    var np = TopicClusterModel.from(cr).networkPolicy("topicmesh-system",
+        Map.of("app.kubernetes.io/name", "topicmesh-operator"));
+    assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress");
+    assertThat(np.getSpec().getPodSelector().getMatchLabels())
+        .containsEntry(TopicClusterModel.INSTANCE_LABEL, "mesh");
+    var p2p = np.getSpec().getIngress().get(0);
+    assertThat(p2p.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(4001));
+    assertThat(p2p.getFrom()).singleElement().satisfies(f -> {
+      assertThat(f.getNamespaceSelector()).isNull();
+      assertThat(f.getPodSelector().getMatchLabels()).containsEntry(TopicClusterModel.INSTANCE_LABEL, "mesh");
+    });
+    var admin = np.getSpec().getIngress().get(1);
+    assertThat(admin.getPorts()).singleElement().satisfies(p -> assertThat(p.getPort().getIntVal()).isEqualTo(9090));
+    assertThat(admin.getFrom()).hasSize(2);
+    assertThat(admin.getFrom().get(0).getNamespaceSelector().getMatchLabels())
+        .containsEntry("kubernetes.io/metadata.name", "topicmesh-system");
+    assertThat(admin.getFrom().get(0).getPodSelector().getMatchLabels())
+        .containsEntry("app.kubernetes.io/name", "topicmesh-operator");
+    assertThat(admin.getFrom().get(1).getNamespaceSelector().getMatchLabels())
+        .containsEntry("kubernetes.io/metadata.name", "apps");
+    assertThat(admin.getFrom().get(1).getPodSelector()).isNull();
   }
 
   @Test

@@ -44,11 +44,26 @@ public final class FakeNode implements AutoCloseable {
   public final AtomicInteger statusCalls = new AtomicInteger();
 
   public FakeNode(String token, String peerId) throws IOException {
+    this(token, peerId, null);
+  }
+
+  /**
+   * @param tls the server's TLS context (the node's serving certificate), or null for plain HTTP; {@link
+   *     #uri()} stays http:// as the operator's NodeEndpoints report it, the reconciler switches to https
+   */
+  public FakeNode(String token, String peerId, javax.net.ssl.SSLContext tls) throws IOException {
     this.token = token;
     this.peerId = peerId;
     this.params = JSON.createObjectNode().put("d", 6).put("dlo", 5).put("dhi", 12).put("dlazy", 6)
         .put("dout", 2).put("dscore", 4).put("heartbeatIntervalMs", 1000).put("floodPublish", true);
-    server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    if (tls == null) {
+      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+    } else {
+      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
+          new InetSocketAddress("127.0.0.1", 0), 16);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      server = https;
+    }
     server.createContext("/", this::handle);
     server.start();
   }
@@ -85,6 +100,22 @@ public final class FakeNode implements AutoCloseable {
     this.p99 = p99;
     return this;
   }
+
+  /** Sets status.probes (issue 9): the node's probe window, or null for a node without probes. */
+  public synchronized FakeNode probes(Long expected, Long received, Double p50, Double p99) {
+    this.probeExpected = expected;
+    this.probeReceived = received;
+    this.probeP50 = p50;
+    this.probeP99 = p99;
+    this.probes = true;
+    return this;
+  }
+
+  private boolean probes;
+  private Long probeExpected;
+  private Long probeReceived;
+  private Double probeP50;
+  private Double probeP99;
 
   /** Sets status.uptimeSeconds (a lower value than before looks like a restarted node). */
   public FakeNode uptime(long seconds) {
@@ -258,6 +289,18 @@ public final class FakeNode implements AutoCloseable {
     s.set("params", params.deepCopy());
     s.putObject("traffic").put("published", published).put("delivered", delivered).put("duplicates", duplicates)
         .put("latencyP50Ms", p50).put("latencyP99Ms", p99);
+    if (probes) {
+      ObjectNode p = s.putObject("probes").put("enabled", true).put("publishers", 2);
+      p.put("expected", probeExpected);
+      p.put("received", probeReceived);
+      if (probeExpected != null && probeReceived != null && probeExpected > 0) {
+        p.put("deliveryRatio", (double) probeReceived / probeExpected);
+      } else {
+        p.putNull("deliveryRatio");
+      }
+      p.put("latencyP50Ms", probeP50);
+      p.put("latencyP99Ms", probeP99);
+    }
     return s.toString();
   }
 

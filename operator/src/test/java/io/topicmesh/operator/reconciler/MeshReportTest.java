@@ -12,7 +12,7 @@ class MeshReportTest {
   static NodeStatus node(String peer, Map<String, List<String>> mesh) {
     return new NodeStatus(peer, List.of(), "v", 1, true, List.of(),
         mesh.entrySet().stream().map(e -> new NodeStatus.TopicState(e.getKey(), e.getValue(), List.of())).toList(),
-        null, new NodeStatus.Traffic(0, 0, 0, 0, 0));
+        null, new NodeStatus.Traffic(0, 0, 0, 0.0, 0.0));
   }
 
   @Test
@@ -65,5 +65,28 @@ class MeshReportTest {
     assertThat(report.healthy()).isFalse();
     assertThat(report.summary()).contains("1 of 3 nodes did not answer", "news: 1 nodes not subscribed");
     assertThat(MeshReport.of(List.of("news"), Map.of(), 3, 5).healthy()).isFalse();
+  }
+
+  @Test
+  void aReadyPodThatDidNotAnswerKeepsTheGateClosed() {
+    // The collector's last round predates the replaced pod: only the two old nodes answered, each with
+    // one mesh peer. Against two nodes that is healthy; with three Ready pods it is not.
+    Map<String, NodeStatus> statuses = new LinkedHashMap<>();
+    statuses.put("n0", node("p0", Map.of("news", List.of("p2"))));
+    statuses.put("n2", node("p2", Map.of("news", List.of("p0"))));
+    assertThat(MeshReport.of(List.of("news"), statuses, 2, 2).healthy()).isTrue();
+    MeshReport gate = MeshReport.serving(List.of("news"), statuses, 3, 2);
+    assertThat(gate.healthy()).isFalse();
+    assertThat(gate.summary()).contains("1 of 3 nodes did not answer");
+    // Once the new pod answers with its mesh, and the others have meshed with it, the gate opens.
+    statuses.put("n1", node("p1", Map.of("news", List.of("p0", "p2"))));
+    statuses.put("n0", node("p0", Map.of("news", List.of("p1", "p2"))));
+    statuses.put("n2", node("p2", Map.of("news", List.of("p0", "p1"))));
+    assertThat(MeshReport.serving(List.of("news"), statuses, 3, 2).healthy()).isTrue();
+    // A pod that is down (not Ready) is the planner's business, not the mesh's.
+    statuses.remove("n1");
+    statuses.put("n0", node("p0", Map.of("news", List.of("p2"))));
+    statuses.put("n2", node("p2", Map.of("news", List.of("p0"))));
+    assertThat(MeshReport.serving(List.of("news"), statuses, 2, 2).healthy()).isTrue();
   }
 }

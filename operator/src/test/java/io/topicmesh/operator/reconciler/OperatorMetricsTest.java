@@ -24,7 +24,7 @@ class OperatorMetricsTest {
     mesh.degreeAvg = 2.5;
     mesh.nodesBelowDlo = 0;
     status.mesh = List.of(mesh);
-    metrics.clusterStatus("ns", "c1", status, 3);
+    metrics.clusterStatus("ns", "c1", status, 3, null);
     metrics.reconciled("success", Duration.ofMillis(5));
     String text = registry.scrape();
     assertThat(text).contains("topicmesh_operator_nodes_ready{cluster=\"c1\",namespace=\"ns\"} 3.0",
@@ -33,11 +33,11 @@ class OperatorMetricsTest {
         "topicmesh_operator_mesh_degree_avg{cluster=\"c1\",namespace=\"ns\",topic=\"news\"} 2.5",
         "topicmesh_operator_reconciles_total{result=\"success\"} 1.0");
     status.readyReplicas = 2;
-    metrics.clusterStatus("ns", "c1", status, 3);
+    metrics.clusterStatus("ns", "c1", status, 3, null);
     assertThat(registry.scrape()).contains("topicmesh_operator_nodes_ready{cluster=\"c1\",namespace=\"ns\"} 2.0");
     metrics.forget("ns", "c1");
     assertThat(registry.scrape()).doesNotContain("cluster=\"c1\"").contains("topicmesh_operator_reconciles_total");
-    metrics.clusterStatus("ns", "c1", status, 3);
+    metrics.clusterStatus("ns", "c1", status, 3, null);
     assertThat(registry.scrape()).as("re-registered after forget").contains("topicmesh_operator_nodes_ready{cluster=\"c1\"");
   }
 }

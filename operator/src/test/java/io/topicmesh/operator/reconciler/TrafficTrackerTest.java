@@ -67,24 +67,65 @@ class TrafficTrackerTest {
     assertThat(tracker.topicRates("c")).isEmpty();
   }
 
+  private static NodeStatus withProbes(String peer, Long expected, Long received, Double p50, Double p99) {
+    return new NodeStatus(peer, List.of(), "v", 1, true, List.of(), List.of(), null,
+        new NodeStatus.Traffic(0, 0, 0, null, null),
+        new NodeStatus.Probes(true, 2, expected, received, expected == null ? null : (double) received / expected, p50, p99));
+  }
+
+  /** Issue 9: the probe figures are summed over the nodes; the worst node's p99; absent stays absent. */
   @Test
-  void statusWritesWaitForAMeaningfulChange() {
-    var a = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
-    a.publishedPerSecond = 100.0;
-    a.latencyP99Ms = 20.0;
-    var b = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
-    b.publishedPerSecond = 105.0;
-    b.latencyP99Ms = 20.5;
-    assertThat(TopicClusterReconciler.changedMeaningfully(a, b)).as("5% and 0.5 ms are noise").isFalse();
-    b.publishedPerSecond = 120.0;
-    assertThat(TopicClusterReconciler.changedMeaningfully(a, b)).isTrue();
-    b.publishedPerSecond = 100.0;
-    b.latencyP99Ms = null;
-    assertThat(TopicClusterReconciler.changedMeaningfully(a, b)).as("a figure vanished").isTrue();
-    var idle = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
-    idle.publishedPerSecond = 0.2;
-    var idle2 = new io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.Traffic();
-    idle2.publishedPerSecond = 0.4;
-    assertThat(TopicClusterReconciler.changedMeaningfully(idle, idle2)).as("below the 0.5 msg/s floor").isFalse();
+  void probeFiguresAreAggregatedAndAbsentFiguresStayAbsent() {
+    ProbeSummary s = ProbeSummary.of(List.of(withProbes("a", 100L, 100L, 2.0, 10.0), withProbes("b", 100L, 90L, 3.0, 40.0),
+        withProbes("c", 100L, 100L, 4.0, 20.0)));
+    assertThat(s.nodes()).isEqualTo(3);
+    assertThat(s.deliveryRatio()).isEqualTo(290 / 300.0, org.assertj.core.api.Assertions.within(1e-4));
+    assertThat(s.latencyP99Ms()).isEqualTo(40.0);
+    assertThat(s.latencyP50Ms()).isEqualTo(3.0);
+    ProbeSummary none = ProbeSummary.of(List.of(withProbes("a", null, null, null, null)));
+    assertThat(none.nodes()).isEqualTo(1);
+    assertThat(none.deliveryRatio()).isNull();
+    assertThat(none.latencyP99Ms()).isNull();
+    NodeStatus old = new NodeStatus("x", List.of(), "v", 1, true, List.of(), List.of(), null, null);
+    assertThat(ProbeSummary.of(List.of(old))).isEqualTo(ProbeSummary.NONE);
+
+    // without probes and without load latency, Auto tuning sees NaN, never 0
+    ClusterTraffic t = new ClusterTraffic();
+    t.deliveredPerSecond = 10.0;
+    var o = TopicClusterReconciler.observation(t);
+    assertThat(o.latencyKnown()).isFalse();
+    assertThat(o.deliveryKnown()).isFalse();
+    t.latencyP99Ms = 80.0;
+    t.deliveryRatio = 0.98;
+    assertThat(TopicClusterReconciler.observation(t).latencyP99Ms()).as("load latency as fallback").isEqualTo(80.0);
+    t.probes = s;
+    assertThat(TopicClusterReconciler.observation(t).latencyP99Ms()).as("probes first").isEqualTo(40.0);
+    assertThat(TopicClusterReconciler.observation(t).deliveryRatio()).isEqualTo(s.deliveryRatio());
+  }
+
+  /** Issue 9: mesh health from probes is state with hysteresis, naming the violated objective. */
+  @Test
+  void probeHealthClassifiesWithHysteresisAndStableMessages() {
+    ProbeSummary good = new ProbeSummary(3, 300L, 300L, 1.0, 5.0, 100.0);
+    ProbeHealth h = ProbeHealth.classify(good, 0.99, 500, 10, null);
+    assertThat(h.state()).isEqualTo("Healthy");
+    assertThat(h.reason()).isEqualTo(ProbeHealth.OBJECTIVES_MET);
+    ProbeSummary lossy = new ProbeSummary(3, 300L, 270L, 0.9, 5.0, 120.0);
+    ProbeHealth l = ProbeHealth.classify(lossy, 0.99, 500, 10, h.reason());
+    assertThat(l.state()).isEqualTo("Degraded");
+    assertThat(l.reason()).isEqualTo(ProbeHealth.DELIVERY_LOW);
+    assertThat(ProbeHealth.classify(new ProbeSummary(3, 300L, 280L, 0.93, 5.0, 130.0), 0.99, 500, 10, l.reason()).message())
+        .as("other figures, same message: no status write").isEqualTo(l.message());
+    // latency: 530 ms is within the 10% band from healthy, but keeps a violation going
+    ProbeSummary slowish = new ProbeSummary(3, 300L, 300L, 1.0, 5.0, 530.0);
+    assertThat(ProbeHealth.classify(slowish, 0.99, 500, 10, ProbeHealth.OBJECTIVES_MET).state()).isEqualTo("Healthy");
+    assertThat(ProbeHealth.classify(slowish, 0.99, 500, 10, ProbeHealth.LATENCY_HIGH).reason())
+        .isEqualTo(ProbeHealth.LATENCY_HIGH);
+    assertThat(ProbeHealth.classify(new ProbeSummary(3, 300L, 200L, 0.66, 5.0, 900.0), 0.99, 500, 10, null).reason())
+        .isEqualTo(ProbeHealth.BOTH);
+    ProbeHealth unknown = ProbeHealth.classify(ProbeSummary.NONE, 0.99, 500, 10, ProbeHealth.DELIVERY_LOW);
+    assertThat(unknown.state()).isEqualTo("Unknown");
+    assertThat(unknown.status()).isEqualTo("Unknown");
+    assertThat(unknown.reason()).isEqualTo(ProbeHealth.NO_DATA);
   }
 }

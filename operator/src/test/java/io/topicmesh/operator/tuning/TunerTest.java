@@ -56,6 +56,18 @@ class TunerTest {
     assertThat(decision.reason()).contains("duplicates", "6 -> 5");
   }
 
+  /** Issue 9: an absent p99 is NaN, not 0: the latency objective never fires on it, and it does not block lowering. */
+  @Test
+  void unknownLatencyFiresNoLatencyObjective() {
+    TopicClusterSpec spec = auto(20);
+    spec.tuning.objectives.maxDuplicatesPerMessage = 3.0;
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), 6);
+    assertThat(Tuner.decide(spec, 20, current, new Observation(100, 1, Double.NaN, 1.0), NOW, null)).isEmpty();
+    var decision = Tuner.decide(spec, 20, current, new Observation(100, 3.5, Double.NaN, 1.0), NOW, null).orElseThrow();
+    assertThat(decision.params().d()).isEqualTo(5);
+    assertThat(Observation.NONE.latencyKnown()).isFalse();
+  }
+
   @Test
   void duplicatesAlonedoNotLowerDWhenLatencySuffers() {
     TopicClusterSpec spec = auto(20);

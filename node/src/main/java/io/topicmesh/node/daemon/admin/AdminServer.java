@@ -12,7 +12,10 @@ import io.topicmesh.node.daemon.Daemon;
 import io.topicmesh.node.daemon.config.ConfigException;
 import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.daemon.config.ParamsCodec;
+import io.topicmesh.node.pubsub.router.BatchPublishException;
 import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.GossipRouter;
+import io.topicmesh.node.pubsub.router.PublishException;
 import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
 import java.io.ByteArrayOutputStream;
@@ -25,7 +28,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -33,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
@@ -49,9 +53,11 @@ import org.slf4j.LoggerFactory;
  * The admin HTTP API of a node (JSON; JDK HTTP server on its own port).
  *
  * <pre>
- * GET    /healthz                       liveness (no token): 503 when the heartbeat stalled
- * GET    /readyz                        readiness (no token)
- * GET    /metrics                       Prometheus text (no token: read-only figures)
+ * GET    /healthz                       liveness (no token by default): 503 when the heartbeat stalled
+ * GET    /readyz                        readiness (no token by default)
+ * GET    /metrics                       Prometheus text (no token by default: read-only figures)
+ * GET    /ui/                           the mesh view, a static page (no token: it holds no data; its
+ *                                       script reads /v1/status with the token the user gives it)
  * GET    /v1/status                     peer id, addrs, version, uptime, peers, topics, params, traffic
  * GET    /v1/params                     effective gossipsub parameters
  * PUT    /v1/params                     some or all members; validated; applied at the next heartbeat
@@ -61,11 +67,16 @@ import org.slf4j.LoggerFactory;
  *                                       the topic's settings live, replacing the previous ones
  * DELETE /v1/topics/{t}                 unsubscribe (204; 404 when not subscribed)
  * POST   /v1/topics/{t}/publish         body: raw bytes, or JSON {"data": text} / {"base64": …}
+ * POST   /v1/topics/{t}/publish-batch   JSON {"messages": [{"data": text} | {"base64": …}, …]}: every
+ *                                       message's first copy goes out before any second copy
  * GET    /v1/topics/{t}/messages        server-sent events, one per delivered message; ?limit=N ends after N
  * </pre>
  *
- * Errors are {@code {"code": …, "message": …, "status": "429 Too Many Requests"}} with a 4xx status for anything the client got
- * wrong; the token is compared in constant time.
+ * Errors are {@code {"code": …, "message": …, "status": "429 Too Many Requests"}} with a 4xx status
+ * for anything the client got wrong. Who may call what is {@link AdminAuth}'s policy (scoped bearer tokens, compared in constant
+ * time; 401 without a known token, 403 without the scope); TLS is optional ({@link AdminTls}). A failed
+ * publish maps in {@link #publishFailure}: 503 when retrying later or through another node can succeed
+ * (a full validation queue, shutdown).
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
@@ -78,6 +89,8 @@ public final class AdminServer implements AutoCloseable {
   static final int MAX_PENDING_REQUESTS = 1024;
   /** Messages buffered per stream client; beyond it messages are dropped for that client. */
   static final int STREAM_BUFFER = 1024;
+  /** Messages in one publish-batch request (the router's bound). */
+  static final int MAX_BATCH = GossipRouter.MAX_BATCH;
   /** Bound on a JSON body's nesting. */
   static final int MAX_JSON_DEPTH = 16;
 
@@ -93,21 +106,32 @@ public final class AdminServer implements AutoCloseable {
   }
 
   private final Daemon node;
-  private final byte[] token;
+  private final AdminAuth auth;
   private final int maxBody;
   private final HttpServer server;
   private final ThreadPoolExecutor executor;
+  private final AdminTls tls;
   private final Semaphore streams = new Semaphore(MAX_STREAMS);
+  private final UiHandler ui = new UiHandler();
   private volatile boolean closed;
 
   /**
-   * @param token the bearer token, or null for none (then bind only to loopback)
+   * @param token the bearer token with the admin scope, or null for none (then bind only to loopback)
    */
   public AdminServer(Daemon node, InetSocketAddress bind, String token, int maxBody) throws IOException {
+    this(node, bind, AdminAuth.single(token), null, maxBody);
+  }
+
+  /**
+   * @param auth the tokens and which endpoints need them ({@link AdminAuth#none()}: bind only to loopback)
+   * @param tls the serving certificate, or null for plain HTTP
+   */
+  public AdminServer(Daemon node, InetSocketAddress bind, AdminAuth auth, AdminTls tls, int maxBody) throws IOException {
     this.node = node;
-    this.token = token == null ? null : token.getBytes(StandardCharsets.UTF_8);
+    this.auth = auth;
     this.maxBody = maxBody;
-    this.server = HttpServer.create(bind, 64);
+    this.tls = tls;
+    this.server = tls == null ? HttpServer.create(bind, 64) : AdminTlsServer.create(bind, 64, tls);
     AtomicLong n = new AtomicLong();
     this.executor = new ThreadPoolExecutor(THREADS, THREADS, 0, TimeUnit.MILLISECONDS,
         new LinkedBlockingQueue<>(MAX_PENDING_REQUESTS), r -> {
@@ -121,7 +145,15 @@ public final class AdminServer implements AutoCloseable {
 
   public void start() {
     server.start();
-    log.info("admin API listening on {} auth={}", address(), token == null ? "none" : "bearer");
+    log.info("admin API listening on {} {} auth={}", scheme(), address(),
+        auth.enabled() ? "bearer " + auth.scopes().stream().map(AdminScope::label).toList()
+            + (auth.protectMetrics() ? " metrics=token" : " metrics=open")
+            + (auth.protectHealth() ? " health=token" : " health=open") : "none");
+  }
+
+  /** {@code https} with TLS, else {@code http}. */
+  public String scheme() {
+    return tls == null ? "http" : "https";
   }
 
   public InetSocketAddress address() {
@@ -158,6 +190,7 @@ public final class AdminServer implements AutoCloseable {
     if (path.length() > 2048) {
       throw new ApiException(414, "uri_too_long", "request path longer than 2048 characters");
     }
+    auth.check(method, path, ex.getRequestHeaders().getFirst("Authorization"));
     switch (path) {
       case "/healthz" -> {
         only(method, "GET");
@@ -181,7 +214,10 @@ public final class AdminServer implements AutoCloseable {
       }
       default -> { }
     }
-    authorize(ex);
+    if (UiHandler.handles(path)) {
+      ui.serve(ex, method, path);
+      return;
+    }
     if (path.equals("/v1/status")) {
       only(method, "GET");
       sendJson(ex, 200, node.status());
@@ -198,20 +234,6 @@ public final class AdminServer implements AutoCloseable {
       topics(ex, method, path.substring("/v1/topics/".length()));
     } else {
       throw new ApiException(404, "not_found", "no such endpoint: " + path);
-    }
-  }
-
-  private void authorize(HttpExchange ex) {
-    if (token == null) {
-      return;
-    }
-    String h = ex.getRequestHeaders().getFirst("Authorization");
-    if (h == null || !h.startsWith("Bearer ")) {
-      throw new ApiException(401, "unauthorized", "missing bearer token (Authorization: Bearer <token>)");
-    }
-    byte[] given = h.substring("Bearer ".length()).trim().getBytes(StandardCharsets.UTF_8);
-    if (!MessageDigest.isEqual(given, token)) {
-      throw new ApiException(401, "unauthorized", "wrong bearer token");
     }
   }
 
@@ -302,6 +324,10 @@ public final class AdminServer implements AutoCloseable {
         only(method, "POST");
         publish(ex, topic);
       }
+      case "publish-batch" -> {
+        only(method, "POST");
+        publishBatch(ex, topic);
+      }
       case "messages" -> {
         only(method, "GET");
         stream(ex, topic);
@@ -350,50 +376,128 @@ public final class AdminServer implements AutoCloseable {
     String ct = ex.getRequestHeaders().getFirst("Content-Type");
     byte[] data;
     if (ct != null && ct.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-      JsonNode body = readJson(ex);
-      if (!body.isObject() || body.size() != 1 || !(body.has("data") || body.has("base64"))) {
-        throw new ApiException(400, "bad_request", "JSON body must be {\"data\": \"text\"} or {\"base64\": \"…\"}");
-      }
-      JsonNode v = body.has("data") ? body.get("data") : body.get("base64");
-      if (!v.isTextual()) {
-        throw new ApiException(400, "bad_request", "the message must be a JSON string");
-      }
-      if (body.has("data")) {
-        data = v.textValue().getBytes(StandardCharsets.UTF_8);
-      } else {
-        try {
-          data = Base64.getDecoder().decode(v.textValue());
-        } catch (IllegalArgumentException e) {
-          throw new ApiException(400, "bad_request", "base64: " + e.getMessage());
-        }
-      }
+      data = messageData(readJson(ex), "JSON body");
     } else {
       data = readBody(ex);
     }
-    PublishResult r;
+    PublishResult r = await(topic, node.publish(topic, data), "message");
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topic);
+    out.putAll(published(r, data));
+    sendJson(ex, 200, out);
+  }
+
+  /**
+   * {@code POST /v1/topics/{t}/publish-batch}: {@code {"messages": [m, …]}}, each m as the JSON
+   * body of publish; returns {@code {"topic", "messages": [{"id","peers","bytes"}, …]}} in order.
+   */
+  private void publishBatch(HttpExchange ex, String topic) throws IOException {
+    JsonNode body = readJson(ex);
+    JsonNode ms = body.isObject() && body.size() == 1 ? body.get("messages") : null;
+    if (ms == null || !ms.isArray()) {
+      throw new ApiException(400, "bad_request",
+          "JSON body must be {\"messages\": [{\"data\": \"text\"} or {\"base64\": \"…\"}, …]}");
+    }
+    if (ms.isEmpty() || ms.size() > MAX_BATCH) {
+      throw new ApiException(400, "bad_request", "a batch holds 1 to " + MAX_BATCH + " messages, got " + ms.size());
+    }
+    List<byte[]> data = new ArrayList<>();
+    for (int i = 0; i < ms.size(); i++) {
+      data.add(messageData(ms.get(i), "messages[" + i + "]"));
+    }
+    List<PublishResult> rs = await(topic, node.publishBatch(topic, data), "batch");
+    List<Map<String, Object>> list = new ArrayList<>();
+    for (int i = 0; i < rs.size(); i++) {
+      list.add(published(rs.get(i), data.get(i)));
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topic);
+    out.put("messages", list);
+    sendJson(ex, 200, out);
+  }
+
+  /** One message as JSON, {"data": text} or {"base64": …}, as bytes. */
+  private static byte[] messageData(JsonNode body, String where) {
+    if (!body.isObject() || body.size() != 1 || !(body.has("data") || body.has("base64"))) {
+      throw new ApiException(400, "bad_request", where + " must be {\"data\": \"text\"} or {\"base64\": \"…\"}");
+    }
+    JsonNode v = body.has("data") ? body.get("data") : body.get("base64");
+    if (!v.isTextual()) {
+      throw new ApiException(400, "bad_request", where + ": the message must be a JSON string");
+    }
+    if (body.has("data")) {
+      return v.textValue().getBytes(StandardCharsets.UTF_8);
+    }
     try {
-      r = node.publish(topic, data).get(10, TimeUnit.SECONDS);
+      return Base64.getDecoder().decode(v.textValue());
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, "bad_request", where + ": base64: " + e.getMessage());
+    }
+  }
+
+  private static Map<String, Object> published(PublishResult r, byte[] data) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("id", HexFormat.of().formatHex(r.id().bytes().toByteArray()));
+    out.put("peers", r.peers());
+    out.put("bytes", data.length);
+    return out;
+  }
+
+  /** Waits up to 10 s for a publish, mapping its failures to API errors. */
+  private static <T> T await(String topic, CompletableFuture<T> f, String what) {
+    try {
+      return f.get(10, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       Throwable c = e.getCause();
-      if (c instanceof Daemon.ShuttingDownException) {
-        throw new ApiException(503, "shutting_down", c.getMessage());
-      }
-      if (c instanceof IllegalArgumentException) {
-        throw new ApiException(413, "too_large", c.getMessage());
-      }
-      throw new ApiException(422, "rejected", "message not published: " + c.getMessage());
+      throw c instanceof BatchPublishException b ? batchFailure(topic, b) : publishFailure(topic, c);
     } catch (TimeoutException e) {
-      throw new ApiException(503, "busy", "router did not accept the message within 10 s");
+      throw new ApiException(503, "busy", "router did not accept the " + what + " within 10 s");
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new ApiException(503, "busy", "interrupted");
     }
-    Map<String, Object> out = new LinkedHashMap<>();
-    out.put("topic", topic);
-    out.put("id", HexFormat.of().formatHex(r.id().bytes().toByteArray()));
-    out.put("peers", r.peers());
-    out.put("bytes", data.length);
-    sendJson(ex, 200, out);
+  }
+
+  /**
+   * The one place a failed publish becomes an HTTP error: 503 when the client should retry later or
+   * through another node, 4xx when the message itself cannot be published, 5xx for a fault here.
+   */
+  static ApiException publishFailure(String topic, Throwable cause) {
+    if (!(cause instanceof PublishException p)) {
+      log.warn("admin publish to topic={} failed unexpectedly: {}", topic, String.valueOf(cause));
+      return new ApiException(500, "internal", "message not published: " + cause);
+    }
+    String m = "message not published: " + p.getMessage();
+    return switch (p.reason()) {
+      case TOO_LARGE -> new ApiException(413, "too_large", m);
+      case DUPLICATE -> new ApiException(409, "duplicate", m);
+      case REJECTED -> new ApiException(422, "rejected", m);
+      case IGNORED -> new ApiException(422, "ignored", m);
+      case QUEUE_FULL -> new ApiException(503, "busy", m);
+      case SHUTTING_DOWN -> new ApiException(503, "shutting_down", m);
+      case VALIDATION_TIMEOUT -> new ApiException(503, "validation_timeout", m);
+      case VALIDATOR_FAILED -> new ApiException(500, "validator_failed", m);
+    };
+  }
+
+  /**
+   * A batch some of whose messages were refused; the message names each by index and reason. None
+   * published, all for one reason: that reason's status and code, as for a single publish (503
+   * still means "retry the batch"). None published, for several reasons: 422 {@code
+   * not_published}. Some published: 422 {@code partially_published} (retrying the whole batch
+   * would publish those twice).
+   */
+  static ApiException batchFailure(String topic, BatchPublishException b) {
+    if (b.published() > 0) {
+      return new ApiException(422, "partially_published", b.getMessage());
+    }
+    var reasons = b.failures().values().stream()
+        .map(c -> c instanceof PublishException p ? p.reason() : null).distinct().toList();
+    if (reasons.size() == 1 && reasons.get(0) != null) {
+      ApiException one = publishFailure(topic, b.failures().values().iterator().next());
+      return new ApiException(one.status(), one.code(), "batch not published: " + b.getMessage());
+    }
+    return new ApiException(422, "not_published", b.getMessage());
   }
 
   private void stream(HttpExchange ex, String topic) throws IOException {

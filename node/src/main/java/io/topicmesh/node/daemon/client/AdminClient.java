@@ -15,7 +15,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Predicate;
+import io.topicmesh.node.daemon.admin.AdminScope;
+import io.topicmesh.node.daemon.config.ConfigLoader;
 import picocli.CommandLine.Option;
 
 /** Options shared by the admin clients, and the HTTP calls they make. */
@@ -25,8 +28,13 @@ public final class AdminClient {
   @Option(names = "--admin", description = "Admin API base URL (default: $TOPICMESH_ADMIN_URL or http://127.0.0.1:9090).")
   String admin;
 
-  @Option(names = "--token-file", description = "Bearer token file (default: $TOPICMESH_ADMIN_TOKEN_FILE).")
+  @Option(names = "--token-file", description = "Bearer token file (default: the command's scope's"
+      + " $TOPICMESH_ADMIN_{PUBLISH,SUBSCRIBE,STATUS}_TOKEN_FILE, else $TOPICMESH_ADMIN_TOKEN_FILE).")
   Path tokenFile;
+
+  @Option(names = "--ca-file", description = "PEM CA certificate(s) to trust for an https:// admin URL (default:"
+      + " $TOPICMESH_ADMIN_CA_FILE, else the JVM's trusted CAs).")
+  Path caFile;
 
   private HttpClient http;
 
@@ -34,14 +42,21 @@ public final class AdminClient {
   static final class CallException extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final int exitCode;
+    /** The HTTP status of a failed call, 0 when there was no answer. */
+    final int httpStatus;
 
     CallException(String message) {
       this(message, 1);
     }
 
     CallException(String message, int exitCode) {
+      this(message, exitCode, 0);
+    }
+
+    CallException(String message, int exitCode, int httpStatus) {
       super(message);
       this.exitCode = exitCode;
+      this.httpStatus = httpStatus;
     }
   }
 
@@ -80,20 +95,35 @@ public final class AdminClient {
     return "/v1/topics/" + URLEncoder.encode(topic, StandardCharsets.UTF_8).replace("+", "%20");
   }
 
-  HttpRequest.Builder request(String path) {
+  /** A request to {@code path} carrying the token for {@code scope} (see {@link #tokenFile(AdminScope, Map)}). */
+  HttpRequest.Builder request(String path, AdminScope scope) {
     HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(30));
-    String token = token();
+    String token = token(scope);
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
     }
     return b;
   }
 
-  private String token() {
-    Path f = tokenFile;
-    if (f == null && System.getenv("TOPICMESH_ADMIN_TOKEN_FILE") != null) {
-      f = Path.of(System.getenv("TOPICMESH_ADMIN_TOKEN_FILE"));
+  /**
+   * The token file for a call that needs {@code scope}: {@code --token-file}, else the scope's own
+   * variable (the node's, e.g. {@code TOPICMESH_ADMIN_PUBLISH_TOKEN_FILE}), else the admin token's
+   * {@code TOPICMESH_ADMIN_TOKEN_FILE}; null for none.
+   */
+  Path tokenFile(AdminScope scope, Map<String, String> env) {
+    if (tokenFile != null) {
+      return tokenFile;
     }
+    String own = env.get(ConfigLoader.envName(scope.configKey()));
+    if (own != null && !own.isBlank()) {
+      return Path.of(own);
+    }
+    String admin = env.get(ConfigLoader.envName(AdminScope.ADMIN.configKey()));
+    return admin == null || admin.isBlank() ? null : Path.of(admin);
+  }
+
+  private String token(AdminScope scope) {
+    Path f = tokenFile(scope, System.getenv());
     if (f == null) {
       return null;
     }
@@ -108,9 +138,41 @@ public final class AdminClient {
 
   private HttpClient http() {
     if (http == null) {
-      http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+      HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+      Path ca = caFile != null ? caFile
+          : System.getenv("TOPICMESH_ADMIN_CA_FILE") == null ? null : Path.of(System.getenv("TOPICMESH_ADMIN_CA_FILE"));
+      if (ca != null) {
+        b.sslContext(trusting(ca));
+      }
+      http = b.build();
     }
     return http;
+  }
+
+  /** An SSL context trusting only the CA certificates in {@code caFile}. */
+  static javax.net.ssl.SSLContext trusting(Path caFile) {
+    try (InputStream in = Files.newInputStream(caFile)) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      ks.load(null, null);
+      int i = 0;
+      for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificates(in)) {
+        ks.setCertificateEntry("ca-" + i++, c);
+      }
+      if (i == 0) {
+        throw new CallException("--ca-file " + caFile + ": no PEM certificate in it", 2);
+      }
+      javax.net.ssl.TrustManagerFactory tmf =
+          javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (IOException e) {
+      throw new CallException("--ca-file " + caFile + ": cannot read (" + reason(e) + ")", 2);
+    } catch (java.security.GeneralSecurityException e) {
+      throw new CallException("--ca-file " + caFile + ": not PEM certificates (" + e.getMessage() + ")", 2);
+    }
   }
 
   /** Sends and returns the JSON body; a non-2xx status becomes a {@link CallException}. */
@@ -133,7 +195,7 @@ public final class AdminClient {
       }
     }
     if (r.statusCode() / 100 != 2) {
-      throw new CallException(failure(req, r.statusCode(), body));
+      throw new CallException(failure(req, r.statusCode(), body), 1, r.statusCode());
     }
     return body;
   }
@@ -143,7 +205,7 @@ public final class AdminClient {
    * message} event to {@code onMessage} until it returns false or the stream ends.
    */
   void events(String path, Predicate<JsonNode> onMessage) {
-    HttpRequest req = request(path).timeout(Duration.ofDays(365)).header("Accept", "text/event-stream").GET().build();
+    HttpRequest req = request(path, AdminScope.SUBSCRIBE).timeout(Duration.ofDays(365)).header("Accept", "text/event-stream").GET().build();
     HttpResponse<InputStream> r;
     try {
       r = http().send(req, HttpResponse.BodyHandlers.ofInputStream());

@@ -37,10 +37,17 @@ public final class ConfigLoader {
 
   private static final int MAX_LIST = 1024;
   private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
+  /** Topic names the node keeps for itself (mesh probes); the same prefix as the probe package's. */
+  public static final String RESERVED_TOPIC_PREFIX = "_topicmesh/";
   private static final Set<String> MUXERS = Set.of("yamux", "mplex");
 
   /** Top-level keys and sections the file may hold: those of {@link ConfigOptions#ALL}. */
   private static final List<String> KEYS = ConfigOptions.keys();
+
+  /** Mesh probes are sent this often unless {@code probe.interval} says otherwise. */
+  public static final Duration DEFAULT_PROBE_INTERVAL = Duration.ofSeconds(5);
+  /** The shortest probe interval accepted. */
+  public static final Duration MIN_PROBE_INTERVAL = Duration.ofMillis(100);
 
   private ConfigLoader() {}
 
@@ -125,7 +132,8 @@ public final class ConfigLoader {
   private static void flatten(String prefix, Map<?, ?> m, Map<String, Object> out) {
     for (var e : m.entrySet()) {
       String key = prefix + e.getKey();
-      boolean section = key.equals("admin") || key.equals("redial") || key.equals("params") || key.equals("thresholds");
+      boolean section = key.equals("admin") || key.equals("redial") || key.equals("params") || key.equals("thresholds")
+          || key.equals("probe");
       if (section) {
         if (!(e.getValue() instanceof Map<?, ?> inner)) {
           throw new ConfigException(key, e.getValue(), "must be a mapping");
@@ -258,6 +266,23 @@ public final class ConfigLoader {
     th = ParamsCodec.merge(PeerScoreThresholds.defaults(), thresholds, "thresholds.");
     Object ns = m.get("namespace");
     Topics topics = topics(m.getOrDefault("topics", List.of()));
+    Path tlsCert = path("admin.tlsCertFile", m.get("admin.tlsCertFile"));
+    Path tlsKey = path("admin.tlsKeyFile", m.get("admin.tlsKeyFile"));
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new ConfigException(tlsCert == null ? "admin.tlsCertFile" : "admin.tlsKeyFile", "(unset)",
+          "admin.tlsCertFile and admin.tlsKeyFile go together: set both for TLS, or neither for plain HTTP");
+    }
+    Path adminToken = path("admin.tokenFile", m.get("admin.tokenFile"));
+    Path publishToken = path("admin.publishTokenFile", m.get("admin.publishTokenFile"));
+    Path subscribeToken = path("admin.subscribeTokenFile", m.get("admin.subscribeTokenFile"));
+    Path statusToken = path("admin.statusTokenFile", m.get("admin.statusTokenFile"));
+    boolean protectMetrics = bool("admin.protectMetrics", orDefault(m, "admin.protectMetrics"));
+    boolean protectHealth = bool("admin.protectHealth", orDefault(m, "admin.protectHealth"));
+    boolean anyToken = adminToken != null || publishToken != null || subscribeToken != null || statusToken != null;
+    if ((protectMetrics || protectHealth) && !anyToken) {
+      throw new ConfigException(protectMetrics ? "admin.protectMetrics" : "admin.protectHealth", true,
+          "needs a token file (admin.tokenFile or admin.statusTokenFile) to check requests against");
+    }
     return new NodeConfig(
         listen,
         advertise,
@@ -278,14 +303,32 @@ public final class ConfigLoader {
         redialMin,
         redialMax,
         hostPort("admin.listen", m.get("admin.listen"), true),
-        path("admin.tokenFile", m.get("admin.tokenFile")),
+        adminToken,
+        publishToken,
+        subscribeToken,
+        statusToken,
+        protectMetrics,
+        protectHealth,
+        tlsCert,
+        tlsKey,
         (int) integer("admin.maxBodyBytes", orDefault(m, "admin.maxBodyBytes"), 1024, 64 << 20),
         gp,
         th,
         millis("shutdownGraceMs", orDefault(m, "shutdownGraceMs"), 100, 600_000),
         ns == null ? null : string("namespace", ns),
         m.get("podName") == null ? null : string("podName", m.get("podName")),
-        m.get("cluster") == null ? null : string("cluster", m.get("cluster")));
+        m.get("cluster") == null ? null : string("cluster", m.get("cluster")),
+        probeInterval(m));
+  }
+
+  /** {@code probe.enabled} (default true) and {@code probe.interval}: null when probes are off. */
+  private static Duration probeInterval(Map<String, Object> m) {
+    boolean on = bool("probe.enabled", m.getOrDefault("probe.enabled", true));
+    Duration d = m.get("probe.interval") == null ? DEFAULT_PROBE_INTERVAL : duration("probe.interval", m.get("probe.interval"));
+    if (d.compareTo(MIN_PROBE_INTERVAL) < 0) {
+      throw new ConfigException("probe.interval", m.get("probe.interval"), "at least " + MIN_PROBE_INTERVAL.toMillis() + "ms");
+    }
+    return on ? d : null;
   }
 
   /** The key's value, else its default from {@link ConfigOptions}. */
@@ -336,7 +379,7 @@ public final class ConfigLoader {
   record Topics(List<String> names, Map<String, String> validation, Map<String, TopicScoreParams> scores,
       SignaturePolicy policy) {}
 
-  private static final Set<String> TOPIC_KEYS = Set.of("name", "validation", "score");
+  private static final Set<String> TOPIC_KEYS = Set.of("name", "validation", "score", "mesh");
   /** The validation modes a topic may ask for (the operator's {@code ValidationMode}). */
   public static final Set<String> MODES = Set.of("StrictSign", "StrictNoSign", "LaxSign", "LaxNoSign");
 
@@ -348,8 +391,15 @@ public final class ConfigLoader {
    * @param validation the validation mode asked for, or null when not given
    * @param score the topic's v1.1 score parameters (given members merged onto {@link
    *     TopicScoreParams#defaults()}), or null when the topic is not scored
+   * @param mesh the topic's own mesh degrees (some of d, dlo, dhi, dscore, dout, dlazy; the rest
+   *     from the node's parameters), or null when the topic uses the node's
    */
-  public record TopicSettings(String name, String validation, TopicScoreParams score) {
+  public record TopicSettings(String name, String validation, TopicScoreParams score, Map<String, Object> mesh) {
+    /** Settings without per-topic mesh degrees. */
+    public TopicSettings(String name, String validation, TopicScoreParams score) {
+      this(name, validation, score, null);
+    }
+
     /** Whether the mode asks for unsigned messages. */
     public boolean noSign() {
       return validation != null && validation.endsWith("NoSign");
@@ -365,6 +415,10 @@ public final class ConfigLoader {
       TopicSettings ts;
       if (t instanceof Map<?, ?> obj) {
         ts = topic(obj, null);
+        if (ts.mesh() != null) {
+          throw new ConfigException("topics[" + ts.name() + "].mesh", ts.mesh(),
+              "not read from the config file yet: set a topic's mesh degrees live with PUT /v1/topics/{topic}");
+        }
       } else if (t instanceof String s) {
         ts = new TopicSettings(checkTopicName("topics", s.trim()), null, null);
       } else {
@@ -416,7 +470,7 @@ public final class ConfigLoader {
     }
     for (Object k : obj.keySet()) {
       if (!TOPIC_KEYS.contains(String.valueOf(k))) {
-        throw new ConfigException(prefix + k, obj.get(k), "unknown key; known: name, validation, score");
+        throw new ConfigException(prefix + k, obj.get(k), "unknown key; known: name, validation, score, mesh");
       }
     }
     String validation = null;
@@ -437,12 +491,35 @@ public final class ConfigLoader {
       sm.forEach((k, x) -> changes.put(String.valueOf(k), x));
       score = ParamsCodec.merge(TopicScoreParams.class, TopicScoreParams.defaults(), changes, prefix + "score.");
     }
-    return new TopicSettings(name, validation, score);
+    Map<String, Object> mesh = null;
+    Object me = obj.get("mesh");
+    if (me != null) {
+      if (!(me instanceof Map<?, ?> mm)) {
+        throw new ConfigException(prefix + "mesh", me, "a mapping of mesh degrees (d, dlo, dhi, dscore, dout, dlazy)");
+      }
+      mesh = new LinkedHashMap<>();
+      for (Map.Entry<?, ?> e : mm.entrySet()) {
+        String k = String.valueOf(e.getKey());
+        if (!MESH_KEYS.contains(k)) {
+          throw new ConfigException(prefix + "mesh." + k, e.getValue(), "unknown key; known: d, dlo, dhi, dscore, dout, dlazy");
+        }
+        mesh.put(k, e.getValue());
+      }
+      // the invariants are checked against the node's parameters when the settings are applied
+    }
+    return new TopicSettings(name, validation, score, mesh);
   }
+
+  /** The members of a topic's {@code mesh:} mapping: its own mesh degrees over the global ones. */
+  static final Set<String> MESH_KEYS = Set.of("d", "dlo", "dhi", "dscore", "dout", "dlazy");
 
   private static String checkTopicName(String field, String name) {
     if (!TOPIC.matcher(name).matches()) {
       throw new ConfigException(field, name, "1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+    }
+    if (name.startsWith(RESERVED_TOPIC_PREFIX)) {
+      throw new ConfigException(field, name, "topics starting with " + RESERVED_TOPIC_PREFIX + " are reserved for the node"
+          + " (mesh probes)");
     }
     return name;
   }

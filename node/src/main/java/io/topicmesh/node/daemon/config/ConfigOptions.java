@@ -109,6 +109,11 @@ public final class ConfigOptions {
           "Most TCP connections at once, 1 to 65536."),
       option("pingInterval", "--ping-interval", "<duration>", Kind.VALUE, null, "off", null,
           "Ping every connected peer this often: 500ms, 5s, 1m or PT5S; more than 0, at most 24h."),
+      option("probe.enabled", "--no-probes", null, Kind.NEGATE, Boolean.TRUE, null, null,
+          "Publish a mesh probe on the cluster's reserved topic and measure everyone's (true); --no-probes makes it"
+              + " false: neither publish nor measure."),
+      option("probe.interval", "--probe-interval", "<duration>", Kind.VALUE, null, "5s", null,
+          "Publish a mesh probe this often: 500ms, 5s or PT5S; at least 100ms."),
       option("discovery", "--discovery", "<source>", Kind.LIST, null, "none", null,
           "Discovery source, repeatable: static:<multiaddr>, dns:<name>[:<port>], dnssrv:<name> or"
               + " k8s:<service>[:<port>]; every discovered address is kept connected."),
@@ -123,7 +128,24 @@ public final class ConfigOptions {
       option("admin.listen", "--admin-listen", "<host:port>", Kind.VALUE, null, "no admin API", null,
           "Address of the admin HTTP API (port 0: any free port)."),
       option("admin.tokenFile", "--admin-token-file", "<path>", Kind.VALUE, null, "none: loopback only", null,
-          "File holding the admin API's bearer token; without it the admin API binds to loopback only."),
+          "File holding a bearer token of the admin scope (everything); without any token file the admin API binds"
+              + " to loopback only."),
+      option("admin.publishTokenFile", null, null, null, null, "none", null,
+          "File holding a token of the publish scope: POST /v1/topics/{t}/publish only (docs/security.md)."),
+      option("admin.subscribeTokenFile", null, null, null, null, "none", null,
+          "File holding a token of the subscribe scope: GET /v1/topics/{t}/messages only."),
+      option("admin.statusTokenFile", null, null, null, null, "none", null,
+          "File holding a token of the status scope: GET /v1/status, /v1/topics, /v1/params (and /metrics or"
+              + " health when protected)."),
+      option("admin.protectMetrics", null, null, null, Boolean.FALSE, null, null,
+          "Make /metrics need a status or admin token (needs a token file)."),
+      option("admin.protectHealth", null, null, null, Boolean.FALSE, null, null,
+          "Make /healthz and /readyz need a status or admin token (needs a token file)."),
+      option("admin.tlsCertFile", "--admin-tls-cert-file", "<path>", Kind.VALUE, null, "plain HTTP", null,
+          "PEM certificate chain: serve the admin API over HTTPS (with admin.tlsKeyFile); reloaded when the file"
+              + " changes."),
+      option("admin.tlsKeyFile", "--admin-tls-key-file", "<path>", Kind.VALUE, null, "none", null,
+          "PEM private key of admin.tlsCertFile."),
       option("admin.maxBodyBytes", null, null, null, NodeConfig.DEFAULT_MAX_BODY, null, null,
           "Largest admin API request body, in bytes (1024 to 67108864)."),
       option("params.*", null, null, null, null, "the gossipsub spec's", null,

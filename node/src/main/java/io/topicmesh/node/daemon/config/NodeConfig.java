@@ -40,14 +40,28 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  * @param redialMin first re-dial backoff ({@code redial.minMs})
  * @param redialMax re-dial backoff cap ({@code redial.maxMs})
  * @param adminListen admin API address, null for none ({@code admin.listen})
- * @param adminTokenFile bearer token file; without it the admin API binds to loopback only
+ * @param adminTokenFile file of the token with the admin scope (everything) ({@code admin.tokenFile});
+ *     without any token file the admin API binds to loopback only
+ * @param adminPublishTokenFile file of the token with the publish scope ({@code admin.publishTokenFile})
+ * @param adminSubscribeTokenFile file of the token with the subscribe scope ({@code admin.subscribeTokenFile})
+ * @param adminStatusTokenFile file of the read-only token ({@code admin.statusTokenFile})
+ * @param adminProtectMetrics whether {@code /metrics} needs a status (or admin) token ({@code
+ *     admin.protectMetrics}, default false)
+ * @param adminProtectHealth whether {@code /healthz} and {@code /readyz} need a status (or admin) token
+ *     ({@code admin.protectHealth}, default false; Kubernetes probes send no token)
+ * @param adminTlsCertFile PEM certificate chain of the admin API's TLS, null for plain HTTP ({@code
+ *     admin.tlsCertFile})
+ * @param adminTlsKeyFile the PEM private key of that certificate ({@code admin.tlsKeyFile})
  * @param adminMaxBodyBytes largest accepted request body ({@code admin.maxBodyBytes})
  * @param params gossipsub parameters ({@code params.*})
  * @param thresholds peer score thresholds ({@code thresholds.*})
  * @param shutdownGrace bound on the graceful shutdown ({@code shutdownGraceMs})
  * @param namespace Kubernetes namespace for {@code k8s:} discovery ({@code namespace}, {@code POD_NAMESPACE})
  * @param podName this pod's name, for logs ({@code POD_NAME})
- * @param cluster the TopicCluster name, for logs ({@code cluster})
+ * @param cluster the TopicCluster name, for logs and the probe topic ({@code cluster})
+ * @param probeInterval how often this node publishes a mesh probe ({@code probe.interval}, {@code
+ *     --probe-interval}, {@code TOPICMESH_PROBE_INTERVAL}; default 5s), null when probes are off
+ *     ({@code probe.enabled: false}, {@code --no-probes}, {@code TOPICMESH_PROBE_ENABLED=false})
  */
 public record NodeConfig(
     List<String> listen,
@@ -70,13 +84,21 @@ public record NodeConfig(
     Duration redialMax,
     InetSocketAddress adminListen,
     Path adminTokenFile,
+    Path adminPublishTokenFile,
+    Path adminSubscribeTokenFile,
+    Path adminStatusTokenFile,
+    boolean adminProtectMetrics,
+    boolean adminProtectHealth,
+    Path adminTlsCertFile,
+    Path adminTlsKeyFile,
     int adminMaxBodyBytes,
     GossipParams params,
     PeerScoreThresholds thresholds,
     Duration shutdownGrace,
     String namespace,
     String podName,
-    String cluster) {
+    String cluster,
+    Duration probeInterval) {
 
   /** Largest admin request body by default: 1 MiB (a publish carries the message). */
   public static final int DEFAULT_MAX_BODY = 1 << 20;

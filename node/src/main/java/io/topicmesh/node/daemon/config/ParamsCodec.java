@@ -30,6 +30,11 @@ public final class ParamsCodec {
     return toJson((Record) t);
   }
 
+  /** A topic's mesh degrees as {@code PUT /v1/topics/{t}} takes them ({@code mesh}). */
+  public static Map<String, Object> toJson(io.topicmesh.node.pubsub.router.TopicMeshParams t) {
+    return toJson((Record) t);
+  }
+
   public static Map<String, Object> toJson(PeerScoreThresholds t) {
     return toJson((Record) t);
   }

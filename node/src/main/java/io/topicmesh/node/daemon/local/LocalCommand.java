@@ -63,8 +63,16 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--d", description = "Mesh degree D (Dlo = D-1, Dhi = 2D; default ${DEFAULT-VALUE}).", defaultValue = "6")
   int d;
 
+  @Option(names = "--probe-interval", description = "Mesh probe interval of every node, e.g. 1s (default: the"
+      + " node's, 5s).")
+  String probeInterval;
+
   @Option(names = "--seed", description = "Seed for the topology and the load (default: random).")
   Long seed;
+
+  @Option(names = "--admin-listen", description = "Address of the cluster's mesh view (/ui/) and its JSON"
+      + " (/v1/cluster), loopback only (default ${DEFAULT-VALUE}: a free port).", defaultValue = "127.0.0.1:0")
+  String adminListen;
 
   @Option(names = "--plain", description = "No ANSI screen redraws (default when stdout is not a terminal).")
   boolean plain;
@@ -87,6 +95,7 @@ public final class LocalCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     validate();
+    InetSocketAddress viewBind = viewBind();
     SplittableRandom random = new SplittableRandom(seed == null ? new SecureRandom().nextLong() : seed);
     boolean ansi = !plain && System.console() != null;
     int port = freePort();
@@ -103,6 +112,7 @@ public final class LocalCommand implements Callable<Integer> {
       return t;
     });
     long t0 = System.nanoTime();
+    ClusterViewServer viewServer = null;
     try {
       for (int i = 0; i < nodes; i++) {
         Daemon n = new Daemon(config(i, addrs, random), PrivKey.generate(KeyType.ED25519, new SecureRandom()),
@@ -112,6 +122,10 @@ public final class LocalCommand implements Callable<Integer> {
       }
       out.printf(Locale.ROOT, "started %d nodes on %s..%s port %d, topics %s, %.1f msg/s per topic, %d bytes%n",
           nodes, ip(0), ip(nodes - 1), port, topics, rate, size);
+      viewServer = new ClusterViewServer(cluster, viewBind);
+      viewServer.start();
+      String base = "http://" + viewServer.address().getAddress().getHostAddress() + ":" + viewServer.address().getPort();
+      out.println("admin " + base + " (mesh view: " + base + "/ui/)");
       out.flush();
       long periodMicros = (long) (1_000_000 / rate);
       for (String topic : topics) {
@@ -138,6 +152,9 @@ public final class LocalCommand implements Callable<Integer> {
       view.summary();
     } finally {
       load.shutdownNow();
+      if (viewServer != null) {
+        viewServer.close();
+      }
       for (Daemon n : cluster) {
         n.shutdown();
       }
@@ -171,6 +188,17 @@ public final class LocalCommand implements Callable<Integer> {
     }
   }
 
+  /** {@code --admin-listen} resolved; a name or address that is not loopback is refused. */
+  private InetSocketAddress viewBind() {
+    InetSocketAddress a = ConfigLoader.hostPort("--admin-listen", adminListen, true);
+    InetSocketAddress resolved = new InetSocketAddress(a.getHostString(), a.getPort());
+    if (resolved.isUnresolved() || !resolved.getAddress().isLoopbackAddress()) {
+      throw new IllegalArgumentException("--admin-listen: " + adminListen + " is not a loopback address;"
+          + " local's view has no token, so it binds to loopback only (e.g. 127.0.0.1:0)");
+    }
+    return resolved;
+  }
+
   private NodeConfig config(int i, List<String> addrs, SplittableRandom random) {
     List<String> others = new ArrayList<>();
     for (int j = 0; j < addrs.size(); j++) {
@@ -202,6 +230,9 @@ public final class LocalCommand implements Callable<Integer> {
     f.put("params.dhi", 2 * d);
     f.put("params.dout", Math.min(2, (d - 1) / 2));
     f.put("params.dscore", Math.min(4, d));
+    if (probeInterval != null) {
+      f.put("probe.interval", probeInterval);
+    }
     return ConfigLoader.load(null, Map.of(), f);
   }
 
@@ -331,14 +362,46 @@ public final class LocalCommand implements Callable<Integer> {
       // after convergence: without the start-up (connections, JIT) in the figures
       long[] steady = convergedNanos < 0 ? new long[0]
           : samples(java.time.Duration.ofNanos(System.nanoTime() - convergedNanos));
+      Probes probes = probes();
       out.printf(Locale.ROOT, "summary nodes=%d published=%d delivered=%d expected=%d ratio=%.4f duplicatesPerMessage=%.2f"
-              + " p50Ms=%s p99Ms=%s steadyP50Ms=%s steadyP99Ms=%s peakDeliveredPerSec=%.1f converged=%s convergedMs=%d%n",
+              + " p50Ms=%s p99Ms=%s steadyP50Ms=%s steadyP99Ms=%s peakDeliveredPerSec=%.1f converged=%s convergedMs=%d"
+              + " probeExpected=%d probeReceived=%d probeRatio=%s probeP50Ms=%s probeP99Ms=%s probeClockSkew=%d%n",
           cluster.size(), published, delivered, expected, expected == 0 ? 0.0 : (double) delivered / expected,
           delivered == 0 ? 0.0 : (double) dups / delivered, fmt(TrafficStats.percentileMillis(samples, 0.5)),
           fmt(TrafficStats.percentileMillis(samples, 0.99)), fmt(TrafficStats.percentileMillis(steady, 0.5)),
           fmt(TrafficStats.percentileMillis(steady, 0.99)), peakRate, convergedNanos >= 0,
-          convergedNanos < 0 ? -1 : (convergedNanos - t0) / 1_000_000);
+          convergedNanos < 0 ? -1 : (convergedNanos - t0) / 1_000_000, probes.expected, probes.received,
+          probes.expected == 0 ? "-" : String.format(Locale.ROOT, "%.4f", (double) probes.received / probes.expected),
+          fmt(probes.p50Ms), fmt(probes.p99Ms), probes.skew);
       out.flush();
+    }
+
+    /** Mesh probes over the cluster: totals since start, median node's p50 and worst node's p99 (last minute). */
+    record Probes(long expected, long received, double p50Ms, double p99Ms, long skew) {}
+
+    private Probes probes() {
+      long expected = 0;
+      long received = 0;
+      long skew = 0;
+      List<Double> p50s = new ArrayList<>();
+      double p99 = Double.NaN;
+      for (Daemon n : cluster) {
+        if (n.probes() == null) {
+          continue;
+        }
+        var s = n.probes().snapshot();
+        expected += s.expected();
+        received += s.received();
+        skew += s.skewed();
+        if (!Double.isNaN(s.latencyP50Nanos())) {
+          p50s.add(s.latencyP50Nanos() / 1e6);
+        }
+        if (!Double.isNaN(s.latencyP99Nanos())) {
+          p99 = Double.isNaN(p99) ? s.latencyP99Nanos() / 1e6 : Math.max(p99, s.latencyP99Nanos() / 1e6);
+        }
+      }
+      p50s.sort(Double::compare);
+      return new Probes(expected, received, p50s.isEmpty() ? Double.NaN : p50s.get(p50s.size() / 2), p99, skew);
     }
 
     private static String fmt(double v) {

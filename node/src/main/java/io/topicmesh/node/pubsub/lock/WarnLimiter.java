@@ -8,16 +8,16 @@ import java.util.Map;
  * saturated router logs a line every few seconds per holder instead of hundreds per second. At most
  * {@link #MAX_KEYS} keys are tracked; further keys share one overflow bucket.
  */
-final class WarnLimiter {
+public final class WarnLimiter {
   static final int MAX_KEYS = 256;
   static final String OVERFLOW_KEY = "(other holders)";
-  static final long SUPPRESSED = -1;
+  public static final long SUPPRESSED = -1;
 
   private final long intervalNanos;
   // key -> {time of the last line, warnings suppressed since}
   private final Map<String, long[]> state = new HashMap<>();
 
-  WarnLimiter(long intervalNanos) {
+  public WarnLimiter(long intervalNanos) {
     this.intervalNanos = intervalNanos;
   }
 
@@ -25,7 +25,7 @@ final class WarnLimiter {
    * Returns {@link #SUPPRESSED} if the warning for {@code key} at {@code now} must not be logged,
    * otherwise how many were suppressed for that key since its previous line.
    */
-  synchronized long admit(String key, long now) {
+  public synchronized long admit(String key, long now) {
     String k = key == null ? "null" : key;
     long[] s = state.get(k);
     if (s == null) {

@@ -10,7 +10,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -20,6 +22,11 @@ import java.util.function.Consumer;
  * the {@link PubsubNetwork} binding them. For local clusters, interop tests and benchmarks.
  */
 public final class LocalPubsubNode implements AutoCloseable {
+  /** Bound on messages waiting for the validation thread. */
+  static final int MAX_VALIDATION_QUEUE = 10_000;
+  /** Bound on messages waiting for the subscriber callbacks. */
+  static final int MAX_DELIVERY_QUEUE = 10_000;
+
   private final Host host;
   private final GossipRouter router;
   private final PubsubNetwork network;
@@ -63,8 +70,14 @@ public final class LocalPubsubNode implements AutoCloseable {
     String tag = name.substring(name.length() - 6);
     ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(
         r -> daemon(r, "pubsub-heartbeat-" + tag));
-    ExecutorService validation = Executors.newSingleThreadExecutor(r -> daemon(r, "pubsub-validate-" + tag));
-    ExecutorService delivery = Executors.newSingleThreadExecutor(r -> daemon(r, "pubsub-deliver-" + tag));
+    // Bounded, and refusing when full: a validator never runs on the caller (a netty event loop).
+    ExecutorService validation = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(MAX_VALIDATION_QUEUE), r -> daemon(r, "pubsub-validate-" + tag),
+        new ThreadPoolExecutor.AbortPolicy());
+    // Bounded too: when subscribers fall this far behind, the router drops deliveries (counted).
+    ExecutorService delivery = new ThreadPoolExecutor(1, 1, 0, TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(MAX_DELIVERY_QUEUE), r -> daemon(r, "pubsub-deliver-" + tag),
+        new ThreadPoolExecutor.AbortPolicy());
     HostPeerDialer dialer = new HostPeerDialer(host);
     GossipRouter.Builder b = GossipRouter.builder(host.peerId())
         .privateKey(key)

@@ -108,22 +108,7 @@ public record GossipParams(
       int maxIHaveLength, int maxIHaveMessages, Duration iwantFollowupTime,
       int idontwantMessageThreshold, int idontwantTtlTicks, int maxIDontWantMessages,
       int maxOutboundQueue, int maxValidationQueue, int maxPendingDials) {
-    check(d >= 0, "d", d, "must be >= 0");
-    check(dlo >= 0, "dlo", dlo, "must be >= 0");
-    check(dscore >= 0, "dscore", dscore, "must be >= 0");
-    check(dout >= 0, "dout", dout, "must be >= 0");
-    check(dlazy >= 0, "dlazy", dlazy, "must be >= 0");
-    // Bootstrappers run with D = Dlo = Dhi = Dout = 0 (spec v1.1, recommendations for operators).
-    boolean bootstrapper = d == 0 && dlo == 0 && dhi == 0 && dout == 0;
-    if (!bootstrapper) {
-      // a mesh that may shrink to 0 is never refilled: name dlo, not the dout rule it also breaks
-      check(dlo >= 1, "dlo", dlo, "must be >= 1 (only a bootstrapper runs with d = dlo = dhi = dout = 0)");
-      check(dlo <= d, "dlo", dlo, "must be <= d (" + d + ")");
-      check(d <= dhi, "dhi", dhi, "must be >= d (" + d + ")");
-      check(dout < dlo, "dout", dout, "must be < dlo (" + dlo + ")");
-      check(dout <= d / 2, "dout", dout, "must be <= d/2 (" + d / 2 + ")");
-    }
-    check(dscore <= dhi, "dscore", dscore, "must be <= dhi (" + dhi + ")");
+    TopicMeshParams.checkDegrees(d, dlo, dhi, dscore, dout, dlazy); // the mesh invariants, in one place
     check(
         gossipFactor >= 0 && gossipFactor <= 1, "gossipFactor", gossipFactor, "must be in [0, 1]");
     check(historyLength >= 1, "historyLength", historyLength, "must be >= 1");

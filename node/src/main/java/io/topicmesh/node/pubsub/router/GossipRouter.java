@@ -5,6 +5,8 @@ import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.pubsub.lock.LockListener;
 import io.topicmesh.node.pubsub.lock.RouterMutex;
+import io.topicmesh.node.pubsub.wire.ControlExtensions;
+import io.topicmesh.node.pubsub.lock.WarnLimiter;
 import io.topicmesh.node.pubsub.wire.ControlGraft;
 import io.topicmesh.node.pubsub.wire.ControlIDontWant;
 import io.topicmesh.node.pubsub.wire.ControlIHave;
@@ -24,6 +26,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -35,9 +38,14 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
@@ -153,6 +161,9 @@ public final class GossipRouter {
   private final RandomGenerator random;
   private final Executor validationExecutor;
   private final Executor deliveryExecutor;
+  /** Deliveries the delivery executor refused (full or shut down); counted outside the mutex. */
+  private final AtomicLong deliveriesRefused = new AtomicLong();
+  private final WarnLimiter deliveryRefusalLog = new WarnLimiter(ValidationPipeline.REFUSAL_LOG_INTERVAL_NANOS);
   private final PeerDialer dialer;
   private final List<RouterObserver> observers = new CopyOnWriteArrayList<>();
   private final boolean peerExchange;
@@ -164,6 +175,12 @@ public final class GossipRouter {
   private final long originNanos;
   private final Duration validationTimeout;
   private final RouterMutex mutex;
+  /** v1.3 Extensions per stream (hooks marked "v1.3 hook"). */
+  private final ExtensionsState extensions;
+  /** Batch publishing: a local message's batch until the message is validated (hooks marked "batch publishing hook"). */
+  private final Map<MessageId, PublishBatch> batchOf = new HashMap<>();
+  /** Per-topic mesh degrees over {@link #params} (hooks marked "per-topic degrees hook"). */
+  private final TopicMeshTable topicMesh = new TopicMeshTable();
 
   /** What happens to a peer whose data lane overflows. */
   public enum SlowPeerPolicy {
@@ -252,6 +269,7 @@ public final class GossipRouter {
     this.directPeers = Set.copyOf(b.directPeers);
     this.nanoTime = b.nanoTime;
     this.validationTimeout = b.validationTimeout;
+    this.extensions = new ExtensionsState(new ControlExtensions(false, b.testExtension));
     this.params = b.params;
     this.thresholds = b.thresholds;
     this.mcache = new MessageCache<>(
@@ -261,8 +279,14 @@ public final class GossipRouter {
     this.mutex =
         new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
     this.mutex.setReleaseHook(this::collectOutbound);
-    this.verifier = new SignatureVerifier(signaturePolicy, validationExecutor, mutex);
-    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout);
+    this.verifier =
+        new SignatureVerifier(
+            signaturePolicy,
+            validationExecutor,
+            mutex,
+            pv -> reject(pv.source(), pv.id(), pv.message(), RejectReason.VALIDATION_THROTTLED),
+            nanoTime);
+    this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout, nanoTime);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
     this.seqno = b.wallClock.millis() * 1_000_000L;
@@ -392,14 +416,16 @@ public final class GossipRouter {
   /**
    * Publishes {@code data} on {@code topic}: signs per the policy, runs the topic's validators,
    * then sends to peers (flood publish, or mesh/fanout). The future completes once queued, or
-   * exceptionally if a validator rejected it.
+   * exceptionally with a {@link PublishException} whose reason says why not (too large, duplicate,
+   * a validator's verdict, a full or shut-down validation executor).
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
     CompletableFuture<PublishResult> f = new CompletableFuture<>();
     // from, seqno, signature and key fit in 1 KiB; a bigger message could never be sent whole
     if ((long) data.length + topic.length() + 1024 > limits.maxRpcSize()) {
       f.completeExceptionally(
-          new IllegalArgumentException(
+          new PublishException(
+              PublishException.Reason.TOO_LARGE,
               "message of " + data.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
       return f;
     }
@@ -411,12 +437,87 @@ public final class GossipRouter {
           PubsubMessage m = buildMessage(topic, payload);
           MessageId id = msgIdFn.apply(m);
           if (!seen.add(id)) {
-            f.completeExceptionally(new IllegalStateException("duplicate message id " + id));
+            f.completeExceptionally(
+                new PublishException(PublishException.Reason.DUPLICATE, "duplicate message id " + id));
             return;
           }
+          // IDONTWANT on publish, as go-libp2p-pubsub (>= v0.14) does: tell mesh peers before the
+          // message goes out, so none of them sends our own message back to us
+          sendIdontwant(null, id, m);
           startValidation(new PendingMessage(self, id, m, nowMillis(), f));
         });
     return f;
+  }
+
+  /**
+   * Publishes a batch of messages on {@code topic}, as go-libp2p-pubsub's {@code PublishBatch}:
+   * each is signed and validated like {@link #publish}, then the valid ones are queued together,
+   * every message's first copy before any second copy ({@link PublishBatch}). The future completes
+   * when all are queued, with a result per message in order; when any message was refused (a
+   * validator, a duplicate id, a full validation queue) it fails with a {@link
+   * BatchPublishException} holding each refused message's {@link PublishException} by index, the
+   * others being published. A batch holding a message too large to send is refused whole ({@link
+   * PublishException} TOO_LARGE), one of 0 or more than {@link #MAX_BATCH} messages with {@link
+   * IllegalArgumentException}. Never blocks.
+   */
+  /** The most messages one {@link #publishBatch} takes. */
+  public static final int MAX_BATCH = 1024;
+
+  public CompletableFuture<List<PublishResult>> publishBatch(String topic, List<byte[]> data) {
+    if (data.isEmpty() || data.size() > MAX_BATCH) {
+      return CompletableFuture.failedFuture(new IllegalArgumentException(
+          "a batch holds 1 to " + MAX_BATCH + " messages, got " + data.size()));
+    }
+    for (byte[] d : data) {
+      if ((long) d.length + topic.length() + 1024 > limits.maxRpcSize()) {
+        return CompletableFuture.failedFuture(new PublishException(PublishException.Reason.TOO_LARGE,
+            "message of " + d.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
+      }
+    }
+    List<ByteString> payloads = data.stream().map(ByteString::copyFrom).toList();
+    List<CompletableFuture<PublishResult>> futures = new ArrayList<>();
+    for (int i = 0; i < payloads.size(); i++) {
+      futures.add(new CompletableFuture<>());
+    }
+    mutex.execute(
+        "publishBatch",
+        () -> {
+          PublishBatch batch = new PublishBatch();
+          List<PendingMessage> pending = new ArrayList<>();
+          for (int i = 0; i < payloads.size(); i++) {
+            PubsubMessage m = buildMessage(topic, payloads.get(i));
+            MessageId id = msgIdFn.apply(m);
+            if (!seen.add(id)) {
+              futures.get(i).completeExceptionally(
+                  new PublishException(PublishException.Reason.DUPLICATE, "duplicate message id " + id));
+              continue;
+            }
+            sendIdontwant(null, id, m);
+            batch.add(id);
+            batchOf.put(id, batch);
+            pending.add(new PendingMessage(self, id, m, nowMillis(), futures.get(i)));
+          }
+          for (PendingMessage pv : pending) {
+            startValidation(pv);
+          }
+        });
+    return CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+        .handle((v, err) -> {
+          List<PublishResult> out = new ArrayList<>();
+          Map<Integer, Throwable> failed = new LinkedHashMap<>();
+          for (int i = 0; i < futures.size(); i++) {
+            try {
+              out.add(futures.get(i).join());
+            } catch (CompletionException | CancellationException e) {
+              Throwable c = e.getCause() != null ? e.getCause() : e;
+              failed.put(i, c);
+            }
+          }
+          if (!failed.isEmpty()) {
+            throw new CompletionException(new BatchPublishException(futures.size(), out.size(), failed));
+          }
+          return out;
+        });
   }
 
   /**
@@ -448,6 +549,27 @@ public final class GossipRouter {
   public void setParams(GossipParams p) {
     Objects.requireNonNull(p);
     mutex.execute("setParams", () -> pendingParams = p);
+  }
+
+  /**
+   * Overrides the mesh degrees of {@code topic} (null: back to the global {@link GossipParams}),
+   * from the next heartbeat on, like {@link #setParams}. Valid by construction; fails when
+   * {@link TopicMeshTable#MAX_TOPICS} topics already carry an override.
+   */
+  public void setTopicMeshParams(String topic, TopicMeshParams p) {
+    topicMesh.stage(Objects.requireNonNull(topic, "topic"), p);
+  }
+
+  /** The mesh degrees {@code topic} runs with now (its override, else the global ones). */
+  public TopicMeshParams meshParams(String topic) {
+    try (var l = mutex.lock("meshParams")) {
+      return meshParamsOf(topic);
+    }
+  }
+
+  /** The per-topic overrides asked for (in force from the next heartbeat, if not already). */
+  public Map<String, TopicMeshParams> topicMeshOverrides() {
+    return topicMesh.overrides();
   }
 
   /** Replaces the score parameters at the next heartbeat. */
@@ -498,6 +620,36 @@ public final class GossipRouter {
   }
 
   // ---- introspection (snapshots) -------------------------------------------------------------
+
+  /**
+   * Everything a status page or readiness check needs, under one acquisition of the mutex.
+   *
+   * @param scored peers whose score to include (a peer unknown to the router scores as such)
+   */
+  public RouterStatus status(Collection<PeerId> scored) {
+    try (var l = mutex.lock("status")) {
+      Map<String, RouterStatus.Topic> topics = new TreeMap<>();
+      for (String t : subscriptions.keySet()) {
+        topics.put(
+            t,
+            new RouterStatus.Topic(
+                Set.copyOf(mesh.getOrDefault(t, Set.of())),
+                Set.copyOf(fanout.getOrDefault(t, Set.of())),
+                Set.copyOf(topicPeers.getOrDefault(t, Set.of()))));
+      }
+      Map<PeerId, Double> scores = new LinkedHashMap<>();
+      for (PeerId id : scored) {
+        scores.put(id, scoreOf(id));
+      }
+      return new RouterStatus(
+          params,
+          heartbeatTicks,
+          Set.copyOf(peers.keySet()),
+          directPeers,
+          Collections.unmodifiableMap(topics),
+          Collections.unmodifiableMap(scores));
+    }
+  }
 
   public GossipParams params() {
     try (var l = mutex.lock("inspect")) {
@@ -562,6 +714,13 @@ public final class GossipRouter {
     }
   }
 
+  /** v1.3: what the peer advertised in its Extensions message; empty before its first RPC or on older versions. */
+  public Optional<ControlExtensions> peerExtensions(PeerId peer) {
+    try (var l = mutex.lock("peerExtensions")) {
+      return Optional.ofNullable(extensions.theirs(peer));
+    }
+  }
+
   public long heartbeatTicks() {
     try (var l = mutex.lock("inspect")) {
       return heartbeatTicks;
@@ -583,6 +742,12 @@ public final class GossipRouter {
     }
     Peer p = new Peer(id, proto, dir, sender);
     peers.put(id, p);
+    // v1.3 hook: our Extensions message rides in the stream's first RPC
+    ControlExtensions hello = extensions.onNewStream(id, proto);
+    if (hello != null) {
+      p.outbox.lanes().setExtensions(hello);
+      dirty.add(p);
+    }
     score.addPeer(id, ip, nowMillis());
     for (String topic : subscriptions.keySet()) {
       enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
@@ -598,6 +763,7 @@ public final class GossipRouter {
     }
     p.closed = true;
     dirty.remove(p);
+    extensions.onStreamClosed(id); // v1.3 hook
     for (String topic : p.topics) {
       removeFromTopic(topic, id);
       Set<PeerId> m = mesh.get(topic);
@@ -634,6 +800,7 @@ public final class GossipRouter {
       return;
     }
     emit(o -> o.rpcReceived(from, rpc));
+    handleExtensions(p, rpc); // v1.3 hook: before the graylist check, a first RPC is never lost
     if (!directPeers.contains(from) && scoreOf(from) < thresholds.graylistThreshold()) {
       emit(o -> o.graylisted(from));
       return;
@@ -646,6 +813,28 @@ public final class GossipRouter {
     }
     if (p.protocol.isGossipsub() && !rpc.control().isEmpty()) {
       handleControl(p, rpc.control());
+    }
+  }
+
+  /** v1.3: the peer's Extensions (first RPC only), and the test extension's exchange. */
+  private void handleExtensions(Peer p, Rpc rpc) {
+    switch (extensions.onRpc(p.id, rpc)) {
+      case FIRST -> {
+        ControlExtensions theirs = extensions.theirs(p.id);
+        emit(o -> o.extensionsReceived(p.id, theirs));
+      }
+      case MISBEHAVIOUR -> {
+        score.addPenalty(p.id, ExtensionsState.MISBEHAVIOUR_PENALTY);
+        emit(o -> o.extensionsMisbehaviour(p.id));
+        log.debug("pubsub peer {} sent an Extensions message after its first RPC: ignored, penalised", p.id);
+      }
+      case NOTHING -> {}
+    }
+    if (extensions.takeTestExtensionDue(p.id)) {
+      enqueueControl(p, q -> q.addExtensionRpc(Rpc.ofTestExtension()));
+    }
+    if (rpc.testExtension() && extensions.testExtensionWith(p.id)) {
+      emit(o -> o.testExtensionReceived(p.id));
     }
   }
 
@@ -772,7 +961,13 @@ public final class GossipRouter {
     if (validation.pending() >= params.maxValidationQueue()) {
       seen.remove(pv.id());
       if (pv.local()) {
-        pv.publish().completeExceptionally(new IllegalStateException("validation queue full"));
+        emit(o -> o.rejected(pv.message().topic(), pv.id(), self, RejectReason.VALIDATION_THROTTLED));
+        pv.publish()
+            .completeExceptionally(
+                new PublishException(
+                    PublishException.Reason.QUEUE_FULL,
+                    "validation queue full: " + params.maxValidationQueue() + " messages in validation"));
+        batchFailed(pv.id()); // batch publishing hook
       } else {
         reject(pv.source(), pv.id(), pv.message(), RejectReason.VALIDATION_THROTTLED);
       }
@@ -787,11 +982,30 @@ public final class GossipRouter {
       return;
     }
     RejectReason reason = outcome.rejectReason();
+    if (outcome == ValidationPipeline.Outcome.REFUSED || outcome == ValidationPipeline.Outcome.SHUT_DOWN) {
+      seen.remove(pv.id()); // not validated: a later copy may be
+    }
     if (pv.local()) {
-      pv.publish().completeExceptionally(new IllegalStateException("local message " + reason));
+      emit(o -> o.rejected(pv.message().topic(), pv.id(), self, reason));
+      pv.publish().completeExceptionally(publishFailure(outcome));
+      batchFailed(pv.id()); // batch publishing hook
       return;
     }
     reject(pv.source(), pv.id(), pv.message(), reason);
+  }
+
+  private static PublishException publishFailure(ValidationPipeline.Outcome outcome) {
+    return switch (outcome) {
+      case REJECT -> new PublishException(PublishException.Reason.REJECTED, "a topic validator rejected the message");
+      case IGNORE -> new PublishException(PublishException.Reason.IGNORED, "a topic validator ignored the message");
+      case FAILED -> new PublishException(PublishException.Reason.VALIDATOR_FAILED, "a topic validator failed");
+      case TIMEOUT ->
+          new PublishException(PublishException.Reason.VALIDATION_TIMEOUT, "the topic validators did not answer in time");
+      case REFUSED -> new PublishException(PublishException.Reason.QUEUE_FULL, "the validation executor is full");
+      case SHUT_DOWN ->
+          new PublishException(PublishException.Reason.SHUTTING_DOWN, "the validation executor is shut down");
+      case ACCEPT -> throw new IllegalArgumentException("an accepted message did not fail");
+    };
   }
 
   private void accept(PendingMessage pv) {
@@ -805,16 +1019,13 @@ public final class GossipRouter {
     Consumer<ReceivedMessage> handler = subscriptions.get(topic);
     if (handler != null) {
       ReceivedMessage rm = new ReceivedMessage(pv.id(), m, pv.source(), pv.local());
-      mutex.afterRelease(
-          () ->
-              deliveryExecutor.execute(
-                  () -> {
-                    try {
-                      handler.accept(rm);
-                    } catch (RuntimeException e) {
-                      log.warn("subscriber of {} failed on message {}: {}", topic, rm.id(), e.toString());
-                    }
-                  }));
+      mutex.afterRelease(() -> deliver(topic, handler, rm));
+    }
+    PublishBatch batch = pv.local() ? batchOf.remove(pv.id()) : null; // batch publishing hook
+    if (batch != null) {
+      batch.accepted(pv.id(), pv);
+      forwardBatchIfReady(batch);
+      return;
     }
     int sent = forward(pv);
     int bytes = m.data().size();
@@ -830,8 +1041,96 @@ public final class GossipRouter {
     }
   }
 
+  /** A batch message failed validation: the batch goes on without it. */
+  private void batchFailed(MessageId id) {
+    PublishBatch batch = batchOf.remove(id);
+    if (batch != null) {
+      batch.failed(id);
+      forwardBatchIfReady(batch);
+    }
+  }
+
+  /**
+   * Once every message of the batch is validated (or failed), queues the valid ones, every
+   * message's first copy before any second copy ({@link PublishBatch}), then completes each
+   * message's publish future.
+   */
+  private void forwardBatchIfReady(PublishBatch batch) {
+    if (!batch.ready()) {
+      return;
+    }
+    List<PendingMessage> ok = batch.acceptedInOrder();
+    List<List<PeerId>> to = new ArrayList<>();
+    for (PendingMessage pv : ok) {
+      to.add(List.copyOf(recipients(pv)));
+    }
+    int[] sent = new int[ok.size()];
+    for (PublishBatch.Send s : PublishBatch.roundRobin(to)) {
+      PendingMessage pv = ok.get(s.message());
+      Peer p = peers.get(s.peer());
+      if (p != null && queueMessage(p, pv.id(), pv.message())) {
+        sent[s.message()]++;
+      }
+    }
+    long now = nowMillis();
+    for (int i = 0; i < ok.size(); i++) {
+      PendingMessage pv = ok.get(i);
+      String topic = pv.message().topic();
+      int bytes = pv.message().data().size();
+      int n = sent[i];
+      lastPublished.put(topic, now);
+      emit(o -> o.published(topic, pv.id(), bytes, n));
+      PublishResult result = new PublishResult(pv.id(), n);
+      mutex.afterRelease(() -> pv.publish().complete(result));
+    }
+  }
+
+  /**
+   * Hands {@code rm} to the subscriber on the delivery executor (after the mutex is released). A
+   * refusing executor (its bounded queue full, or shut down) drops the delivery: counted, and
+   * logged at most once per interval. The message is still forwarded and, if local, published.
+   */
+  private void deliver(String topic, Consumer<ReceivedMessage> handler, ReceivedMessage rm) {
+    try {
+      deliveryExecutor.execute(
+          () -> {
+            try {
+              handler.accept(rm);
+            } catch (RuntimeException e) {
+              log.warn("subscriber of {} failed on message {}: {}", topic, rm.id(), e.toString());
+            }
+          });
+    } catch (RejectedExecutionException e) {
+      long n = deliveriesRefused.incrementAndGet();
+      long suppressed = deliveryRefusalLog.admit("delivery", nanoTime.getAsLong());
+      if (suppressed != WarnLimiter.SUPPRESSED) {
+        log.warn(
+            "pubsub message {} on {} not delivered to the subscriber: the delivery executor refused it"
+                + " ({} refusals in all, {} similar warnings suppressed since the last)",
+            rm.id(), topic, n, suppressed);
+      }
+    }
+  }
+
+  /** Deliveries to subscribers that the delivery executor refused since start. */
+  public long deliveriesRefused() {
+    return deliveriesRefused.get();
+  }
+
   /** Sends an accepted message on; returns the number of peers it was queued for. */
   private int forward(PendingMessage pv) {
+    int n = 0;
+    for (PeerId id : recipients(pv)) {
+      Peer p = peers.get(id);
+      if (p != null && queueMessage(p, pv.id(), pv.message())) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** The peers an accepted message goes to: flood publish, or mesh/fanout, plus direct and floodsub peers. */
+  private Set<PeerId> recipients(PendingMessage pv) {
     PubsubMessage m = pv.message();
     String topic = m.topic();
     Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
@@ -865,22 +1164,16 @@ public final class GossipRouter {
         // StrictSign already validated from; anything else has no author to skip
       }
     }
-    int n = 0;
-    for (PeerId id : to) {
-      Peer p = peers.get(id);
-      if (p != null && queueMessage(p, pv.id(), m)) {
-        n++;
-      }
-    }
-    return n;
+    return to;
   }
 
   private Set<PeerId> fanoutFor(String topic) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
     Set<PeerId> f = fanout.computeIfAbsent(topic, k -> new LinkedHashSet<>());
-    if (f.size() < params.d()) {
+    if (f.size() < mp.d()) {
       List<PeerId> candidates =
           candidates(topic, id -> !f.contains(id) && scoreOf(id) >= thresholds.publishThreshold());
-      for (PeerId id : pick(candidates, params.d() - f.size())) {
+      for (PeerId id : pick(candidates, mp.d() - f.size())) {
         f.add(id);
       }
     }
@@ -944,6 +1237,7 @@ public final class GossipRouter {
   }
 
   private void handleGraft(Peer p, String topic, List<ControlPrune> refusals) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
     Set<PeerId> m = mesh.get(topic);
     if (m == null) {
       return; // unknown topic: ignore, and no PX that would leak our peers
@@ -976,7 +1270,7 @@ public final class GossipRouter {
       emit(o -> o.pruned(p.id, topic, PruneReason.GRAFT_REFUSED));
       return;
     }
-    if (m.size() >= params.dhi() && p.direction != Direction.OUTBOUND) {
+    if (m.size() >= mp.dhi() && p.direction != Direction.OUTBOUND) {
       addBackoff(p.id, topic, params.pruneBackoff().toMillis());
       refusals.add(makePrune(p, topic, true, params.pruneBackoff().toMillis()));
       emit(o -> o.pruned(p.id, topic, PruneReason.GRAFT_REFUSED));
@@ -1127,6 +1421,7 @@ public final class GossipRouter {
   // =========================================================================================
 
   private void join(String topic) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
     for (Peer p : peers.values()) {
       enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
     }
@@ -1136,15 +1431,15 @@ public final class GossipRouter {
     lastPublished.remove(topic);
     if (f != null) {
       for (PeerId id : f) {
-        if (m.size() < params.d() && scoreOf(id) >= 0 && !inBackoff(id, topic, now)) {
+        if (m.size() < mp.d() && scoreOf(id) >= 0 && !inBackoff(id, topic, now)) {
           m.add(id);
         }
       }
     }
-    if (m.size() < params.d()) {
+    if (m.size() < mp.d()) {
       List<PeerId> c =
           candidates(topic, id -> !m.contains(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
-      m.addAll(pick(c, params.d() - m.size()));
+      m.addAll(pick(c, mp.d() - m.size()));
     }
     mesh.put(topic, m);
     for (PeerId id : m) {
@@ -1236,7 +1531,14 @@ public final class GossipRouter {
     scoreCache = null;
   }
 
+  private TopicMeshParams meshParamsOf(String topic) {
+    return topicMesh.forTopic(topic, params);
+  }
+
   private void applyPendingParams() {
+    topicMesh.applyStaged().forEach((topic, mp) -> log.info("gossipsub mesh parameters of topic {}: {}", topic,
+        mp == null ? "back to the global ones" : "D=" + mp.d() + " Dlo=" + mp.dlo() + " Dhi=" + mp.dhi()
+            + " Dscore=" + mp.dscore() + " Dout=" + mp.dout() + " Dlazy=" + mp.dlazy()));
     GossipParams p = pendingParams;
     pendingParams = null;
     if (p != null) {
@@ -1300,46 +1602,48 @@ public final class GossipRouter {
   }
 
   private void fillUndersubscribedMesh(String topic, Set<PeerId> m, long now) {
-    if (m.size() >= params.dlo()) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
+    if (m.size() >= mp.dlo()) {
       return;
     }
     List<PeerId> c =
         candidates(topic, id -> !m.contains(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
-    for (PeerId id : pick(c, params.d() - m.size())) {
+    for (PeerId id : pick(c, mp.d() - m.size())) {
       m.add(id);
       graft(peers.get(id), topic, GraftReason.UNDERSUBSCRIBED);
     }
   }
 
   private void trimOversubscribedMesh(String topic, Set<PeerId> m) {
-    if (m.size() <= params.dhi()) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
+    if (m.size() <= mp.dhi()) {
       return;
     }
     List<PeerId> sorted = new ArrayList<>(m);
     shuffle(sorted);
     sorted.sort(Comparator.comparingDouble((PeerId id) -> scoreOf(id)).reversed());
     // Keep the best Dscore by score, the rest of the D slots at random.
-    List<PeerId> rest = new ArrayList<>(sorted.subList(params.dscore(), sorted.size()));
+    List<PeerId> rest = new ArrayList<>(sorted.subList(mp.dscore(), sorted.size()));
     shuffle(rest);
-    List<PeerId> keep = new ArrayList<>(sorted.subList(0, params.dscore()));
+    List<PeerId> keep = new ArrayList<>(sorted.subList(0, mp.dscore()));
     keep.addAll(rest);
     // Outbound quota: make sure the first D hold at least Dout outbound peers.
     int outbound = 0;
-    for (int i = 0; i < params.d(); i++) {
+    for (int i = 0; i < mp.d(); i++) {
       if (isOutbound(keep.get(i))) {
         outbound++;
       }
     }
-    if (outbound < params.dout()) {
+    if (outbound < mp.dout()) {
       List<PeerId> out = new ArrayList<>();
-      for (int i = params.d(); i < keep.size() && outbound + out.size() < params.dout(); i++) {
+      for (int i = mp.d(); i < keep.size() && outbound + out.size() < mp.dout(); i++) {
         if (isOutbound(keep.get(i))) {
           out.add(keep.get(i));
         }
       }
       for (PeerId o : out) {
         int at = keep.indexOf(o);
-        for (int i = params.d() - 1; i >= 0; i--) {
+        for (int i = mp.d() - 1; i >= 0; i--) {
           if (!isOutbound(keep.get(i))) {
             java.util.Collections.swap(keep, i, at);
             break;
@@ -1347,25 +1651,26 @@ public final class GossipRouter {
         }
       }
     }
-    for (PeerId id : keep.subList(params.d(), keep.size())) {
+    for (PeerId id : keep.subList(mp.d(), keep.size())) {
       m.remove(id);
       prune(peers.get(id), topic, PruneReason.OVERSUBSCRIBED, true);
     }
   }
 
   private void keepOutboundQuota(String topic, Set<PeerId> m, long now) {
-    if (m.size() < params.dlo()) {
+    TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
+    if (m.size() < mp.dlo()) {
       return;
     }
     long outbound = m.stream().filter(this::isOutbound).count();
-    if (outbound >= params.dout()) {
+    if (outbound >= mp.dout()) {
       return;
     }
     List<PeerId> c =
         candidates(
             topic,
             id -> !m.contains(id) && isOutbound(id) && !inBackoff(id, topic, now) && scoreOf(id) >= 0);
-    for (PeerId id : pick(c, (int) (params.dout() - outbound))) {
+    for (PeerId id : pick(c, (int) (mp.dout() - outbound))) {
       m.add(id);
       graft(peers.get(id), topic, GraftReason.OUTBOUND_QUOTA);
     }
@@ -1403,12 +1708,13 @@ public final class GossipRouter {
         continue;
       }
       Set<PeerId> f = e.getValue();
+      TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
       Set<PeerId> inTopic = topicPeers.getOrDefault(topic, Set.of());
       f.removeIf(id -> !inTopic.contains(id) || scoreOf(id) < thresholds.publishThreshold());
-      if (f.size() < params.d()) {
+      if (f.size() < mp.d()) {
         List<PeerId> c =
             candidates(topic, id -> !f.contains(id) && scoreOf(id) >= thresholds.publishThreshold());
-        f.addAll(pick(c, params.d() - f.size()));
+        f.addAll(pick(c, mp.d() - f.size()));
       }
     }
   }
@@ -1425,7 +1731,7 @@ public final class GossipRouter {
       exclude.addAll(fanout.getOrDefault(topic, Set.of()));
       List<PeerId> c =
           candidates(topic, id -> !exclude.contains(id) && scoreOf(id) >= thresholds.gossipThreshold());
-      int target = Math.max(params.dlazy(), (int) (params.gossipFactor() * c.size()));
+      int target = Math.max(meshParamsOf(topic).dlazy(), (int) (params.gossipFactor() * c.size()));
       for (PeerId id : pick(c, target)) {
         List<MessageId> send = ids;
         if (send.size() > params.maxIHaveLength()) {
@@ -1650,6 +1956,7 @@ public final class GossipRouter {
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
     private Duration validationTimeout = Duration.ofSeconds(5);
+    private boolean testExtension;
 
     private Builder(PeerId self) {
       this.self = self;
@@ -1702,6 +2009,8 @@ public final class GossipRouter {
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
     /** A message whose validators have not answered in time is ignored (no penalty). */
     public Builder validationTimeout(Duration d) { this.validationTimeout = d; return this; }
+    /** v1.3: advertise the experimental test extension (for interop tests; off by default). */
+    public Builder testExtension(boolean on) { this.testExtension = on; return this; }
 
     public GossipRouter build() {
       return new GossipRouter(this);

@@ -1,5 +1,6 @@
 package io.topicmesh.node.pubsub.router;
 
+import io.topicmesh.node.pubsub.wire.ControlExtensions;
 import io.topicmesh.node.pubsub.wire.ControlGraft;
 import io.topicmesh.node.pubsub.wire.ControlIDontWant;
 import io.topicmesh.node.pubsub.wire.ControlIHave;
@@ -29,6 +30,10 @@ final class OutboundQueue {
   private final List<ControlPrune> prune = new ArrayList<>();
   private final List<ControlIDontWant> idontwant = new ArrayList<>();
   private final ArrayDeque<PubsubMessage> data = new ArrayDeque<>();
+  /** v1.3: the Extensions message for the first RPC of the stream, until drained. */
+  private ControlExtensions extensions;
+  /** v1.3: extension RPCs (TestExtension, partial messages), sent after the control RPC. */
+  private final List<Rpc> extensionRpcs = new ArrayList<>();
   private int controlEntries;
 
   /** Control lane bound: entries across all kinds. */
@@ -64,6 +69,17 @@ final class OutboundQueue {
     return ++controlEntries <= MAX_CONTROL_ENTRIES;
   }
 
+  /** v1.3: puts {@code e} in the next drained RPC, the stream's first when called on a fresh queue. */
+  void setExtensions(ControlExtensions e) {
+    extensions = e;
+  }
+
+  /** v1.3: queues a whole extension RPC; counted on the control lane. */
+  boolean addExtensionRpc(Rpc rpc) {
+    extensionRpcs.add(rpc);
+    return ++controlEntries <= MAX_CONTROL_ENTRIES;
+  }
+
   /** Queues a message; false (and nothing queued) when the data lane holds {@code bound} already. */
   boolean addMessage(PubsubMessage m, int bound) {
     if (data.size() >= bound) {
@@ -79,7 +95,7 @@ final class OutboundQueue {
   }
 
   boolean isEmpty() {
-    return controlEntries == 0 && data.isEmpty();
+    return controlEntries == 0 && data.isEmpty() && extensions == null;
   }
 
   int depth() {
@@ -97,8 +113,8 @@ final class OutboundQueue {
   List<Rpc> drain(int maxRpcSize) {
     List<Rpc> out = new ArrayList<>();
     ControlMessage control = ControlMessage.EMPTY;
-    if (controlEntries > subs.size()) {
-      control = new ControlMessage(ihave, iwant, graft, prune, idontwant);
+    if (controlEntries > subs.size() + extensionRpcs.size() || extensions != null) {
+      control = new ControlMessage(ihave, iwant, graft, prune, idontwant, extensions);
     }
     List<SubOpts> s = List.copyOf(subs);
     int size = RpcCodec.encodedSize(new Rpc(s, List.of(), control));
@@ -119,6 +135,9 @@ final class OutboundQueue {
     if (!last.isEmpty()) {
       out.add(last);
     }
+    out.addAll(extensionRpcs);
+    extensionRpcs.clear();
+    extensions = null;
     subs.clear();
     ihave.clear();
     iwant.clear();

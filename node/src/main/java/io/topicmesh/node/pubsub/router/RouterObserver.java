@@ -62,6 +62,15 @@ public interface RouterObserver {
   /** A GRAFT arrived during backoff and was penalised. */
   default void graftDuringBackoff(PeerId peer, String topic) {}
 
+  /** v1.3: the peer's first RPC on a /meshsub/1.3.0 stream told its extensions (NONE: it sent none). */
+  default void extensionsReceived(PeerId peer, io.topicmesh.node.pubsub.wire.ControlExtensions extensions) {}
+
+  /** v1.3: an Extensions message after the peer's first RPC was ignored and penalised (P7). */
+  default void extensionsMisbehaviour(PeerId peer) {}
+
+  /** v1.3: a TestExtension message arrived from a peer with which the test extension is on. */
+  default void testExtensionReceived(PeerId peer) {}
+
   default void outboundDropped(PeerId peer, DropReason reason, int count) {}
 
   /** Called at the end of each heartbeat with per-topic mesh and fanout sizes and peer scores. */

@@ -1,6 +1,7 @@
 package io.topicmesh.node.pubsub.router;
 
 import io.topicmesh.node.pubsub.lock.RouterMutex;
+import io.topicmesh.node.pubsub.lock.WarnLimiter;
 import io.topicmesh.node.pubsub.wire.MessageId;
 import io.topicmesh.node.pubsub.wire.PubsubMessage;
 import java.util.ArrayDeque;
@@ -13,6 +14,8 @@ import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,12 +48,37 @@ final class SignatureVerifier {
   private final SignaturePolicy policy;
   private final Executor executor;
   private final RouterMutex mutex;
+  private final Consumer<PendingMessage> onRefused;
   private final Map<MessageId, ArrayDeque<PendingMessage>> inFlight = new HashMap<>();
+  private final WarnLimiter refusalLog = new WarnLimiter(ValidationPipeline.REFUSAL_LOG_INTERVAL_NANOS);
+  private final LongSupplier stopwatch;
+  private long refused;
 
-  SignatureVerifier(SignaturePolicy policy, Executor executor, RouterMutex mutex) {
+  /**
+   * @param onRefused runs under the mutex for a copy the executor refused (its id is forgotten,
+   *     so a later copy is checked again)
+   * @param stopwatch nanoTime-like clock for rate-limiting warnings only
+   */
+  SignatureVerifier(
+      SignaturePolicy policy,
+      Executor executor,
+      RouterMutex mutex,
+      Consumer<PendingMessage> onRefused,
+      LongSupplier stopwatch) {
     this.policy = Objects.requireNonNull(policy);
     this.executor = Objects.requireNonNull(executor);
     this.mutex = Objects.requireNonNull(mutex);
+    this.onRefused = Objects.requireNonNull(onRefused);
+    this.stopwatch = Objects.requireNonNull(stopwatch);
+  }
+
+  SignatureVerifier(SignaturePolicy policy, Executor executor, RouterMutex mutex) {
+    this(policy, executor, mutex, pv -> {}, System::nanoTime);
+  }
+
+  /** Copies the executor refused so far. */
+  long refused() {
+    return refused;
   }
 
   Admission offer(PendingMessage pv) {
@@ -80,7 +108,8 @@ final class SignatureVerifier {
   /**
    * Checks {@code pv}'s signature on the executor once the mutex is released; {@code onVerdict}
    * then runs under the mutex with the reason to reject, or empty if genuine. If the executor
-   * refuses the task (shutting down), the id is forgotten and no verdict comes.
+   * refuses the task (full, or shutting down), the id is forgotten, the refusal counted and
+   * logged, and {@code onRefused} runs instead of a verdict.
    */
   void verify(PendingMessage pv, BiConsumer<PendingMessage, Optional<RejectReason>> onVerdict) {
     Runnable task =
@@ -93,12 +122,22 @@ final class SignatureVerifier {
           try {
             executor.execute(task);
           } catch (RejectedExecutionException e) {
-            log.debug(
-                "pubsub message {} on {} not verified: validation executor refused it",
-                pv.id(), pv.message().topic());
-            mutex.execute("verified", () -> forget(pv.id()));
+            mutex.execute("verified", () -> refuse(pv));
           }
         });
+  }
+
+  private void refuse(PendingMessage pv) {
+    forget(pv.id());
+    refused++;
+    long suppressed = refusalLog.admit("refused", stopwatch.getAsLong());
+    if (suppressed != WarnLimiter.SUPPRESSED) {
+      log.warn(
+          "pubsub message {} on {} not verified: the validation executor refused it ({} refusals in all,"
+              + " {} similar warnings suppressed since the last)",
+          pv.id(), pv.message().topic(), refused, suppressed);
+    }
+    onRefused.accept(pv);
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.topicmesh.node.pubsub.router;
 
 import io.topicmesh.node.pubsub.lock.RouterMutex;
+import io.topicmesh.node.pubsub.lock.WarnLimiter;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,7 +11,12 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The topic validators and the messages being validated. A message's validators run one after
@@ -21,6 +27,10 @@ import java.util.function.BiConsumer;
  * the router mutex.
  */
 final class ValidationPipeline {
+  private static final Logger log = LoggerFactory.getLogger(ValidationPipeline.class);
+
+  /** At most one refusal warning per this interval; the rest are counted in the next line. */
+  static final long REFUSAL_LOG_INTERVAL_NANOS = 10_000_000_000L;
   /** How a message's validation ended. */
   enum Outcome {
     ACCEPT(null),
@@ -29,7 +39,11 @@ final class ValidationPipeline {
     /** A validator threw, completed exceptionally or answered null. */
     FAILED(RejectReason.VALIDATION_FAILED),
     /** The validators did not answer within the timeout. */
-    TIMEOUT(RejectReason.VALIDATION_TIMEOUT);
+    TIMEOUT(RejectReason.VALIDATION_TIMEOUT),
+    /** The validation executor refused the work: its queue is full. */
+    REFUSED(RejectReason.VALIDATION_THROTTLED),
+    /** The validation executor refused the work: it is shut down. */
+    SHUT_DOWN(RejectReason.VALIDATION_THROTTLED);
 
     private final RejectReason reason;
 
@@ -64,10 +78,16 @@ final class ValidationPipeline {
   private final RouterScheduler scheduler;
   private final RouterMutex mutex;
   private final Duration timeout;
+  private final LongSupplier stopwatch;
   private final Map<String, List<Validator>> byTopic = new HashMap<>();
   private int pending;
+  private long refused;
+  private final WarnLimiter refusalLog = new WarnLimiter(REFUSAL_LOG_INTERVAL_NANOS);
 
-  ValidationPipeline(Executor executor, RouterScheduler scheduler, RouterMutex mutex, Duration timeout) {
+  /** @param stopwatch nanoTime-like clock for rate-limiting warnings only */
+  ValidationPipeline(
+      Executor executor, RouterScheduler scheduler, RouterMutex mutex, Duration timeout, LongSupplier stopwatch) {
+    this.stopwatch = Objects.requireNonNull(stopwatch);
     this.executor = Objects.requireNonNull(executor);
     this.scheduler = Objects.requireNonNull(scheduler);
     this.mutex = Objects.requireNonNull(mutex);
@@ -88,15 +108,45 @@ final class ValidationPipeline {
     return pending;
   }
 
+  /** Messages the validation executor refused so far. */
+  long refused() {
+    return refused;
+  }
+
   /**
    * Validates {@code pv} with its topic's validators (as they are now) once the mutex is
-   * released; {@code onDone} runs under the mutex with the outcome, exactly once.
+   * released; {@code onDone} runs under the mutex with the outcome, exactly once, also when the
+   * executor refuses the work ({@link Outcome#REFUSED}, {@link Outcome#SHUT_DOWN}: counted and
+   * logged here). The executor must refuse rather than run the task on the caller, which may be
+   * a netty event loop.
    */
   void start(PendingMessage pv, BiConsumer<PendingMessage, Outcome> onDone) {
     mutex.checkHeld();
     List<Validator> vs = List.copyOf(byTopic.getOrDefault(pv.message().topic(), List.of()));
     pending++;
-    mutex.afterRelease(() -> executor.execute(() -> run(pv, vs, onDone)));
+    mutex.afterRelease(
+        () -> {
+          try {
+            executor.execute(() -> run(pv, vs, onDone));
+          } catch (RejectedExecutionException e) {
+            Outcome o = executor instanceof ExecutorService es && es.isShutdown() ? Outcome.SHUT_DOWN : Outcome.REFUSED;
+            mutex.execute("validation", () -> refuse(pv, o, onDone));
+          }
+        });
+  }
+
+  private void refuse(PendingMessage pv, Outcome o, BiConsumer<PendingMessage, Outcome> onDone) {
+    refused++;
+    pending--;
+    long suppressed = refusalLog.admit("refused", stopwatch.getAsLong());
+    if (suppressed != WarnLimiter.SUPPRESSED) {
+      log.warn(
+          "pubsub {} message {} on {} not validated: the validation executor refused it ({}; {} refusals in all,"
+              + " {} similar warnings suppressed since the last)",
+          pv.local() ? "local" : "received", pv.id(), pv.message().topic(),
+          o == Outcome.SHUT_DOWN ? "shut down" : "queue full", refused, suppressed);
+    }
+    onDone.accept(pv, o);
   }
 
   /** On the validation executor. */

@@ -2,13 +2,18 @@ package io.topicmesh.node.pubsub.wire;
 
 import java.util.List;
 
-/** The control part of an RPC (field 3). */
+/**
+ * The control part of an RPC (field 3).
+ *
+ * @param extensions the v1.3 Extensions control message (field 6), or null when absent
+ */
 public record ControlMessage(
     List<ControlIHave> ihave,
     List<ControlIWant> iwant,
     List<ControlGraft> graft,
     List<ControlPrune> prune,
-    List<ControlIDontWant> idontwant) {
+    List<ControlIDontWant> idontwant,
+    ControlExtensions extensions) {
   public static final ControlMessage EMPTY =
       new ControlMessage(List.of(), List.of(), List.of(), List.of(), List.of());
 
@@ -20,11 +25,26 @@ public record ControlMessage(
     idontwant = List.copyOf(idontwant);
   }
 
+  /** A control part without the v1.3 Extensions message. */
+  public ControlMessage(
+      List<ControlIHave> ihave,
+      List<ControlIWant> iwant,
+      List<ControlGraft> graft,
+      List<ControlPrune> prune,
+      List<ControlIDontWant> idontwant) {
+    this(ihave, iwant, graft, prune, idontwant, null);
+  }
+
+  public ControlMessage withExtensions(ControlExtensions e) {
+    return new ControlMessage(ihave, iwant, graft, prune, idontwant, e);
+  }
+
   public boolean isEmpty() {
     return ihave.isEmpty()
         && iwant.isEmpty()
         && graft.isEmpty()
         && prune.isEmpty()
-        && idontwant.isEmpty();
+        && idontwant.isEmpty()
+        && extensions == null;
   }
 }

@@ -144,7 +144,7 @@ public final class RpcCodec {
     while (!in.isAtEnd()) {
       int tag = in.readTag();
       int field = WireFormat.getTagFieldNumber(tag);
-      if (field >= 1 && field <= 5 && isLen(tag)) {
+      if (field >= 1 && field <= 6 && isLen(tag)) { // 6: v1.3 Extensions
         if (++c.control > limits.maxControlEntries()) {
           throw over(Reason.TOO_MANY_CONTROL_ENTRIES, "control entries", limits.maxControlEntries());
         }
@@ -192,7 +192,10 @@ public final class RpcCodec {
   static Rpc fromProto(RpcProtos.RPC p) {
     List<SubOpts> subs = new ArrayList<>(p.getSubscriptionsCount());
     for (RpcProtos.RPC.SubOpts s : p.getSubscriptionsList()) {
-      subs.add(new SubOpts(s.getSubscribe(), s.getTopicid()));
+      // partial-message options mean nothing on an unsubscribe (partial-messages spec)
+      boolean sub = s.getSubscribe();
+      subs.add(new SubOpts(sub, s.getTopicid(), sub && s.getRequestsPartial(),
+          sub && (s.getSupportsSendingPartial() || s.getRequestsPartial())));
     }
     List<PubsubMessage> msgs = new ArrayList<>(p.getPublishCount());
     for (RpcProtos.Message m : p.getPublishList()) {
@@ -234,9 +237,22 @@ public final class RpcCodec {
       for (RpcProtos.ControlIDontWant d : c.getIdontwantList()) {
         idontwant.add(new ControlIDontWant(ids(d.getMessageIDsList())));
       }
-      control = new ControlMessage(ihave, iwant, graft, prune, idontwant);
+      ControlExtensions ext = null;
+      if (c.hasExtensions()) {
+        // unknown extensions are unknown fields here: dropped, as the v1.3 spec requires
+        RpcProtos.ControlExtensions e = c.getExtensions();
+        ext = new ControlExtensions(e.getPartialMessages(), e.getTestExtension());
+      }
+      control = new ControlMessage(ihave, iwant, graft, prune, idontwant, ext);
     }
-    return new Rpc(subs, msgs, control);
+    PartialMessageRpc partial = null;
+    if (p.hasPartial()) {
+      RpcProtos.PartialMessagesExtension pm = p.getPartial();
+      partial = new PartialMessageRpc(pm.getTopicID(), pm.getGroupID(),
+          pm.hasPartialMessage() ? pm.getPartialMessage() : null,
+          pm.hasPartsMetadata() ? pm.getPartsMetadata() : null);
+    }
+    return new Rpc(subs, msgs, control, partial, p.hasTestExtension());
   }
 
   private static List<MessageId> ids(List<ByteString> raw) {
@@ -250,8 +266,16 @@ public final class RpcCodec {
   static RpcProtos.RPC toProto(Rpc rpc) {
     RpcProtos.RPC.Builder b = RpcProtos.RPC.newBuilder();
     for (SubOpts s : rpc.subscriptions()) {
-      b.addSubscriptions(
-          RpcProtos.RPC.SubOpts.newBuilder().setSubscribe(s.subscribe()).setTopicid(s.topic()));
+      RpcProtos.RPC.SubOpts.Builder sb =
+          RpcProtos.RPC.SubOpts.newBuilder().setSubscribe(s.subscribe()).setTopicid(s.topic());
+      // set only when true: an RPC without partial messages encodes as before v1.3
+      if (s.requestsPartial()) {
+        sb.setRequestsPartial(true);
+      }
+      if (s.supportsSendingPartial()) {
+        sb.setSupportsSendingPartial(true);
+      }
+      b.addSubscriptions(sb);
     }
     for (PubsubMessage m : rpc.publish()) {
       b.addPublish(toProto(m));
@@ -294,7 +318,33 @@ public final class RpcCodec {
         d.messageIds().forEach(id -> db.addMessageIDs(id.bytes()));
         cb.addIdontwant(db);
       }
+      ControlExtensions e = c.extensions();
+      if (e != null) {
+        RpcProtos.ControlExtensions.Builder eb = RpcProtos.ControlExtensions.newBuilder();
+        if (e.partialMessages()) {
+          eb.setPartialMessages(true);
+        }
+        if (e.testExtension()) {
+          eb.setTestExtension(true);
+        }
+        cb.setExtensions(eb);
+      }
       b.setControl(cb);
+    }
+    PartialMessageRpc pm = rpc.partial();
+    if (pm != null) {
+      RpcProtos.PartialMessagesExtension.Builder pb =
+          RpcProtos.PartialMessagesExtension.newBuilder().setTopicID(pm.topic()).setGroupID(pm.groupId());
+      if (pm.partialMessage() != null) {
+        pb.setPartialMessage(pm.partialMessage());
+      }
+      if (pm.partsMetadata() != null) {
+        pb.setPartsMetadata(pm.partsMetadata());
+      }
+      b.setPartial(pb);
+    }
+    if (rpc.testExtension()) {
+      b.setTestExtension(RpcProtos.TestExtension.getDefaultInstance());
     }
     return b.build();
   }

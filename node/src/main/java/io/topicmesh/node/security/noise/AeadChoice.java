@@ -1,22 +1,32 @@
 package io.topicmesh.node.security.noise;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Locale;
 
 /**
  * Which ChaCha20-Poly1305 implementation noise sessions use, decided once per JVM.
  *
  * <p>System property {@value #PROPERTY}: {@code java} (ours, {@link ChaCha20Poly1305}), {@code jdk}
- * ({@link JdkChaCha20Poly1305}) or {@code auto} (default): the JDK cipher where HotSpot has
- * ChaCha20 and Poly1305 intrinsics, ours otherwise. Those flags ({@code UseChaCha20Intrinsics},
- * {@code UsePoly1305Intrinsics}) are diagnostic, so management shows them only when unlocked;
- * when it does not, intrinsics are assumed from JDK 21 on x86-64 and aarch64 (they arrived in JDK
- * 20-21). Measured (docs/benchmarks.md): on JDK 17 ours is the faster; on JDK 25 the JDK's.
+ * ({@link JdkChaCha20Poly1305}), {@code hybrid} (the JDK's ChaCha20 with our Poly1305, {@link
+ * HybridChaCha20Poly1305}) or {@code auto} (default): the JDK cipher where HotSpot has ChaCha20
+ * and Poly1305 intrinsics, the hybrid where it has only the ChaCha20 one, ours otherwise.
+ *
+ * <p>Those flags ({@code UseChaCha20Intrinsics}, {@code UsePoly1305Intrinsics}) are diagnostic, so
+ * management shows them only when unlocked. When it does not: ChaCha20 intrinsics are assumed from
+ * JDK 21 on x86-64 and aarch64; the x86-64 Poly1305 intrinsic needs AVX-512 IFMA (or AVX-IFMA), so
+ * it is assumed only where {@code /proc/cpuinfo} lists {@code avx512ifma} or {@code avx_ifma}. On an
+ * AVX2-only CPU HotSpot 25 reports {@code UsePoly1305Intrinsics=false}, and its generic Java
+ * Poly1305 then made the JDK AEAD no faster than ours (docs/benchmarks.md). A wrong guess costs
+ * speed only: all three produce the same bytes.
  */
 enum AeadChoice {
   JAVA,
-  JDK;
+  JDK,
+  HYBRID;
 
   static final String PROPERTY = "topicmesh.noise.aead";
 
@@ -32,23 +42,58 @@ enum AeadChoice {
         return JAVA;
       case "jdk":
         return JDK;
+      case "hybrid":
+        return HYBRID;
       case "auto":
-        return hasIntrinsics() ? JDK : JAVA;
+        if (!hasChaCha20Intrinsic()) {
+          return JAVA;
+        }
+        return hasPoly1305Intrinsic() ? JDK : HYBRID;
       default:
         throw new IllegalArgumentException(
-            PROPERTY + " must be auto, java or jdk, got '" + setting + "'");
+            PROPERTY + " must be auto, java, jdk or hybrid, got '" + setting + "'");
     }
   }
 
-  private static boolean hasIntrinsics() {
-    Boolean chacha = vmFlag("UseChaCha20Intrinsics");
-    Boolean poly = vmFlag("UsePoly1305Intrinsics");
-    if (chacha != null && poly != null) {
-      return chacha && poly;
+  private static boolean hasChaCha20Intrinsic() {
+    Boolean flag = vmFlag("UseChaCha20Intrinsics");
+    if (flag != null) {
+      return flag;
     }
+    return Runtime.version().feature() >= 21 && (isX86() || isAarch64());
+  }
+
+  private static boolean hasPoly1305Intrinsic() {
+    Boolean flag = vmFlag("UsePoly1305Intrinsics");
+    if (flag != null) {
+      return flag;
+    }
+    if (Runtime.version().feature() < 21 || !isX86()) {
+      return false;
+    }
+    String cpu = cpuFlags();
+    return cpu.contains(" avx512ifma") || cpu.contains(" avx_ifma");
+  }
+
+  private static boolean isX86() {
     String arch = System.getProperty("os.arch", "");
-    boolean intrinsicArch = arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64");
-    return Runtime.version().feature() >= 21 && intrinsicArch;
+    return arch.equals("amd64") || arch.equals("x86_64");
+  }
+
+  private static boolean isAarch64() {
+    return System.getProperty("os.arch", "").equals("aarch64");
+  }
+
+  /** The first "flags" line of /proc/cpuinfo with a leading space, or "" where there is none. */
+  private static String cpuFlags() {
+    try (var lines = Files.lines(Path.of("/proc/cpuinfo"))) {
+      return lines.filter(l -> l.startsWith("flags"))
+          .findFirst()
+          .map(l -> " " + l.substring(l.indexOf(':') + 1).trim() + " ")
+          .orElse("");
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   /** The flag's value, or null when this JVM does not show it. */

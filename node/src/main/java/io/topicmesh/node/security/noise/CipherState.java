@@ -6,9 +6,10 @@ import java.nio.ByteBuffer;
 /**
  * Noise CipherState for ChaChaPoly: a key and a 64-bit nonce counter.
  *
- * <p>The AEAD is ours ({@link ChaCha20Poly1305}) or the JDK's, as {@link AeadChoice} selects: ours is
- * the faster on JDK 17, the JDK's on JVMs with ChaCha20/Poly1305 intrinsics (see {@code
- * docs/benchmarks.md}). Not thread-safe; each direction of a session owns one.
+ * <p>The AEAD is ours ({@link ChaCha20Poly1305}), the JDK's, or the JDK's ChaCha20 with our Poly1305
+ * ({@link HybridChaCha20Poly1305}), as {@link AeadChoice} selects: ours is the faster on JDK 17, the
+ * JDK's on JVMs with ChaCha20 and Poly1305 intrinsics, the hybrid where only ChaCha20 has one (see
+ * {@code docs/benchmarks.md}). Not thread-safe; each direction of a session owns one.
  */
 final class CipherState {
   static final int TAG_LENGTH = ChaCha20Poly1305.TAG_LENGTH;
@@ -17,6 +18,7 @@ final class CipherState {
   private final AeadChoice choice;
   private ChaCha20Poly1305 aead;
   private JdkChaCha20Poly1305 jdk;
+  private HybridChaCha20Poly1305 hybrid;
   private long nonce;
 
   /** A CipherState with no key yet: encryption is the identity until {@link #initializeKey}. */
@@ -39,6 +41,8 @@ final class CipherState {
     }
     if (choice == AeadChoice.JDK) {
       jdk = new JdkChaCha20Poly1305(k);
+    } else if (choice == AeadChoice.HYBRID) {
+      hybrid = new HybridChaCha20Poly1305(k);
     } else {
       aead = new ChaCha20Poly1305(k);
     }
@@ -46,7 +50,7 @@ final class CipherState {
   }
 
   boolean hasKey() {
-    return aead != null || jdk != null;
+    return aead != null || jdk != null || hybrid != null;
   }
 
   /** The next nonce to be used (unsigned). */
@@ -85,7 +89,9 @@ final class CipherState {
   void encrypt(byte[] ad, ByteBuffer in, ByteBuffer out) throws NoiseException {
     checkNonce();
     // Noise's ChaChaPoly nonce: 32 zero bits, then the counter little-endian (noise spec §12.3).
-    if (jdk != null) {
+    if (hybrid != null) {
+      hybrid.seal(nonce, ad, in, out);
+    } else if (jdk != null) {
       jdk.seal(nonce, ad, in, out);
     } else {
       aead.seal(0, (int) nonce, (int) (nonce >>> 32), ad, in, out);
@@ -96,9 +102,11 @@ final class CipherState {
   /** Decrypts and authenticates all of {@code in} into {@code out}; the nonce moves on success. */
   void decrypt(byte[] ad, ByteBuffer in, ByteBuffer out) throws NoiseException {
     checkNonce();
-    boolean authentic = jdk != null
-        ? jdk.open(nonce, ad, in, out)
-        : aead.open(0, (int) nonce, (int) (nonce >>> 32), ad, in, out);
+    boolean authentic = hybrid != null
+        ? hybrid.open(nonce, ad, in, out)
+        : jdk != null
+            ? jdk.open(nonce, ad, in, out)
+            : aead.open(0, (int) nonce, (int) (nonce >>> 32), ad, in, out);
     if (!authentic) {
       throw new NoiseException(Reason.BAD_MAC, "message authentication failed at nonce " + nonce);
     }

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
  * noise-libp2p ({@code /noise}): Noise_XX_25519_ChaChaPoly_SHA256 with the libp2p handshake payload,
  * on a channel where {@code /noise} was just agreed.
  *
- * <p>Each handshake uses a fresh static X25519 key, authenticated by a signature of the libp2p
- * identity key over {@code "noise-libp2p-static-key:" || static key}. Our stream muxers travel in
+ * <p>The static X25519 key, authenticated by a signature of the libp2p identity key over {@code
+ * "noise-libp2p-static-key:" || static key}, comes from a {@link NoiseIdentity}: a host makes one
+ * and passes it to every handshake (the constructors taking a bare {@link PrivKey} make a fresh one
+ * per handshake). The ephemeral key is new for every handshake. Our stream muxers travel in
  * the payload extensions (responder: message 2, initiator: message 3; never in message 1). Listing
  * muxers opts in to inlined muxer negotiation: when the remote lists some too, {@link
  * SecureSession#inlinedMuxer()} is set and go-libp2p and js-libp2p peers start that muxer right
@@ -65,6 +67,7 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
   private static final byte[] NO_PROLOGUE = new byte[0];
 
   private final PrivKey identity;
+  private final NoiseIdentity noiseIdentity;
   private final PeerId localPeer;
   private final boolean initiator;
   private final PeerId expectedRemote;
@@ -101,7 +104,26 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
       List<String> ourMuxers,
       Duration timeout,
       NoiseMetrics metrics) {
-    this.identity = Objects.requireNonNull(identity, "identity");
+    this(NoiseIdentity.generate(identity), initiator, expectedRemote, ourMuxers, timeout, metrics);
+  }
+
+  /**
+   * @param noiseIdentity our identity key and the static Noise key it signed, shared by a host's
+   *     handshakes
+   * @param initiator true on the dialing side
+   * @param expectedRemote the peer we dialled, or null to accept anyone (listening side)
+   * @param ourMuxers stream muxer protocol ids to offer in the extensions, in preference order
+   * @param timeout for the whole handshake
+   */
+  public NoiseHandshakeHandler(
+      NoiseIdentity noiseIdentity,
+      boolean initiator,
+      PeerId expectedRemote,
+      List<String> ourMuxers,
+      Duration timeout,
+      NoiseMetrics metrics) {
+    this.noiseIdentity = Objects.requireNonNull(noiseIdentity, "noiseIdentity");
+    this.identity = noiseIdentity.identityKey();
     this.localPeer = PeerId.fromPublicKey(identity.publicKey());
     this.initiator = initiator;
     this.expectedRemote = expectedRemote;
@@ -142,7 +164,7 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     ctx.pipeline().addAfter(ctx.name(), null, guard);
     handshake =
         new XxHandshakeState(
-            initiator, NO_PROLOGUE, X25519KeyPair.generate(RANDOM), X25519KeyPair.generate(RANDOM));
+            initiator, NO_PROLOGUE, noiseIdentity.staticKey(), X25519KeyPair.generate(RANDOM));
     timeoutTask =
         ctx.executor()
             .schedule(
@@ -248,7 +270,7 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
   }
 
   private byte[] ourPayload() {
-    byte[] signature = identity.sign(concat(SIGNATURE_PREFIX, handshake.localStaticKey()));
+    byte[] signature = noiseIdentity.signature();
     NoiseHandshakePayload.Builder b =
         NoiseHandshakePayload.newBuilder()
             .setIdentityKey(ByteString.copyFrom(identity.publicKey().bytes()))

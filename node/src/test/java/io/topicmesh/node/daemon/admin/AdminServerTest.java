@@ -12,6 +12,9 @@ import io.topicmesh.node.daemon.config.ConfigLoader;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.BatchPublishException;
+import io.topicmesh.node.pubsub.router.PublishException;
+import io.topicmesh.node.pubsub.router.ValidationResult;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Every admin endpoint against an in-process node, with good, malformed, oversized and out-of-range input. */
@@ -138,6 +142,7 @@ class AdminServerTest {
     for (String t : List.of("published", "delivered", "duplicates", "latencyP50Ms", "latencyP99Ms")) {
       assertThat(s.get("traffic").has(t)).as("traffic.%s", t).isTrue();
     }
+    assertThat(s.get("probes").get("enabled").isBoolean()).isTrue();
     assertThat(s.get("heartbeat").get("ticks").asLong()).isNotNegative();
     await().atMost(Duration.ofSeconds(10)).until(() -> json(send("GET", "/v1/status", null)).get("lock").get("holds").asLong() > 0);
     assertThat(s.get("lock").has("holdMaxMs")).isTrue();
@@ -205,6 +210,31 @@ class AdminServerTest {
     assertThat(node.traffic().published()).as("nothing published").isEqualTo(publishedSoFar());
   }
 
+  @ParameterizedTest
+  @EnumSource(PublishException.Reason.class)
+  void everyPublishFailureMapsToOneStatusAndCode(PublishException.Reason reason) {
+    Map<PublishException.Reason, String> expected = Map.of(
+        PublishException.Reason.TOO_LARGE, "413 too_large",
+        PublishException.Reason.DUPLICATE, "409 duplicate",
+        PublishException.Reason.REJECTED, "422 rejected",
+        PublishException.Reason.IGNORED, "422 ignored",
+        PublishException.Reason.QUEUE_FULL, "503 busy",
+        PublishException.Reason.SHUTTING_DOWN, "503 shutting_down",
+        PublishException.Reason.VALIDATION_TIMEOUT, "503 validation_timeout",
+        PublishException.Reason.VALIDATOR_FAILED, "500 validator_failed");
+    ApiException e = AdminServer.publishFailure("t", new PublishException(reason, "why"));
+    assertThat(e.status() + " " + e.code()).isEqualTo(expected.get(reason));
+    assertThat(e.getMessage()).isEqualTo("message not published: why");
+  }
+
+  @Test
+  void anUntypedPublishFailureIsAnInternalError() {
+    ApiException e = AdminServer.publishFailure("t", new IllegalStateException("bug"));
+    assertThat(e.status()).isEqualTo(500);
+    assertThat(e.code()).isEqualTo("internal");
+    assertThat(e.getMessage()).contains("bug");
+  }
+
   private static long publishedSoFar() {
     return node.traffic().published();
   }
@@ -223,6 +253,17 @@ class AdminServerTest {
     assertThat(node.router().subscriptions()).doesNotContain("news", "a/b");
     clientError(send("DELETE", "/v1/topics/news", null), 404, "unknown_topic");
     clientError(send("POST", "/v1/topics/news", "{}"), 405, "method_not_allowed");
+  }
+
+  /** Issue 9: the probe topic is the node's; no client can subscribe, publish or stream it. */
+  @Test
+  void reservedProbeTopicsAreRefused() throws Exception {
+    var subs = node.router().subscriptions();
+    clientError(send("PUT", "/v1/topics/_topicmesh%2Fprobe", null), 400, "invalid_params");
+    clientError(send("PUT", "/v1/topics/_topicmesh%2Fprobe", "{\"validation\": \"StrictSign\"}"), 400, "invalid_params");
+    clientError(send("POST", "/v1/topics/_topicmesh%2Fprobe/publish", "{\"data\":\"x\"}"), 400, "invalid_params");
+    clientError(send("GET", "/v1/topics/_topicmesh%2Fprobe/messages?limit=1", null), 404, "unknown_topic");
+    assertThat(node.router().subscriptions()).isEqualTo(subs);
   }
 
   @ParameterizedTest
@@ -254,6 +295,75 @@ class AdminServerTest {
     // a topic we are not subscribed to is published through fanout
     assertThat(send("POST", "/v1/topics/elsewhere/publish", "{\"data\": \"x\"}").statusCode()).isEqualTo(200);
     await().atMost(Duration.ofSeconds(10)).until(() -> node.traffic().published() == before + 4);
+  }
+
+  @Test
+  void publishBatchPublishesEveryMessageInOrder() throws Exception {
+    long before = node.traffic().published();
+    HttpResponse<String> r = send("POST", "/v1/topics/base/publish-batch",
+        "{\"messages\": [{\"data\": \"one\"}, {\"base64\": \"dHdvMg==\"}, {\"data\": \"three!\"}]}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    JsonNode b = json(r);
+    assertThat(b.get("topic").asText()).isEqualTo("base");
+    assertThat(b.get("messages")).hasSize(3);
+    assertThat(b.get("messages").findValues("bytes")).extracting(JsonNode::asInt).containsExactly(3, 4, 6);
+    assertThat(b.get("messages").findValues("id")).extracting(JsonNode::asText)
+        .allMatch(id -> id.matches("[0-9a-f]+")).doesNotHaveDuplicates();
+    assertThat(b.get("messages").findValues("peers")).allMatch(JsonNode::isIntegralNumber);
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.traffic().published() == before + 3);
+    clientError(send("GET", "/v1/topics/base/publish-batch", null), 405, "method_not_allowed");
+  }
+
+  @Test
+  void publishBatchNamesTheRefusedMessageAndPublishesTheOthers() throws Exception {
+    node.router().addValidator("batchcheck", (src, m) -> CompletableFuture.completedFuture(
+        m.data().toStringUtf8().equals("bad") ? ValidationResult.REJECT : ValidationResult.ACCEPT));
+    long before = node.traffic().published();
+    JsonNode e = clientError(send("POST", "/v1/topics/batchcheck/publish-batch",
+        "{\"messages\": [{\"data\": \"good\"}, {\"data\": \"bad\"}, {\"data\": \"fine\"}]}"), 422,
+        "partially_published");
+    assertThat(e.get("message").asText())
+        .contains("1 of 3 messages not published (message 1: REJECTED").endsWith("the others were published");
+    await().atMost(Duration.ofSeconds(10)).until(() -> node.traffic().published() == before + 2);
+    // all refused for one reason: that reason's status and code, nothing published
+    long now = node.traffic().published();
+    JsonNode all = clientError(send("POST", "/v1/topics/batchcheck/publish-batch",
+        "{\"messages\": [{\"data\": \"bad\"}, {\"data\": \"bad\"}]}"), 422, "rejected");
+    assertThat(all.get("message").asText()).startsWith("batch not published: 2 of 2 messages not published");
+    assertThat(node.traffic().published()).isEqualTo(now);
+  }
+
+  @Test
+  void batchFailuresMapByWhatWasPublished() {
+    PublishException full = new PublishException(PublishException.Reason.QUEUE_FULL, "full");
+    PublishException rejected = new PublishException(PublishException.Reason.REJECTED, "no");
+    ApiException busy = AdminServer.batchFailure("t", new BatchPublishException(2, 0, Map.of(0, full, 1, full)));
+    assertThat(busy.status() + " " + busy.code()).isEqualTo("503 busy");
+    ApiException mixed = AdminServer.batchFailure("t", new BatchPublishException(2, 0, Map.of(0, full, 1, rejected)));
+    assertThat(mixed.status() + " " + mixed.code()).isEqualTo("422 not_published");
+    assertThat(mixed.getMessage()).contains("message 0: QUEUE_FULL full", "message 1: REJECTED no");
+    ApiException partial = AdminServer.batchFailure("t", new BatchPublishException(2, 1, Map.of(1, full)));
+    assertThat(partial.status() + " " + partial.code()).isEqualTo("422 partially_published");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"{", "[]", "{\"messages\": {}}", "{\"messages\": []}", "{\"messages\": [{\"data\": 5}]}",
+      "{\"messages\": [{\"data\": \"a\"}, {\"base64\": \"!!!\"}]}", "{\"messages\": [], \"x\": 1}",
+      "{\"messages\": [\"text\"]}", ""})
+  void badPublishBatchBodiesAre400AndPublishNothing(String body) throws Exception {
+    long before = node.traffic().published();
+    HttpResponse<String> r = send("POST", "/v1/topics/base/publish-batch", body);
+    assertThat(r.statusCode()).as(body + " -> " + r.body()).isEqualTo(400);
+    assertThat(json(r).get("code").asText()).isIn("bad_json", "bad_request");
+    assertThat(node.traffic().published()).isEqualTo(before);
+  }
+
+  @Test
+  void aBatchOfMoreThan1024MessagesIs400() throws Exception {
+    // 1025 entries in under 4 KiB: the count is checked before each message
+    String many = "{\"messages\":[" + String.join(",", java.util.Collections.nCopies(1025, "{}")) + "]}";
+    JsonNode e = clientError(send("POST", "/v1/topics/base/publish-batch", many), 400, "bad_request");
+    assertThat(e.get("message").asText()).contains("1 to 1024 messages, got 1025");
   }
 
   @ParameterizedTest
@@ -425,6 +535,30 @@ class AdminServerTest {
     }
   }
 
+  /** Per-topic mesh degrees: given members over the node's, live from the next heartbeat, replaced with the settings. */
+  @Test
+  void aTopicsMeshDegreesAreAppliedLiveAndReplacedWithItsSettings() throws Exception {
+    try {
+      HttpResponse<String> r = send("PUT", "/v1/topics/tuned", "{\"mesh\": {\"d\": 3, \"dlo\": 2, \"dhi\": 4, \"dout\": 1}}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+      JsonNode mesh = json(r).get("mesh");
+      assertThat(mesh.get("d").asInt()).isEqualTo(3);
+      assertThat(mesh.get("dlo").asInt()).isEqualTo(2);
+      assertThat(mesh.get("dlazy").asInt()).as("not given: the node's").isEqualTo(node.router().params().dlazy());
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.router().meshParams("tuned").d() == 3);
+      assertThat(node.router().meshParams("tuned").dhi()).isEqualTo(4);
+      assertThat(json(send("GET", "/v1/topics", null)).get("topics").toString()).contains("\"meshParams\":{\"d\":3");
+
+      // settings without mesh: back to the node's degrees
+      r = send("PUT", "/v1/topics/tuned", "{\"validation\": \"StrictSign\"}");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(json(r).get("mesh").isNull()).isTrue();
+      await().atMost(Duration.ofSeconds(10)).until(() -> node.router().meshParams("tuned").d() == node.router().params().d());
+    } finally {
+      send("DELETE", "/v1/topics/tuned", null);
+    }
+  }
+
   @ParameterizedTest
   @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', textBlock = """
       {"name": "other"}                                      | invalid_params | name=other: must equal the topic in the path
@@ -436,6 +570,10 @@ class AdminServerTest {
       {"score": {"topicWeight": -1}}                         | invalid_params | score.topicWeight=-1.0: must be >= 0
       {"score": {"meshMessageDeliveriesWeight": -1}}         | invalid_params | score.meshMessageDeliveriesThreshold=0.0: must be > 0
       {"score": {"timeInMeshQuantumMs": 1.5}}                | invalid_params | score.timeInMeshQuantumMs=1.5: must be an integer
+      {"mesh": 5}                                            | invalid_params | mesh=5: a mapping of mesh degrees
+      {"mesh": {"warp": 1}}                                  | invalid_params | mesh.warp=1: unknown key
+      {"mesh": {"dlo": 9}}                                   | invalid_params | mesh.dlo=9: must be <= d (6)
+      {"mesh": {"d": 3, "dlo": 2, "dhi": 4, "dout": 2}}      | invalid_params | mesh.dout=2: must be < dlo (2)
       [1]                                                    | bad_request    | body must be a JSON object
       {"score": {"topicWeight": 1, "topicWeight": 2}}        | bad_json       | Duplicate field
       {"validation":                                         | bad_json       | not valid JSON
@@ -486,7 +624,8 @@ class AdminServerTest {
       HttpResponse<String> no = put.apply("/v1/topics/signed", "{\"validation\": \"StrictSign\"}");
       JsonNode e = clientError(no, 400, "invalid_params");
       assertThat(e.get("message").asText()).startsWith("validation=StrictSign: needs a restart: this node runs StrictNoSign");
-      assertThat(unsigned.router().subscriptions()).containsExactlyInAnyOrder("anon", "anon2");
+      assertThat(unsigned.router().subscriptions()).filteredOn(t -> !t.startsWith("_topicmesh/"))
+          .containsExactlyInAnyOrder("anon", "anon2");
       // no mode given: the topic runs under the node's policy
       HttpResponse<String> plain = put.apply("/v1/topics/plain", "{\"score\": {\"topicWeight\": 0.2}}");
       assertThat(plain.statusCode()).as(plain.body()).isEqualTo(201);

@@ -118,6 +118,58 @@ class ClientCommandsTest {
   }
 
   @Test
+  void eachCommandPicksItsScopesTokenFileFromTheEnvironment() {
+    AdminClient c = new AdminClient();
+    Map<String, String> env = Map.of("TOPICMESH_ADMIN_TOKEN_FILE", "/t/admin",
+        "TOPICMESH_ADMIN_PUBLISH_TOKEN_FILE", "/t/publish", "TOPICMESH_ADMIN_STATUS_TOKEN_FILE", "/t/status");
+    assertThat(c.tokenFile(io.topicmesh.node.daemon.admin.AdminScope.PUBLISH, env)).hasToString("/t/publish");
+    assertThat(c.tokenFile(io.topicmesh.node.daemon.admin.AdminScope.STATUS, env)).hasToString("/t/status");
+    // no subscribe token configured: the admin token, which grants everything
+    assertThat(c.tokenFile(io.topicmesh.node.daemon.admin.AdminScope.SUBSCRIBE, env)).hasToString("/t/admin");
+    assertThat(c.tokenFile(io.topicmesh.node.daemon.admin.AdminScope.ADMIN, env)).hasToString("/t/admin");
+    assertThat(c.tokenFile(io.topicmesh.node.daemon.admin.AdminScope.PUBLISH, Map.of())).isNull();
+    c.tokenFile = java.nio.file.Path.of("/given");
+    assertThat(c.tokenFile(io.topicmesh.node.daemon.admin.AdminScope.PUBLISH, env)).hasToString("/given");
+  }
+
+  @Test
+  void overHttpsWithAScopedTokenTheCliSaysWhichScopeIsMissing(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    var ca = io.topicmesh.node.daemon.admin.TestCerts.ca("cli test CA");
+    io.topicmesh.node.daemon.admin.TestCerts.write(dir,
+        io.topicmesh.node.daemon.admin.TestCerts.serving(ca, "EC", "127.0.0.1"), ca, true);
+    java.nio.file.Files.writeString(dir.resolve("publish"), "publish-token-for-cli\n");
+    Daemon a = new Daemon(ConfigLoader.load(null, Map.of(), Map.of("listen", List.of("/ip4/127.0.0.1/tcp/0"),
+        "topics", List.of("news"))), PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1);
+    AdminServer admin = null;
+    try {
+      a.start();
+      admin = new AdminServer(a, new InetSocketAddress("127.0.0.1", 0),
+          io.topicmesh.node.daemon.admin.AdminAuth.of(
+              Map.of(io.topicmesh.node.daemon.admin.AdminScope.PUBLISH, "publish-token-for-cli"), false, false),
+          io.topicmesh.node.daemon.admin.AdminTls.load(dir.resolve("tls.crt"), dir.resolve("tls.key")), 4096);
+      admin.start();
+      String url = "https://127.0.0.1:" + admin.address().getPort();
+      String ca1 = dir.resolve("ca.crt").toString();
+      String tok = dir.resolve("publish").toString();
+      Run pub = run("pub", "--admin", url, "--ca-file", ca1, "--token-file", tok, "--topic", "news", "--data", "hi");
+      assertThat(pub.code()).as(pub.err()).isZero();
+      Run status = run("status", "--admin", url, "--ca-file", ca1, "--token-file", tok);
+      assertThat(status.code()).isEqualTo(1);
+      assertThat(status.err()).contains("HTTP 403 Forbidden").contains("status scope").doesNotContain("publish-token-for-cli");
+      Run untrusted = run("status", "--admin", url, "--token-file", tok);
+      assertThat(untrusted.code()).isEqualTo(1);
+      assertThat(untrusted.err()).contains("cannot reach");
+    } finally {
+      if (admin != null) {
+        admin.close();
+      }
+      a.shutdown();
+    }
+  }
+
+  @Test
   void statusAndParamsPrintTablesForPeopleAndJsonForScripts() throws Exception {
     Map<String, Object> base = Map.of("listen", List.of("/ip4/127.0.0.1/tcp/0"), "topics", List.of("news"));
     Daemon a = new Daemon(ConfigLoader.load(null, Map.of(), base), PrivKey.generate(KeyType.ED25519, new SecureRandom()),

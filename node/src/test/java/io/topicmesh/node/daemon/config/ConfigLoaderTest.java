@@ -146,6 +146,32 @@ class ConfigLoaderTest {
   void environmentNamesFollowTheKeys() {
     assertThat(ConfigLoader.envName("admin.tokenFile")).isEqualTo("TOPICMESH_ADMIN_TOKEN_FILE");
     assertThat(ConfigLoader.envName("params.heartbeatIntervalMs")).isEqualTo("TOPICMESH_PARAMS_HEARTBEAT_INTERVAL_MS");
+    assertThat(ConfigLoader.envName("admin.publishTokenFile")).isEqualTo("TOPICMESH_ADMIN_PUBLISH_TOKEN_FILE");
+    assertThat(ConfigLoader.envName("admin.tlsCertFile")).isEqualTo("TOPICMESH_ADMIN_TLS_CERT_FILE");
+  }
+
+  @Test
+  void scopedTokensTlsAndProtectedEndpointsComeFromTheEnvironmentAsMountedSecrets() {
+    NodeConfig c = ConfigLoader.load(null, Map.of(
+        "TOPICMESH_ADMIN_TOKEN_FILE", "/var/run/topicmesh/admin/token",
+        "TOPICMESH_ADMIN_PUBLISH_TOKEN_FILE", "/var/run/topicmesh/publish/token",
+        "TOPICMESH_ADMIN_SUBSCRIBE_TOKEN_FILE", "/var/run/topicmesh/subscribe/token",
+        "TOPICMESH_ADMIN_STATUS_TOKEN_FILE", "/var/run/topicmesh/status/token",
+        "TOPICMESH_ADMIN_PROTECT_METRICS", "true",
+        "TOPICMESH_ADMIN_TLS_CERT_FILE", "/var/run/topicmesh/tls/tls.crt",
+        "TOPICMESH_ADMIN_TLS_KEY_FILE", "/var/run/topicmesh/tls/tls.key"), Map.of());
+    assertThat(c.adminTokenFile()).isEqualTo(Path.of("/var/run/topicmesh/admin/token"));
+    assertThat(c.adminPublishTokenFile()).isEqualTo(Path.of("/var/run/topicmesh/publish/token"));
+    assertThat(c.adminSubscribeTokenFile()).isEqualTo(Path.of("/var/run/topicmesh/subscribe/token"));
+    assertThat(c.adminStatusTokenFile()).isEqualTo(Path.of("/var/run/topicmesh/status/token"));
+    assertThat(c.adminProtectMetrics()).isTrue();
+    assertThat(c.adminProtectHealth()).isFalse();
+    assertThat(c.adminTlsCertFile()).isEqualTo(Path.of("/var/run/topicmesh/tls/tls.crt"));
+    assertThat(c.adminTlsKeyFile()).isEqualTo(Path.of("/var/run/topicmesh/tls/tls.key"));
+    NodeConfig d = NodeConfig.defaults();
+    assertThat(d.adminPublishTokenFile()).isNull();
+    assertThat(d.adminTlsCertFile()).isNull();
+    assertThat(d.adminProtectMetrics()).isFalse();
   }
 
   @ParameterizedTest(name = "{0}: {1}")
@@ -164,6 +190,10 @@ class ConfigLoaderTest {
       admin.listen      | 'admin: {listen: ''127.0.0.1:70000''}'            | port 0-65535
       admin.maxBodyBytes| 'admin: {maxBodyBytes: 1}'                        | an integer in [1024
       admin             | 'admin: 5'                                        | must be a mapping
+      admin.tlsKeyFile  | 'admin: {tlsCertFile: /c.pem}'                    | go together
+      admin.tlsCertFile | 'admin: {tlsKeyFile: /k.pem}'                     | go together
+      admin.protectMetrics| 'admin: {protectMetrics: true}'                 | needs a token file
+      admin.protectHealth| 'admin: {protectHealth: 2, publishTokenFile: /p}'   | true or false
       params.dlo        | 'params: {d: 4, dlo: 5}'                          | must be <= d (4)
       params.dout       | 'params: {dout: 5}'                               | must be < dlo (5)
       params.d          | 'params: {d: -1}'                                 | must be >= 0
@@ -177,6 +207,8 @@ class ConfigLoaderTest {
       topics            | 'topics: [{validation: StrictSign}]'              | a string 'name'
       topics[t].validation | 'topics: [{name: t, validation: Loose}]'        | one of LaxNoSign
       topics[t].colour  | 'topics: [{name: t, colour: red}]'                | unknown key
+      topics[t].mesh    | 'topics: [{name: t, mesh: {d: 3}}]'               | not read from the config file yet
+      topics[t].mesh.warp | 'topics: [{name: t, mesh: {warp: 3}}]'          | unknown key; known: d, dlo
       topics[t].score   | 'topics: [{name: t, score: 5}]'                   | a mapping
       topics[t].score.topicWeight | 'topics: [{name: t, score: {topicWeight: -1}}]' | must be >= 0
       topics[t].score.meshMessageDeliveriesWeight | 'topics: [{name: t, score: {meshMessageDeliveriesWeight: 1}}]' | must be <= 0
@@ -272,6 +304,37 @@ class ConfigLoaderTest {
       assertThat(e.getMessage()).startsWith("pingInterval=" + bad + ": a duration such as 500ms");
     }
     assertThat(invalid(file("ping3.yaml", "pingInterval: 5\n"), Map.of(), Map.of()).field()).isEqualTo("pingInterval");
+  }
+
+  /** Issue 9: mesh probes are on every 5 s by default; probe.interval / probe.enabled, env and flags. */
+  @Test
+  void probesAreOnByDefaultAndConfigurableFromFileEnvironmentAndFlags() throws Exception {
+    assertThat(ConfigLoader.load(null, Map.of(), Map.of()).probeInterval()).isEqualTo(Duration.ofSeconds(5));
+    assertThat(ConfigLoader.load(file("probe.yaml", "probe:\n  interval: 2s\n"), Map.of(), Map.of()).probeInterval())
+        .isEqualTo(Duration.ofSeconds(2));
+    assertThat(ConfigLoader.load(file("probe2.yaml", "probe: {interval: 2s}\n"), Map.of("TOPICMESH_PROBE_INTERVAL", "750ms"),
+        Map.of()).probeInterval()).isEqualTo(Duration.ofMillis(750));
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_INTERVAL", "750ms"), Map.of("probe.interval", "PT1S"))
+        .probeInterval()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(ConfigLoader.load(file("probe3.yaml", "probe: {enabled: false}\n"), Map.of(), Map.of()).probeInterval())
+        .as("switched off").isNull();
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_ENABLED", "false"), Map.of()).probeInterval()).isNull();
+    assertThat(ConfigLoader.load(null, Map.of("TOPICMESH_PROBE_ENABLED", "false"), Map.of("probe.enabled", true))
+        .probeInterval()).isEqualTo(Duration.ofSeconds(5));
+    ConfigException tooShort = invalid(null, Map.of("TOPICMESH_PROBE_INTERVAL", "50ms"), Map.of());
+    assertThat(tooShort.field()).isEqualTo("probe.interval");
+    assertThat(tooShort.getMessage()).contains("at least 100ms");
+    assertThat(invalid(null, Map.of("TOPICMESH_PROBE_ENABLED", "maybe"), Map.of()).field()).isEqualTo("probe.enabled");
+    assertThat(invalid(file("probe4.yaml", "probe: {intervall: 1s}\n"), Map.of(), Map.of()).field())
+        .isEqualTo("probe.intervall");
+  }
+
+  /** Issue 9: the probe topics' prefix is the node's own. */
+  @Test
+  void reservedTopicsAreRefused() {
+    ConfigException e = invalid(null, Map.of(), Map.of("topics", List.of("_topicmesh/probe")));
+    assertThat(e.field()).isEqualTo("topics");
+    assertThat(e.getMessage()).contains("reserved");
   }
 
   /** Issue 15: a misspelled TOPICMESH_PARAMS_* / TOPICMESH_THRESHOLDS_* variable is an error, as the same typo in a file is. */

@@ -76,7 +76,7 @@ class ExecutableDocsTest {
       Map.entry("topicmesh_pubsub_backpressure_pauses_total", "counted at the first backpressure pause"),
       Map.entry("topicmesh_pubsub_messages_duplicate_total", "counted at the first duplicate, which takes three nodes"),
       Map.entry("topicmesh_pubsub_messages_forwarded_total", "counted at the first forward, which takes three nodes"),
-      Map.entry("topicmesh_pubsub_control_id_total", "counted at the first IHAVE/IWANT/IDONTWANT id"),
+      Map.entry("topicmesh_pubsub_control_ids_total", "counted at the first IHAVE/IWANT/IDONTWANT id"),
       Map.entry("topicmesh_node_deliveries_dropped_total", "a proposed name in docs/observability.md's list of gaps"));
 
   private static Daemon node;
@@ -398,7 +398,14 @@ class ExecutableDocsTest {
       switch (e.method()) {
         case "PUT" -> b.PUT(HttpRequest.BodyPublishers.ofString(path.equals("/v1/params") ? "{}" : ""))
             .header("Content-Type", "application/json");
-        case "POST" -> b.POST(HttpRequest.BodyPublishers.ofString("docs")).header("Content-Type", "text/plain");
+        case "POST" -> {
+          if (path.endsWith("/publish-batch")) {
+            b.POST(HttpRequest.BodyPublishers.ofString("{\"messages\": [{\"data\": \"docs\"}]}"))
+                .header("Content-Type", "application/json");
+          } else {
+            b.POST(HttpRequest.BodyPublishers.ofString("docs")).header("Content-Type", "text/plain");
+          }
+        }
         case "DELETE" -> b.DELETE();
         default -> b.GET();
       }

@@ -86,7 +86,7 @@ class PubsubNetworkIT {
     for (LocalPubsubNode n : nodes) {
       await("mesh of " + n.host().peerId()).atMost(WAIT).until(() -> n.router().meshPeers(TOPIC).size() == 2);
       assertThat(n.network().protocolOf(nodes.get(0) == n ? b.host().peerId() : a.host().peerId()))
-          .contains("/meshsub/1.2.0");
+          .contains("/meshsub/1.3.0");
     }
     List<MessageId> ids = new ArrayList<>();
     for (int i = 0; i < 30; i++) {

@@ -80,17 +80,20 @@ class SignatureVerifierTest {
   }
 
   @Test
-  void aRefusingExecutorForgetsTheIdAndGivesNoVerdict() {
+  void aRefusingExecutorForgetsTheIdCountsItAndGivesNoVerdict() {
     Executor refusing =
         r -> {
           throw new RejectedExecutionException("shut down");
         };
-    SignatureVerifier v = new SignatureVerifier(SignaturePolicy.STRICT_SIGN, refusing, mutex);
+    List<PendingMessage> refused = new ArrayList<>();
+    SignatureVerifier v = new SignatureVerifier(SignaturePolicy.STRICT_SIGN, refusing, mutex, refused::add, System::nanoTime);
     PendingMessage pv = pending(author.signed("t", "x".getBytes()));
     assertThat(v.offer(pv)).isEqualTo(SignatureVerifier.Admission.VERIFY);
     verifyUnderMutex(v, pv);
     assertThat(v.inFlight(pv.id())).isFalse();
     assertThat(verdicts).isEmpty();
+    assertThat(refused).containsExactly(pv);
+    assertThat(v.refused()).isEqualTo(1);
   }
 
   @Test

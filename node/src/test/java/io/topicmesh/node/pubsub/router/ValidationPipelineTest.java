@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class ValidationPipelineTest {
   private final VirtualScheduler time = new VirtualScheduler();
   private final RouterMutex mutex = new RouterMutex();
-  private final ValidationPipeline pipeline = new ValidationPipeline(time, time, mutex, Duration.ofSeconds(5));
+  private final ValidationPipeline pipeline = new ValidationPipeline(time, time, mutex, Duration.ofSeconds(5), System::nanoTime);
   private final ScriptedPeer source = new ScriptedPeer(RouterHarness.deterministicRandom(31));
   private final List<String> outcomes = new ArrayList<>();
   private final List<String> calls = new ArrayList<>();
@@ -120,5 +120,30 @@ class ValidationPipelineTest {
     assertThat(ValidationPipeline.Outcome.IGNORE.rejectReason()).isEqualTo(RejectReason.VALIDATION_IGNORED);
     assertThat(ValidationPipeline.Outcome.TIMEOUT.rejectReason()).isEqualTo(RejectReason.VALIDATION_TIMEOUT);
     assertThat(ValidationPipeline.Outcome.FAILED.rejectReason()).isEqualTo(RejectReason.VALIDATION_FAILED);
+  }
+
+  @Test
+  void aRefusingExecutorEndsTheValidationAsRefusedAndFreesItsSlot() {
+    ValidationPipeline refusing =
+        new ValidationPipeline(
+            r -> {
+              throw new java.util.concurrent.RejectedExecutionException("full");
+            },
+            time,
+            mutex,
+            Duration.ofSeconds(5),
+            System::nanoTime);
+    refusing.addValidator("t", answering("a", ValidationResult.ACCEPT));
+    PendingMessage pv =
+        new PendingMessage(source.id, new MessageId(ByteString.copyFromUtf8("m")), PubsubMessage.anonymous("t", ByteString.EMPTY), 0, null);
+    try (var l = mutex.lock("test")) {
+      refusing.start(pv, (p, o) -> outcomes.add(o.name()));
+      assertThat(refusing.pending()).isEqualTo(1);
+    }
+    assertThat(outcomes).containsExactly("REFUSED");
+    assertThat(refusing.pending()).isZero();
+    assertThat(refusing.refused()).isEqualTo(1);
+    assertThat(calls).isEmpty();
+    assertThat(ValidationPipeline.Outcome.REFUSED.rejectReason()).isEqualTo(RejectReason.VALIDATION_THROTTLED);
   }
 }

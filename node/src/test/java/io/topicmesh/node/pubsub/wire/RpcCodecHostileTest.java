@@ -116,8 +116,8 @@ class RpcCodecHostileTest {
 
   @Test
   void unknownFieldsAreSkippedNotCounted() {
-    // field 10 (partial messages extension) as length-delimited: 0x52 len 1 byte
-    byte[] b = {0x52, 0x01, 0x00, 0x0a, 0x03, 0x12, 0x01, 0x74};
+    // field 11 (unassigned; 10 is now the partial-messages extension) as length-delimited: 0x5a len 1 byte
+    byte[] b = {0x5a, 0x01, 0x00, 0x0a, 0x03, 0x12, 0x01, 0x74};
     Rpc rpc = codec.decode(b);
     assertThat(rpc.subscriptions()).containsExactly(new SubOpts(false, "t"));
   }

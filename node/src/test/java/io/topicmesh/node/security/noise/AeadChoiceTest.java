@@ -13,6 +13,7 @@ class AeadChoiceTest {
   void settingsSelectTheImplementation() {
     assertThat(AeadChoice.select("java")).isEqualTo(AeadChoice.JAVA);
     assertThat(AeadChoice.select(" JDK ")).isEqualTo(AeadChoice.JDK);
+    assertThat(AeadChoice.select("Hybrid")).isEqualTo(AeadChoice.HYBRID);
     assertThatThrownBy(() -> AeadChoice.select("openssl"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(AeadChoice.PROPERTY)
@@ -25,7 +26,7 @@ class AeadChoiceTest {
     if (Runtime.version().feature() < 20) {
       assertThat(AeadChoice.select("auto")).isEqualTo(AeadChoice.JAVA);
     } else {
-      assertThat(AeadChoice.select("auto")).isIn(AeadChoice.JAVA, AeadChoice.JDK);
+      assertThat(AeadChoice.select("auto")).isIn(AeadChoice.JAVA, AeadChoice.JDK, AeadChoice.HYBRID);
     }
   }
 
@@ -35,26 +36,93 @@ class AeadChoiceTest {
     byte[] key = new byte[32];
     random.nextBytes(key);
     for (AeadChoice sender : AeadChoice.values()) {
-      AeadChoice receiver = sender == AeadChoice.JAVA ? AeadChoice.JDK : AeadChoice.JAVA;
-      CipherState enc = new CipherState(sender);
-      CipherState dec = new CipherState(receiver);
-      enc.initializeKey(key);
-      dec.initializeKey(key);
-      for (int len : new int[] {0, 1, 63, 64, 1023, 1024, 4097, 65519}) {
-        byte[] ad = new byte[len % 40];
-        byte[] plain = new byte[len];
-        random.nextBytes(ad);
-        random.nextBytes(plain);
-        byte[] sealed = enc.encryptWithAd(ad, plain);
-        assertThat(dec.decryptWithAd(ad, sealed)).isEqualTo(plain);
+      for (AeadChoice receiver : AeadChoice.values()) {
+        if (receiver == sender) {
+          continue;
+        }
+        CipherState enc = new CipherState(sender);
+        CipherState dec = new CipherState(receiver);
+        enc.initializeKey(key);
+        dec.initializeKey(key);
+        for (int len : new int[] {0, 1, 63, 64, 1023, 1024, 4097, 65519}) {
+          byte[] ad = new byte[len % 40];
+          byte[] plain = new byte[len];
+          random.nextBytes(ad);
+          random.nextBytes(plain);
+          byte[] sealed = enc.encryptWithAd(ad, plain);
+          assertThat(dec.decryptWithAd(ad, sealed)).isEqualTo(plain);
+        }
+        byte[] sealed = enc.encryptWithAd(null, new byte[100]);
+        sealed[sealed.length - 1] ^= 1;
+        ByteBuffer out = ByteBuffer.allocate(100);
+        assertThatThrownBy(() -> dec.decrypt(null, ByteBuffer.wrap(sealed), out))
+            .isInstanceOf(NoiseException.class)
+            .extracting(e -> ((NoiseException) e).reason())
+            .isEqualTo(NoiseException.Reason.BAD_MAC);
+        assertThat(out.array()).containsOnly((byte) 0);
       }
-      byte[] sealed = enc.encryptWithAd(null, new byte[100]);
-      sealed[sealed.length - 1] ^= 1;
-      ByteBuffer out = ByteBuffer.allocate(100);
-      assertThatThrownBy(() -> dec.decrypt(null, ByteBuffer.wrap(sealed), out))
-          .isInstanceOf(NoiseException.class)
-          .extracting(e -> ((NoiseException) e).reason())
-          .isEqualTo(NoiseException.Reason.BAD_MAC);
     }
+  }
+
+  /** The hybrid against the JDK's AEAD: heap and direct buffers, in place, forgeries. */
+  @Test
+  void hybridMatchesTheJdkCipher() throws Exception {
+    Random random = new Random(7);
+    for (int round = 0; round < 60; round++) {
+      byte[] key = new byte[32];
+      random.nextBytes(key);
+      long nonce = random.nextLong() >>> 1;
+      byte[] ad = new byte[random.nextInt(41)];
+      random.nextBytes(ad);
+      int length = round < 8 ? new int[] {0, 1, 15, 16, 63, 64, 65, 65519}[round] : random.nextInt(70_001);
+      byte[] plain = new byte[length];
+      random.nextBytes(plain);
+      boolean direct = round % 2 == 1;
+      JdkChaCha20Poly1305 jdk = new JdkChaCha20Poly1305(key);
+      ByteBuffer expected = ByteBuffer.allocate(length + 16);
+      jdk.seal(nonce, ad, ByteBuffer.wrap(plain), expected);
+      byte[] sealed = expected.array();
+
+      HybridChaCha20Poly1305 hybrid = new HybridChaCha20Poly1305(key);
+      ByteBuffer in = buffer(plain, direct);
+      ByteBuffer out = direct ? ByteBuffer.allocateDirect(length + 16) : ByteBuffer.allocate(length + 16);
+      hybrid.seal(nonce, ad, in, out);
+      assertThat(in.hasRemaining()).isFalse();
+      assertThat(out.hasRemaining()).isFalse();
+      assertThat(bytes(out.flip())).isEqualTo(sealed);
+
+      // In place, as NoiseTransportCodec seals a composite message copied into the output.
+      ByteBuffer inPlace = buffer(java.util.Arrays.copyOf(plain, length + 16), direct);
+      new HybridChaCha20Poly1305(key).seal(nonce, ad, inPlace.duplicate().limit(length), inPlace.duplicate());
+      assertThat(bytes(inPlace)).isEqualTo(sealed);
+
+      ByteBuffer opened = direct ? ByteBuffer.allocateDirect(length) : ByteBuffer.allocate(length);
+      ByteBuffer src = buffer(sealed, direct);
+      assertThat(hybrid.open(nonce, ad, src, opened)).isTrue();
+      assertThat(src.hasRemaining()).isFalse();
+      assertThat(bytes(opened.flip())).isEqualTo(plain);
+
+      byte[] forged = sealed.clone();
+      forged[random.nextInt(forged.length)] ^= (byte) (1 + random.nextInt(255));
+      ByteBuffer rejected = ByteBuffer.allocate(length);
+      java.util.Arrays.fill(rejected.array(), (byte) 7);
+      ByteBuffer forgedIn = buffer(forged, direct);
+      assertThat(hybrid.open(nonce, ad, forgedIn, rejected)).isFalse();
+      assertThat(forgedIn.position()).isZero();
+      assertThat(rejected.array()).isEqualTo(new byte[length]);
+    }
+  }
+
+  private static ByteBuffer buffer(byte[] b, boolean direct) {
+    if (!direct) {
+      return ByteBuffer.wrap(b);
+    }
+    return ByteBuffer.allocateDirect(b.length).put(b).flip();
+  }
+
+  private static byte[] bytes(ByteBuffer b) {
+    byte[] a = new byte[b.remaining()];
+    b.get(a);
+    return a;
   }
 }

@@ -58,6 +58,10 @@ public class TopicClusterSpec {
   @Default("{}")
   public Rollout rollout = new Rollout();
 
+  @JsonPropertyDescription("A locked-down admin API and network (docs/security.md).")
+  @Default("{}")
+  public Security security = new Security();
+
   /** One topic and its optional v1.1 topic score parameters. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Topic {
@@ -238,5 +242,42 @@ public class TopicClusterSpec {
     @Default("true") public Boolean meshHealthGate = true;
     @JsonPropertyDescription("Seconds to wait for a replaced pod and the mesh before reporting Degraded.")
     @Default("300") @Min(10) @Max(86400) public Integer healthTimeoutSeconds = 300;
+  }
+
+  /** Admin API TLS and access, and the optional NetworkPolicy (docs/security.md, "Locked-down deployment"). */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class Security {
+    @Default("{}")
+    public AdminTls adminTls = new AdminTls();
+    @JsonPropertyDescription("Require a status (or admin) token on the nodes' /metrics; the ServiceMonitor then sends"
+        + " the status token. Health endpoints stay open for the kubelet's probes.")
+    @Default("false") public Boolean protectMetrics = false;
+    @Default("{}")
+    public NetworkPolicy networkPolicy = new NetworkPolicy();
+  }
+
+  /** TLS of the nodes' admin API. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "self.mode != 'Secret' || (has(self.secretName) && size(self.secretName) > 0)",
+      message = "security.adminTls: mode Secret needs secretName")
+  public static class AdminTls {
+    @JsonPropertyDescription("Disabled (plain HTTP), Operator (a per-cluster CA and serving certificate the operator"
+        + " keeps and renews) or Secret (a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt, e.g. from"
+        + " cert-manager).")
+    @Default("Disabled") public AdminTlsMode mode = AdminTlsMode.Disabled;
+    @JsonPropertyDescription("Mode Secret: the Secret's name, in the cluster's namespace.")
+    @Size(max = 253) @Pattern("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
+    public String secretName;
+  }
+
+  /** An optional NetworkPolicy for the nodes. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class NetworkPolicy {
+    @JsonPropertyDescription("Create a NetworkPolicy: p2p port only from this cluster's pods, admin port only from the"
+        + " operator and the namespaces below. Needs a CNI plugin that enforces NetworkPolicy.")
+    @Default("false") public Boolean enabled = false;
+    @JsonPropertyDescription("Namespaces (by name) whose pods may also reach the admin port, e.g. your publishers'.")
+    @Size(max = 64)
+    public List<String> adminFromNamespaces = new ArrayList<>();
   }
 }

@@ -10,7 +10,7 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class TopicClusterStatus {
   public Long observedGeneration;
-  /** Ready, Progressing, Degraded, MeshHealthy, Tuned (Kubernetes API conventions). */
+  /** Ready, Progressing, Degraded, MeshHealthy, ProbesHealthy, Tuned, ScoreGuarded (Kubernetes API conventions). */
   public List<Condition> conditions = new ArrayList<>();
   public Integer replicas;
   public Integer readyReplicas;
@@ -19,11 +19,13 @@ public class TopicClusterStatus {
   public Integer topicCount;
   @JsonPropertyDescription("Healthy, Degraded or Unknown")
   public String meshHealth;
+  @JsonPropertyDescription("Healthy, Degraded or Unknown: whether the mesh probes meet the tuning objectives (delivery"
+      + " ratio, p99); the ProbesHealthy condition names the objective violated. The figures are operator metrics.")
+  public String probeHealth;
   @JsonPropertyDescription("true while the pause annotation stops changes")
   public Boolean paused;
   public EffectiveParams effectiveParams;
   public List<TopicMesh> mesh;
-  public Traffic traffic;
   public TuningChange lastTuning;
   public RolloutStatus rollout;
   @JsonPropertyDescription("what the operator waits for before its next step, each with its deadline")
@@ -65,18 +67,6 @@ public class TopicClusterStatus {
     public Double degreeAvg;
     public Integer degreeMax;
     public Integer nodesBelowDlo;
-  }
-
-  /** Cluster-wide traffic rates over the last collection interval. */
-  @JsonInclude(JsonInclude.Include.NON_NULL)
-  public static class Traffic {
-    public Double publishedPerSecond;
-    public Double deliveredPerSecond;
-    public Double duplicatesPerMessage;
-    @JsonPropertyDescription("deliveries per expected delivery (each published message once on every other node)")
-    public Double deliveryRatio;
-    public Double latencyP50Ms;
-    public Double latencyP99Ms;
   }
 
   /** The last change of the effective parameters. */

@@ -1,0 +1,93 @@
+package io.topicmesh.node.daemon.admin;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The mesh view: one static page (HTML, JavaScript drawing SVG, CSS) under {@code /ui/}, packaged in
+ * the node jar. It holds no data and needs no token: the page's script reads {@code /v1/status}
+ * (a node) or {@code /v1/cluster} (the {@code local} command) with the token the user gives it
+ * (URL fragment {@code #token=…} or a prompt, kept in the tab's sessionStorage). No external
+ * resource is loaded; the Content-Security-Policy allows only this origin.
+ */
+public final class UiHandler {
+  private static final Logger log = LoggerFactory.getLogger(UiHandler.class);
+
+  /** Where the page's files are in the jar. */
+  static final String RESOURCES = "/io/topicmesh/node/ui/";
+
+  static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+      + "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+  private record Asset(String type, byte[] body) {}
+
+  private final Map<String, Asset> assets = new LinkedHashMap<>();
+
+  public UiHandler() {
+    load("index.html", "text/html; charset=utf-8");
+    load("meshview.js", "text/javascript; charset=utf-8");
+    load("meshview.css", "text/css; charset=utf-8");
+  }
+
+  private void load(String name, String type) {
+    try (InputStream in = UiHandler.class.getResourceAsStream(RESOURCES + name)) {
+      if (in == null) {
+        log.warn("mesh view resource {} is missing from the jar; /ui/ will answer 404 for it", RESOURCES + name);
+        return;
+      }
+      assets.put(name, new Asset(type, in.readAllBytes()));
+    } catch (IOException e) {
+      log.warn("mesh view resource {} cannot be read: {}", RESOURCES + name, e.toString());
+    }
+  }
+
+  /** Whether {@code rawPath} belongs to the mesh view. */
+  public static boolean handles(String rawPath) {
+    return rawPath.equals("/ui") || rawPath.startsWith("/ui/");
+  }
+
+  /**
+   * Serves one file of the page, or redirects {@code /ui} to {@code /ui/}.
+   *
+   * @throws ApiException 404 for an unknown file, 405 for a method other than GET or HEAD
+   */
+  public void serve(HttpExchange ex, String method, String rawPath) throws IOException {
+    if (!method.equals("GET") && !method.equals("HEAD")) {
+      throw new ApiException(405, "method_not_allowed", method + " not allowed; use GET");
+    }
+    if (rawPath.equals("/ui")) {
+      ex.getResponseHeaders().set("Location", "/ui/");
+      ex.sendResponseHeaders(308, -1);
+      return;
+    }
+    String name = rawPath.substring("/ui/".length());
+    if (name.isEmpty()) {
+      name = "index.html";
+    }
+    Asset a = assets.get(name);
+    if (a == null) {
+      throw new ApiException(404, "not_found", "no such file in the mesh view: " + rawPath
+          + (assets.isEmpty() ? " (the page is not packaged in this jar)" : ""));
+    }
+    var h = ex.getResponseHeaders();
+    h.set("Content-Type", a.type());
+    h.set("Cache-Control", "no-cache");
+    h.set("X-Content-Type-Options", "nosniff");
+    h.set("Referrer-Policy", "no-referrer");
+    h.set("Content-Security-Policy", CSP);
+    if (method.equals("HEAD")) {
+      ex.sendResponseHeaders(200, -1);
+      return;
+    }
+    ex.sendResponseHeaders(200, a.body().length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(a.body());
+    }
+  }
+}
