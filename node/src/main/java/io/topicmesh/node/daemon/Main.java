@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "A libp2p gossipsub node.",
     subcommands = {RunCommand.class, io.topicmesh.node.daemon.local.LocalCommand.class,
-        ClientCommands.Pub.class, ClientCommands.Sub.class, ClientCommands.Status.class, ClientCommands.Params.class})
+        ClientCommands.Pub.class, ClientCommands.Sub.class, ClientCommands.Status.class, ClientCommands.Params.class,
+        io.topicmesh.node.sim.SimCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -1,0 +1,242 @@
+package io.topicmesh.node.sim;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** What the simulation observes per message and per router, and the figures made of it. */
+final class Metrics {
+  /** Latency histogram resolution and range. */
+  static final int BUCKET_MICROS = 100;
+  static final int BUCKETS = 1_200_000;
+
+  private final int routers;
+  private final long[] publishAt;
+  private final int[] publisher;
+  private final int[] eligible;
+  private final boolean[] published;
+  /** Per message and router: microseconds from publish to delivery, -1 if not delivered. */
+  private final int[][] latency;
+  /** Per message and router: hops + 1 of the first delivery (1 = the publisher), 0 if none. */
+  private final byte[][] hops;
+  /** Per message and router: full copies received (saturating at 127). */
+  private final byte[][] copies;
+  private final long[] latencyHist = new long[BUCKETS];
+  int left;
+  int joined;
+
+  Metrics(int routers, int count) {
+    this.routers = routers;
+    this.publishAt = new long[count];
+    this.publisher = new int[count];
+    this.eligible = new int[count];
+    this.published = new boolean[count];
+    this.latency = new int[count][];
+    this.hops = new byte[count][];
+    this.copies = new byte[count][];
+  }
+
+  void published(int i, int from, long at, int eligibleRouters, boolean online) {
+    publishAt[i] = at;
+    publisher[i] = from;
+    eligible[i] = eligibleRouters;
+    published[i] = online;
+    if (online) {
+      latency[i] = new int[routers];
+      Arrays.fill(latency[i], -1);
+      hops[i] = new byte[routers];
+      copies[i] = new byte[routers];
+      hops[i][from] = 1;
+    }
+  }
+
+  void copy(int i, int node) {
+    byte[] c = copies[i];
+    if (c != null && c[node] < 127) {
+      c[node]++;
+    }
+  }
+
+  /** Records a first delivery; returns its hop count. */
+  int delivered(int i, int node, int source, long at) {
+    if (latency[i] == null || latency[i][node] >= 0) {
+      return -1;
+    }
+    long micros = (at - publishAt[i]) / 1000;
+    latency[i][node] = (int) Math.min(Integer.MAX_VALUE, micros);
+    latencyHist[(int) Math.min(BUCKETS - 1, micros / BUCKET_MICROS)]++;
+    int prev = source >= 0 ? hops[i][source] : 0;
+    int h = prev <= 0 ? 127 : Math.min(127, prev + 1);
+    hops[i][node] = (byte) h;
+    return h - 1;
+  }
+
+  SimResult result(Scenario sc, long seed, Simulation sim, String traceHash, double wallSeconds, double cpuSeconds) {
+    List<Map<String, Object>> perMessage = new ArrayList<>();
+    long deliveredAll = 0;
+    long eligibleAll = 0;
+    long receivers = 0;
+    long copiesAll = 0;
+    long hopSum = 0;
+    int hopMax = 0;
+    long[] dupHist = new long[128];
+    long[] hopHist = new long[128];
+    List<Double> timeToAll = new ArrayList<>();
+    int messages = 0;
+    for (int i = 0; i < publishAt.length; i++) {
+      if (!published[i]) {
+        continue;
+      }
+      messages++;
+      int[] lat = latency[i];
+      int[] got = new int[routers];
+      int d = 0;
+      int mHopMax = 0;
+      long mHopSum = 0;
+      long mCopies = 0;
+      int mReceivers = 0;
+      for (int r = 0; r < routers; r++) {
+        if (lat[r] >= 0) {
+          got[d++] = lat[r];
+          int h = hops[i][r] - 1;
+          mHopSum += h;
+          mHopMax = Math.max(mHopMax, h);
+          hopHist[Math.min(127, h)]++;
+        }
+        int c = copies[i][r];
+        if (c > 0) {
+          mReceivers++;
+          mCopies += c;
+          dupHist[c - 1]++;
+        }
+      }
+      Arrays.sort(got, 0, d);
+      deliveredAll += d;
+      eligibleAll += eligible[i];
+      receivers += mReceivers;
+      copiesAll += mCopies;
+      hopSum += mHopSum;
+      hopMax = Math.max(hopMax, mHopMax);
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("index", i);
+      m.put("publisher", publisher[i]);
+      m.put("publishedAtMs", round(publishAt[i] / 1e6));
+      m.put("subscribers", eligible[i]);
+      m.put("delivered", d);
+      m.put("deliveryShare", eligible[i] == 0 ? 1.0 : round((double) d / eligible[i]));
+      Double all = d >= eligible[i] && d > 0 ? round(got[d - 1] / 1000.0) : null;
+      if (all != null) {
+        timeToAll.add(all);
+      }
+      m.put("timeToAllMs", all);
+      m.put("latencyP50Ms", d == 0 ? null : round(got[pct(d, 0.50)] / 1000.0));
+      m.put("latencyP99Ms", d == 0 ? null : round(got[pct(d, 0.99)] / 1000.0));
+      m.put("duplicatesPerDelivery", mReceivers == 0 ? 0.0 : round((double) (mCopies - mReceivers) / mReceivers));
+      m.put("hopsMean", d == 0 ? null : round((double) mHopSum / d));
+      m.put("hopsMax", mHopMax);
+      perMessage.add(m);
+    }
+    double virtualSeconds = sc.totalSeconds();
+    List<SimNode> nodes = sim.nodes();
+    long sent = 0;
+    long control = 0;
+    long received = 0;
+    List<Map<String, Object>> perNode = new ArrayList<>();
+    for (SimNode n : nodes) {
+      sent += n.bytesSent;
+      control += n.controlSent;
+      received += n.bytesReceived;
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("router", n.index);
+      m.put("region", sc.regions().get(n.region).name());
+      m.put("bandwidthClass", sc.bandwidth().get(n.bandwidthClass).name());
+      m.put("bytesSent", n.bytesSent);
+      m.put("bytesReceived", n.bytesReceived);
+      m.put("controlShareSent", n.bytesSent == 0 ? 0.0 : round((double) n.controlSent / n.bytesSent));
+      m.put("controlShareReceived", n.bytesReceived == 0 ? 0.0 : round((double) n.controlReceived / n.bytesReceived));
+      perNode.add(m);
+    }
+    Map<String, Object> s = new LinkedHashMap<>();
+    s.put("scenario", sc.name());
+    s.put("seed", seed);
+    s.put("routers", routers);
+    s.put("messages", messages);
+    s.put("messageBytes", sc.messages().sizeBytes());
+    s.put("virtualSeconds", round(virtualSeconds));
+    s.put("deliveryRatio", eligibleAll == 0 ? 1.0 : round((double) deliveredAll / eligibleAll, 6));
+    s.put("latencyP50Ms", histPct(0.50));
+    s.put("latencyP99Ms", histPct(0.99));
+    s.put("latencyMaxMs", histPct(1.0));
+    timeToAll.sort(null);
+    s.put("timeToAllP50Ms", timeToAll.isEmpty() ? null : timeToAll.get(pct(timeToAll.size(), 0.5)));
+    s.put("timeToAllMaxMs", timeToAll.isEmpty() ? null : timeToAll.get(timeToAll.size() - 1));
+    s.put("duplicatesPerMessage", receivers == 0 ? 0.0 : round((double) (copiesAll - receivers) / receivers));
+    s.put("hopsMean", deliveredAll == 0 ? 0.0 : round((double) hopSum / deliveredAll));
+    s.put("hopsMax", hopMax);
+    s.put("bytesPerNode", nodes.isEmpty() ? 0 : sent / nodes.size());
+    s.put("bytesReceivedPerNode", nodes.isEmpty() ? 0 : received / nodes.size());
+    s.put("controlShare", sent == 0 ? 0.0 : round((double) control / sent));
+    s.put("left", left);
+    s.put("joined", joined);
+    s.put("rpcsDropped", sim.droppedRpcs());
+    s.put("packetsLost", sim.lostPackets());
+    s.put("events", sim.eventsFired());
+    s.put("traceRecords", sim.traceRecords());
+    s.put("traceHash", traceHash);
+    s.put("wallSeconds", round(wallSeconds));
+    s.put("cpuSeconds", round(cpuSeconds));
+    // The machine's load beside the wall time: on a shared machine the wall time says little alone.
+    s.put("loadAverage", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2));
+    s.put("heapPeakMiB", heapPeakMiB());
+    long[] up = nodes.stream().mapToLong(n -> n.bytesSent).toArray();
+    long[] down = nodes.stream().mapToLong(n -> n.bytesReceived).toArray();
+    return new SimResult(s, perMessage, perNode, latencyHist.clone(), dupHist, hopHist, up, down, virtualSeconds);
+  }
+
+  private Double histPct(double q) {
+    long total = 0;
+    for (long c : latencyHist) {
+      total += c;
+    }
+    if (total == 0) {
+      return null;
+    }
+    long want = Math.max(1, (long) Math.ceil(q * total));
+    long acc = 0;
+    for (int b = 0; b < BUCKETS; b++) {
+      acc += latencyHist[b];
+      if (acc >= want) {
+        return round((b + 1) * BUCKET_MICROS / 1000.0);
+      }
+    }
+    return null;
+  }
+
+  private static int pct(int n, double q) {
+    return Math.max(0, Math.min(n - 1, (int) Math.ceil(q * n) - 1));
+  }
+
+  static double round(double v) {
+    return round(v, 3);
+  }
+
+  static double round(double v, int digits) {
+    double f = Math.pow(10, digits);
+    return Math.round(v * f) / f;
+  }
+
+  static long heapPeakMiB() {
+    long peak = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP && p.getPeakUsage() != null) {
+        peak += p.getPeakUsage().getUsed();
+      }
+    }
+    return peak >> 20;
+  }
+}
