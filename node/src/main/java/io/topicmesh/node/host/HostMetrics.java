@@ -15,7 +15,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The host's metrics, all prefixed {@code topicmesh_}. Labels are bounded enums (direction,
- * failure reason, mux error), never peer ids or addresses.
+ * failure reason, mux error), never peer ids or addresses. The event counters
+ * ({@code connections_closed_total}, {@code connection_failures_total}, {@code stream_errors_total})
+ * are registered at 0 for every label value at construction.
  *
  * <ul>
  *   <li>{@code topicmesh_connections_opened_total{direction}}: connections upgraded and kept
@@ -39,6 +41,17 @@ public final class HostMetrics implements MuxListener {
     this.registry.gauge("topicmesh_connections", connections);
     this.pingRtt = Timer.builder("topicmesh_ping_rtt_seconds").description("ping round-trip time")
         .register(this.registry);
+    // Event counters with bounded-enum labels exist at 0 from the start: dashboards show 0, not no data.
+    for (Direction d : Direction.values()) {
+      counter("topicmesh_connections_closed_total", "direction", d.label());
+      for (UpgradeException.Reason reason : UpgradeException.Reason.values()) {
+        Counter.builder("topicmesh_connection_failures_total").tag("direction", d.label())
+            .tag("reason", reason.label()).register(this.registry);
+      }
+    }
+    for (MuxError reason : MuxError.values()) {
+      counter("topicmesh_stream_errors_total", "reason", reason.name().toLowerCase(java.util.Locale.ROOT));
+    }
   }
 
   public MeterRegistry registry() {

@@ -21,7 +21,11 @@ import java.util.Optional;
  *       never on missing data) exceeds the target by more than the
  *       hysteresis band or the delivery ratio is below its objective, and lowers it by one when
  *       duplicates per message exceed the objective by more than the band while latency and delivery
- *       are fine; at most one such step per cooldown.
+ *       are fine; at most one such step per cooldown. The duplicates objective is
+ *       {@code maxDuplicatesPerMessage} when set, else {@code D - 1 + duplicatesSlack} at the current D:
+ *       healthy meshes delivered D - 1.5 to D - 0.1 duplicates per message (measured with {@code local}, see
+ *       docs/observability.md "Auto-tuning defaults"), so the default lowers D only on duplicates beyond
+ *       what the mesh degree explains, never a healthy cluster down to its floor.
  * </ol>
  * Dlo and Dhi follow D as in the spec's defaults (6/5/12): {@code Dlo = max(1, D*5/6)},
  * {@code Dhi = 2D}; Dout and Dscore are lowered where needed to keep the invariants.
@@ -76,7 +80,7 @@ public final class Tuner {
     boolean coolingDown = lastChange != null
         && now.isBefore(lastChange.plus(Duration.ofSeconds(spec.tuning.cooldownSeconds)));
     double band = 1.0 + spec.tuning.hysteresisPercent / 100.0;
-    double maxDup = spec.tuning.objectives.maxDuplicatesPerMessage;
+    double maxDup = spec.tuning.objectives.duplicatesObjective(d);
     double targetP99 = spec.tuning.objectives.targetP99LatencyMs;
     if (!coolingDown && observed.latencyKnown() && observed.latencyP99Ms() > targetP99 * band && d < ceiling) {
       return changeTo(withD(fromSpec, d + 1), current, String.format(Locale.ROOT,

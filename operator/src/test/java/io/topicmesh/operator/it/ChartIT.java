@@ -143,6 +143,23 @@ class ChartIT {
     assertRefused(t -> t.set("networkPolicy.metricsFromNamespaces[0]", "Bad_Name"), "metricsFromNamespaces");
   }
 
+  /** Issue 9: the operator's own namespace/cluster labels survive the scrape (no exported_ prefix). */
+  @Test
+  @SuppressWarnings("unchecked")
+  void theOperatorServiceMonitorHonoursTheOperatorsLabels() {
+    List<HasMetadata> objects = render(t -> t.set("metrics.serviceMonitor.enabled", "true")
+        .set("metrics.serviceMonitor.labels.release", "prometheus"));
+    List<HasMetadata> monitors = objects.stream().filter(o -> o.getKind().equals("ServiceMonitor")).toList();
+    assertThat(monitors).hasSize(1);
+    var monitor = (io.fabric8.kubernetes.api.model.GenericKubernetesResource) monitors.get(0);
+    assertThat(monitor.getMetadata().getLabels()).containsEntry("release", "prometheus");
+    Map<String, Object> spec = (Map<String, Object>) monitor.getAdditionalProperties().get("spec");
+    assertThat((List<Map<String, Object>>) spec.get("endpoints")).singleElement().satisfies(endpoint -> {
+      assertThat(endpoint).containsEntry("port", "http").containsEntry("path", "/metrics")
+          .containsEntry("honorLabels", true);
+    });
+  }
+
   @Test
   void lintPassesAndTheSchemaRefusesBadValuesNamingTheValue() {
     var lint = new Helm(CHART).lint().strict().call();

@@ -301,8 +301,13 @@ class TopicClusterModelTest {
     assertThat(sm.getMetadata().getLabels()).containsEntry("release", "prom");
     @SuppressWarnings("unchecked")
     Map<String, Object> spec = (Map<String, Object>) sm.getAdditionalProperties().get("spec");
-    assertThat(spec.toString()).contains("topicmesh.io/service=nodes", "port=admin", "path=/metrics",
-        "__meta_kubernetes_service_label_app_kubernetes_io_instance", "targetLabel=cluster");
+    assertThat(spec.toString()).contains("topicmesh.io/service=nodes", "port=admin", "path=/metrics");
+    // Node series carry the TopicCluster's name as `cluster`: the Service's instance label, relabelled.
+    @SuppressWarnings("unchecked")
+    Map<String, Object> endpoint = ((List<Map<String, Object>>) spec.get("endpoints")).get(0);
+    assertThat(endpoint.get("relabelings")).isEqualTo(List.of(Map.of(
+        "sourceLabels", List.of("__meta_kubernetes_service_label_app_kubernetes_io_instance"),
+        "targetLabel", "cluster")));
     assertThat(model.headlessService().getMetadata().getLabels()).containsEntry("app.kubernetes.io/instance", "mesh");
     assertThat(model.headlessService().getMetadata().getLabels()).containsEntry("topicmesh.io/service", "nodes");
   }

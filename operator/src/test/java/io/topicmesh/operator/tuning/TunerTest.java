@@ -131,4 +131,36 @@ class TunerTest {
     var next = Tuner.decide(spec, 10, decision.params(), Observation.NONE, NOW, null).orElseThrow();
     assertThat(next.params().d()).isEqualTo(6);
   }
+
+  /**
+   * Issue 9: the default duplicates objective is D - 1 + duplicatesSlack at the effective D. The figures a
+   * healthy mesh produced with {@code local} (docs/observability.md, "Auto-tuning defaults") leave D where it
+   * is at every D; only duplicates beyond what the degree explains lower it.
+   */
+  @ParameterizedTest(name = "D={0}: healthy {1} dup/msg keeps D, {2} dup/msg lowers it")
+  @CsvSource({"6,5.94,7.2", "4,3.31,5.0", "8,7.94,9.4"})
+  void defaultDuplicatesObjectiveFollowsD(int d, double healthy, double excessive) {
+    TopicClusterSpec spec = auto(20);
+    spec.tuning.objectives = new TopicClusterSpec.Objectives();
+    assertThat(spec.tuning.objectives.maxDuplicatesPerMessage).as("no absolute default").isNull();
+    assertThat(spec.tuning.objectives.duplicatesObjective(d)).isEqualTo(d - 1 + 1.5);
+    GossipParams current = Tuner.withD(GossipParams.fromSpec(spec.gossipsub), d);
+    assertThat(Tuner.decide(spec, 20, current, new Observation(800, healthy, 100, 0.999), NOW, null))
+        .as("a healthy mesh at D=%d stays", d).isEmpty();
+    var decision = Tuner.decide(spec, 20, current, new Observation(800, excessive, 100, 0.999), NOW, null)
+        .orElseThrow();
+    assertThat(decision.params().d()).isEqualTo(d - 1);
+    assertThat(decision.reason()).contains("duplicates per message above objective " + d + ".50");
+  }
+
+  @Test
+  void anAbsoluteDuplicatesObjectiveWinsOverTheRelativeOne() {
+    TopicClusterSpec spec = auto(20);
+    spec.tuning.objectives.maxDuplicatesPerMessage = 3.0;
+    spec.tuning.objectives.duplicatesSlack = 5.0;
+    assertThat(spec.tuning.objectives.duplicatesObjective(6)).isEqualTo(3.0);
+    spec.tuning.objectives.maxDuplicatesPerMessage = null;
+    assertThat(spec.tuning.objectives.duplicatesObjective(6)).isEqualTo(10.0);
+    assertThat(spec.tuning.objectives.duplicatesObjective(1)).as("D=1 has no duplicates from the mesh").isEqualTo(5.0);
+  }
 }

@@ -41,6 +41,13 @@ import java.util.function.Supplier;
  *       lock_long_holds_total{holder}}, {@code lock_inbox_depth}
  *   <li>{@code outbound_queue_depth{stat=total|max}}, {@code outbound_dropped_total{reason}}
  * </ul>
+ *
+ * <p>Event counters whose labels are bounded enums exist at 0 before their first event, so that
+ * dashboards show 0 rather than no data and {@code rate()} sees the first event: {@code
+ * invalid_rpcs_total} and {@code outbound_dropped_total} for every reason at construction, {@code
+ * messages_rejected_total} and {@code prune_total} for every reason when a topic gets its label, and
+ * {@code lock_long_holds_total} for the {@code heartbeat} holder (holder names are code literals,
+ * not an enum; one zero series is enough for the sums the panels and alerts take).
  */
 public final class MicrometerRouterObserver implements RouterObserver, LockListener {
   static final String PREFIX = "topicmesh_pubsub_";
@@ -72,6 +79,23 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
         Counter.builder(PREFIX + "lock_contended_total")
             .description("Tasks queued on the router inbox because the mutex was busy")
             .register(registry);
+    for (var reason : io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason.values()) {
+      registry.counter(PREFIX + "invalid_rpcs_total", "reason", reason.name().toLowerCase());
+    }
+    for (DropReason reason : DropReason.values()) {
+      registry.counter(PREFIX + "outbound_dropped_total", "reason", reason.name().toLowerCase());
+    }
+    registry.counter(PREFIX + "lock_long_holds_total", "holder", "heartbeat");
+  }
+
+  /** A topic got its own label: its per-reason event counters start at 0. */
+  private void topicLabelled(String topic) {
+    for (RejectReason reason : RejectReason.values()) {
+      registry.counter(PREFIX + "messages_rejected_total", "topic", topic, "reason", reason.name().toLowerCase());
+    }
+    for (PruneReason reason : PruneReason.values()) {
+      registry.counter(PREFIX + "prune_total", "topic", topic, "reason", reason.name().toLowerCase());
+    }
   }
 
   /** Exposes the router's inbox depth. */
@@ -87,7 +111,11 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
       return topic;
     }
     synchronized (knownTopics) {
+      if (knownTopics.contains(topic)) {
+        return topic;
+      }
       if (knownTopics.size() < maxTopics) {
+        topicLabelled(topic);
         knownTopics.add(topic);
         return topic;
       }

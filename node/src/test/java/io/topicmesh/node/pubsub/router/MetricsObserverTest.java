@@ -42,6 +42,34 @@ class MetricsObserverTest {
     assertThat(reg.get(p + "invalid_rpcs_total").tag("reason", "too_many_messages").counter().count()).isEqualTo(1);
   }
 
+  /** Issue 9: bounded-enum event counters exist at 0 before their first event, so panels show 0. */
+  @Test
+  void eventCountersStartAtZeroForEveryReason() {
+    MeterRegistry reg = new SimpleMeterRegistry();
+    MicrometerRouterObserver metrics = new MicrometerRouterObserver(reg, 1);
+    String p = MicrometerRouterObserver.PREFIX;
+    assertThat(reg.find(p + "invalid_rpcs_total").counters())
+        .hasSize(io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason.values().length)
+        .allSatisfy(c -> assertThat(c.count()).isZero());
+    assertThat(reg.get(p + "outbound_dropped_total").tag("reason", "queue_full").counter().count()).isZero();
+    assertThat(reg.find(p + "outbound_dropped_total").counters()).hasSize(DropReason.values().length);
+    assertThat(reg.get(p + "lock_long_holds_total").tag("holder", "heartbeat").counter().count()).isZero();
+    assertThat(reg.find(p + "messages_rejected_total").counters()).as("no topic labelled yet").isEmpty();
+
+    metrics.topicLabel("t");
+    metrics.topicLabel("t");
+    assertThat(metrics.topicLabel("u")).isEqualTo(MicrometerRouterObserver.OTHER);
+    assertThat(reg.find(p + "messages_rejected_total").counters()).as("only the labelled topic")
+        .hasSize(RejectReason.values().length)
+        .allSatisfy(c -> assertThat(c.getId().getTag("topic")).isEqualTo("t"));
+    assertThat(reg.get(p + "prune_total").tag("topic", "t").tag("reason", "oversubscribed").counter().count())
+        .isZero();
+    assertThat(reg.find(p + "prune_total").counters()).hasSize(PruneReason.values().length);
+    metrics.rejected("t", null, null, RejectReason.INVALID_SIGNATURE);
+    assertThat(reg.get(p + "messages_rejected_total").tag("topic", "t").tag("reason", "invalid_signature").counter()
+        .count()).isEqualTo(1);
+  }
+
   @Test
   void topicLabelsAreCapped() {
     MicrometerRouterObserver metrics = new MicrometerRouterObserver(new SimpleMeterRegistry(), 2);

@@ -205,12 +205,24 @@ public class TopicClusterSpec {
   /** What Auto tuning aims for. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Objectives {
-    @JsonPropertyDescription("Maximum duplicate deliveries per delivered message before D is lowered.")
-    @Default("3.0") @Min(0) public Double maxDuplicatesPerMessage = 3.0;
+    @JsonPropertyDescription("Maximum duplicate deliveries per delivered message before D is lowered. Unset (the"
+        + " default): D - 1 + duplicatesSlack at the effective D, which a healthy mesh meets at any D.")
+    @Min(0) public Double maxDuplicatesPerMessage;
+    @JsonPropertyDescription("With maxDuplicatesPerMessage unset, the duplicates objective is D - 1 + duplicatesSlack"
+        + " (healthy meshes measured D - 1.5 to D - 0.1 duplicates per message).")
+    @Default("1.5") @Min(0) public Double duplicatesSlack = 1.5;
     @JsonPropertyDescription("Target p99 delivery latency in milliseconds; above it D is raised.")
     @Default("500") @Min(1) public Integer targetP99LatencyMs = 500;
     @JsonPropertyDescription("Minimum share of expected deliveries (every message on every other node); below it D is raised.")
     @Default("0.99") @Min(0) @Max(1) public Double minDeliveryRatio = 0.99;
+
+    /** The duplicates objective at effective degree {@code d}: the absolute one if set, else {@code d - 1 + slack}. */
+    public double duplicatesObjective(int d) {
+      if (maxDuplicatesPerMessage != null) {
+        return maxDuplicatesPerMessage;
+      }
+      return Math.max(0, d - 1) + (duplicatesSlack == null ? 1.5 : duplicatesSlack);
+    }
   }
 
   /** Pod placement knobs copied into the node pods. */
