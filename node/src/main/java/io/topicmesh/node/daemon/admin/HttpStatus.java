@@ -1,15 +1,14 @@
 package io.topicmesh.node.daemon.admin;
 
 /**
- * Reason phrases of the statuses the admin API answers with (RFC 9110 section 15), for the error
- * body's {@code status} and for the clients' messages.
+ * Reason phrases of the statuses the admin API answers with (RFC 9110 section 15): for the status
+ * line ({@link AdminServer} sends every status with its phrase, e.g. {@code HTTP/1.1 429 Too Many
+ * Requests}), for the error body's {@code status} and for the clients' messages, so all three read
+ * the same.
  *
- * <p>Why the body carries it: the JDK's HTTP server ({@code jdk.httpserver}) writes the status line
- * from a fixed table of its own ({@code sun.net.httpserver.Code}, the same in JDK 17 and 25) that has
- * no 429 and no 422, and offers no way to set a reason phrase. So a 429 goes out as {@code HTTP/1.1
- * 429 } with an empty phrase, which HTTP/1.1 allows (RFC 9112 section 4: clients ignore it) but which
- * tells a person reading the wire nothing. The error body's {@code "status": "429 Too Many Requests"}
- * and the clients' {@code HTTP 429 Too Many Requests} say it instead.
+ * <p>The body's {@code status} dates from the JDK HTTP server ({@code jdk.httpserver}), whose fixed
+ * status table had no 422 or 429 and sent them with an empty phrase; it is kept for clients and
+ * scripts that read it there.
  */
 public final class HttpStatus {
   private HttpStatus() {}
@@ -20,6 +19,7 @@ public final class HttpStatus {
       case 200 -> "OK";
       case 201 -> "Created";
       case 204 -> "No Content";
+      case 308 -> "Permanent Redirect";
       case 400 -> "Bad Request";
       case 401 -> "Unauthorized";
       case 403 -> "Forbidden";
@@ -27,9 +27,11 @@ public final class HttpStatus {
       case 405 -> "Method Not Allowed";
       case 409 -> "Conflict";
       case 413 -> "Content Too Large";
+      case 414 -> "URI Too Long";
       case 415 -> "Unsupported Media Type";
       case 422 -> "Unprocessable Content";
       case 429 -> "Too Many Requests";
+      case 431 -> "Request Header Fields Too Large";
       case 500 -> "Internal Server Error";
       case 502 -> "Bad Gateway";
       case 503 -> "Service Unavailable";

@@ -52,19 +52,21 @@ public final class UiHandler {
     return rawPath.equals("/ui") || rawPath.startsWith("/ui/");
   }
 
+  /** One answer of the mesh view, independent of the HTTP server that sends it. */
+  public record Reply(int status, Map<String, String> headers, byte[] body) {}
+
   /**
-   * Serves one file of the page, or redirects {@code /ui} to {@code /ui/}.
+   * The answer to one request for the page: a file, or a redirect of {@code /ui} to {@code /ui/}.
+   * For HEAD the body is the file's (the server sends only its length).
    *
    * @throws ApiException 404 for an unknown file, 405 for a method other than GET or HEAD
    */
-  public void serve(HttpExchange ex, String method, String rawPath) throws IOException {
+  public Reply reply(String method, String rawPath) {
     if (!method.equals("GET") && !method.equals("HEAD")) {
       throw new ApiException(405, "method_not_allowed", method + " not allowed; use GET");
     }
     if (rawPath.equals("/ui")) {
-      ex.getResponseHeaders().set("Location", "/ui/");
-      ex.sendResponseHeaders(308, -1);
-      return;
+      return new Reply(308, Map.of("Location", "/ui/"), null);
     }
     String name = rawPath.substring("/ui/".length());
     if (name.isEmpty()) {
@@ -75,19 +77,31 @@ public final class UiHandler {
       throw new ApiException(404, "not_found", "no such file in the mesh view: " + rawPath
           + (assets.isEmpty() ? " (the page is not packaged in this jar)" : ""));
     }
-    var h = ex.getResponseHeaders();
-    h.set("Content-Type", a.type());
-    h.set("Cache-Control", "no-cache");
-    h.set("X-Content-Type-Options", "nosniff");
-    h.set("Referrer-Policy", "no-referrer");
-    h.set("Content-Security-Policy", CSP);
-    if (method.equals("HEAD")) {
-      ex.sendResponseHeaders(200, -1);
+    Map<String, String> h = new LinkedHashMap<>();
+    h.put("Content-Type", a.type());
+    h.put("Cache-Control", "no-cache");
+    h.put("X-Content-Type-Options", "nosniff");
+    h.put("Referrer-Policy", "no-referrer");
+    h.put("Content-Security-Policy", CSP);
+    return new Reply(200, h, a.body());
+  }
+
+  /**
+   * Serves one file of the page on the JDK HTTP server (the {@code local} command's cluster view),
+   * or redirects {@code /ui} to {@code /ui/}.
+   *
+   * @throws ApiException 404 for an unknown file, 405 for a method other than GET or HEAD
+   */
+  public void serve(HttpExchange ex, String method, String rawPath) throws IOException {
+    Reply r = reply(method, rawPath);
+    r.headers().forEach((k, v) -> ex.getResponseHeaders().set(k, v));
+    if (r.body() == null || method.equals("HEAD")) {
+      ex.sendResponseHeaders(r.status(), -1);
       return;
     }
-    ex.sendResponseHeaders(200, a.body().length);
+    ex.sendResponseHeaders(r.status(), r.body().length);
     try (OutputStream out = ex.getResponseBody()) {
-      out.write(a.body());
+      out.write(r.body());
     }
   }
 }

@@ -427,9 +427,9 @@ class AdminServerTest {
   }
 
   /**
-   * Issue 15: a 429 carried an empty reason phrase. The JDK server cannot send one (see {@link
-   * HttpStatus}), so the body names the status; the status line is read off the socket to show
-   * what a client gets.
+   * Issue 15: a 429 carried an empty reason phrase (the JDK server could not send one). The status
+   * line, read off the socket, now carries it, and the body still names the status for the clients
+   * that read it there.
    */
   @Test
   void aStreamBeyondTheLimitIs429AndTheBodyNamesTheStatus() throws Exception {
@@ -443,7 +443,7 @@ class AdminServerTest {
       }
       try (java.net.Socket extra = rawGet("/v1/topics/crowded/messages")) {
         String reply = readUntil(extra, "}");
-        assertThat(reply.lines().findFirst().orElse("")).as(reply).startsWith("HTTP/1.1 429");
+        assertThat(reply.lines().findFirst().orElse("")).as(reply).isEqualTo("HTTP/1.1 429 Too Many Requests");
         JsonNode body = JSON.readTree(reply.substring(reply.indexOf('{')));
         assertThat(body.get("code").asText()).isEqualTo("too_many_streams");
         assertThat(body.get("status").asText()).isEqualTo("429 Too Many Requests");
@@ -460,6 +460,48 @@ class AdminServerTest {
     }
     clientError(send("GET", "/v1/colour", null), 404, "not_found");
     assertThat(json(send("GET", "/v1/colour", null)).get("status").asText()).isEqualTo("404 Not Found");
+  }
+
+  /** Issue 15: a 422 and a 413 carry their reason phrases on the raw status line, as the body's "status" does. */
+  @Test
+  void a422AndA413CarryTheirReasonPhrasesOnTheStatusLine() throws Exception {
+    node.router().addValidator("phrases", (src, m) -> CompletableFuture.completedFuture(ValidationResult.REJECT));
+    String body = "{\"data\": \"refused\"}";
+    try (java.net.Socket s = rawRequest("POST", "/v1/topics/phrases/publish", body)) {
+      String reply = readUntil(s, "}");
+      assertThat(reply.lines().findFirst().orElse("")).as(reply).isEqualTo("HTTP/1.1 422 Unprocessable Content");
+      JsonNode e = JSON.readTree(reply.substring(reply.indexOf('{')));
+      assertThat(e.get("code").asText()).isEqualTo("rejected");
+      assertThat(e.get("status").asText()).isEqualTo("422 Unprocessable Content");
+    }
+    try (java.net.Socket s = rawRequest("PUT", "/v1/params", "x".repeat(MAX_BODY + 1))) {
+      String reply = readUntil(s, "}");
+      assertThat(reply.lines().findFirst().orElse("")).as(reply).isEqualTo("HTTP/1.1 413 Content Too Large");
+      assertThat(JSON.readTree(reply.substring(reply.indexOf('{'))).get("code").asText()).isEqualTo("too_large");
+    }
+  }
+
+  /** A request line beyond the decoder's bound is a JSON 414 with its phrase, and the node keeps serving. */
+  @Test
+  void anOverlongRequestLineIs414() throws Exception {
+    try (java.net.Socket s = rawGet("/v1/" + "x".repeat(5000))) {
+      String reply = readUntil(s, "}");
+      assertThat(reply.lines().findFirst().orElse("")).as(reply).isEqualTo("HTTP/1.1 414 URI Too Long");
+      assertThat(JSON.readTree(reply.substring(reply.indexOf('{'))).get("code").asText()).isEqualTo("uri_too_long");
+    }
+  }
+
+  /** A request with a body on a fresh socket, as bytes (nothing between the test and the status line). */
+  private static java.net.Socket rawRequest(String method, String path, String body) throws IOException {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    java.net.Socket s = new java.net.Socket("127.0.0.1", admin.address().getPort());
+    s.setSoTimeout(20_000);
+    s.getOutputStream().write((method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN
+        + "\r\nContent-Type: application/json\r\nContent-Length: " + b.length + "\r\n\r\n")
+        .getBytes(StandardCharsets.US_ASCII));
+    s.getOutputStream().write(b);
+    s.getOutputStream().flush();
+    return s;
   }
 
   private static java.net.Socket rawGet(String path) throws IOException {
