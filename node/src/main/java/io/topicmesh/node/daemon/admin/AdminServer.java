@@ -382,7 +382,14 @@ public final class AdminServer implements AutoCloseable {
       try {
         executor.execute(() -> {
           Response r = handle(request);
-          ctx.executor().execute(() -> write(ctx, r, keepAlive, head));
+          try {
+            ctx.executor().execute(() -> write(ctx, r, keepAlive, head));
+          } catch (RejectedExecutionException e) {
+            // the event loop stopped (close()): the answer has no connection left
+            if (r.stream() != null) {
+              r.stream().release();
+            }
+          }
         });
       } catch (RejectedExecutionException e) {
         write(ctx, error(503, "busy", "the admin API has " + MAX_PENDING_REQUESTS

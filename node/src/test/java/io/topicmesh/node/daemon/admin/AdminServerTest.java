@@ -481,6 +481,57 @@ class AdminServerTest {
     }
   }
 
+  /**
+   * A client that does not read: the server keeps at most its buffer of messages for it (no thread
+   * waits for it) and reports what it dropped as {@code event: dropped} once the client reads again.
+   */
+  @Test
+  void aStreamWhoseClientDoesNotReadDropsBeyondItsBufferAndSaysSo() throws Exception {
+    assertThat(send("PUT", "/v1/topics/flood", null).statusCode()).isEqualTo(201);
+    try (java.net.Socket s = new java.net.Socket()) {
+      s.setReceiveBufferSize(4096);
+      s.connect(new InetSocketAddress("127.0.0.1", admin.address().getPort()), 10_000);
+      s.setSoTimeout(20_000);
+      s.getOutputStream().write(("GET /v1/topics/flood/messages HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+          + TOKEN + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      java.io.BufferedReader in = new java.io.BufferedReader(
+          new java.io.InputStreamReader(s.getInputStream(), StandardCharsets.ISO_8859_1), 1 << 16);
+      assertThat(in.readLine()).isEqualTo("HTTP/1.1 200 OK");
+      String line;
+      do {
+        line = in.readLine();
+      } while (line != null && !line.contains(": subscribed"));
+      assertThat(line).as("the stream's first comment").isNotNull();
+      // far more than the buffer plus what the socket buffers hold (each event is ~38 KB)
+      byte[] payload = "x".repeat(16 * 1024).getBytes(StandardCharsets.UTF_8);
+      int published = AdminServer.STREAM_BUFFER * 3 / 2;
+      for (int i = 0; i < published; i++) {
+        node.publish("flood", payload).get(10, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      // every message is either delivered or counted in an event: dropped (the count is cumulative)
+      long messages = 0;
+      long dropped = 0;
+      while (messages + dropped < published) {
+        line = in.readLine();
+        assertThat(line).as("stream ended after %d messages, %d dropped", messages, dropped).isNotNull();
+        if (line.equals("event: message")) {
+          messages++;
+        } else if (line.equals("event: dropped")) {
+          String data = in.readLine();
+          assertThat(data).startsWith("data: ");
+          long d = JSON.readTree(data.substring(6)).get("dropped").asLong();
+          assertThat(d).as("cumulative").isGreaterThan(dropped);
+          dropped = d;
+        }
+      }
+      assertThat(messages + dropped).isEqualTo(published);
+      assertThat(dropped).as("a client that did not read lost messages").isPositive();
+      assertThat(messages).as("but at least its buffer's worth arrived").isGreaterThanOrEqualTo(AdminServer.STREAM_BUFFER);
+    } finally {
+      send("DELETE", "/v1/topics/flood", null);
+    }
+  }
+
   /** A request line beyond the decoder's bound is a JSON 414 with its phrase, and the node keeps serving. */
   @Test
   void anOverlongRequestLineIs414() throws Exception {
