@@ -164,6 +164,8 @@ public final class AdminServer implements AutoCloseable {
   static final int MAX_PENDING_REQUESTS = 1024;
   /** Messages buffered per stream client; beyond it messages are dropped for that client. */
   static final int STREAM_BUFFER = 1024;
+  /** Requests one connection may pipeline behind the one in flight; beyond it the connection is closed. */
+  static final int MAX_PIPELINED = 16;
   /** Open connections; a connection beyond it is closed at once. */
   static final int MAX_CONNECTIONS = 256;
   /** A connection without traffic for this long is closed (streams write a comment every 15 s). */
@@ -350,8 +352,13 @@ public final class AdminServer implements AutoCloseable {
 
   /** One connection: hands each request to the executor and writes its answer, in order. */
   private final class Connection extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** Requests a client pipelined behind the one in flight, answered in order. */
+    private final java.util.ArrayDeque<Pending> pending = new java.util.ArrayDeque<>();
     private SseStream streaming;
     private boolean busy;
+
+    /** A request to answer: handled on the executor, or already answered (a malformed request). */
+    private record Pending(Request request, Response answer, boolean keepAlive, boolean head) {}
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
@@ -362,6 +369,7 @@ public final class AdminServer implements AutoCloseable {
       }
       boolean keepAlive = HttpUtil.isKeepAlive(req);
       boolean head = req.method().name().equals("HEAD");
+      Pending p;
       if (req.decoderResult().isFailure()) {
         Throwable c = req.decoderResult().cause();
         Response r = c instanceof TooLongHttpHeaderException
@@ -369,21 +377,40 @@ public final class AdminServer implements AutoCloseable {
             : c instanceof TooLongHttpLineException
                 ? error(414, "uri_too_long", "request line longer than 4096 characters")
                 : error(400, "bad_request", "malformed HTTP request: " + c.getMessage());
-        write(ctx, r, false, false);
+        p = new Pending(null, r, false, false);
+      } else {
+        QueryStringDecoder uri = new QueryStringDecoder(req.uri());
+        String rawQuery = uri.rawQuery();
+        p = new Pending(new Request(req.method().name(), uri.rawPath(),
+            rawQuery.isEmpty() && !req.uri().contains("?") ? null : rawQuery, req.headers().copy(),
+            ByteBufUtil.getBytes(req.content())), null, keepAlive, head);
+      }
+      // reading pauses while a request is handled; what was read already waits here, in order
+      ctx.channel().config().setAutoRead(false);
+      if (busy) {
+        if (pending.size() >= MAX_PIPELINED) {
+          log.debug("admin connection {} pipelined more than {} requests, closed", ctx.channel().remoteAddress(),
+              MAX_PIPELINED);
+          ctx.close();
+          return;
+        }
+        pending.add(p);
         return;
       }
-      QueryStringDecoder uri = new QueryStringDecoder(req.uri());
-      String rawPath = uri.rawPath();
-      String rawQuery = uri.rawQuery();
-      Request request = new Request(req.method().name(), rawPath, rawQuery.isEmpty() && !req.uri().contains("?")
-          ? null : rawQuery, req.headers().copy(), ByteBufUtil.getBytes(req.content()));
+      dispatch(ctx, p);
+    }
+
+    private void dispatch(ChannelHandlerContext ctx, Pending p) {
       busy = true;
-      ctx.channel().config().setAutoRead(false);
+      if (p.answer() != null) {
+        write(ctx, p.answer(), p.keepAlive(), p.head());
+        return;
+      }
       try {
         executor.execute(() -> {
-          Response r = handle(request);
+          Response r = handle(p.request());
           try {
-            ctx.executor().execute(() -> write(ctx, r, keepAlive, head));
+            ctx.executor().execute(() -> write(ctx, r, p.keepAlive(), p.head()));
           } catch (RejectedExecutionException e) {
             // the event loop stopped (close()): the answer has no connection left
             if (r.stream() != null) {
@@ -393,7 +420,7 @@ public final class AdminServer implements AutoCloseable {
         });
       } catch (RejectedExecutionException e) {
         write(ctx, error(503, "busy", "the admin API has " + MAX_PENDING_REQUESTS
-            + " requests waiting; retry later"), keepAlive, head);
+            + " requests waiting; retry later"), p.keepAlive(), p.head());
       }
     }
 
@@ -406,6 +433,7 @@ public final class AdminServer implements AutoCloseable {
           return;
         }
         streaming = r.stream();
+        pending.clear();
         HttpResponse start = new DefaultHttpResponse(HttpVersion.HTTP_1_1, status(r.status()));
         r.headers().forEach((k, v) -> start.headers().set(k, v));
         HttpUtil.setTransferEncodingChunked(start, true);
@@ -418,11 +446,17 @@ public final class AdminServer implements AutoCloseable {
       FullHttpResponse out = toNetty(r, head);
       HttpUtil.setKeepAlive(out, keepAlive);
       var f = ctx.writeAndFlush(out);
-      if (keepAlive) {
-        f.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
-        ctx.channel().config().setAutoRead(true);
-      } else {
+      if (!keepAlive) {
+        pending.clear();
         f.addListener(ChannelFutureListener.CLOSE);
+        return;
+      }
+      f.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+      Pending next = pending.poll();
+      if (next != null) {
+        dispatch(ctx, next);
+      } else {
+        ctx.channel().config().setAutoRead(true);
       }
     }
 

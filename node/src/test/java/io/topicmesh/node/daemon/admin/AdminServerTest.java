@@ -532,6 +532,28 @@ class AdminServerTest {
     }
   }
 
+  /** Keep-alive and pipelining: requests sent in one write are answered on one connection, in order. */
+  @Test
+  void pipelinedRequestsOnOneConnectionAreAnsweredInOrder() throws Exception {
+    String auth = "Host: 127.0.0.1\r\nAuthorization: Bearer " + TOKEN + "\r\n";
+    try (java.net.Socket s = new java.net.Socket("127.0.0.1", admin.address().getPort())) {
+      s.setSoTimeout(20_000);
+      // the slow one first: a publish waits for the router, the others need nothing
+      s.getOutputStream().write(("POST /v1/topics/base/publish HTTP/1.1\r\n" + auth
+          + "Content-Type: application/json\r\nContent-Length: 15\r\n\r\n{\"data\": \"one\"}"
+          + "GET /v1/nothing HTTP/1.1\r\n" + auth + "\r\n"
+          + "GET /healthz HTTP/1.1\r\n" + auth + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+      s.getOutputStream().flush();
+      String all = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+      // a body has no line end of its own, so the next status line follows it directly
+      List<String> statuses = java.util.regex.Pattern.compile("HTTP/1\\.1 \\d{3} [^\\r\\n]*").matcher(all).results()
+          .map(java.util.regex.MatchResult::group).toList();
+      assertThat(statuses).as(all).containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", "HTTP/1.1 200 OK");
+      assertThat(all).contains("\"topic\":\"base\"").contains("\"live\":true");
+      assertThat(all.indexOf("\"topic\":\"base\"")).isLessThan(all.indexOf("no such endpoint"));
+    }
+  }
+
   /** A request line beyond the decoder's bound is a JSON 414 with its phrase, and the node keeps serving. */
   @Test
   void anOverlongRequestLineIs414() throws Exception {
