@@ -287,6 +287,11 @@ public final class AdminServer implements AutoCloseable {
     }
   }
 
+  /** Connections open now (tests). */
+  int openConnections() {
+    return connections.get();
+  }
+
   // ---- transport: netty ---------------------------------------------------------------------
 
   private void initConnection(SocketChannel ch) {

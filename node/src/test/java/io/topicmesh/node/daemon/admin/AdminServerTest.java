@@ -554,6 +554,33 @@ class AdminServerTest {
     }
   }
 
+  /** The connection bound: at the limit a new connection is closed at once; closing some makes room again. */
+  @Test
+  void connectionsBeyondTheLimitAreClosedAtOnce() throws Exception {
+    List<java.net.Socket> open = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < AdminServer.MAX_CONNECTIONS; i++) {
+        java.net.Socket s = new java.net.Socket("127.0.0.1", admin.address().getPort());
+        s.setSoTimeout(10_000);
+        open.add(s);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> admin.openConnections() == AdminServer.MAX_CONNECTIONS);
+      try (java.net.Socket extra = new java.net.Socket("127.0.0.1", admin.address().getPort())) {
+        extra.setSoTimeout(10_000);
+        assertThat(extra.getInputStream().read()).as("closed without a byte").isEqualTo(-1);
+      }
+      assertThat(admin.openConnections()).isEqualTo(AdminServer.MAX_CONNECTIONS);
+    } finally {
+      for (java.net.Socket s : open) {
+        s.close();
+      }
+    }
+    await().atMost(Duration.ofSeconds(10)).until(() -> admin.openConnections() < AdminServer.MAX_CONNECTIONS / 2);
+    try (java.net.Socket s = rawGet("/healthz")) {
+      assertThat(readUntil(s, "}")).startsWith("HTTP/1.1 200 OK");
+    }
+  }
+
   /** A request line beyond the decoder's bound is a JSON 414 with its phrase, and the node keeps serving. */
   @Test
   void anOverlongRequestLineIs414() throws Exception {
