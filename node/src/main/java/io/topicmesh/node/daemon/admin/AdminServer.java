@@ -729,7 +729,15 @@ public final class AdminServer implements AutoCloseable {
     if (method.equals("GET")) {
       return Response.json(200, ParamsCodec.toJson(node.router().params()));
     }
-    JsonNode body = readJson(ex);
+    Map<String, Object> changes = paramsBody(readBody(ex));
+    // merged onto the last set (maybe still pending), so two PUTs within one heartbeat compose
+    GossipParams next = node.updateParams(changes);
+    return Response.json(200, ParamsCodec.toJson(next));
+  }
+
+  /** The body of {@code PUT /v1/params}: parameter names to numbers or booleans. */
+  static Map<String, Object> paramsBody(byte[] raw) {
+    JsonNode body = parseJson(raw);
     if (!body.isObject()) {
       throw new ApiException(400, "bad_request", "body must be a JSON object of parameters");
     }
@@ -738,9 +746,7 @@ public final class AdminServer implements AutoCloseable {
       var e = it.next();
       changes.put(e.getKey(), scalar(e.getKey(), e.getValue()));
     }
-    // merged onto the last set (maybe still pending), so two PUTs within one heartbeat compose
-    GossipParams next = node.updateParams(changes);
-    return Response.json(200, ParamsCodec.toJson(next));
+    return changes;
   }
 
   private static Object scalar(String field, JsonNode v) {
@@ -810,7 +816,7 @@ public final class AdminServer implements AutoCloseable {
   }
 
   /** The body of {@code PUT /v1/topics/{t}}: one {@code topics:} entry of node.yaml, as a JSON object. */
-  private static Map<?, ?> topicBody(byte[] raw) {
+  static Map<?, ?> topicBody(byte[] raw) {
     JsonNode body = parseJson(raw);
     if (!body.isObject()) {
       throw new ApiException(400, "bad_request", "body must be a JSON object {\"name\", \"validation\", \"score\"}"

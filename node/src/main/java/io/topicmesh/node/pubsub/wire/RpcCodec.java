@@ -52,9 +52,24 @@ public final class RpcCodec {
     return fromProto(proto);
   }
 
-  /** Decodes a whole length-prefixed frame held in {@code frame}. */
+  /**
+   * Decodes a whole length-prefixed frame held in {@code frame}.
+   *
+   * @throws RpcDecodeException MALFORMED for a missing, truncated or non-minimal length prefix,
+   *     FRAME_TOO_LARGE for a length above {@link RpcLimits#maxRpcSize()}
+   */
   public Rpc decodeFrame(byte[] frame) {
-    long[] header = Varint.decode(frame, 0, limits.maxRpcSize());
+    long[] header;
+    try {
+      header = Varint.decode(frame, 0, Long.MAX_VALUE);
+    } catch (Varint.VarintException e) {
+      throw new RpcDecodeException(Reason.MALFORMED, "frame length prefix: " + e.getMessage());
+    }
+    if (header[0] > limits.maxRpcSize()) {
+      throw new RpcDecodeException(
+          Reason.FRAME_TOO_LARGE,
+          "frame declares " + header[0] + " bytes, more than maxRpcSize " + limits.maxRpcSize());
+    }
     int len = (int) header[0];
     int off = (int) header[1];
     if (frame.length - off != len) {

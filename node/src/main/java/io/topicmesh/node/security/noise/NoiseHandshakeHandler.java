@@ -223,9 +223,20 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     complete(ctx, remote);
   }
 
-  private record Remote(PubKey key, PeerId peer, List<String> muxers) {}
+  record Remote(PubKey key, PeerId peer, List<String> muxers) {}
 
   private Remote verify(byte[] payloadBytes) throws NoiseException {
+    return verifyPayload(payloadBytes, handshake.remoteStaticKey(), expectedRemote);
+  }
+
+  /**
+   * Decodes the remote's handshake payload and checks its identity signature over the remote's
+   * static key {@code remoteStatic}, and the peer id against {@code expectedRemote} (null: any).
+   *
+   * @throws NoiseException INVALID_PAYLOAD, INVALID_KEY, BAD_SIGNATURE or PEER_ID_MISMATCH
+   */
+  static Remote verifyPayload(byte[] payloadBytes, byte[] remoteStatic, PeerId expectedRemote)
+      throws NoiseException {
     NoiseHandshakePayload payload;
     try {
       payload = NoiseHandshakePayload.parseFrom(payloadBytes);
@@ -242,7 +253,7 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
     } catch (InvalidKeyException e) {
       throw new NoiseException(Reason.INVALID_KEY, "identity key: " + e.getMessage());
     }
-    byte[] signed = concat(SIGNATURE_PREFIX, handshake.remoteStaticKey());
+    byte[] signed = concat(SIGNATURE_PREFIX, remoteStatic);
     boolean valid;
     try {
       valid = key.verify(signed, payload.getIdentitySig().toByteArray());

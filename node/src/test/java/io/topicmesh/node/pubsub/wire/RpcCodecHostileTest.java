@@ -114,6 +114,17 @@ class RpcCodecHostileTest {
         .hasMessageContaining("declares");
   }
 
+  /** Fuzzing finding (RpcFuzzTest): a bad length prefix escaped as Varint's own exception. */
+  @Test
+  void frameLengthPrefixErrorsAreDecodeErrors() {
+    RpcCodec small = new RpcCodec(RpcLimits.defaults().withMaxRpcSize(100));
+    assertThat(reasonOf(() -> small.decodeFrame(new byte[0]))).isEqualTo(Reason.MALFORMED);
+    assertThat(reasonOf(() -> small.decodeFrame(new byte[] {(byte) 0x80}))).isEqualTo(Reason.MALFORMED);
+    assertThat(reasonOf(() -> small.decodeFrame(new byte[] {(byte) 0x81, 0x00}))).isEqualTo(Reason.MALFORMED);
+    assertThat(reasonOf(() -> small.decodeFrame(new byte[] {(byte) 0xe5, 0x01})))
+        .isEqualTo(Reason.FRAME_TOO_LARGE);
+  }
+
   @Test
   void unknownFieldsAreSkippedNotCounted() {
     // field 11 (unassigned; 10 is now the partial-messages extension) as length-delimited: 0x5a len 1 byte
