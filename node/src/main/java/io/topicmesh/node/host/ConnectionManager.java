@@ -3,12 +3,14 @@ package io.topicmesh.node.host;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.transport.Connection;
 import io.topicmesh.node.transport.UpgradeException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,10 +21,17 @@ import org.slf4j.LoggerFactory;
  * maxConnections} slots from {@link #tryReserve()} until it closes; with none free an inbound
  * connection is closed at once and a dial fails, both counted as {@code max-connections}.
  *
- * <p><b>Duplicates.</b> When simultaneous dials leave two connections to one peer, both sides
- * keep the connection whose <em>initiator</em> has the smaller peer id (byte order of the
- * multihash), so they agree without talking. Two connections with the same initiator (which our
- * own dialer avoids) keep the older one. The loser is closed and counted as {@code duplicate}.
+ * <p><b>Duplicates.</b> A connection that has been up for at least {@code settledAge} (5 s by
+ * default) is kept against a newer one to the same peer: the newer one is a late dial, typically
+ * discovery dialing an address that carried no peer id while the peer had already dialed us, and
+ * replacing the settled connection would tear down every stream on it (the pubsub session with
+ * it, so a publish in that moment reaches nobody). Both ends see the settled connection's age to
+ * within a round trip, so they agree. When simultaneous dials leave two young connections, both
+ * sides keep the connection whose <em>initiator</em> has the smaller peer id (byte order of the
+ * multihash), so they agree without talking; two with the same initiator (which our own dialer
+ * avoids) keep the older one. Should the two ends ever disagree (a pair straddling the age
+ * threshold under heavy delay), each closes a different one and the redialer reconnects. The
+ * loser is closed and counted as {@code duplicate}.
  */
 final class ConnectionManager {
   private static final Logger log = LoggerFactory.getLogger(ConnectionManager.class);
@@ -31,14 +40,23 @@ final class ConnectionManager {
   private final HostMetrics metrics;
   private final List<ConnectionListener> listeners = new CopyOnWriteArrayList<>();
   private final Map<PeerId, Connection> byPeer = new HashMap<>();
+  private final Map<Connection, Long> keptSinceNanos = new HashMap<>();
+  private final long settledAgeNanos;
+  private final LongSupplier nanoClock;
   private int slots;
 
   ConnectionManager(int maxConnections, HostMetrics metrics) {
+    this(maxConnections, metrics, Duration.ofSeconds(5), System::nanoTime);
+  }
+
+  ConnectionManager(int maxConnections, HostMetrics metrics, Duration settledAge, LongSupplier nanoClock) {
     if (maxConnections < 1) {
       throw new IllegalArgumentException("maxConnections must be at least 1, got " + maxConnections);
     }
     this.maxConnections = maxConnections;
     this.metrics = metrics;
+    this.settledAgeNanos = settledAge.toNanos();
+    this.nanoClock = nanoClock;
   }
 
   int maxConnections() {
@@ -74,18 +92,29 @@ final class ConnectionManager {
   Connection add(Connection conn) {
     Connection keep;
     Connection drop = null;
+    long existingAgeMs = -1;
+    boolean settled = false;
     synchronized (this) {
+      long now = nanoClock.getAsLong();
       Connection existing = byPeer.get(conn.remotePeer());
+      long existingAge = existing == null ? 0 : now - keptSinceNanos.getOrDefault(existing, now);
       if (existing == null || !existing.isOpen()) {
         byPeer.put(conn.remotePeer(), conn);
+        keptSinceNanos.put(conn, now);
         keep = conn;
-      } else if (keepCandidate(conn.initiatorPeer(), existing.initiatorPeer())) {
+      } else if (replaceExisting(conn.initiatorPeer(), existing.initiatorPeer(), existingAge, settledAgeNanos)) {
         byPeer.put(conn.remotePeer(), conn);
+        keptSinceNanos.remove(existing);
+        keptSinceNanos.put(conn, now);
         keep = conn;
         drop = existing;
       } else {
         keep = existing;
         drop = conn;
+      }
+      if (existing != null) {
+        existingAgeMs = existingAge / 1_000_000;
+        settled = existingAge >= settledAgeNanos;
       }
     }
     if (keep == conn) {
@@ -97,8 +126,10 @@ final class ConnectionManager {
       conn.closeFuture().addListener(f -> removed(conn));
     }
     if (drop != null) {
-      log.info("duplicate connection peer={} closing conn={} ({}), keeping conn={} ({})", conn.remotePeer(),
-          drop.id(), drop.direction().label(), keep.id(), keep.direction().label());
+      String rule = settled ? "settled" : "initiator";
+      log.info("duplicate connection peer={} closing conn={} ({}), keeping conn={} ({}) rule={} older-age={}ms",
+          conn.remotePeer(), drop.id(), drop.direction().label(), keep.id(), keep.direction().label(), rule,
+          existingAgeMs);
       metrics.connectionFailed(drop.direction(), UpgradeException.Reason.DUPLICATE);
       drop.close();
     }
@@ -114,11 +145,24 @@ final class ConnectionManager {
     return candidateInitiator.compareTo(existingInitiator) < 0;
   }
 
+  /**
+   * True if a new connection replaces the existing one to the same peer: never once the existing
+   * one has been kept for {@code settledAgeNanos} or more, otherwise by {@link #keepCandidate}.
+   */
+  static boolean replaceExisting(PeerId candidateInitiator, PeerId existingInitiator, long existingAgeNanos,
+      long settledAgeNanos) {
+    if (existingAgeNanos >= settledAgeNanos) {
+      return false;
+    }
+    return keepCandidate(candidateInitiator, existingInitiator);
+  }
+
   private void removed(Connection conn) {
     synchronized (this) {
       if (byPeer.get(conn.remotePeer()) == conn) {
         byPeer.remove(conn.remotePeer());
       }
+      keptSinceNanos.remove(conn);
     }
     metrics.connectionClosed(conn.direction());
     log.info("disconnected peer={} direction={} conn={}", conn.remotePeer(), conn.direction().label(), conn.id());

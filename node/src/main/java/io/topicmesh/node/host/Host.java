@@ -73,7 +73,8 @@ public final class Host implements AutoCloseable {
     PrivKey key = config.key();
     this.peerId = PeerId.fromPublicKey(key.publicKey());
     this.metrics = new HostMetrics(config.meterRegistry());
-    this.manager = new ConnectionManager(config.maxConnections(), metrics);
+    this.manager = new ConnectionManager(config.maxConnections(), metrics, config.settledConnectionAge(),
+        System::nanoTime);
     this.peerStore = new PeerStore(config.peerStoreCapacity());
     this.upgrader = new ConnectionUpgrader(
         new UpgradeConfig(key, config.muxers(), config.muxConfig(), config.upgradeTimeout(), config.negotiationTimeout()),

@@ -23,6 +23,8 @@ import java.util.Objects;
  * @param negotiationTimeout bound on each multistream-select negotiation (default 10 s)
  * @param identifyTimeout bound on an identify exchange (default 10 s)
  * @param pingTimeout bound on one ping (default 10 s)
+ * @param settledConnectionAge age from which an upgraded connection is kept against a newer duplicate
+ *     to the same peer, whoever initiated either (default 5 s; see {@link ConnectionManager})
  * @param peerStoreCapacity most peers remembered by the peer store (default 1024)
  * @param ioThreads event loop threads, 0 for netty's default
  * @param agentVersion the identify agentVersion we send
@@ -39,6 +41,7 @@ public record HostConfig(
     Duration negotiationTimeout,
     Duration identifyTimeout,
     Duration pingTimeout,
+    Duration settledConnectionAge,
     int peerStoreCapacity,
     int ioThreads,
     String agentVersion,
@@ -57,6 +60,10 @@ public record HostConfig(
         throw new IllegalArgumentException("timeouts must be positive, got " + d);
       }
     }
+    Objects.requireNonNull(settledConnectionAge, "settledConnectionAge");
+    if (settledConnectionAge.isNegative()) {
+      throw new IllegalArgumentException("settledConnectionAge must not be negative, got " + settledConnectionAge);
+    }
     if (peerStoreCapacity < 1) {
       throw new IllegalArgumentException("peerStoreCapacity must be at least 1, got " + peerStoreCapacity);
     }
@@ -69,7 +76,8 @@ public record HostConfig(
   public static HostConfig defaults(PrivKey key) {
     return new HostConfig(key, List.of(), List.of(YamuxHandler.PROTOCOL_ID, MplexHandler.PROTOCOL_ID),
         MuxConfig.defaults(), 256, Duration.ofSeconds(10), Duration.ofSeconds(15), Duration.ofSeconds(10),
-        Duration.ofSeconds(10), Duration.ofSeconds(10), 1024, 0, "topicmesh/" + version(), null);
+        Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(5), 1024, 0, "topicmesh/" + version(),
+        null);
   }
 
   /** The version from the jar manifest, or {@code dev} when run from classes. */
@@ -80,41 +88,55 @@ public record HostConfig(
 
   public HostConfig withListen(List<Multiaddr> v) {
     return new HostConfig(key, v, muxers, muxConfig, maxConnections, connectTimeout, upgradeTimeout,
-        negotiationTimeout, identifyTimeout, pingTimeout, peerStoreCapacity, ioThreads, agentVersion, meterRegistry);
+        negotiationTimeout, identifyTimeout, pingTimeout, settledConnectionAge, peerStoreCapacity, ioThreads,
+        agentVersion, meterRegistry);
   }
 
   public HostConfig withMuxers(List<String> v) {
     return new HostConfig(key, listen, v, muxConfig, maxConnections, connectTimeout, upgradeTimeout,
-        negotiationTimeout, identifyTimeout, pingTimeout, peerStoreCapacity, ioThreads, agentVersion, meterRegistry);
+        negotiationTimeout, identifyTimeout, pingTimeout, settledConnectionAge, peerStoreCapacity, ioThreads,
+        agentVersion, meterRegistry);
   }
 
   public HostConfig withMuxConfig(MuxConfig v) {
     return new HostConfig(key, listen, muxers, v, maxConnections, connectTimeout, upgradeTimeout,
-        negotiationTimeout, identifyTimeout, pingTimeout, peerStoreCapacity, ioThreads, agentVersion, meterRegistry);
+        negotiationTimeout, identifyTimeout, pingTimeout, settledConnectionAge, peerStoreCapacity, ioThreads,
+        agentVersion, meterRegistry);
   }
 
   public HostConfig withMaxConnections(int v) {
     return new HostConfig(key, listen, muxers, muxConfig, v, connectTimeout, upgradeTimeout,
-        negotiationTimeout, identifyTimeout, pingTimeout, peerStoreCapacity, ioThreads, agentVersion, meterRegistry);
+        negotiationTimeout, identifyTimeout, pingTimeout, settledConnectionAge, peerStoreCapacity, ioThreads,
+        agentVersion, meterRegistry);
   }
 
   public HostConfig withTimeouts(Duration connect, Duration upgrade, Duration negotiation) {
     return new HostConfig(key, listen, muxers, muxConfig, maxConnections, connect, upgrade,
-        negotiation, identifyTimeout, pingTimeout, peerStoreCapacity, ioThreads, agentVersion, meterRegistry);
+        negotiation, identifyTimeout, pingTimeout, settledConnectionAge, peerStoreCapacity, ioThreads,
+        agentVersion, meterRegistry);
+  }
+
+  public HostConfig withSettledConnectionAge(Duration v) {
+    return new HostConfig(key, listen, muxers, muxConfig, maxConnections, connectTimeout, upgradeTimeout,
+        negotiationTimeout, identifyTimeout, pingTimeout, v, peerStoreCapacity, ioThreads, agentVersion,
+        meterRegistry);
   }
 
   public HostConfig withIoThreads(int v) {
     return new HostConfig(key, listen, muxers, muxConfig, maxConnections, connectTimeout, upgradeTimeout,
-        negotiationTimeout, identifyTimeout, pingTimeout, peerStoreCapacity, v, agentVersion, meterRegistry);
+        negotiationTimeout, identifyTimeout, pingTimeout, settledConnectionAge, peerStoreCapacity, v, agentVersion,
+        meterRegistry);
   }
 
   public HostConfig withPeerStoreCapacity(int v) {
     return new HostConfig(key, listen, muxers, muxConfig, maxConnections, connectTimeout, upgradeTimeout,
-        negotiationTimeout, identifyTimeout, pingTimeout, v, ioThreads, agentVersion, meterRegistry);
+        negotiationTimeout, identifyTimeout, pingTimeout, settledConnectionAge, v, ioThreads, agentVersion,
+        meterRegistry);
   }
 
   public HostConfig withMeterRegistry(MeterRegistry v) {
     return new HostConfig(key, listen, muxers, muxConfig, maxConnections, connectTimeout, upgradeTimeout,
-        negotiationTimeout, identifyTimeout, pingTimeout, peerStoreCapacity, ioThreads, agentVersion, v);
+        negotiationTimeout, identifyTimeout, pingTimeout, settledConnectionAge, peerStoreCapacity, ioThreads,
+        agentVersion, v);
   }
 }

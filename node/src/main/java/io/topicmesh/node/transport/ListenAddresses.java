@@ -13,8 +13,11 @@ import java.util.List;
 
 /**
  * The addresses a listener can be reached at. A socket bound to the unspecified address ({@code
- * 0.0.0.0} or {@code ::}) is reported as one address per local interface address of that family
- * (loopback first), since {@code /ip4/0.0.0.0} means nothing to a peer.
+ * 0.0.0.0} or {@code ::}) is reported as one address per local interface address (loopback first),
+ * since {@code /ip4/0.0.0.0} means nothing to a peer. For {@code 0.0.0.0} that is the IPv4
+ * addresses. For {@code ::} it is both families, IPv4 first: the JDK's sockets are IPv6 sockets
+ * that accept IPv4 too, and they report a {@code /ip4/0.0.0.0} bind as {@code ::}, so in a pod with
+ * an IPv4 address only, IPv6 alone would leave {@code /ip6/::1}, which no other pod can dial.
  */
 public final class ListenAddresses {
   /** Most addresses reported for one unspecified bind; identify must stay small. */
@@ -27,7 +30,7 @@ public final class ListenAddresses {
     if (ip == null || !ip.isAnyLocalAddress()) {
       return List.of(Multiaddr.fromTcp(bound));
     }
-    boolean v4 = ip instanceof Inet4Address;
+    boolean v4Only = ip instanceof Inet4Address;
     List<InetAddress> loopback = new ArrayList<>();
     List<InetAddress> others = new ArrayList<>();
     try {
@@ -36,7 +39,7 @@ public final class ListenAddresses {
           continue;
         }
         for (InetAddress a : Collections.list(nif.getInetAddresses())) {
-          boolean family = v4 ? a instanceof Inet4Address : a instanceof Inet6Address;
+          boolean family = a instanceof Inet4Address || (!v4Only && a instanceof Inet6Address);
           if (!family || a.isLinkLocalAddress()) {
             continue;
           }
@@ -47,13 +50,20 @@ public final class ListenAddresses {
       return List.of(Multiaddr.fromTcp(bound));
     }
     List<Multiaddr> out = new ArrayList<>();
-    for (InetAddress a : concat(loopback, others)) {
+    for (InetAddress a : ipv4First(concat(loopback, others))) {
       if (out.size() == MAX_EXPANDED) {
         break;
       }
       out.add(Multiaddr.fromTcp(new InetSocketAddress(a, bound.getPort())));
     }
     return out.isEmpty() ? List.of(Multiaddr.fromTcp(bound)) : out;
+  }
+
+  private static List<InetAddress> ipv4First(List<InetAddress> addrs) {
+    List<InetAddress> out = new ArrayList<>();
+    addrs.stream().filter(a -> a instanceof Inet4Address).forEach(out::add);
+    addrs.stream().filter(a -> !(a instanceof Inet4Address)).forEach(out::add);
+    return out;
   }
 
   private static List<InetAddress> concat(List<InetAddress> a, List<InetAddress> b) {

@@ -44,6 +44,32 @@ class ConnectionRulesTest {
     assertThat(keptAtA).isEqualTo(a.compareTo(b) < 0 ? a : b);
   }
 
+  /**
+   * A settled connection (kept for at least the threshold) is never replaced, whoever initiated
+   * either; two ends that both see it settled, or both see it young, keep the same connection.
+   */
+  @Property(tries = 50)
+  void aSettledConnectionIsNeverReplacedAndBothEndsAgree(@ForAll long seedA, @ForAll long seedB,
+      @ForAll boolean settled) {
+    PeerId a = peer(seedA);
+    PeerId b = peer(seedB);
+    if (a.equals(b)) {
+      return;
+    }
+    long threshold = 5_000_000_000L;
+    long age = settled ? threshold : threshold - 1;
+    // The existing connection was initiated by A at both ends; B's late dial is the candidate.
+    boolean replacedAtA = ConnectionManager.replaceExisting(b, a, age, threshold);
+    boolean replacedAtB = ConnectionManager.replaceExisting(b, a, age + 1_000_000, threshold);
+    if (settled) {
+      assertThat(replacedAtA).isFalse();
+      assertThat(replacedAtB).isFalse();
+    } else {
+      assertThat(replacedAtA).isEqualTo(b.compareTo(a) < 0);
+      assertThat(ConnectionManager.replaceExisting(b, a, 0, threshold)).isEqualTo(replacedAtA);
+    }
+  }
+
   @Test
   void sameInitiatorKeepsTheExistingConnection() {
     PeerId a = peer(1);

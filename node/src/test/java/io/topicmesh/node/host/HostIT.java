@@ -218,8 +218,9 @@ class HostIT {
 
   @Test
   void duplicateConnectionsKeepTheOneWhoseInitiatorHasTheSmallerPeerId() throws Exception {
-    Host a = host();
-    Host b = host();
+    // Young connections only: the settled-connection rule must not apply however slow the machine.
+    Host a = host(c -> c.withSettledConnectionAge(Duration.ofHours(1)));
+    Host b = host(c -> c.withSettledConnectionAge(Duration.ofHours(1)));
     PeerId smaller = a.peerId().compareTo(b.peerId()) < 0 ? a.peerId() : b.peerId();
     Host small = smaller.equals(a.peerId()) ? a : b;
     Host large = small == a ? b : a;
@@ -243,6 +244,29 @@ class HostIT {
     assertThat(get(small.ping(large.peerId()))).isPositive();
   }
 
+  @Test
+  void aSettledConnectionIsKeptAgainstALateDialWhoeverInitiatedIt() throws Exception {
+    // Every existing connection counts as settled: a later dial to the same peer loses on both
+    // sides, even when its initiator has the smaller peer id (which would win between young ones).
+    Host a = host(c -> c.withSettledConnectionAge(Duration.ZERO));
+    Host b = host(c -> c.withSettledConnectionAge(Duration.ZERO));
+    PeerId smaller = a.peerId().compareTo(b.peerId()) < 0 ? a.peerId() : b.peerId();
+    Host small = smaller.equals(a.peerId()) ? a : b;
+    Host large = small == a ? b : a;
+
+    Connection first = get(large.dial(addr(small)));
+    assertThat(first.initiatorPeer()).isEqualTo(large.peerId());
+    // A stream that lives on the settled connection must survive the late dial.
+    Connection late = get(small.dial(addr(large).withoutPeerId()));
+    assertThat(late.initiatorPeer()).as("the dial returns the kept connection").isEqualTo(large.peerId());
+    assertSingleConnectionInitiatedBy(small, large, large.peerId());
+    assertThat(first.isOpen()).isTrue();
+    await().atMost(WAIT).until(() -> small.metrics().failures(UpgradeException.Reason.DUPLICATE)
+        + large.metrics().failures(UpgradeException.Reason.DUPLICATE) >= 1);
+    assertThat(get(small.ping(large.peerId()))).isPositive();
+    assertThat(get(large.ping(small.peerId()))).isPositive();
+  }
+
   private static void assertSingleConnectionInitiatedBy(Host x, Host y, PeerId initiator) {
     await().atMost(WAIT).untilAsserted(() -> {
       Connection xy = x.connection(y.peerId()).orElseThrow();
@@ -260,8 +284,8 @@ class HostIT {
 
   @Test
   void simultaneousDialsConvergeOnOneConnection() throws Exception {
-    Host a = host();
-    Host b = host();
+    Host a = host(c -> c.withSettledConnectionAge(Duration.ofHours(1)));
+    Host b = host(c -> c.withSettledConnectionAge(Duration.ofHours(1)));
     var fa = a.dial(addr(b));
     var fb = b.dial(addr(a));
     get(fa);
