@@ -131,6 +131,9 @@ public final class Redialer implements AutoCloseable {
       if (t.self || t.dialing) {
         continue;
       }
+      if (t.peer == null) {
+        t.peer = connectedPeerAnnouncing(addr);
+      }
       boolean connected = t.peer != null && host.connection(t.peer).isPresent();
       if (connected) {
         t.wasConnected = true;
@@ -151,6 +154,31 @@ public final class Redialer implements AutoCloseable {
       Future<Connection> f = host.dial(addr);
       f.addListener(x -> done(addr, t, f));
     }
+  }
+
+  /**
+   * The connected peer that announced {@code addr} in identify and whose connection comes from
+   * that address's IP, or null. Discovery often learns an address without a peer id after the
+   * peer has already dialed us; dialing it again would only make a duplicate connection. The IP
+   * must match so that a peer cannot keep us from dialing another by announcing its address.
+   */
+  private PeerId connectedPeerAnnouncing(Multiaddr addr) {
+    Multiaddr bare = addr.withoutPeerId();
+    var target = bare.toTcpSocketAddress();
+    if (target.isEmpty() || target.get().getAddress() == null) {
+      return null;
+    }
+    for (Connection c : host.connections()) {
+      java.net.InetSocketAddress remote = c.remoteSocketAddress();
+      if (remote == null || !target.get().getAddress().equals(remote.getAddress())) {
+        continue;
+      }
+      var info = host.peerStore().get(c.remotePeer());
+      if (info.isPresent() && info.get().listenAddrs().stream().anyMatch(a -> a.withoutPeerId().equals(bare))) {
+        return c.remotePeer();
+      }
+    }
+    return null;
   }
 
   private synchronized void done(Multiaddr addr, Target t, Future<Connection> f) {
