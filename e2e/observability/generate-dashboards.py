@@ -1,6 +1,9 @@
 #!/usr/bin/env python3
 """Writes charts/topicmesh/dashboards/*.json, the Grafana dashboards of the chart.
 
+With --docs it prints instead the panel list of docs/observability.md ("Dashboards"), generated
+from the same definitions: paste it over the three dashboard sections there.
+
 The JSON files are the source of truth that the chart ships and that users import by hand; this
 script only keeps their layout consistent. Edit it, run `python3 e2e/observability/generate-dashboards.py`
 from the repository root, and commit both. PrometheusDashboardsIT evaluates every query on a real
@@ -15,8 +18,8 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "..", "charts", "topicmesh",
 NODE = 'namespace=~"$namespace", cluster=~"$cluster", pod=~"$pod"'
 # The operator's per-cluster gauges carry namespace and cluster as metric labels.
 CLUSTER = 'namespace=~"$namespace", cluster=~"$cluster"'
-# The operator's process-wide metrics: only the pod of the operator.
-OPERATOR = 'pod=~"$pod"'
+# The operator's per-cluster event counters and reconcile timer: the cluster's labels and the operator's pod.
+OPERATOR_CLUSTER = 'namespace=~"$namespace", cluster=~"$cluster", pod=~"$pod"'
 RI = "$__rate_interval"
 # User traffic only: the mesh probes' reserved topic (_topicmesh/probe/<cluster>) has its own panels.
 USER = 'topic!~"_topicmesh/.*"'
@@ -239,7 +242,7 @@ def node():
                 ("histogram_quantile(0.5, %s)" % by("pod, le", rate(hb + "_bucket", NODE)), "p50 {{pod}}"),
                 ("histogram_quantile(0.99, %s)" % by("pod, le", rate(hb + "_bucket", NODE)), "p99 {{pod}}"),
                 ("%s_max{%s}" % (hb, NODE), "max {{pod}}"),
-                ('topicmesh_node_param{%s, name="heartbeatIntervalMs"} / 1000' % NODE, "interval {{pod}}"),
+                ('topicmesh_node_param{%s, name="heartbeatIntervalSeconds"}' % NODE, "interval {{pod}}"),
             ])
     lh = "topicmesh_pubsub_lock_hold_seconds"
     b.panel("Router mutex hold time", "Mean and max time the router mutex was held, by holder, and the share "
@@ -255,10 +258,13 @@ def node():
                 (by("pod, holder", rate("topicmesh_pubsub_lock_long_holds_total", NODE)), "long holds/s {{pod}} {{holder}}"),
                 ("topicmesh_pubsub_lock_inbox_depth{%s}" % NODE, "inbox {{pod}}"),
             ])
-    b.panel("Validation time", "First receipt to validated delivery: mean and max.", "s", [
-        (by("pod", rate("topicmesh_pubsub_first_delivery_latency_seconds_sum", NODE)) + " / " +
-         by("pod", rate("topicmesh_pubsub_first_delivery_latency_seconds_count", NODE)), "mean {{pod}}"),
-        ("max by (pod) (topicmesh_pubsub_first_delivery_latency_seconds_max{%s})" % NODE, "max {{pod}}"),
+    vd = "topicmesh_pubsub_validation_duration_seconds"
+    b.panel("Validation time", "Time from a message's first receipt to its validated delivery (the time "
+            "validation took; whole milliseconds), p50/p99 from the histogram and the decaying max. Not "
+            "delivery latency: the mesh probes measure publish-to-receipt.", "s", [
+        ("histogram_quantile(0.5, %s)" % by("pod, le", rate(vd + "_bucket", NODE)), "p50 {{pod}}"),
+        ("histogram_quantile(0.99, %s)" % by("pod, le", rate(vd + "_bucket", NODE)), "p99 {{pod}}"),
+        ("max by (pod) (%s_max{%s})" % (vd, NODE), "max {{pod}}"),
     ])
     b.row("Queues and drops")
     b.panel("Queue depths", "Outbound queue depth (total over peers and deepest peer), RPCs waiting for a "
@@ -269,7 +275,7 @@ def node():
     b.panel("Drops", "Outbound messages dropped by reason (idontwant: the peer asked not to get it, not a loss), "
             "deliveries dropped for slow local subscribers, inbound back-pressure pauses.", "ops", [
                 (by("pod, reason", rate("topicmesh_pubsub_outbound_dropped_total", NODE)), "outbound {{pod}} {{reason}}"),
-                ("deriv(topicmesh_node_delivery_dropped{%s}[%s])" % (NODE, RI), "delivery {{pod}}"),
+                (by("pod", rate("topicmesh_node_deliveries_dropped_total", NODE)), "delivery {{pod}}"),
                 (by("pod", rate("topicmesh_pubsub_backpressure_pauses_total", NODE)), "backpressure pauses {{pod}}"),
             ])
     b.row("Connections and streams")
@@ -280,9 +286,12 @@ def node():
                 (by("pod, direction", rate("topicmesh_connections_opened_total", NODE)), "opened/s {{pod}} {{direction}}"),
                 (by("pod, direction", rate("topicmesh_connections_closed_total", NODE)), "closed/s {{pod}} {{direction}}"),
             ])
-    b.panel("Streams", "Streams opened per second by direction, and stream errors by reason. (The muxers' own "
-            "topicmesh_mux_* meters are not bound to the daemon's registry: a gap.)", "ops", [
-        (by("pod, direction", rate("topicmesh_streams_opened_total", NODE)), "opened {{pod}} {{direction}}"),
+    b.panel("Streams", "Streams opened per second by muxer (yamux, mplex) and direction, streams ended by "
+            "muxer and reason (none: an orderly close; reset_by_remote, ...), and stream errors by reason.", "ops", [
+        (by("pod, muxer, direction", rate("topicmesh_mux_streams_opened_total", NODE)),
+         "opened {{pod}} {{muxer}} {{direction}}"),
+        (by("pod, muxer, reason", rate("topicmesh_mux_streams_closed_total", NODE)),
+         "ended {{pod}} {{muxer}} {{reason}}"),
         (by("pod, reason", rate("topicmesh_stream_errors_total", NODE)), "errors {{pod}} {{reason}}"),
     ])
     b.row("JVM")
@@ -294,8 +303,8 @@ def node():
         (by("pod, action", rate("jvm_gc_pause_seconds_sum", NODE)), "pause share {{pod}} {{action}}"),
         (by("pod, action", rate("jvm_gc_pause_seconds_count", NODE)), "pauses/s {{pod}} {{action}}"),
     ])
-    b.panel("CPU and threads", "Process CPU (share of all cores) and live threads.", "short", [
-        ("process_cpu_usage{%s}" % NODE, "cpu {{pod}}"),
+    b.panel("CPU and threads", "Process CPU in cores used (CPU seconds per second) and live threads.", "short", [
+        (by("pod", rate("process_cpu_seconds_total", NODE)), "cpu cores {{pod}}"),
         ("jvm_threads_live_threads{%s}" % NODE, "threads {{pod}}"),
     ], w=24)
     b.write("topicmesh-node.json")
@@ -308,26 +317,33 @@ def operator():
                         "label_values(topicmesh_operator_reconciles_total, pod)"))
     g = "namespace, cluster"
     b.row("Reconciles")
-    b.panel("Reconciles per second by result", "Reconcile outcomes of the operator; result=\"error\" is a failed "
-            "reconcile.", "ops", [
-                (by("pod, result", rate("topicmesh_operator_reconciles_total", OPERATOR)), "{{result}} {{pod}}")])
-    b.panel("Node admin API errors", "Failed admin API calls from the operator to nodes, per cluster.", "ops", [
-        (by(g, rate("topicmesh_operator_node_api_errors_total", CLUSTER)), "{{namespace}}/{{cluster}}")])
+    b.panel("Reconciles per second by result", "Reconciles per cluster and outcome (success, paused, invalid, "
+            "error); result=\"error\" is a failed reconcile. All exist at 0 from the cluster's first reconcile.",
+            "ops", [
+                (by(g + ", result", rate("topicmesh_operator_reconciles_total", OPERATOR_CLUSTER)),
+                 "{{result}} {{namespace}}/{{cluster}}")])
+    b.panel("Node admin API errors", "Failed admin API calls from the operator to nodes, per cluster and call "
+            "(status: the collection round, params: pushing parameters, topics: subscribing or leaving).", "ops", [
+        (by(g + ", call", rate("topicmesh_operator_node_api_errors_total", OPERATOR_CLUSTER)),
+         "{{call}} {{namespace}}/{{cluster}}")])
     rd = "topicmesh_operator_reconcile_duration_seconds"
-    b.panel("Reconcile duration", "Mean and decaying max time of one reconcile.", "s", [
-        (by("pod", rate(rd + "_sum", OPERATOR)) + " / " + by("pod", rate(rd + "_count", OPERATOR)), "mean {{pod}}"),
-        ("max by (pod) (%s_max{%s})" % (rd, OPERATOR), "max {{pod}}"),
+    b.panel("Reconcile duration", "Mean and decaying max time of one reconcile, per cluster.", "s", [
+        (by(g, rate(rd + "_sum", OPERATOR_CLUSTER)) + " / " + by(g, rate(rd + "_count", OPERATOR_CLUSTER)),
+         "mean {{namespace}}/{{cluster}}"),
+        ("max by (%s) (%s_max{%s})" % (g, rd, OPERATOR_CLUSTER), "max {{namespace}}/{{cluster}}"),
     ], w=24)
     b.row("Tuning")
-    b.panel("Tuning decisions", "Changes of the effective gossipsub parameters made by Auto tuning.", "short", [
-        (by(g, "increase(topicmesh_operator_tuning_changes_total{%s}[%s])" % (CLUSTER, RI)),
-         "changes {{namespace}}/{{cluster}}")])
-    b.panel("Effective D / Dlo / Dhi per cluster", "D as the operator sets it; Dlo and Dhi as the nodes run them "
-            "(the operator exports only D, see gaps).", "short", [
-                (by(g, "topicmesh_operator_effective_d{%s}" % CLUSTER), "D (operator) {{namespace}}/{{cluster}}"),
-                ('max by (%s) (topicmesh_node_param{%s, name="d"})' % (g, CLUSTER), "D (nodes) {{namespace}}/{{cluster}}"),
-                ('max by (%s) (topicmesh_node_param{%s, name="dlo"})' % (g, CLUSTER), "Dlo {{namespace}}/{{cluster}}"),
-                ('max by (%s) (topicmesh_node_param{%s, name="dhi"})' % (g, CLUSTER), "Dhi {{namespace}}/{{cluster}}"),
+    b.panel("Tuning decisions", "Changes of the effective gossipsub parameters, by parameter (d, dlo, dhi; other "
+            "when only other live parameters changed), direction (up, down; set for the first decision) and "
+            "reason (initial, static, cluster_size, no_traffic, latency, delivery, duplicates, spec).", "short", [
+        (by(g + ", parameter, direction, reason",
+            "increase(topicmesh_operator_tuning_changes_total{%s}[%s])" % (OPERATOR_CLUSTER, RI)),
+         "{{parameter}} {{direction}} ({{reason}}) {{namespace}}/{{cluster}}")])
+    b.panel("Effective D / Dlo / Dhi per cluster", "The degree family the operator applies to the cluster's "
+            "nodes (Static: the spec's; Auto: the tuner's).", "short", [
+                (by(g, "topicmesh_operator_effective_d{%s}" % CLUSTER), "D {{namespace}}/{{cluster}}"),
+                (by(g, "topicmesh_operator_effective_dlo{%s}" % CLUSTER), "Dlo {{namespace}}/{{cluster}}"),
+                (by(g, "topicmesh_operator_effective_dhi{%s}" % CLUSTER), "Dhi {{namespace}}/{{cluster}}"),
             ])
     b.row("Clusters as the operator sees them")
     b.panel("Nodes ready / desired", "Ready replicas and the replicas wanted.", "short", [
@@ -361,7 +377,44 @@ def operator():
     b.write("topicmesh-operator.json")
 
 
+DOCS = None  # a list while --docs collects the boards
+
+
+def docs(board, name):
+    """The markdown panel list of one board, with the selectors abbreviated as in the docs."""
+    out = ["### %s (`%s`, uid `%s`)" % (board.title, name, board.uid), ""]
+    for p in board.panels:
+        if p["type"] == "row":
+            out += ["**%s**" % p["title"], ""]
+            continue
+        out.append("- **%s** (%s). %s" % (p["title"], p["fieldConfig"]["defaults"]["unit"], p["description"]))
+        for t in p["targets"]:
+            e = t["expr"].replace(NODE, "S").replace(CLUSTER, "C")
+            out.append("  - `%s`" % e)
+        nxt = board.panels.index(p) + 1
+        if nxt == len(board.panels) or board.panels[nxt]["type"] == "row":
+            out.append("")
+    return "\n".join(out)
+
+
+_write = Board.write
+
+
+def _write_or_collect(self, name):
+    if DOCS is None:
+        _write(self, name)
+    else:
+        DOCS.append(docs(self, name))
+
+
+Board.write = _write_or_collect
+
 if __name__ == "__main__":
+    import sys
+    if "--docs" in sys.argv:
+        DOCS = []
     overview()
     node()
     operator()
+    if DOCS is not None:
+        print("\n".join(DOCS), end="")

@@ -1,5 +1,6 @@
 package io.topicmesh.node.daemon;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -244,20 +245,31 @@ public final class Daemon implements AutoCloseable {
     return d;
   }
 
+  /**
+   * The {@code name} label of {@code topicmesh_node_param} for a params member: durations, which the
+   * params JSON carries in milliseconds ({@code heartbeatIntervalMs}), are exported in seconds, the
+   * Prometheus base unit, as {@code heartbeatIntervalSeconds}.
+   */
+  static String paramLabel(String member) {
+    return member.endsWith("Ms") ? member.substring(0, member.length() - 2) + "Seconds" : member;
+  }
+
   private void registerGauges() {
     for (String name : ParamsCodec.names()) {
+      double scale = name.endsWith("Ms") ? 1e-3 : 1.0;
       Gauge.builder("topicmesh_node_param", router, r -> {
         Object v = ParamsCodec.toJson(r.params()).get(name);
-        return v instanceof Number n ? n.doubleValue() : Boolean.TRUE.equals(v) ? 1 : 0;
-      }).tags(Tags.of("name", name)).description("Effective gossipsub parameter (durations in milliseconds)")
+        return v instanceof Number n ? n.doubleValue() * scale : Boolean.TRUE.equals(v) ? 1 : 0;
+      }).tags(Tags.of("name", paramLabel(name)))
+          .description("Effective gossipsub parameter (durations in seconds, named ...Seconds; booleans 0/1)")
           .register(registry);
     }
     Gauge.builder("topicmesh_node_ready", this, d -> d.readiness().ready() ? 1 : 0)
         .description("1 when /readyz reports ready").register(registry);
     Gauge.builder("topicmesh_node_connected_peers", host, h -> h.connections().size())
         .description("Connected libp2p peers").register(registry);
-    Gauge.builder("topicmesh_node_delivery_dropped", deliveryDropped, AtomicLong::get)
-        .description("Deliveries dropped because subscribers were too slow").register(registry);
+    FunctionCounter.builder("topicmesh_node_deliveries_dropped_total", deliveryDropped, AtomicLong::get)
+        .description("Deliveries to local subscribers dropped because they were too slow").register(registry);
   }
 
   /**

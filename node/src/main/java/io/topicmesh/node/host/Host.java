@@ -10,6 +10,8 @@ import io.netty.util.concurrent.Promise;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.mux.MuxListener;
+import io.topicmesh.node.mux.MuxMetrics;
 import io.topicmesh.node.mux.StreamChannel;
 import io.topicmesh.node.protocol.identify.IdentifyProtocol;
 import io.topicmesh.node.protocol.ping.PingProtocol;
@@ -76,11 +78,16 @@ public final class Host implements AutoCloseable {
     this.manager = new ConnectionManager(config.maxConnections(), metrics, config.settledConnectionAge(),
         System::nanoTime);
     this.peerStore = new PeerStore(config.peerStoreCapacity());
+    // Muxer events go to the host's stream counters and to the muxer's own (topicmesh_mux_*, by muxer).
+    Map<String, MuxListener> muxListeners = new java.util.HashMap<>();
+    for (String muxer : config.muxers()) {
+      muxListeners.put(muxer, MuxListener.both(metrics, new MuxMetrics(metrics.registry(), MuxMetrics.label(muxer))));
+    }
     this.upgrader = new ConnectionUpgrader(
         new UpgradeConfig(key, config.muxers(), config.muxConfig(), config.upgradeTimeout(), config.negotiationTimeout()),
-        registry, metrics, (conn, stream, protocol, direction) -> {
+        registry, (conn, stream, protocol, direction) -> {
           manager.notifyListeners(l -> l.streamOpened(conn, stream, protocol, direction));
-        });
+        }, muxer -> muxListeners.getOrDefault(muxer, metrics));
     this.identify = new IdentifyService(key.publicKey(), config.agentVersion(), this::boundWithoutPeerId,
         registry::protocolIds, peerStore, metrics, manager::notifyListeners, config.identifyTimeout(), Clock.systemUTC(),
         c -> c.isOpen() && manager.get(c.remotePeer()).orElse(null) == c);

@@ -10,6 +10,41 @@ public interface MuxListener {
   /** A listener that ignores everything. */
   MuxListener NOOP = new MuxListener() {};
 
+  /** Tells {@code first}, then {@code second}, of every event. */
+  static MuxListener both(MuxListener first, MuxListener second) {
+    return new MuxListener() {
+      @Override
+      public void streamOpened(Channel connection, boolean inbound) {
+        first.streamOpened(connection, inbound);
+        second.streamOpened(connection, inbound);
+      }
+
+      @Override
+      public void streamClosed(Channel connection, MuxError cause) {
+        first.streamClosed(connection, cause);
+        second.streamClosed(connection, cause);
+      }
+
+      @Override
+      public void streamRefused(Channel connection, MuxError reason) {
+        first.streamRefused(connection, reason);
+        second.streamRefused(connection, reason);
+      }
+
+      @Override
+      public void frameDropped(Channel connection, MuxError reason) {
+        first.frameDropped(connection, reason);
+        second.frameDropped(connection, reason);
+      }
+
+      @Override
+      public void protocolError(Channel connection, MuxException error) {
+        first.protocolError(connection, error);
+        second.protocolError(connection, error);
+      }
+    };
+  }
+
   /** A stream became open. */
   default void streamOpened(Channel connection, boolean inbound) {}
 

@@ -31,14 +31,25 @@ public final class MuxMetrics implements MuxListener {
   public MuxMetrics(MeterRegistry registry, String muxer) {
     this.registry = registry;
     this.muxer = muxer;
+    // the series the dashboards use exist at 0 before the first stream
+    counter("topicmesh_mux_streams_opened", "direction", "in");
+    counter("topicmesh_mux_streams_opened", "direction", "out");
+    counter("topicmesh_mux_streams_closed", "reason", "none");
+  }
+
+  /** The muxer label for a muxer protocol id: {@code /yamux/1.0.0} is {@code yamux}. */
+  public static String label(String protocolId) {
+    String[] parts = protocolId.split("/");
+    return parts.length > 1 && !parts[1].isEmpty() ? parts[1] : protocolId;
+  }
+
+  private Counter counter(String name, String tag, String value) {
+    return counters.computeIfAbsent(name + '|' + value,
+        k -> Counter.builder(name).tag("muxer", muxer).tag(tag, value).register(registry));
   }
 
   private void inc(String name, String tag, String value) {
-    counters
-        .computeIfAbsent(
-            name + '|' + value,
-            k -> Counter.builder(name).tag("muxer", muxer).tag(tag, value).register(registry))
-        .increment();
+    counter(name, tag, value).increment();
   }
 
   @Override

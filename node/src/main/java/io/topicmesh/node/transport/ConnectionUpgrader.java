@@ -59,7 +59,7 @@ public final class ConnectionUpgrader {
   private final NoiseIdentity noiseIdentity;
   private final PeerId localPeer;
   private final InboundProtocols protocols;
-  private final MuxListener muxListener;
+  private final java.util.function.Function<String, MuxListener> muxListeners;
   private final StreamListener streamListener;
 
   public ConnectionUpgrader(UpgradeConfig config, InboundProtocols protocols, MuxListener muxListener) {
@@ -72,12 +72,25 @@ public final class ConnectionUpgrader {
    */
   public ConnectionUpgrader(UpgradeConfig config, InboundProtocols protocols, MuxListener muxListener,
       StreamListener streamListener) {
+    this(config, protocols, streamListener, muxerId -> muxListener);
+  }
+
+  /**
+   * @param streamListener told of every negotiated stream, may be null
+   * @param muxListeners the listener for a connection's muxer events, by the negotiated muxer's
+   *     protocol id (so that metrics can tell yamux from mplex); may return null
+   */
+  public ConnectionUpgrader(UpgradeConfig config, InboundProtocols protocols, StreamListener streamListener,
+      java.util.function.Function<String, MuxListener> muxListeners) {
     this.streamListener = streamListener == null ? StreamListener.NOOP : streamListener;
     this.config = config;
     this.noiseIdentity = NoiseIdentity.generate(config.localKey());
     this.localPeer = PeerId.fromPublicKey(config.localKey().publicKey());
     this.protocols = protocols;
-    this.muxListener = muxListener == null ? MuxListener.NOOP : muxListener;
+    this.muxListeners = muxerId -> {
+      MuxListener l = muxListeners.apply(muxerId);
+      return l == null ? MuxListener.NOOP : l;
+    };
   }
 
   public PeerId localPeer() {
@@ -190,7 +203,7 @@ public final class ConnectionUpgrader {
 
     void installMuxer(String muxerId, SecureSession session) {
       InboundStreams inbound = new InboundStreams();
-      MuxHandler mux = Muxers.create(muxerId, initiator(), config.muxConfig(), inbound, muxListener);
+      MuxHandler mux = Muxers.create(muxerId, initiator(), config.muxConfig(), inbound, muxListeners.apply(muxerId));
       Connection conn = new Connection(ch, mux, localPeer, session.remotePeer(), session.remotePublicKey(),
           Multiaddr.fromTcp((InetSocketAddress) ch.localAddress()),
           Multiaddr.fromTcp((InetSocketAddress) ch.remoteAddress()),

@@ -17,7 +17,8 @@ class LocalCommandIT {
 
   @Test
   void aBoundedLocalRunConvergesAndDelivers() throws Exception {
-    try (JarProcess local = new JarProcess(List.of("local", "--nodes", "5", "--duration", "15", "--rate", "10", "--plain"),
+    try (JarProcess local = new JarProcess(List.of("local", "--nodes", "5", "--duration", "15", "--rate", "10",
+        "--probe-interval", "1s", "--plain"),
         tmp.resolve("local.stderr"), Map.of())) {
       assertThat(local.process.waitFor(120, TimeUnit.SECONDS)).as("local ends after --duration").isTrue();
       String out = String.join("\n", local.lines);
@@ -34,6 +35,13 @@ class LocalCommandIT {
       assertThat(Double.parseDouble(field(summary, "p50Ms"))).as(summary).isPositive();
       assertThat(Double.parseDouble(field(summary, "steadyP99Ms"))).as(summary).isPositive();
       assertThat(Double.parseDouble(field(summary, "duplicatesPerMessage"))).as(summary).isNotNegative();
+      // issue 9: the mesh probes' figures on a local cluster (every node hears the four others)
+      assertThat(Long.parseLong(field(summary, "probeExpected"))).as(summary).isGreaterThanOrEqualTo(5 * 4 * 2);
+      assertThat(Double.parseDouble(field(summary, "probeRatio"))).as(summary).isGreaterThan(0.9);
+      assertThat(Double.parseDouble(field(summary, "probeP50Ms"))).as(summary).isPositive();
+      assertThat(Double.parseDouble(field(summary, "probeP99Ms"))).as(summary)
+          .isGreaterThanOrEqualTo(Double.parseDouble(field(summary, "probeP50Ms")));
+      assertThat(field(summary, "probeClockSkew")).as("one machine, one clock: " + summary).isEqualTo("0");
       assertThat(out).endsWith("stopped");
       assertThat(local.stderrText()).doesNotContain("LEAK:");
     }

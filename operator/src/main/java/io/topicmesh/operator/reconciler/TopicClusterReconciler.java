@@ -184,7 +184,8 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   public UpdateControl<TopicCluster> reconcile(TopicCluster cr, Context<TopicCluster> context) {
     Instant started = clock.instant();
     Result result = reconcile(cr, ClusterReads.informers(context));
-    metrics.reconciled(result.outcome, Duration.between(started, clock.instant()));
+    metrics.reconciled(cr.getMetadata().getNamespace(), cr.getMetadata().getName(), result.outcome,
+        Duration.between(started, clock.instant()));
     cr.setStatus(result.status);
     // The operator is the only writer of status and patches it with server-side apply: no
     // optimistic lock, so a reconcile that started from a slightly stale cache does not conflict.
@@ -196,7 +197,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
   @Override
   public ErrorStatusUpdateControl<TopicCluster> updateErrorStatus(TopicCluster cr, Context<TopicCluster> context,
       Exception e) {
-    metrics.reconciled("error", Duration.ZERO);
+    metrics.reconciled(cr.getMetadata().getNamespace(), cr.getMetadata().getName(), "error", Duration.ZERO);
     TopicClusterStatus status = cr.getStatus() == null ? new TopicClusterStatus() : cr.getStatus();
     Instant now = clock.instant();
     Long generation = cr.getMetadata().getGeneration();
@@ -295,7 +296,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     pods.sort(Comparator.comparingInt(TopicClusterReconciler::ordinal));
     List<PodView> views = pods.stream().map(PodView::of).toList();
     NodeCollector.Snapshot snapshot = collector.collect(uid, targets(pods, model.adminTls()), token, error -> {
-      metrics.nodeApiError(ns, model.name());
+      metrics.nodeApiError(ns, model.name(), OperatorMetrics.NodeCall.STATUS);
       LOG.info("cluster={} status unavailable from {}", where, error);
     });
     Map<String, NodeStatus> statuses = snapshot.statuses();
@@ -457,7 +458,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     change.to = effective.toStatus();
     change.reason = decision.get().reason();
     status.lastTuning = change;
-    metrics.tuningChange(model.namespace(), model.name());
+    metrics.tuningChange(model.namespace(), model.name(), current, effective, decision.get().cause());
     events.normal(cr, "Tuned", decision.get().reason() + " (d=" + effective.d() + " dlo=" + effective.dlo()
         + " dhi=" + effective.dhi() + ")");
     return effective;
@@ -807,7 +808,8 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
           List<String> failed = topics.sync(uid, name, String.valueOf(pod.getMetadata().getUid()), status, admin.get(),
               token, entries);
           if (!failed.isEmpty()) {
-            metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
+            metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName(),
+                OperatorMetrics.NodeCall.TOPICS);
             topicFailures.addAll(failed);
           }
         }
@@ -851,7 +853,8 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
       }
       return null;
     } catch (NodeApiException e) {
-      metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName());
+      metrics.nodeApiError(cr.getMetadata().getNamespace(), cr.getMetadata().getName(),
+          OperatorMetrics.NodeCall.PARAMS);
       return pod + ": " + e.getMessage();
     }
   }

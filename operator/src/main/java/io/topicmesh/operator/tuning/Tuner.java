@@ -32,8 +32,33 @@ import java.util.Optional;
  */
 public final class Tuner {
 
-  /** A change of the effective parameters and why. */
-  public record Decision(GossipParams params, String reason) {
+  /** A change of the effective parameters, why in words ({@code reason}) and as a bounded label ({@code cause}). */
+  public record Decision(GossipParams params, String reason, Cause cause) {
+  }
+
+  /** Why the parameters changed: the {@code reason} label of the operator's tuning-change counter. */
+  public enum Cause {
+    /** Static mode: applying {@code spec.gossipsub}. */
+    STATIC,
+    /** Auto mode: the first decision for a cluster. */
+    INITIAL,
+    /** Auto mode: D capped at the peers that exist or the bounds, or raised to {@code bounds.dMin}. */
+    CLUSTER_SIZE,
+    /** Auto mode: no traffic, back to the spec's D. */
+    NO_TRAFFIC,
+    /** Auto mode: p99 latency above the target. */
+    LATENCY,
+    /** Auto mode: delivery ratio below the objective. */
+    DELIVERY,
+    /** Auto mode: duplicates per message above the objective. */
+    DUPLICATES,
+    /** Auto mode: {@code spec.gossipsub} changed, D kept. */
+    SPEC;
+
+    /** The label value: the name in lower case. */
+    public String label() {
+      return name().toLowerCase(Locale.ROOT);
+    }
   }
 
   private Tuner() {
@@ -57,7 +82,7 @@ public final class Tuner {
     GossipParams fromSpec = GossipParams.fromSpec(spec.gossipsub);
     if (spec.tuning.mode != TuningMode.Auto) {
       return fromSpec.equals(current) ? Optional.empty()
-          : Optional.of(new Decision(fromSpec, "Static: applying spec.gossipsub"));
+          : Optional.of(new Decision(fromSpec, "Static: applying spec.gossipsub", Cause.STATIC));
     }
     int peers = Math.max(1, replicas - 1);
     int ceiling = Math.min(spec.tuning.bounds.dMax, peers);
@@ -68,14 +93,15 @@ public final class Tuner {
       String why = current == null ? "Auto: initial D=" + sized + " for " + replicas + " nodes, bounds " + bounds(spec)
           : sized < d ? "Auto: D capped " + d + " -> " + sized + " (" + replicas + " nodes, bounds " + bounds(spec) + ")"
           : "Auto: D raised " + d + " -> " + sized + " to bounds " + bounds(spec);
-      return changeTo(withD(fromSpec, sized), current, why);
+      return changeTo(withD(fromSpec, sized), current, why, current == null ? Cause.INITIAL : Cause.CLUSTER_SIZE);
     }
     if (!observed.hasTraffic()) {
       // Without traffic there is no evidence for a metrics-driven D: return to the spec's D as far
       // as the cluster's size allows (e.g. after a scale-up lifted an earlier cap).
       int preferred = Math.max(floor, Math.min(ceiling, spec.gossipsub.d));
       return changeTo(withD(fromSpec, preferred), current, "Auto: no traffic, D " + d + " -> " + preferred
-          + " (spec D " + spec.gossipsub.d + " within " + replicas + " nodes and bounds " + bounds(spec) + ")");
+          + " (spec D " + spec.gossipsub.d + " within " + replicas + " nodes and bounds " + bounds(spec) + ")",
+          Cause.NO_TRAFFIC);
     }
     boolean coolingDown = lastChange != null
         && now.isBefore(lastChange.plus(Duration.ofSeconds(spec.tuning.cooldownSeconds)));
@@ -85,28 +111,29 @@ public final class Tuner {
     if (!coolingDown && observed.latencyKnown() && observed.latencyP99Ms() > targetP99 * band && d < ceiling) {
       return changeTo(withD(fromSpec, d + 1), current, String.format(Locale.ROOT,
           "Auto: p99 latency %.1fms above target %.0fms, raising D %d -> %d", observed.latencyP99Ms(), targetP99,
-          d, d + 1));
+          d, d + 1), Cause.LATENCY);
     }
     double minDelivery = spec.tuning.objectives.minDeliveryRatio;
     boolean deliverySuffers = observed.deliveryKnown() && observed.deliveryRatio() < minDelivery;
     if (!coolingDown && deliverySuffers && d < ceiling) {
       return changeTo(withD(fromSpec, d + 1), current, String.format(Locale.ROOT,
           "Auto: delivery ratio %.3f below objective %.3f, raising D %d -> %d", observed.deliveryRatio(),
-          minDelivery, d, d + 1));
+          minDelivery, d, d + 1), Cause.DELIVERY);
     }
     boolean latencyFine = !observed.latencyKnown() || observed.latencyP99Ms() <= targetP99;
     if (!coolingDown && observed.duplicatesPerMessage() > maxDup * band && latencyFine
         && !deliverySuffers && d > floor) {
       return changeTo(withD(fromSpec, d - 1), current, String.format(Locale.ROOT,
           "Auto: %.2f duplicates per message above objective %.2f with latency within target, lowering D %d -> %d",
-          observed.duplicatesPerMessage(), maxDup, d, d - 1));
+          observed.duplicatesPerMessage(), maxDup, d, d - 1), Cause.DUPLICATES);
     }
     // D stays; other live parameters still follow the spec.
-    return changeTo(withD(fromSpec, d), current, "Auto: spec.gossipsub changed, D=" + d + " kept");
+    return changeTo(withD(fromSpec, d), current, "Auto: spec.gossipsub changed, D=" + d + " kept",
+        Cause.SPEC);
   }
 
-  private static Optional<Decision> changeTo(GossipParams next, GossipParams current, String why) {
-    return next.equals(current) ? Optional.empty() : Optional.of(new Decision(next, why));
+  private static Optional<Decision> changeTo(GossipParams next, GossipParams current, String why, Cause cause) {
+    return next.equals(current) ? Optional.empty() : Optional.of(new Decision(next, why, cause));
   }
 
   private static String bounds(TopicClusterSpec spec) {

@@ -54,6 +54,7 @@ class TunerTest {
     assertThat(decision.params().dlo()).isEqualTo(4);
     assertThat(decision.params().dhi()).isEqualTo(10);
     assertThat(decision.reason()).contains("duplicates", "6 -> 5");
+    assertThat(decision.cause()).isEqualTo(Tuner.Cause.DUPLICATES);
   }
 
   /** Issue 9: an absent p99 is NaN, not 0: the latency objective never fires on it, and it does not block lowering. */
@@ -75,6 +76,7 @@ class TunerTest {
     var decision = Tuner.decide(spec, 20, current, new Observation(100, 3.5, 400), NOW, null).orElseThrow();
     assertThat(decision.params().d()).as("latency wins: raise").isEqualTo(7);
     assertThat(decision.reason()).contains("p99 latency");
+    assertThat(decision.cause()).isEqualTo(Tuner.Cause.LATENCY);
   }
 
   @Test
@@ -84,6 +86,7 @@ class TunerTest {
     var decision = Tuner.decide(spec, 20, current, new Observation(100, 5, 50, 0.9), NOW, null).orElseThrow();
     assertThat(decision.params().d()).isEqualTo(7);
     assertThat(decision.reason()).contains("delivery ratio 0.900");
+    assertThat(decision.cause()).isEqualTo(Tuner.Cause.DELIVERY);
     assertThat(Tuner.decide(spec, 20, current, new Observation(100, 5, 50, 1.0), NOW, null).orElseThrow()
         .params().d()).as("full delivery: duplicates lower D").isEqualTo(5);
   }
@@ -120,6 +123,7 @@ class TunerTest {
     var decision = Tuner.decide(spec, 3, current, new Observation(100, 1, 10), NOW, NOW).orElseThrow();
     assertThat(decision.params().d()).isEqualTo(2);
     assertThat(decision.reason()).contains("capped", "3 nodes");
+    assertThat(decision.cause()).isEqualTo(Tuner.Cause.CLUSTER_SIZE);
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.topicmesh.node.pubsub.lock.LockListener;
 import io.topicmesh.node.pubsub.wire.MessageId;
 import io.topicmesh.node.pubsub.wire.Rpc;
 import io.topicmesh.node.pubsub.wire.RpcCodec;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -35,8 +36,10 @@ import java.util.function.Supplier;
  *   <li>{@code ihave_flood_total}, {@code graft_during_backoff_total}, {@code graylisted_rpcs_total}
  *   <li>{@code peers_by_score{band}} — score distribution at the last heartbeat
  *   <li>{@code graft_total{reason}}, {@code prune_total{reason}}
- *   <li>{@code heartbeat_duration_seconds}, {@code first_delivery_latency_seconds} (first receipt
- *       to validated delivery)
+ *   <li>{@code heartbeat_duration_seconds} (histogram, {@link #HEARTBEAT_BUCKETS}),
+ *       {@code validation_duration_seconds{topic}} (histogram, {@link #VALIDATION_BUCKETS}: a message's
+ *       first receipt to its validated delivery, i.e. the time validation took, in whole milliseconds;
+ *       not the publish-to-delivery latency, which the mesh probes measure)
  *   <li>{@code lock_hold_seconds{holder}}, {@code lock_contended_total}, {@code
  *       lock_long_holds_total{holder}}, {@code lock_inbox_depth}
  *   <li>{@code outbound_queue_depth{stat=total|max}}, {@code outbound_dropped_total{reason}}
@@ -53,11 +56,30 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
   static final String PREFIX = "topicmesh_pubsub_";
   static final String OTHER = "other";
 
+  /**
+   * Buckets of {@code heartbeat_duration_seconds}: 1 ms to 2.5 s, around the 1 s default interval and
+   * the 700 ms of the example cluster, so that an overrun falls in its own buckets. Explicit
+   * service-level buckets, 11 plus +Inf, instead of Micrometer's 69-bucket percentile histogram.
+   */
+  public static final Duration[] HEARTBEAT_BUCKETS = millis(1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 2500);
+
+  /** Buckets of {@code validation_duration_seconds}: 1 ms (the resolution) to 5 s, 11 plus +Inf. */
+  public static final Duration[] VALIDATION_BUCKETS = millis(1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000);
+
+  private static Duration[] millis(double... ms) {
+    Duration[] d = new Duration[ms.length];
+    for (int i = 0; i < ms.length; i++) {
+      d[i] = Duration.ofNanos(Math.round(ms[i] * 1_000_000));
+    }
+    return d;
+  }
+
   private final MeterRegistry registry;
   private final int maxTopics;
   private final Set<String> knownTopics = ConcurrentHashMap.newKeySet();
   private final Map<String, AtomicLong> gauges = new ConcurrentHashMap<>();
   private final Timer heartbeat;
+  private final Map<String, Timer> validation = new ConcurrentHashMap<>();
   private final Counter contended;
   private final PeerScoreThresholds thresholds;
 
@@ -73,7 +95,7 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
     this.heartbeat =
         Timer.builder(PREFIX + "heartbeat_duration_seconds")
             .description("Time one heartbeat held the router")
-            .publishPercentileHistogram()
+            .serviceLevelObjectives(HEARTBEAT_BUCKETS)
             .register(registry);
     this.contended =
         Counter.builder(PREFIX + "lock_contended_total")
@@ -165,8 +187,12 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
   public void delivered(String topic, MessageId id, PeerId source, int bytes, long validationMillis) {
     String t = topicLabel(topic);
     count("messages_delivered_total", "topic", t);
-    registry
-        .timer(PREFIX + "first_delivery_latency_seconds", "topic", t)
+    validation
+        .computeIfAbsent(t, topicLabel -> Timer.builder(PREFIX + "validation_duration_seconds")
+            .description("First receipt of a message to its validated delivery (validation time), per topic")
+            .tag("topic", topicLabel)
+            .serviceLevelObjectives(VALIDATION_BUCKETS)
+            .register(registry))
         .record(validationMillis, TimeUnit.MILLISECONDS);
   }
 

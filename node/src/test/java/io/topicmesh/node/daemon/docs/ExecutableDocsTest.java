@@ -64,13 +64,13 @@ class ExecutableDocsTest {
   static final Map<String, String> METRICS_WITHOUT_TRAFFIC = Map.ofEntries(
       Map.entry("topicmesh_operator_", "the operator's metrics, not a node's: checked against the operator's"
           + " sources below and on a live operator by e2e PrometheusDashboardsIT"),
-      Map.entry("topicmesh_mux_", "MuxMetrics' names (docs/mux.md): the daemon does not bind them to its registry"
-          + " yet, as docs/observability.md's gaps say"),
       Map.entry("topicmesh_pubsub_backpressure_pauses_total", "counted at the first backpressure pause"),
       Map.entry("topicmesh_pubsub_messages_duplicate_total", "counted at the first duplicate, which takes three nodes"),
       Map.entry("topicmesh_pubsub_messages_forwarded_total", "counted at the first forward, which takes three nodes"),
       Map.entry("topicmesh_pubsub_control_ids_total", "counted at the first IHAVE/IWANT/IDONTWANT id"),
-      Map.entry("topicmesh_node_deliveries_dropped_total", "a proposed name in docs/observability.md's list of gaps"));
+      Map.entry("topicmesh_node_delivery_dropped", "a former name, in docs/observability.md's closed gap 6"),
+      Map.entry("topicmesh_pubsub_first_delivery_latency_seconds",
+          "a former name, in docs/observability.md's closed gap 8"));
 
   private static Daemon node;
   private static Daemon peer;

@@ -99,4 +99,41 @@ class MetricsObserverTest {
         .doesNotContain("_total_total")
         .doesNotContain("_seconds_seconds");
   }
+
+  /**
+   * Gaps 8 and 9 of docs/observability.md: the heartbeat and validation histograms have explicit
+   * service-level buckets (11 plus +Inf each, not Micrometer's 69), and validation time is named for
+   * what it measures.
+   */
+  @Test
+  void heartbeatAndValidationHistogramsHaveExplicitBuckets() {
+    var prom = new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT);
+    MicrometerRouterObserver metrics = new MicrometerRouterObserver(prom, 8);
+    RouterHarness h = new RouterHarness(b -> b.observer(metrics).lockListener(metrics));
+    h.subscribe("t");
+    List<ScriptedPeer> ps = h.peers(3, "t");
+    h.heartbeats(2);
+    ps.get(0).publish(ps.get(0).signed("t", new byte[] {1}));
+    h.time.runPending();
+    metrics.delivered("t", null, null, 1, 30);
+    String text = prom.scrape();
+    List<String> heartbeat = text.lines().filter(l -> l.startsWith("topicmesh_pubsub_heartbeat_duration_seconds_bucket"))
+        .toList();
+    assertThat(heartbeat).hasSize(MicrometerRouterObserver.HEARTBEAT_BUCKETS.length + 1)
+        .anySatisfy(l -> assertThat(l).contains("le=\"0.001\""))
+        .anySatisfy(l -> assertThat(l).contains("le=\"1.0\""))
+        .anySatisfy(l -> assertThat(l).contains("le=\"+Inf\"}"));
+    assertThat(heartbeat.size()).isBetween(10, 14);
+    List<String> validation = text.lines()
+        .filter(l -> l.startsWith("topicmesh_pubsub_validation_duration_seconds_bucket{") && l.contains("topic=\"t\""))
+        .toList();
+    assertThat(validation).hasSize(MicrometerRouterObserver.VALIDATION_BUCKETS.length + 1)
+        .anySatisfy(l -> assertThat(l).contains("le=\"0.025\"").endsWith(" 1"))
+        .anySatisfy(l -> assertThat(l).contains("le=\"0.05\"").endsWith(" 2"))
+        .anySatisfy(l -> assertThat(l).contains("le=\"+Inf\"").endsWith(" 2"));
+    assertThat(text).contains("# TYPE topicmesh_pubsub_validation_duration_seconds histogram")
+        .contains("# TYPE topicmesh_pubsub_heartbeat_duration_seconds histogram")
+        .doesNotContain("first_delivery_latency");
+  }
 }
