@@ -175,8 +175,14 @@ class CrdValidationIT {
     assertThat(demo.getSpec().tuning.mode).isEqualTo(TuningMode.Auto);
     assertThat(demo.getSpec().topics).extracting(t -> t.name).containsExactly("news", "prices");
     assertThat(demo.getSpec().gossipsub.dout).as("schema default").isEqualTo(2);
-    assertThat(demo.getSpec().topics.get(0).mesh.d).isEqualTo(4);
-    assertThat(demo.getSpec().topics.get(0).mesh.dout).as("no default: derived from gossipsub").isNull();
+    String perTopic = java.nio.file.Files.readString(java.nio.file.Path.of("examples", "topiccluster-per-topic.yaml"));
+    var applied = RealApiServer.kubectl(perTopic, "apply", "-n", ns, "-f", "-");
+    assertThat(applied.exitCode()).as(applied.output()).isZero();
+    TopicCluster pt = client.resources(TopicCluster.class).inNamespace(ns).withName("pertopic").get();
+    assertThat(pt.getSpec().topics).extracting(t -> t.name).containsExactly("ticks", "alerts", "chat");
+    assertThat(pt.getSpec().topics.get(0).mesh.d).isEqualTo(4);
+    assertThat(pt.getSpec().topics.get(0).mesh.dout).as("no default: derived from gossipsub").isNull();
+    assertThat(pt.getSpec().topics.get(2).mesh).isNull();
   }
 
   @Test
