@@ -78,7 +78,7 @@ class OperatorNodeConfigContractTest {
   @Test
   void aTopicsOwnMeshDegreesMeanTheSameToTheNode() throws Exception {
     TopicCluster cr = new KubernetesSerialization().unmarshal(Files.readString(
-        Path.of("..", "operator", "examples", "topiccluster-per-topic.yaml")), TopicCluster.class);
+        Path.of("..", "operator", "examples", "per-topic", "topiccluster.yaml")), TopicCluster.class);
     cr.getMetadata().setNamespace("team-a");
     TopicClusterModel model = TopicClusterModel.from(cr);
     GossipParams effective = GossipParams.fromSpec(cr.getSpec().gossipsub);

@@ -175,7 +175,7 @@ class CrdValidationIT {
     assertThat(demo.getSpec().tuning.mode).isEqualTo(TuningMode.Auto);
     assertThat(demo.getSpec().topics).extracting(t -> t.name).containsExactly("news", "prices");
     assertThat(demo.getSpec().gossipsub.dout).as("schema default").isEqualTo(2);
-    String perTopic = java.nio.file.Files.readString(java.nio.file.Path.of("examples", "topiccluster-per-topic.yaml"));
+    String perTopic = java.nio.file.Files.readString(java.nio.file.Path.of("examples", "per-topic", "topiccluster.yaml"));
     var applied = RealApiServer.kubectl(perTopic, "apply", "-n", ns, "-f", "-");
     assertThat(applied.exitCode()).as(applied.output()).isZero();
     TopicCluster pt = client.resources(TopicCluster.class).inNamespace(ns).withName("pertopic").get();
