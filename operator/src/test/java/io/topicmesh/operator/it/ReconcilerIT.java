@@ -865,6 +865,24 @@ class ReconcilerIT {
     reconcile("pertopic");
     assertThat(json.writeValueAsString(get("pertopic").getStatus().topicParams)).isEqualTo(before);
 
+    // an object that never went through the API server's CEL rules (stored before the CRD had them):
+    // a condition and an Event naming the member; what the nodes and status hold stays
+    TopicCluster stale = get("pertopic");
+    stale.getSpec().topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(4, 3, 8);
+    stale.getSpec().topics.get(0).mesh.dout = 3;
+    int putsBefore = nodes.values().stream().mapToInt(n -> n.topicPuts.get()).sum();
+    var refused = reconciler.reconcile(stale);
+    assertThat(refused.outcome()).isEqualTo("invalid");
+    Condition notReady = Conditions.find(refused.status().conditions, Conditions.READY).orElseThrow();
+    assertThat(notReady.getReason()).isEqualTo("InvalidTopicMeshParameters");
+    assertThat(notReady.getMessage()).isEqualTo("spec.topics[news].mesh.dout=3: must be < dlo (3)");
+    assertThat(json.writeValueAsString(refused.status().topicParams)).isEqualTo(before);
+    assertThat(nodes.values().stream().mapToInt(n -> n.topicPuts.get()).sum()).isEqualTo(putsBefore);
+    assertThat(eventReasons("pertopic")).contains("InvalidTopicMeshParameters");
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics().get("news").get("mesh").get("d").asInt()).isEqualTo(3);
+    }
+
     // the spec drops the topic's own degrees: the nodes go back to theirs
     edit("pertopic", c -> c.getSpec().topics.get(0).mesh = null);
     reconcile("pertopic");
