@@ -48,7 +48,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Scenarios 1–5, 9 and 10 of issue 8 on the example TopicCluster, in order: install the chart and
- * apply the example; delivery; live parameters; live topics; auto tuning; pod kill; deletion.
+ * apply the example; delivery; live parameters; live topics; auto tuning; a topic's own mesh degrees;
+ * pod kill; deletion.
  */
 @Order(1)
 @ExtendWith(Diagnostics.class)
@@ -504,6 +505,88 @@ class ExampleClusterIT {
           + client.v1().events().inNamespace(ns).list().getItems().stream()
               .map(ev -> ev.getReason() + ":" + ev.getInvolvedObject().getName() + ":" + ev.getMessage()).toList());
     }
+  }
+
+  // ---- 11 (issue 12) ---------------------------------------------------------------------------
+
+  /**
+   * A topic's own mesh degrees ({@code spec.topics[].mesh}) reach every node live (the node's
+   * {@code GET /v1/topics} shows them in force for that topic only), are recorded in
+   * {@code status.topicParams}, restart no pod, and removing them returns the topic to the node's.
+   */
+  @Test
+  @Order(6)
+  void s11_aTopicsOwnMeshDegreesReachEveryNodeLive() throws Exception {
+    requireExampleReady();
+    List<String> pods = Scenarios.podNames(client, ns, name);
+    Map<String, String> identities = Scenarios.identities(client, ns, name);
+    String topic = firstTopic();
+    Tc.mergePatch(client, ns, name, "{\"spec\":{\"tuning\":{\"mode\":\"Static\"}}}");
+    Tc.api(client).inNamespace(ns).withName(name).patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+        "[{\"op\":\"test\",\"path\":\"/spec/topics/0/name\",\"value\":" + Tc.JSON.writeValueAsString(topic) + "},"
+            + "{\"op\":\"add\",\"path\":\"/spec/topics/0/mesh\",\"value\":{\"d\":3,\"dlo\":2,\"dhi\":4,\"dout\":1}}]");
+    List<Integer> target = List.of(3, 2, 4, 1);
+    Map<String, String> last = new LinkedHashMap<>();
+    try {
+      await("topic " + topic + " at D/Dlo/Dhi/Dout " + target + " on every node").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500)).until(() -> {
+            boolean all = true;
+            for (String pod : pods) {
+              JsonNode mine = topicSettings(pod, topic);
+              JsonNode in = mine.path("meshParams");
+              last.put(pod, mine.toString());
+              all &= List.of(in.path("d").asInt(), in.path("dlo").asInt(), in.path("dhi").asInt(), in.path("dout").asInt())
+                  .equals(target) && mine.path("mesh").isObject();
+            }
+            return all;
+          });
+    } catch (ConditionTimeoutException e) {
+      fail("topic " + topic + " not at " + target + " on every node within 60s; nodes report " + last
+          + "; TopicCluster " + Tc.brief(Tc.get(client, ns, name)));
+    }
+    Scenarios.awaitTc(client, ns, name, Duration.ofSeconds(60), "status.topicParams: " + topic + " source Topic d=3",
+        tc -> {
+          for (JsonNode e : tc.path("status").path("topicParams")) {
+            if (topic.equals(e.path("topic").asText())) {
+              return "Topic".equals(e.path("source").asText()) && e.path("d").asInt() == 3;
+            }
+          }
+          return false;
+        });
+
+    // no mesh block: the topic runs the node's degrees again
+    Tc.api(client).inNamespace(ns).withName(name).patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON),
+        "[{\"op\":\"remove\",\"path\":\"/spec/topics/0/mesh\"}]");
+    try {
+      await("topic " + topic + " back on the node's degrees").atMost(Duration.ofSeconds(60))
+          .pollInterval(Duration.ofMillis(500)).until(() -> {
+            boolean all = true;
+            for (String pod : pods) {
+              JsonNode mine = topicSettings(pod, topic);
+              JsonNode p = api.params(pod);
+              last.put(pod, mine + " params " + p);
+              all &= mine.path("mesh").isNull() && mine.path("meshParams").path("d").asInt() == p.path("d").asInt()
+                  && mine.path("meshParams").path("dlo").asInt() == p.path("dlo").asInt();
+            }
+            return all;
+          });
+    } catch (ConditionTimeoutException e) {
+      fail("topic " + topic + " not back on the node's degrees within 60s; nodes report " + last);
+    }
+    assertThat(Scenarios.identities(client, ns, name)).as("pod UIDs and restart counts after per-topic changes")
+        .isEqualTo(identities);
+  }
+
+  /** The node's settings of one topic ({@code GET /v1/topics}), or a missing node. */
+  private JsonNode topicSettings(String pod, String topic) throws IOException {
+    for (JsonNode t : api.getJson(pod, "/v1/topics").path("topics")) {
+      if (topic.equals(t.path("name").asText())) {
+        return t;
+      }
+    }
+    return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
   }
 
   private List<Event> tunedEvents() {

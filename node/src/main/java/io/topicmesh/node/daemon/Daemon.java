@@ -284,6 +284,8 @@ public final class Daemon implements AutoCloseable {
     for (String t : config.topics()) {
       subscribe(t);
     }
+    // node.yaml's per-topic mesh degrees, in force from the first heartbeat (as PUT /v1/topics/{t} sets them live)
+    config.topicMesh().forEach(router::setTopicMeshParams);
     if (probes != null) {
       // straight on the router: probe messages never reach listeners, the admin API or the traffic figures
       router.subscribe(probes.topic(), m -> probes.onMessage(m.message().data().toByteArray(), m.local()));
@@ -783,6 +785,7 @@ public final class Daemon implements AutoCloseable {
       o.put("fanout", e.getValue().fanout().stream().map(PeerId::toString).sorted().toList());
       o.put("peers", e.getValue().peers().size());
       o.put("messages", traffic.topicMessages(t));
+      o.put("duplicates", traffic.topicDuplicates(t));
       putEdges(o, t, e.getValue(), edgeBudget);
       ts.add(o);
     }

@@ -27,6 +27,9 @@ public final class TrafficStats implements RouterObserver {
   /** Distinct messages per topic seen here since start: published here, or delivered from others. */
   private final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> topicMessages =
       new java.util.concurrent.ConcurrentHashMap<>();
+  /** Duplicate receptions per topic since start (bounded like {@link #topicMessages}). */
+  private final java.util.concurrent.ConcurrentHashMap<String, AtomicLong> topicDuplicates =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final long[] latencyNanos = new long[WINDOW];
   private final long[] sampledAt = new long[WINDOW];
   private long samples;
@@ -70,14 +73,27 @@ public final class TrafficStats implements RouterObserver {
   }
 
   private void countTopicMessage(String topic) {
-    AtomicLong n = topicMessages.get(topic);
+    count(topicMessages, topic);
+  }
+
+  private static void count(java.util.concurrent.ConcurrentHashMap<String, AtomicLong> counters, String topic) {
+    AtomicLong n = counters.get(topic);
     if (n == null) {
-      if (topicMessages.size() >= MAX_TOPICS) {
+      if (counters.size() >= MAX_TOPICS) {
         return;
       }
-      n = topicMessages.computeIfAbsent(topic, t -> new AtomicLong());
+      n = counters.computeIfAbsent(topic, t -> new AtomicLong());
     }
     n.incrementAndGet();
+  }
+
+  /**
+   * Duplicate receptions of {@code topic}'s messages here since start: with {@link #topicMessages},
+   * the topic's own duplicates per message, from which the operator tunes the topic's mesh degree.
+   */
+  public long topicDuplicates(String topic) {
+    AtomicLong n = topicDuplicates.get(topic);
+    return n == null ? 0 : n.get();
   }
 
   /**
@@ -95,6 +111,7 @@ public final class TrafficStats implements RouterObserver {
       return;
     }
     duplicates.incrementAndGet();
+    count(topicDuplicates, topic);
   }
 
   /** A message from another node reached a subscriber here. */

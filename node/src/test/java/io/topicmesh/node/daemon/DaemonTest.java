@@ -96,6 +96,27 @@ class DaemonTest {
   }
 
   @Test
+  void aTopicsMeshDegreesFromTheConfigFileAreInForceAfterStart(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws Exception {
+    java.nio.file.Path file = dir.resolve("node.yaml");
+    java.nio.file.Files.writeString(file, """
+        listen: [/ip4/127.0.0.1/tcp/0]
+        probe: {enabled: false}
+        topics: [{name: quiet, mesh: {d: 3, dlo: 2, dhi: 4, dout: 1}}, t]
+        """);
+    Daemon d = new Daemon(ConfigLoader.load(file, Map.of(), Map.of()), PrivKey.generate(KeyType.ED25519,
+        new SecureRandom()), new SimpleMeterRegistry(), 1);
+    nodes.add(d);
+    d.start();
+    var quiet = new io.topicmesh.node.pubsub.router.TopicMeshParams(3, 2, 4, 4, 1, 6);
+    await().atMost(Duration.ofSeconds(10)).until(() -> d.router().meshParams("quiet").equals(quiet));
+    assertThat(d.topicSettings("quiet")).containsEntry("mesh",
+        io.topicmesh.node.daemon.config.ParamsCodec.toJson(quiet));
+    assertThat(d.router().meshParams("t")).isEqualTo(io.topicmesh.node.pubsub.router.TopicMeshParams.of(d.router().params()));
+    assertThat(d.topicSettings("t")).containsEntry("mesh", null);
+  }
+
+  @Test
   void readyOnceConnectedAndMeshedNotReadyWhenThePeerIsGone() {
     Daemon a = node(Map.of());
     assertThat(a.readiness().ready()).as("not started").isFalse();
@@ -124,6 +145,9 @@ class DaemonTest {
     @SuppressWarnings("unchecked")
     var topics = (List<Map<String, Object>>) b.status().get("topics");
     assertThat(topics).singleElement().satisfies(t -> assertThat((Long) t.get("messages")).isPositive());
+    // per-topic duplicates: the topic's share of the node's duplicate receptions (one topic here: all of them)
+    assertThat(topics).singleElement().satisfies(t -> assertThat((Long) t.get("duplicates"))
+        .isEqualTo(b.traffic().duplicates()));
 
     a.shutdown();
     await().atMost(Duration.ofSeconds(30)).until(() -> !b.readiness().ready());

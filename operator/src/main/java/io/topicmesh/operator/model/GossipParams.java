@@ -13,22 +13,33 @@ public record GossipParams(int d, int dlo, int dhi, int dlazy, int dout, int dsc
     int historyLength, int historyGossip, int fanoutTtlMs, int seenTtlMs, boolean floodPublish,
     int idontwantThreshold) {
 
-  /** Throws IllegalArgumentException naming the violated gossipsub invariant. */
+  /**
+   * Throws IllegalArgumentException naming the member and the invariant it breaks, in the node's
+   * words and order ({@code TopicMeshParams.checkDegrees} in node/: Dlo ≤ D ≤ Dhi, Dout < Dlo,
+   * Dout ≤ D/2, Dscore ≤ Dhi), so that what the operator accepts the node accepts too. The operator
+   * is stricter in one place: no bootstrapper (D = 0), a cluster's nodes always mesh.
+   */
   public GossipParams {
-    if (d < 1 || dlo < 1 || dhi < 1 || dlazy < 0 || dout < 0 || dscore < 0) {
-      throw new IllegalArgumentException("mesh degrees must be positive: " + degrees(d, dlo, dhi, dout));
-    }
-    if (!(dlo <= d && d <= dhi)) {
-      throw new IllegalArgumentException("dlo <= d <= dhi violated: " + degrees(d, dlo, dhi, dout));
-    }
-    if (!(dout < dlo && dout <= d / 2)) {
-      throw new IllegalArgumentException("dout < dlo and dout <= d/2 violated: " + degrees(d, dlo, dhi, dout));
+    check(d >= 1, "d", d, "must be >= 1");
+    check(dlo >= 1, "dlo", dlo, "must be >= 1");
+    check(dlazy >= 0, "dlazy", dlazy, "must be >= 0");
+    check(dout >= 0, "dout", dout, "must be >= 0");
+    check(dscore >= 0, "dscore", dscore, "must be >= 0");
+    check(dlo <= d, "dlo", dlo, "must be <= d (" + d + ")");
+    check(d <= dhi, "dhi", dhi, "must be >= d (" + d + ")");
+    check(dout < dlo, "dout", dout, "must be < dlo (" + dlo + ")");
+    check(dout <= d / 2, "dout", dout, "must be <= d/2 (" + d / 2 + ")");
+    check(dscore <= dhi, "dscore", dscore, "must be <= dhi (" + dhi + ")");
+  }
+
+  private static void check(boolean ok, String member, int value, String rule) {
+    if (!ok) {
+      throw new IllegalArgumentException(member + "=" + value + ": " + rule);
     }
   }
 
-  private static String degrees(int d, int dlo, int dhi, int dout) {
-    return "d=" + d + " dlo=" + dlo + " dhi=" + dhi + " dout=" + dout;
-  }
+  /** The node's per-topic mesh members ({@code topics[].mesh}, {@code PUT /v1/topics/{t}}), all of them. */
+  public static final java.util.List<String> MESH_MEMBERS = java.util.List.of("d", "dlo", "dhi", "dscore", "dout", "dlazy");
 
   public static GossipParams fromSpec(TopicClusterSpec.Gossipsub g) {
     return new GossipParams(g.d, g.dlo, g.dhi, g.dlazy, g.dout, g.dscore, g.heartbeatIntervalMs, g.historyLength,
@@ -41,6 +52,39 @@ public record GossipParams(int d, int dlo, int dhi, int dlazy, int dout, int dsc
     int newDscore = Math.min(dscore, newDhi);
     return new GossipParams(newD, newDlo, newDhi, dlazy, newDout, newDscore, heartbeatIntervalMs, historyLength,
         historyGossip, fanoutTtlMs, seenTtlMs, floodPublish, idontwantThreshold);
+  }
+
+  /**
+   * A topic's parameters: these (the cluster's) with the topic's own degrees. D, Dlo and Dhi are the
+   * topic's; Dlazy, Dout and Dscore are the topic's when given, else the cluster's, lowered where
+   * needed to stay valid (as {@link #withDegrees}).
+   *
+   * @throws IllegalArgumentException naming the member that breaks an invariant
+   */
+  public GossipParams forTopic(TopicClusterSpec.MeshDegrees m) {
+    GossipParams derived = withDegrees(m.d, m.dlo, m.dhi);
+    return new GossipParams(m.d, m.dlo, m.dhi, m.dlazy == null ? derived.dlazy : m.dlazy,
+        m.dout == null ? derived.dout : m.dout, m.dscore == null ? derived.dscore : m.dscore, heartbeatIntervalMs,
+        historyLength, historyGossip, fanoutTtlMs, seenTtlMs, floodPublish, idontwantThreshold);
+  }
+
+  /** The same parameters with another D, Dlo, Dhi, Dlazy, Dout and Dscore (from status), validated. */
+  public GossipParams withMesh(int newD, int newDlo, int newDhi, int newDlazy, int newDout, int newDscore) {
+    return new GossipParams(newD, newDlo, newDhi, newDlazy, newDout, newDscore, heartbeatIntervalMs, historyLength,
+        historyGossip, fanoutTtlMs, seenTtlMs, floodPublish, idontwantThreshold);
+  }
+
+  /** The degree family only: the node's {@code mesh} object of a topic, every member given. */
+  public ObjectNode toMeshJson() {
+    ObjectNode o = JsonNodeFactory.instance.objectNode();
+    o.put("d", d).put("dlo", dlo).put("dhi", dhi).put("dscore", dscore).put("dout", dout).put("dlazy", dlazy);
+    return o;
+  }
+
+  /** True when both run the same degree family (the only members a topic can override). */
+  public boolean sameMesh(GossipParams o) {
+    return o != null && d == o.d && dlo == o.dlo && dhi == o.dhi && dlazy == o.dlazy && dout == o.dout
+        && dscore == o.dscore;
   }
 
   public EffectiveParams toStatus() {

@@ -124,11 +124,59 @@ public final class TopicClusterModel {
     try {
       GossipParams.fromSpec(spec.gossipsub);
     } catch (IllegalArgumentException e) {
-      throw new InvalidSpecException("InvalidGossipsubParameters", "spec.gossipsub: " + e.getMessage());
+      throw new InvalidSpecException("InvalidGossipsubParameters", "spec.gossipsub." + e.getMessage());
     }
     checkResources(spec);
     checkScores(spec);
+    checkTopicMesh(spec);
     return new TopicClusterModel(cr);
+  }
+
+  /**
+   * Each topic's own mesh degrees ({@code spec.topics[].mesh}) must give D, Dlo and Dhi and, over
+   * gossipsub's other members, keep the invariants the node checks; with Auto tuning its D lies within
+   * the bounds. The CRD's CEL rules say the same; this covers objects that never went through the API
+   * server, and names the field.
+   */
+  static void checkTopicMesh(TopicClusterSpec spec) {
+    for (TopicClusterSpec.Topic t : spec.topics) {
+      TopicClusterSpec.MeshDegrees m = t.mesh;
+      if (m == null) {
+        continue;
+      }
+      String where = "spec.topics[" + t.name + "].mesh";
+      if (m.d == null || m.dlo == null || m.dhi == null) {
+        throw new InvalidSpecException("InvalidTopicMeshParameters", where + ": d, dlo and dhi are required, got d="
+            + m.d + " dlo=" + m.dlo + " dhi=" + m.dhi);
+      }
+      try {
+        GossipParams.fromSpec(spec.gossipsub).forTopic(m);
+      } catch (IllegalArgumentException e) {
+        throw new InvalidSpecException("InvalidTopicMeshParameters", where + "." + e.getMessage());
+      }
+      var bounds = spec.tuning.bounds;
+      if (spec.tuning.mode == io.topicmesh.operator.api.v1alpha1.TuningMode.Auto
+          && (m.d < bounds.dMin || m.d > bounds.dMax)) {
+        throw new InvalidSpecException("InvalidTopicMeshParameters", where + ".d=" + m.d + ": must lie within"
+            + " tuning.bounds [" + bounds.dMin + ", " + bounds.dMax + "] when tuning.mode is Auto");
+      }
+    }
+  }
+
+  /**
+   * Each topic's own parameters as the spec gives them ({@code spec.topics[].mesh} over
+   * {@code spec.gossipsub}), in spec order; topics without a mesh block are absent (they run the
+   * cluster's parameters).
+   */
+  public Map<String, GossipParams> topicParamsFromSpec() {
+    Map<String, GossipParams> out = new LinkedHashMap<>();
+    GossipParams cluster = GossipParams.fromSpec(spec.gossipsub);
+    for (TopicClusterSpec.Topic t : spec.topics) {
+      if (t.mesh != null) {
+        out.put(t.name, cluster.forTopic(t.mesh));
+      }
+    }
+    return out;
   }
 
   /**
@@ -301,11 +349,19 @@ public final class TopicClusterModel {
 
   /** Every desired object whose content follows from the spec (generated Secrets excluded). */
   public List<HasMetadata> desiredObjects(GossipParams effective, ScoreGuard.Decision scores, int statefulSetReplicas) {
+    return desiredObjects(effective, scores, topicParamsFromSpec(), statefulSetReplicas);
+  }
+
+  /**
+   * @param topicMesh the parameters of each topic with its own mesh degrees (the tuned ones), by topic
+   */
+  public List<HasMetadata> desiredObjects(GossipParams effective, ScoreGuard.Decision scores,
+      Map<String, GossipParams> topicMesh, int statefulSetReplicas) {
     List<HasMetadata> objects = new ArrayList<>();
     objects.add(serviceAccount());
     objects.add(role());
     objects.add(roleBinding());
-    objects.add(configMap(effective, scores));
+    objects.add(configMap(effective, scores, topicMesh));
     objects.add(headlessService());
     objects.add(clientService());
     objects.add(podDisruptionBudget());
@@ -357,6 +413,14 @@ public final class TopicClusterModel {
    * (from {@link ScoreGuard}). The same object is the body of {@code PUT /v1/topics/{name}}.
    */
   public Map<String, Object> topicEntry(TopicClusterSpec.Topic t, ScoreGuard.Decision scores) {
+    return topicEntry(t, scores, topicParamsFromSpec().get(t.name));
+  }
+
+  /**
+   * @param mesh the topic's own parameters (its {@code mesh}: every degree member, so the node's
+   *     parameters do not matter), or null when it runs the node's
+   */
+  public Map<String, Object> topicEntry(TopicClusterSpec.Topic t, ScoreGuard.Decision scores, GossipParams mesh) {
     Map<String, Object> topic = new LinkedHashMap<>();
     topic.put("name", t.name);
     topic.put("validation", String.valueOf(t.validation));
@@ -364,14 +428,24 @@ public final class TopicClusterModel {
     if (score != null) {
       topic.put("score", score);
     }
+    if (mesh != null) {
+      Map<String, Object> degrees = new LinkedHashMap<>();
+      mesh.toMeshJson().fields().forEachRemaining(e -> degrees.put(e.getKey(), e.getValue().intValue()));
+      topic.put("mesh", degrees);
+    }
     return topic;
   }
 
-  /** Every topic's entry, in spec order. */
+  /** Every topic's entry, in spec order, with the spec's per-topic mesh degrees. */
   public List<Map<String, Object>> topicEntries(ScoreGuard.Decision scores) {
+    return topicEntries(scores, topicParamsFromSpec());
+  }
+
+  /** Every topic's entry, in spec order; {@code topicMesh} holds the topics' own parameters. */
+  public List<Map<String, Object>> topicEntries(ScoreGuard.Decision scores, Map<String, GossipParams> topicMesh) {
     List<Map<String, Object>> topics = new ArrayList<>();
     for (TopicClusterSpec.Topic t : spec.topics) {
-      topics.add(topicEntry(t, scores));
+      topics.add(topicEntry(t, scores, topicMesh.get(t.name)));
     }
     return topics;
   }
@@ -383,12 +457,17 @@ public final class TopicClusterModel {
 
   /** {@code node.yaml}: the static configuration plus the current topics and live parameters. */
   public String nodeConfigYaml(GossipParams effective, ScoreGuard.Decision scores) {
+    return nodeConfigYaml(effective, scores, topicParamsFromSpec());
+  }
+
+  /** {@code node.yaml} with the topics' own (tuned) parameters. */
+  public String nodeConfigYaml(GossipParams effective, ScoreGuard.Decision scores, Map<String, GossipParams> topicMesh) {
     Map<String, Object> config = new LinkedHashMap<>();
     Map<String, Object> stat = staticConfig();
     config.put("cluster", stat.get("cluster"));
     config.put("namespace", stat.get("namespace"));
     config.put("discovery", stat.get("discovery"));
-    config.put("topics", topicEntries(scores));
+    config.put("topics", topicEntries(scores, topicMesh));
     config.put("thresholds", stat.get("thresholds"));
     config.put("params", YAML.convertValue(effective.toJson(), Map.class));
     return "# topicmesh node configuration, written by the operator; topics and params are also applied live\n"
@@ -396,8 +475,12 @@ public final class TopicClusterModel {
   }
 
   public ConfigMap configMap(GossipParams effective, ScoreGuard.Decision scores) {
+    return configMap(effective, scores, topicParamsFromSpec());
+  }
+
+  public ConfigMap configMap(GossipParams effective, ScoreGuard.Decision scores, Map<String, GossipParams> topicMesh) {
     return new ConfigMapBuilder().withMetadata(meta(configMapName()))
-        .addToData(CONFIG_FILE, nodeConfigYaml(effective, scores)).build();
+        .addToData(CONFIG_FILE, nodeConfigYaml(effective, scores, topicMesh)).build();
   }
 
   private List<ServicePort> ports() {

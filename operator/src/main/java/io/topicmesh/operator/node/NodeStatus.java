@@ -38,12 +38,18 @@ public record NodeStatus(
   /**
    * A subscribed topic's mesh and fanout on this node; {@code messages} (optional) counts the distinct
    * messages of the topic this node has seen since it started (its own publishes plus first
-   * receptions), from which the operator derives the topic's message rate.
+   * receptions), from which the operator derives the topic's message rate; {@code duplicates}
+   * (optional) the topic's duplicate receptions, for its duplicates per message.
    */
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record TopicState(String topic, List<String> mesh, List<String> fanout, Long messages) {
+  public record TopicState(String topic, List<String> mesh, List<String> fanout, Long messages, Long duplicates) {
     public TopicState(String topic, List<String> mesh, List<String> fanout) {
-      this(topic, mesh, fanout, null);
+      this(topic, mesh, fanout, null, null);
+    }
+
+    /** A topic without a duplicates counter (nodes before per-topic tuning). */
+    public TopicState(String topic, List<String> mesh, List<String> fanout, Long messages) {
+      this(topic, mesh, fanout, messages, null);
     }
 
 

@@ -23,14 +23,27 @@ public record MeshReport(List<TopicMesh> topics, boolean healthy, String summary
    * @param readyPods pods that stay and are Ready now
    */
   public static MeshReport serving(List<String> specTopics, Map<String, NodeStatus> statuses, int readyPods, int dlo) {
+    return serving(specTopics, statuses, readyPods, t -> dlo);
+  }
+
+  /** {@link #serving} with each topic's own Dlo. */
+  public static MeshReport serving(List<String> specTopics, Map<String, NodeStatus> statuses, int readyPods,
+      java.util.function.ToIntFunction<String> dlo) {
     return of(specTopics, statuses, Math.max(statuses.size(), readyPods), dlo);
+  }
+
+  /** {@link #of(List, Map, int, java.util.function.ToIntFunction)} with one Dlo for every topic. */
+  public static MeshReport of(List<String> specTopics, Map<String, NodeStatus> statuses, int expectedNodes, int dlo) {
+    return of(specTopics, statuses, expectedNodes, t -> dlo);
   }
 
   /**
    * @param statuses status per pod name of the nodes that answered
    * @param expectedNodes nodes that should have answered (unanswered nodes make the mesh unhealthy)
+   * @param dlo each topic's Dlo (its own, or the cluster's)
    */
-  public static MeshReport of(List<String> specTopics, Map<String, NodeStatus> statuses, int expectedNodes, int dlo) {
+  public static MeshReport of(List<String> specTopics, Map<String, NodeStatus> statuses, int expectedNodes,
+      java.util.function.ToIntFunction<String> dlo) {
     if (statuses.isEmpty()) {
       return new MeshReport(List.of(), false, expectedNodes == 0 ? "no nodes" : "no node answered");
     }
@@ -48,7 +61,7 @@ public record MeshReport(List<TopicMesh> topics, boolean healthy, String summary
       TopicMesh mesh = new TopicMesh();
       mesh.topic = topic;
       mesh.subscribers = degrees.size();
-      int needed = Math.min(dlo, Math.max(0, degrees.size() - 1));
+      int needed = Math.min(dlo.applyAsInt(topic), Math.max(0, degrees.size() - 1));
       mesh.nodesBelowDlo = (int) degrees.stream().filter(d -> d < needed).count();
       if (!degrees.isEmpty()) {
         mesh.degreeMin = degrees.stream().mapToInt(Integer::intValue).min().orElse(0);

@@ -312,25 +312,31 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     // 3. Mesh, traffic, tuning.
     GossipParams current = effectiveFromStatus(spec, previous.effectiveParams);
     int dloNow = current == null ? spec.gossipsub.dlo : current.dlo();
+    // a topic with its own degrees is judged against its own Dlo
+    Map<String, GossipParams> topicsNow = new LinkedHashMap<>(model.topicParamsFromSpec());
+    topicsNow.replaceAll((t, p) -> Optional.ofNullable(topicFromStatus(spec, previous, t)).orElse(p));
+    java.util.function.ToIntFunction<String> dloOf = t -> topicsNow.containsKey(t) ? topicsNow.get(t).dlo() : dloNow;
     List<String> topicNames = spec.topics.stream().map(t -> t.name).toList();
-    MeshReport mesh = MeshReport.of(topicNames, staying, expected, dloNow);
+    MeshReport mesh = MeshReport.of(topicNames, staying, expected, dloOf);
     // The rollout and scale-down gate looks at the nodes that serve: a pod that is down is the
     // planner's business (it waits for it, or replaces it), not a reason to call the others' meshes bad.
     // With no pod that stays (scaling to zero) there is no mesh to wait for.
     // A Ready pod that did not answer (the replaced pod before its first round) counts as not answered.
     int readyStaying = (int) views.stream().filter(p -> !p.terminating() && p.ordinal() < spec.replicas && p.ready())
         .count();
-    MeshReport serving = MeshReport.serving(topicNames, staying, readyStaying, dloNow);
+    MeshReport serving = MeshReport.serving(topicNames, staying, readyStaying, dloOf);
     ClusterTraffic trafficNow = trafficOf(uid, snapshot);
     GossipParams effective = tune(cr, model, previous, status, current, trafficNow, now);
     status.effectiveParams = effective.toStatus();
+    Map<String, GossipParams> topicParams = tuneTopics(cr, previous, status, effective, mesh,
+        traffic.topicTraffic(uid), now);
 
     // 4. Topics with guarded score parameters; live push of params and topics.
     ScoreGuard.Decision scores = ScoreGuard.decide(spec.topics, traffic.topicRates(uid),
         Math.min(effective.dhi(), Math.max(1, spec.replicas - 1)), guardedTopics(previous));
     status.scoreGuard = scores.guarded().isEmpty() ? null : scores.guarded().stream()
         .map(g -> new TopicClusterStatus.GuardedTopic(g.topic(), g.message())).toList();
-    List<Map<String, Object>> entries = model.topicEntries(scores);
+    List<Map<String, Object>> entries = model.topicEntries(scores, topicParams);
     Pushed pushed = push(cr, pods, statuses, effective, entries, token, model.adminTls());
 
     // 5. The plan: replicas, pod deletions, waits.
@@ -348,7 +354,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
       LOG.info("cluster={} StatefulSet replicas {} -> {} (spec {})", where, replicasBefore, plan.statefulSetReplicas(),
           spec.replicas);
     }
-    for (HasMetadata object : model.desiredObjects(effective, scores, plan.statefulSetReplicas())) {
+    for (HasMetadata object : model.desiredObjects(effective, scores, topicParams, plan.statefulSetReplicas())) {
       apply(object);
     }
     reconcileServiceMonitor(model, spec, now);
@@ -462,6 +468,105 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     events.normal(cr, "Tuned", decision.get().reason() + " (d=" + effective.d() + " dlo=" + effective.dlo()
         + " dhi=" + effective.dhi() + ")");
     return effective;
+  }
+
+  /**
+   * Decides each topic's own parameters (topics with {@code spec.topics[].mesh}), each from its own
+   * observation and last change (see {@link Tuner}), and writes status.topicParams: every topic's
+   * degrees in force, a topic's own with its last change. The entries change only on a decision or
+   * a spec change, never with the rates (those are metrics).
+   *
+   * @return the parameters of the topics with their own degrees, by topic, in spec order
+   */
+  private Map<String, GossipParams> tuneTopics(TopicCluster cr, TopicClusterStatus previous,
+      TopicClusterStatus status, GossipParams effective, MeshReport mesh,
+      Map<String, TrafficTracker.TopicTraffic> topicTraffic, Instant now) {
+    TopicClusterSpec spec = cr.getSpec();
+    Map<String, GossipParams> own = new LinkedHashMap<>();
+    List<TopicClusterStatus.TopicParams> entries = new ArrayList<>();
+    for (TopicClusterSpec.Topic t : spec.topics) {
+      TopicClusterStatus.TopicParams entry = new TopicClusterStatus.TopicParams();
+      entry.topic = t.name;
+      if (t.mesh == null) {
+        entry.source = "Cluster";
+        fill(entry, effective);
+        entries.add(entry);
+        continue;
+      }
+      entry.source = "Topic";
+      TopicClusterStatus.TopicParams before = previousTopic(previous, t.name);
+      GossipParams currentTopic = topicFromStatus(spec, previous, t.name);
+      Instant lastChange = before == null || before.lastTuning == null || before.lastTuning.time == null ? null
+          : Instant.parse(before.lastTuning.time);
+      var decision = Tuner.decide(Tuner.topic(spec, t), spec.tuning, spec.replicas, currentTopic,
+          topicObservation(topicTraffic.get(t.name), mesh, t.name), now, lastChange);
+      GossipParams params = currentTopic;
+      entry.lastTuning = before == null ? null : before.lastTuning;
+      if (decision.isPresent()) {
+        params = decision.get().params();
+        TopicClusterStatus.TuningChange change = new TopicClusterStatus.TuningChange();
+        change.time = now.toString();
+        change.from = currentTopic == null ? null : currentTopic.toStatus();
+        change.to = params.toStatus();
+        change.reason = decision.get().reason();
+        entry.lastTuning = change;
+        LOG.info("cluster={}/{} topic={} tuned: {} (d={} dlo={} dhi={})", cr.getMetadata().getNamespace(),
+            cr.getMetadata().getName(), t.name, change.reason, params.d(), params.dlo(), params.dhi());
+        events.normal(cr, "TopicTuned", "topic " + t.name + ": " + change.reason + " (d=" + params.d() + " dlo="
+            + params.dlo() + " dhi=" + params.dhi() + ")");
+      }
+      fill(entry, params);
+      own.put(t.name, params);
+      entries.add(entry);
+    }
+    status.topicParams = entries.isEmpty() ? null : entries;
+    return own;
+  }
+
+  private static void fill(TopicClusterStatus.TopicParams entry, GossipParams p) {
+    entry.d = p.d();
+    entry.dlo = p.dlo();
+    entry.dhi = p.dhi();
+    entry.dlazy = p.dlazy();
+    entry.dout = p.dout();
+    entry.dscore = p.dscore();
+  }
+
+  private static TopicClusterStatus.TopicParams previousTopic(TopicClusterStatus previous, String topic) {
+    if (previous.topicParams == null) {
+      return null;
+    }
+    return previous.topicParams.stream().filter(e -> topic.equals(e.topic) && "Topic".equals(e.source)).findFirst()
+        .orElse(null);
+  }
+
+  /** A topic's own parameters recorded in status, over the spec's other members; null if none or invalid. */
+  static GossipParams topicFromStatus(TopicClusterSpec spec, TopicClusterStatus previous, String topic) {
+    TopicClusterStatus.TopicParams e = previousTopic(previous, topic);
+    if (e == null || e.d == null || e.dlo == null || e.dhi == null || e.dlazy == null || e.dout == null
+        || e.dscore == null) {
+      return null;
+    }
+    try {
+      return GossipParams.fromSpec(spec.gossipsub).withMesh(e.d, e.dlo, e.dhi, e.dlazy, e.dout, e.dscore);
+    } catch (IllegalArgumentException ex) {
+      return null;
+    }
+  }
+
+  /**
+   * What a topic's own tuning sees: its message rate, duplicates per message and delivery ratio
+   * (unknown figures are 0 or NaN, so that no objective fires on them), whether its mesh is below its
+   * Dlo somewhere; latency is not known per topic.
+   */
+  static Observation topicObservation(TrafficTracker.TopicTraffic t, MeshReport mesh, String topic) {
+    boolean below = mesh.topics().stream().anyMatch(m -> topic.equals(m.topic) && m.nodesBelowDlo != null
+        && m.nodesBelowDlo > 0);
+    if (t == null) {
+      return new Observation(0, 0, Double.NaN, Double.NaN, below);
+    }
+    return new Observation(t.messagesPerSecond(), t.duplicatesPerMessage() == null ? 0 : t.duplicatesPerMessage(),
+        Double.NaN, t.deliveryRatio() == null ? Double.NaN : t.deliveryRatio(), below);
   }
 
   /**
@@ -594,6 +699,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     TopicClusterStatus status = new TopicClusterStatus();
     status.conditions = previous.conditions == null ? new ArrayList<>() : new ArrayList<>(previous.conditions);
     status.lastTuning = previous.lastTuning;
+    status.topicParams = previous.topicParams;
     status.effectiveParams = previous.effectiveParams;
     status.rollout = previous.rollout;
     status.waits = previous.waits;

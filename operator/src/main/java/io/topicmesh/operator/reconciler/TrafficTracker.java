@@ -22,12 +22,35 @@ public final class TrafficTracker {
   private record Sample(long published, long delivered, long duplicates, Instant at) {
   }
 
-  private record TopicSample(long messages, Instant at) {
+  /** duplicates is -1 when the node does not report it. */
+  private record TopicSample(long messages, long duplicates, Instant at) {
   }
+
+  /** Fewest messages of a topic in one round (at the node that saw most) for a per-topic delivery ratio. */
+  static final int MIN_TOPIC_MESSAGES = 20;
 
   private final Map<String, Sample> previous = new LinkedHashMap<>();
   private final Map<String, TopicSample> previousTopics = new LinkedHashMap<>();
   private final Map<String, Map<String, Double>> topicRates = new LinkedHashMap<>();
+  private final Map<String, Map<String, TopicTraffic>> topicTraffic = new LinkedHashMap<>();
+
+  /**
+   * One topic's figures over the last round, what its own tuning looks at.
+   *
+   * @param messagesPerSecond distinct messages per second (the highest rate any node saw)
+   * @param duplicatesPerMessage the topic's duplicate receptions per distinct message seen, over all
+   *     nodes; null when a node does not report the topic's duplicates
+   * @param deliveryRatio messages seen per node over the most any node saw (every node subscribes to
+   *     every topic, so a node that saw fewer missed some); null with fewer than two nodes or fewer
+   *     than {@link #MIN_TOPIC_MESSAGES} messages in the round
+   */
+  public record TopicTraffic(double messagesPerSecond, Double duplicatesPerMessage, Double deliveryRatio) {
+  }
+
+  /** Per-topic figures from the last {@link #observe} of the cluster; topics without two samples are absent. */
+  public synchronized Map<String, TopicTraffic> topicTraffic(String clusterUid) {
+    return Map.copyOf(topicTraffic.getOrDefault(clusterUid, Map.of()));
+  }
 
   /**
    * Per-topic message rates (distinct messages per second: the highest rate any node saw, from
@@ -40,6 +63,8 @@ public final class TrafficTracker {
 
   private void observeTopics(String clusterUid, Collection<NodeStatus> statuses, Instant now) {
     Map<String, Double> rates = new LinkedHashMap<>();
+    Map<String, List<double[]>> deltas = new LinkedHashMap<>(); // per topic: {messages, duplicates or -1} per node
+    double seconds = 0;
     for (NodeStatus s : statuses) {
       for (NodeStatus.TopicState t : s.topics()) {
         if (t.messages() == null) {
@@ -47,16 +72,38 @@ public final class TrafficTracker {
         }
         String key = clusterUid + "/" + s.peerId() + "/" + t.topic();
         TopicSample last = previousTopics.remove(key);
-        TopicSample current = new TopicSample(t.messages(), now);
+        TopicSample current = new TopicSample(t.messages(), t.duplicates() == null ? -1 : t.duplicates(), now);
         previousTopics.put(key, current);
         if (last == null || !now.isAfter(last.at) || current.messages < last.messages) {
           continue;
         }
-        double rate = (current.messages - last.messages) / (Duration.between(last.at, now).toMillis() / 1000.0);
-        rates.merge(t.topic(), round(rate), Math::max);
+        seconds = Duration.between(last.at, now).toMillis() / 1000.0;
+        double messages = (current.messages - last.messages) / seconds;
+        rates.merge(t.topic(), round(messages), Math::max);
+        double duplicates = current.duplicates < 0 || last.duplicates < 0 || current.duplicates < last.duplicates ? -1
+            : (current.duplicates - last.duplicates) / seconds;
+        deltas.computeIfAbsent(t.topic(), k -> new ArrayList<>()).add(new double[] {messages, duplicates});
       }
     }
+    Map<String, TopicTraffic> figures = new LinkedHashMap<>();
+    for (var e : deltas.entrySet()) {
+      double sum = 0;
+      double max = 0;
+      double dups = 0;
+      boolean dupsKnown = true;
+      for (double[] node : e.getValue()) {
+        sum += node[0];
+        max = Math.max(max, node[0]);
+        dupsKnown &= node[1] >= 0;
+        dups += Math.max(0, node[1]);
+      }
+      Double dupPerMessage = !dupsKnown ? null : sum > 0 ? round(dups / sum) : 0.0;
+      int nodes = e.getValue().size();
+      Double ratio = nodes >= 2 && max * seconds >= MIN_TOPIC_MESSAGES ? round(sum / (nodes * max)) : null;
+      figures.put(e.getKey(), new TopicTraffic(rates.get(e.getKey()), dupPerMessage, ratio));
+    }
     topicRates.put(clusterUid, rates);
+    topicTraffic.put(clusterUid, figures);
   }
 
   /** Rates since the previous call for the same nodes; null rates until a second sample exists. */
@@ -121,6 +168,7 @@ public final class TrafficTracker {
     previous.keySet().removeIf(k -> k.startsWith(clusterUid + "/"));
     previousTopics.keySet().removeIf(k -> k.startsWith(clusterUid + "/"));
     topicRates.remove(clusterUid);
+    topicTraffic.remove(clusterUid);
   }
 
   private void evict(Instant now) {
@@ -133,10 +181,12 @@ public final class TrafficTracker {
         it.remove();
       }
     }
-    var clusters = topicRates.keySet().iterator();
-    while (topicRates.size() > MAX_ENTRIES && clusters.hasNext()) {
-      clusters.next();
-      clusters.remove();
+    for (Map<String, ?> perCluster : List.of(topicRates, topicTraffic)) {
+      var clusters = perCluster.keySet().iterator();
+      while (perCluster.size() > MAX_ENTRIES && clusters.hasNext()) {
+        clusters.next();
+        clusters.remove();
+      }
     }
   }
 

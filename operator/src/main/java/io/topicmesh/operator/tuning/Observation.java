@@ -9,10 +9,17 @@ package io.topicmesh.operator.tuning;
  *     when unknown: no latency objective fires then
  * @param deliveryRatio deliveries per expected delivery (each published message once on every other
  *     node); NaN when unknown
+ * @param meshBelowDlo some node's mesh is below Dlo although it has the peers (then D is not lowered:
+ *     fewer duplicates from a mesh that lacks links are no reason to drop more)
  */
 public record Observation(double deliveredPerSecond, double duplicatesPerMessage, double latencyP99Ms,
-    double deliveryRatio) {
+    double deliveryRatio, boolean meshBelowDlo) {
   public static final Observation NONE = new Observation(0, 0, Double.NaN);
+
+  /** An observation of a mesh that is not known to be below Dlo. */
+  public Observation(double deliveredPerSecond, double duplicatesPerMessage, double latencyP99Ms, double deliveryRatio) {
+    this(deliveredPerSecond, duplicatesPerMessage, latencyP99Ms, deliveryRatio, false);
+  }
 
   /** An observation without a delivery ratio. */
   public Observation(double deliveredPerSecond, double duplicatesPerMessage, double latencyP99Ms) {

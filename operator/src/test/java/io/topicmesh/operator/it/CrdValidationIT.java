@@ -69,6 +69,41 @@ class CrdValidationIT {
   }
 
   @Test
+  void celRulesRejectBrokenPerTopicMeshDegrees() {
+    rejected("topic-dlo-above-d", s -> s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(3, 4, 6),
+        "mesh: dlo <= d <= dhi is required");
+    rejected("topic-d-above-dhi", s -> s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(5, 4, 4),
+        "mesh: dlo <= d <= dhi is required");
+    rejected("topic-dout", s -> {
+      s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(4, 2, 8);
+      s.topics.get(0).mesh.dout = 2;
+    }, "mesh: dout < dlo is required");
+    rejected("topic-dout-half", s -> {
+      s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(3, 3, 8);
+      s.topics.get(0).mesh.dout = 2;
+    }, "mesh: dout <= d/2 is required");
+    rejected("topic-dscore", s -> {
+      s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(3, 2, 4);
+      s.topics.get(0).mesh.dscore = 5;
+    }, "mesh: dscore <= dhi is required");
+    rejected("topic-auto-bounds", s -> {
+      s.tuning.mode = TuningMode.Auto;
+      s.tuning.bounds.dMin = 3;
+      s.tuning.bounds.dMax = 6;
+      s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(8, 6, 12);
+    }, "topics[].mesh.d must lie within tuning.bounds");
+    rejected("topic-d-required", s -> {
+      s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees();
+      s.topics.get(0).mesh.dlo = 2;
+      s.topics.get(0).mesh.dhi = 4;
+    }, "spec.topics[0].mesh.d: Required value");
+    // a valid one is accepted as given, left-out members stay unset (the operator derives them)
+    TopicCluster ok = create("topic-mesh-ok", s -> s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(3, 2, 4));
+    assertThat(ok.getSpec().topics.get(0).mesh.dlazy).isNull();
+    assertThat(ok.getSpec().topics.get(0).mesh.d).isEqualTo(3);
+  }
+
+  @Test
   void celRulesRequireSaneP3Parameters() throws Exception {
     rejected("p3-bare", s -> {
       s.topics.get(0).score = new TopicClusterSpec.TopicScore();
@@ -140,6 +175,14 @@ class CrdValidationIT {
     assertThat(demo.getSpec().tuning.mode).isEqualTo(TuningMode.Auto);
     assertThat(demo.getSpec().topics).extracting(t -> t.name).containsExactly("news", "prices");
     assertThat(demo.getSpec().gossipsub.dout).as("schema default").isEqualTo(2);
+    String perTopic = java.nio.file.Files.readString(java.nio.file.Path.of("examples", "per-topic", "topiccluster.yaml"));
+    var applied = RealApiServer.kubectl(perTopic, "apply", "-n", ns, "-f", "-");
+    assertThat(applied.exitCode()).as(applied.output()).isZero();
+    TopicCluster pt = client.resources(TopicCluster.class).inNamespace(ns).withName("pertopic").get();
+    assertThat(pt.getSpec().topics).extracting(t -> t.name).containsExactly("ticks", "alerts", "chat");
+    assertThat(pt.getSpec().topics.get(0).mesh.d).isEqualTo(4);
+    assertThat(pt.getSpec().topics.get(0).mesh.dout).as("no default: derived from gossipsub").isNull();
+    assertThat(pt.getSpec().topics.get(2).mesh).isNull();
   }
 
   @Test

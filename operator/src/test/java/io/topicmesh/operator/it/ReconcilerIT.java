@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.topicmesh.operator.api.v1alpha1.TopicCluster;
 import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
+import io.topicmesh.operator.api.v1alpha1.TopicClusterStatus;
 import io.topicmesh.operator.api.v1alpha1.TuningMode;
 import io.topicmesh.operator.model.TopicClusterModel;
 import io.topicmesh.operator.node.FakeNode;
@@ -788,6 +789,108 @@ class ReconcilerIT {
   }
 
   // ---- live topics ----------------------------------------------------------------------------
+
+  /**
+   * Issue 12: a topic with its own mesh degrees gets them on every node, live and in node.yaml, and
+   * is tuned on its own from its own figures while the cluster's D and the other topic stay.
+   */
+  @Test
+  void aTopicsOwnMeshDegreesReachEveryNodeAndTheTopicIsTunedOnItsOwn() throws Exception {
+    create("pertopic", 12, s -> {
+      s.tuning.mode = TuningMode.Auto;
+      s.tuning.bounds.dMin = 3;
+      s.tuning.bounds.dMax = 8;
+      s.tuning.cooldownSeconds = 30;
+      s.tuning.objectives.maxDuplicatesPerMessage = 2.0;
+      s.tuning.objectives.targetP99LatencyMs = 200;
+      s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(6, 5, 10);
+    });
+    reconcile("pertopic");
+    sts.sync(ns, "pertopic");
+    fakeNodes("pertopic", 12);
+    nodes.values().forEach(n -> n.traffic(0, 0, 0, 5, 50).topicTraffic("news", 0, 0).topicTraffic("weather", 0, 0));
+    reconcile("pertopic");
+    reconcile("pertopic"); // the first round of node status is in
+    String templateHash = client.apps().statefulSets().inNamespace(ns).withName("pertopic").get().getSpec()
+        .getTemplate().getMetadata().getAnnotations().get(TopicClusterModel.TEMPLATE_HASH_ANNOTATION);
+
+    // the spec's degrees, every member, on every node; weather runs the node's (no mesh member)
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics().get("news").get("mesh").toString())
+          .isEqualTo("{\"d\":6,\"dlo\":5,\"dhi\":10,\"dscore\":4,\"dout\":2,\"dlazy\":6}");
+      assertThat(node.topics().get("weather").has("mesh")).isFalse();
+    }
+    TopicCluster cr = get("pertopic");
+    assertThat(cr.getStatus().topicParams).extracting(p -> p.topic + " " + p.source + " d=" + p.d)
+        .containsExactly("news Topic d=6", "weather Cluster d=6");
+    assertThat(cr.getStatus().topicParams.get(0).lastTuning.reason).startsWith("Auto: initial D=6");
+
+    // news: 4 duplicates per message on every node; weather and the cluster: 1, within the objective
+    long t = 0;
+    for (int step = 1; step <= 3; step++) {
+      t += 1100;
+      long m = t;
+      nodes.values().forEach(n -> n.traffic(m / 11, m, m, 5, 50).topicTraffic("news", m, 4 * m)
+          .topicTraffic("weather", m, m / 2));
+      clock.advance(Duration.ofSeconds(31));
+      reconcile("pertopic");
+    }
+    cr = get("pertopic");
+    TopicClusterStatus.TopicParams news = cr.getStatus().topicParams.get(0);
+    assertThat(news.d).as("6 -> 5 -> 4 -> 3, one step per cooldown").isEqualTo(3);
+    assertThat(news.dlo).isEqualTo(2);
+    assertThat(news.dhi).isEqualTo(6);
+    assertThat(news.lastTuning.from.d).isEqualTo(4);
+    assertThat(news.lastTuning.to.d).isEqualTo(3);
+    assertThat(news.lastTuning.reason).contains("4.00 duplicates per message above objective 2.00");
+    assertThat(cr.getStatus().topicParams.get(1).d).as("weather follows the cluster").isEqualTo(6);
+    assertThat(cr.getStatus().effectiveParams.d).as("the cluster's own figures are fine").isEqualTo(6);
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics().get("news").get("mesh").get("d").asInt()).isEqualTo(3);
+      assertThat(node.topics().get("news").get("mesh").get("dlo").asInt()).isEqualTo(2);
+      assertThat(node.params().get("d").asInt()).isEqualTo(6);
+    }
+    assertThat(client.configMaps().inNamespace(ns).withName("pertopic-config").get().getData().get("node.yaml"))
+        .as("new pods start with the topic's tuned degrees").contains("mesh:", "d: 3", "dlo: 2", "dhi: 6");
+    assertThat(client.apps().statefulSets().inNamespace(ns).withName("pertopic").get().getSpec().getTemplate()
+        .getMetadata().getAnnotations().get(TopicClusterModel.TEMPLATE_HASH_ANNOTATION)).as("no restart")
+        .isEqualTo(templateHash);
+    assertThat(eventReasons("pertopic")).contains("TopicTuned");
+
+    // at dMin, rates moving on: the topic's status entry is not rewritten (rates are metrics)
+    ObjectMapper json = new ObjectMapper();
+    String before = json.writeValueAsString(get("pertopic").getStatus().topicParams);
+    nodes.values().forEach(n -> n.topicTraffic("news", 10_000, 90_000));
+    clock.advance(Duration.ofSeconds(31));
+    reconcile("pertopic");
+    assertThat(json.writeValueAsString(get("pertopic").getStatus().topicParams)).isEqualTo(before);
+
+    // an object that never went through the API server's CEL rules (stored before the CRD had them):
+    // a condition and an Event naming the member; what the nodes and status hold stays
+    TopicCluster stale = get("pertopic");
+    stale.getSpec().topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(4, 3, 8);
+    stale.getSpec().topics.get(0).mesh.dout = 3;
+    int putsBefore = nodes.values().stream().mapToInt(n -> n.topicPuts.get()).sum();
+    var refused = reconciler.reconcile(stale);
+    assertThat(refused.outcome()).isEqualTo("invalid");
+    Condition notReady = Conditions.find(refused.status().conditions, Conditions.READY).orElseThrow();
+    assertThat(notReady.getReason()).isEqualTo("InvalidTopicMeshParameters");
+    assertThat(notReady.getMessage()).isEqualTo("spec.topics[news].mesh.dout=3: must be < dlo (3)");
+    assertThat(json.writeValueAsString(refused.status().topicParams)).isEqualTo(before);
+    assertThat(nodes.values().stream().mapToInt(n -> n.topicPuts.get()).sum()).isEqualTo(putsBefore);
+    assertThat(eventReasons("pertopic")).contains("InvalidTopicMeshParameters");
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics().get("news").get("mesh").get("d").asInt()).isEqualTo(3);
+    }
+
+    // the spec drops the topic's own degrees: the nodes go back to theirs
+    edit("pertopic", c -> c.getSpec().topics.get(0).mesh = null);
+    reconcile("pertopic");
+    for (FakeNode node : nodes.values()) {
+      assertThat(node.topics().get("news").has("mesh")).isFalse();
+    }
+    assertThat(get("pertopic").getStatus().topicParams.get(0).source).isEqualTo("Cluster");
+  }
 
   @Test
   void topicsArePushedLiveToEveryNodeWithoutRestartingPods() throws Exception {

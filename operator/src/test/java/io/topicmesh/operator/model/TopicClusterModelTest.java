@@ -12,6 +12,7 @@ import io.fabric8.kubernetes.api.model.TolerationBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.topicmesh.operator.api.v1alpha1.TopicCluster;
 import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
+import io.topicmesh.operator.api.v1alpha1.TuningMode;
 import io.topicmesh.operator.identity.NodeIdentity;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -267,6 +268,46 @@ class TopicClusterModelTest {
   }
 
   @Test
+  void aTopicsOwnMeshDegreesGoIntoItsEntryWithEveryMemberAndLeaveTheConfigHashAlone() {
+    TopicCluster cr = cluster("mesh", 3, "news", "quiet");
+    String hashWithout = TopicClusterModel.from(cr).configHash();
+    String templateWithout = TopicClusterModel.from(cr).templateHash();
+    cr.getSpec().topics.get(1).mesh = new TopicClusterSpec.MeshDegrees(3, 2, 4);
+    cr.getSpec().topics.get(1).mesh.dlazy = 2;
+    TopicClusterModel model = TopicClusterModel.from(cr);
+    // dout 2 and dscore 4 from gossipsub would break dout < dlo: lowered to 1, dscore 4 <= dhi 4 kept
+    GossipParams quiet = model.topicParamsFromSpec().get("quiet");
+    assertThat(quiet.toMeshJson().toString()).isEqualTo("{\"d\":3,\"dlo\":2,\"dhi\":4,\"dscore\":4,\"dout\":1,\"dlazy\":2}");
+    assertThat(model.topicParamsFromSpec()).containsOnlyKeys("quiet");
+    var entries = model.topicEntries(noGuard(model));
+    assertThat(entries.get(0)).as("a topic without mesh block runs the node's degrees").containsOnlyKeys("name",
+        "validation");
+    assertThat(entries.get(1)).containsEntry("mesh", Map.of("d", 3, "dlo", 2, "dhi", 4, "dscore", 4, "dout", 1,
+        "dlazy", 2));
+    assertThat(model.nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub), noGuard(model)))
+        .contains("mesh:", "dlazy: 2");
+    // live, like the other topic settings: no restart of the pods
+    assertThat(model.configHash()).isEqualTo(hashWithout);
+    assertThat(model.templateHash()).isEqualTo(templateWithout);
+    // a tuned topic's parameters replace the spec's in node.yaml (new pods start with them)
+    GossipParams tuned = quiet.withMesh(2, 1, 4, 2, 0, 4);
+    assertThat(model.nodeConfigYaml(GossipParams.fromSpec(cr.getSpec().gossipsub), noGuard(model),
+        Map.of("quiet", tuned))).contains("d: 2", "dlo: 1");
+  }
+
+  @Test
+  void operatorAndNodeAgreeOnTheMeshInvariants() {
+    GossipParams base = GossipParams.fromSpec(new TopicClusterSpec.Gossipsub());
+    // the node's TopicMeshParams.checkDegrees words, member by member
+    assertThatThrownBy(() -> base.withMesh(4, 5, 8, 6, 2, 4)).hasMessage("dlo=5: must be <= d (4)");
+    assertThatThrownBy(() -> base.withMesh(9, 5, 8, 6, 2, 4)).hasMessage("dhi=8: must be >= d (9)");
+    assertThatThrownBy(() -> base.withMesh(6, 2, 8, 6, 2, 4)).hasMessage("dout=2: must be < dlo (2)");
+    assertThatThrownBy(() -> base.withMesh(3, 3, 8, 6, 2, 4)).hasMessage("dout=2: must be <= d/2 (1)");
+    assertThatThrownBy(() -> base.withMesh(6, 5, 8, 6, 2, 9)).hasMessage("dscore=9: must be <= dhi (8)");
+    assertThatThrownBy(() -> base.withMesh(6, 0, 8, 6, 0, 4)).hasMessage("dlo=0: must be >= 1");
+  }
+
+  @Test
   void schedulingKnobsReachThePodTemplate() {
     TopicCluster cr = cluster("mesh", 3, "news");
     cr.getSpec().scheduling = new TopicClusterSpec.Scheduling();
@@ -326,8 +367,28 @@ class TopicClusterModelTest {
     assertThatThrownBy(() -> TopicClusterModel.from(badParams)).isInstanceOfSatisfying(InvalidSpecException.class,
         e -> {
           assertThat(e.reason()).isEqualTo("InvalidGossipsubParameters");
-          assertThat(e.getMessage()).contains("dout < dlo");
+          assertThat(e.getMessage()).isEqualTo("spec.gossipsub.dout=5: must be < dlo (5)");
         });
+    TopicCluster badTopicMesh = cluster("mesh", 3, "news", "prices");
+    badTopicMesh.getSpec().topics.get(1).mesh = new TopicClusterSpec.MeshDegrees(4, 3, 8);
+    badTopicMesh.getSpec().topics.get(1).mesh.dout = 3;
+    assertThatThrownBy(() -> TopicClusterModel.from(badTopicMesh)).isInstanceOfSatisfying(InvalidSpecException.class,
+        e -> {
+          assertThat(e.reason()).isEqualTo("InvalidTopicMeshParameters");
+          assertThat(e.getMessage()).isEqualTo("spec.topics[prices].mesh.dout=3: must be < dlo (3)");
+        });
+    TopicCluster missingD = cluster("mesh", 3, "news");
+    missingD.getSpec().topics.get(0).mesh = new TopicClusterSpec.MeshDegrees();
+    missingD.getSpec().topics.get(0).mesh.dlo = 2;
+    assertThatThrownBy(() -> TopicClusterModel.from(missingD)).isInstanceOfSatisfying(InvalidSpecException.class,
+        e -> assertThat(e.getMessage()).isEqualTo("spec.topics[news].mesh: d, dlo and dhi are required, got d=null"
+            + " dlo=2 dhi=null"));
+    TopicCluster outOfBounds = cluster("mesh", 3, "news");
+    outOfBounds.getSpec().tuning.mode = TuningMode.Auto;
+    outOfBounds.getSpec().topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(20, 15, 30);
+    assertThatThrownBy(() -> TopicClusterModel.from(outOfBounds)).isInstanceOfSatisfying(InvalidSpecException.class,
+        e -> assertThat(e.getMessage()).isEqualTo("spec.topics[news].mesh.d=20: must lie within tuning.bounds [3, 12]"
+            + " when tuning.mode is Auto"));
     TopicCluster badResources = cluster("mesh", 3);
     badResources.getSpec().resources = new ResourceRequirementsBuilder().addToRequests("cpu", new Quantity("2"))
         .addToLimits("cpu", new Quantity("500m")).build();

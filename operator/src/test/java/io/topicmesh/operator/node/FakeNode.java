@@ -38,6 +38,7 @@ public final class FakeNode implements AutoCloseable {
   /** Subscribed topics with the entry last PUT (node.yaml's topics[] shape), in subscription order. */
   private final Map<String, ObjectNode> topics = new LinkedHashMap<>();
   private final Map<String, Long> topicMessages = new LinkedHashMap<>();
+  private final Map<String, Long> topicDuplicates = new LinkedHashMap<>();
   public final AtomicInteger puts = new AtomicInteger();
   public final AtomicInteger topicPuts = new AtomicInteger();
   public final AtomicInteger topicDeletes = new AtomicInteger();
@@ -82,6 +83,13 @@ public final class FakeNode implements AutoCloseable {
   /** Sets the topic's cumulative count of distinct messages seen (status.topics[].messages). */
   public synchronized FakeNode topicMessages(String topic, long messages) {
     topicMessages.put(topic, messages);
+    return this;
+  }
+
+  /** Sets the topic's cumulative counts of distinct messages and duplicates (status.topics[].messages, .duplicates). */
+  public synchronized FakeNode topicTraffic(String topic, long messages, long duplicates) {
+    topicMessages.put(topic, messages);
+    topicDuplicates.put(topic, duplicates);
     return this;
   }
 
@@ -211,8 +219,14 @@ public final class FakeNode implements AutoCloseable {
     }
     var unknown = new ArrayList<String>();
     body.fieldNames().forEachRemaining(f -> {
-      if (!List.of("name", "validation", "score").contains(f)) {
+      if (!List.of("name", "validation", "score", "mesh").contains(f)) {
         unknown.add(f);
+      }
+    });
+    // the node's topics[].mesh members (ConfigLoader.MESH_KEYS)
+    body.path("mesh").fieldNames().forEachRemaining(f -> {
+      if (!List.of("d", "dlo", "dhi", "dscore", "dout", "dlazy").contains(f)) {
+        unknown.add("mesh." + f);
       }
     });
     if (!unknown.isEmpty()) {
@@ -284,6 +298,9 @@ public final class FakeNode implements AutoCloseable {
       topic.putArray("fanout");
       if (topicMessages.containsKey(t)) {
         topic.put("messages", topicMessages.get(t));
+      }
+      if (topicDuplicates.containsKey(t)) {
+        topic.put("duplicates", topicDuplicates.get(t));
       }
     });
     s.set("params", params.deepCopy());

@@ -67,6 +67,31 @@ class TrafficTrackerTest {
     assertThat(tracker.topicRates("c")).isEmpty();
   }
 
+  static NodeStatus topic(String peer, String topic, long messages, Long duplicates) {
+    return new NodeStatus(peer, List.of(), "v", 1, true, List.of(), List.of(
+        new NodeStatus.TopicState(topic, List.of(), List.of(), messages, duplicates)), null, null);
+  }
+
+  @Test
+  void eachTopicHasItsOwnDuplicatesPerMessageAndDeliveryRatio() {
+    TrafficTracker tracker = new TrafficTracker();
+    tracker.observe("c", List.of(topic("a", "t", 0, 0L), topic("b", "t", 0, 0L), topic("x", "t", 0, 0L)), T0);
+    assertThat(tracker.topicTraffic("c")).as("one sample: nothing").isEmpty();
+    // 100 messages on the topic: a and b saw all, x 70; 540 duplicates over the 270 messages seen
+    tracker.observe("c", List.of(topic("a", "t", 100, 200L), topic("b", "t", 100, 200L), topic("x", "t", 70, 140L)),
+        T0.plusSeconds(10));
+    var t = tracker.topicTraffic("c").get("t");
+    assertThat(t.messagesPerSecond()).isEqualTo(10.0);
+    assertThat(t.duplicatesPerMessage()).isEqualTo(2.0);
+    assertThat(t.deliveryRatio()).isEqualTo(0.9);
+    // too few messages in a round for a ratio; a node without the duplicates counter: unknown, not 0
+    tracker.observe("c", List.of(topic("a", "t", 110, 210L), topic("b", "t", 110, null), topic("x", "t", 75, 150L)),
+        T0.plusSeconds(20));
+    t = tracker.topicTraffic("c").get("t");
+    assertThat(t.deliveryRatio()).isNull();
+    assertThat(t.duplicatesPerMessage()).isNull();
+  }
+
   private static NodeStatus withProbes(String peer, Long expected, Long received, Double p50, Double p99) {
     return new NodeStatus(peer, List.of(), "v", 1, true, List.of(), List.of(), null,
         new NodeStatus.Traffic(0, 0, 0, null, null),

@@ -167,4 +167,73 @@ class TunerTest {
     assertThat(spec.tuning.objectives.duplicatesObjective(6)).isEqualTo(10.0);
     assertThat(spec.tuning.objectives.duplicatesObjective(1)).as("D=1 has no duplicates from the mesh").isEqualTo(5.0);
   }
+
+  private static TopicClusterSpec.Topic withOwnMesh(TopicClusterSpec spec, int d, int dlo, int dhi) {
+    TopicClusterSpec.Topic quiet = new TopicClusterSpec.Topic("quiet");
+    quiet.mesh = new TopicClusterSpec.MeshDegrees(d, dlo, dhi);
+    spec.topics.add(quiet);
+    return quiet;
+  }
+
+  @Test
+  void aTopicStartsFromItsOwnDegreesAndKeepsTheirDloAndDhiAtItsOwnD() {
+    TopicClusterSpec spec = auto(20);
+    TopicClusterSpec.Topic quiet = withOwnMesh(spec, 4, 3, 5);
+    var initial = Tuner.decide(Tuner.topic(spec, quiet), spec.tuning, 20, null, Observation.NONE, NOW, null)
+        .orElseThrow();
+    assertThat(initial.params().toMeshJson().toString())
+        .isEqualTo("{\"d\":4,\"dlo\":3,\"dhi\":5,\"dscore\":4,\"dout\":2,\"dlazy\":6}");
+    assertThat(initial.reason()).startsWith("Auto: initial D=4");
+    TopicClusterSpec fixed = cluster("mesh", 20, "news").getSpec();
+    TopicClusterSpec.Topic own = withOwnMesh(fixed, 4, 3, 5);
+    var statik = Tuner.decide(Tuner.topic(fixed, own), fixed.tuning, 20, null, Observation.NONE, NOW, null)
+        .orElseThrow();
+    assertThat(statik.reason()).isEqualTo("Static: applying spec.topics[quiet].mesh");
+    assertThat(statik.params().d()).isEqualTo(4);
+  }
+
+  /** Two topics of one cluster, one noisy and one healthy: each is tuned from its own figures only. */
+  @Test
+  void eachTopicIsTunedOnItsOwnFromItsOwnObservation() {
+    TopicClusterSpec spec = auto(20);
+    TopicClusterSpec.Topic quiet = withOwnMesh(spec, 6, 5, 12);
+    TopicClusterSpec.Topic noisy = new TopicClusterSpec.Topic("noisy");
+    noisy.mesh = new TopicClusterSpec.MeshDegrees(8, 6, 16);
+    spec.topics.add(noisy);
+    GossipParams quietNow = Tuner.topic(spec, quiet).fromSpec();
+    GossipParams noisyNow = Tuner.topic(spec, noisy).fromSpec();
+    // noisy: duplicates above the objective (2.0 x 1.1), delivery fine, its mesh at Dlo: lowered
+    var noisyDecision = Tuner.decide(Tuner.topic(spec, noisy), spec.tuning, 20, noisyNow,
+        new Observation(50, 4.0, Double.NaN, 1.0, false), NOW, null).orElseThrow();
+    assertThat(noisyDecision.params().d()).isEqualTo(7);
+    assertThat(noisyDecision.reason()).contains("4.00 duplicates per message", "8 -> 7");
+    // quiet: its own delivery ratio suffers: raised, whatever the other topic does
+    var quietDecision = Tuner.decide(Tuner.topic(spec, quiet), spec.tuning, 20, quietNow,
+        new Observation(5, 1.0, Double.NaN, 0.9, false), NOW, null).orElseThrow();
+    assertThat(quietDecision.params().d()).isEqualTo(7);
+    assertThat(quietDecision.reason()).contains("delivery ratio 0.900 below objective 0.990");
+    // the topic's own cooldown holds its next step, while the other topic may still change
+    assertThat(Tuner.decide(Tuner.topic(spec, quiet), spec.tuning, 20, quietDecision.params(),
+        new Observation(5, 1.0, Double.NaN, 0.9, false), NOW.plusSeconds(30), NOW)).isEmpty();
+  }
+
+  @Test
+  void aTopicWhoseMeshIsBelowDloIsNotLoweredOnDuplicates() {
+    TopicClusterSpec spec = auto(20);
+    TopicClusterSpec.Topic noisy = withOwnMesh(spec, 8, 6, 16);
+    GossipParams now = Tuner.topic(spec, noisy).fromSpec();
+    assertThat(Tuner.decide(Tuner.topic(spec, noisy), spec.tuning, 20, now,
+        new Observation(50, 4.0, Double.NaN, 1.0, true), NOW, null)).isEmpty();
+  }
+
+  @Test
+  void aTopicWithoutTrafficReturnsToItsOwnSpecD() {
+    TopicClusterSpec spec = auto(20);
+    TopicClusterSpec.Topic quiet = withOwnMesh(spec, 4, 3, 5);
+    GossipParams raised = Tuner.withD(Tuner.topic(spec, quiet).fromSpec(), 6);
+    var back = Tuner.decide(Tuner.topic(spec, quiet), spec.tuning, 20, raised, Observation.NONE, NOW, null)
+        .orElseThrow();
+    assertThat(back.params()).isEqualTo(Tuner.topic(spec, quiet).fromSpec());
+    assertThat(back.reason()).contains("no traffic, D 6 -> 4", "spec.topics[quiet].mesh D 4");
+  }
 }

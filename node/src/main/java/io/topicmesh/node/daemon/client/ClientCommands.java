@@ -66,32 +66,50 @@ public final class ClientCommands {
     }
   }
 
-  /** {@code pub}: publish one message (text, a file, or stdin). */
-  @Command(name = "pub", mixinStandardHelpOptions = true, description = "Publish a message through a running node.")
+  /**
+   * {@code pub}: publish one message (text, a file, or stdin), or with {@code --batch} several as one
+   * batch ({@code POST /v1/topics/{t}/publish-batch}): each {@code --data}, or each line of the file or
+   * stdin.
+   */
+  @Command(name = "pub", mixinStandardHelpOptions = true, description = "Publish a message through a running node"
+      + " (--batch: several, as one batch).")
   public static final class Pub implements Callable<Integer> {
+    /** The node's bound on a batch (AdminServer: 1 to 1024 messages). */
+    static final int MAX_BATCH = 1024;
+
     @Mixin AdminClient client;
 
     @Option(names = "--topic", required = true, description = "Topic.")
     String topic;
 
+    @Option(names = "--batch", description = "Publish several messages as one batch (POST"
+        + " /v1/topics/{t}/publish-batch): each --data is a message, else each line of --file or stdin (a trailing"
+        + " CR is dropped, empty lines are skipped); 1 to " + MAX_BATCH + " messages.")
+    boolean batch;
+
     @ArgGroup(exclusive = true)
     Source source;
 
     static final class Source {
-      @Option(names = "--data", description = "Message text.")
-      String data;
+      @Option(names = "--data", description = "Message text (with --batch, repeat it for several messages).")
+      List<String> data;
 
-      @Option(names = "--file", description = "File whose bytes are the message (- for stdin).")
+      @Option(names = "--file", description = "File whose bytes are the message (- for stdin; with --batch, one"
+          + " message per line).")
       String file;
     }
 
     @Override
     public Integer call() throws IOException {
+      if (!batch && source != null && source.data != null && source.data.size() > 1) {
+        System.err.println("error: --data given " + source.data.size() + " times: one message, or --batch for several");
+        return 2;
+      }
       byte[] body;
       if (source == null || source.file != null && source.file.equals("-")) {
         body = System.in.readAllBytes();
       } else if (source.data != null) {
-        body = source.data.getBytes(StandardCharsets.UTF_8);
+        body = source.data.get(0).getBytes(StandardCharsets.UTF_8);
       } else {
         try {
           body = Files.readAllBytes(Path.of(source.file));
@@ -106,6 +124,11 @@ public final class ClientCommands {
           return 2;
         }
       }
+      return batch ? publishBatch(source != null && source.data != null ? utf8(source.data) : lines(body))
+          : publish(body);
+    }
+
+    private Integer publish(byte[] body) throws IOException {
       try {
         JsonNode r = client.call(client.request(AdminClient.topicPath(topic) + "/publish", AdminScope.PUBLISH)
             .header("Content-Type", "application/octet-stream")
@@ -115,6 +138,50 @@ public final class ClientCommands {
       } catch (AdminClient.CallException e) {
         return fail(e);
       }
+    }
+
+    /** One batch; each message goes as base64, so a line's bytes arrive as they were. */
+    private Integer publishBatch(List<byte[]> messages) throws IOException {
+      if (messages.isEmpty() || messages.size() > MAX_BATCH) {
+        System.err.println("error: --batch: " + messages.size() + " messages; a batch holds 1 to " + MAX_BATCH);
+        return 2;
+      }
+      ObjectNode request = AdminClient.JSON.createObjectNode();
+      var array = request.putArray("messages");
+      java.util.Base64.Encoder b64 = java.util.Base64.getEncoder();
+      messages.forEach(m -> array.addObject().put("base64", b64.encodeToString(m)));
+      try {
+        JsonNode r = client.call(client.request(AdminClient.topicPath(topic) + "/publish-batch", AdminScope.PUBLISH)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(AdminClient.JSON.writeValueAsString(request))).build());
+        for (JsonNode m : r.path("messages")) {
+          System.out.println("published " + m.path("id").asText() + " to " + m.path("peers").asInt() + " peers");
+        }
+        System.out.println("published a batch of " + r.path("messages").size() + " messages to " + topic);
+        return 0;
+      } catch (AdminClient.CallException e) {
+        return fail(e);
+      }
+    }
+
+    private static List<byte[]> utf8(List<String> data) {
+      return data.stream().map(d -> d.getBytes(StandardCharsets.UTF_8)).toList();
+    }
+
+    /** The lines of {@code body} (LF; a CR before it is dropped), empty ones skipped; bytes kept as they are. */
+    static List<byte[]> lines(byte[] body) {
+      List<byte[]> out = new java.util.ArrayList<>();
+      int start = 0;
+      for (int i = 0; i <= body.length; i++) {
+        if (i == body.length || body[i] == '\n') {
+          int end = i > start && body[i - 1] == '\r' ? i - 1 : i;
+          if (end > start) {
+            out.add(java.util.Arrays.copyOfRange(body, start, end));
+          }
+          start = i + 1;
+        }
+      }
+      return out;
     }
   }
 

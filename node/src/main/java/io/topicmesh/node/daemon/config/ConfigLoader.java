@@ -7,6 +7,7 @@ import io.topicmesh.node.multiaddr.Multiaddr;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.PeerScoreThresholds;
 import io.topicmesh.node.pubsub.router.SignaturePolicy;
+import io.topicmesh.node.pubsub.router.TopicMeshParams;
 import io.topicmesh.node.pubsub.router.TopicScoreParams;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -266,6 +267,10 @@ public final class ConfigLoader {
     th = ParamsCodec.merge(PeerScoreThresholds.defaults(), thresholds, "thresholds.");
     Object ns = m.get("namespace");
     Topics topics = topics(m.getOrDefault("topics", List.of()));
+    // a topic's mesh degrees: the given ones over params, checked as a whole as PUT /v1/topics/{t} does
+    Map<String, TopicMeshParams> topicMesh = new LinkedHashMap<>();
+    topics.meshes().forEach((t, mesh) -> topicMesh.put(t,
+        ParamsCodec.merge(TopicMeshParams.class, TopicMeshParams.of(gp), mesh, "topics[" + t + "].mesh.")));
     Path tlsCert = path("admin.tlsCertFile", m.get("admin.tlsCertFile"));
     Path tlsKey = path("admin.tlsKeyFile", m.get("admin.tlsKeyFile"));
     if ((tlsCert == null) != (tlsKey == null)) {
@@ -291,6 +296,7 @@ public final class ConfigLoader {
         topics.names(),
         topics.validation(),
         topics.scores(),
+        topicMesh,
         topics.policy(),
         path("keyFile", m.get("keyFile")),
         bool("createKey", orDefault(m, "createKey")),
@@ -377,7 +383,7 @@ public final class ConfigLoader {
 
   /** Topic names, their validation modes, score parameters and signature policy, from names or operator objects. */
   record Topics(List<String> names, Map<String, String> validation, Map<String, TopicScoreParams> scores,
-      SignaturePolicy policy) {}
+      SignaturePolicy policy, Map<String, Map<String, Object>> meshes) {}
 
   private static final Set<String> TOPIC_KEYS = Set.of("name", "validation", "score", "mesh");
   /** The validation modes a topic may ask for (the operator's {@code ValidationMode}). */
@@ -410,15 +416,12 @@ public final class ConfigLoader {
     List<String> out = new ArrayList<>();
     Map<String, String> validation = new LinkedHashMap<>();
     Map<String, TopicScoreParams> scores = new LinkedHashMap<>();
+    Map<String, Map<String, Object>> meshes = new LinkedHashMap<>();
     int noSign = 0;
     for (Object t : list("topics", v)) {
       TopicSettings ts;
       if (t instanceof Map<?, ?> obj) {
         ts = topic(obj, null);
-        if (ts.mesh() != null) {
-          throw new ConfigException("topics[" + ts.name() + "].mesh", ts.mesh(),
-              "not read from the config file yet: set a topic's mesh degrees live with PUT /v1/topics/{topic}");
-        }
       } else if (t instanceof String s) {
         ts = new TopicSettings(checkTopicName("topics", s.trim()), null, null);
       } else {
@@ -437,10 +440,13 @@ public final class ConfigLoader {
       if (ts.score() != null) {
         scores.put(ts.name(), ts.score());
       }
+      if (ts.mesh() != null) {
+        meshes.put(ts.name(), ts.mesh());
+      }
     }
     // The router has one policy for all topics; StrictNoSign only when every topic asks for it.
     SignaturePolicy policy = noSign > 0 && noSign == out.size() ? SignaturePolicy.STRICT_NO_SIGN : SignaturePolicy.STRICT_SIGN;
-    return new Topics(out, validation, scores, policy);
+    return new Topics(out, validation, scores, policy, meshes);
   }
 
   /**

@@ -98,7 +98,7 @@ public final class ConfigOptions {
               + " a GRAFT, so a node not told leaves its mesh empty (the refusing node logs it)."),
       option("topics", "--topic", "<topic>", Kind.LIST, null, "none", null,
           "Topic to subscribe to at start, repeatable: 1-253 characters of A-Z a-z 0-9 . _ / : - (in a file also"
-              + " {name, validation, score} objects, as the operator writes them)."),
+              + " {name, validation, score, mesh} objects, as the operator writes them)."),
       option("keyFile", "--key-file", "<path>", Kind.VALUE, null, "a fresh key each run", null,
           "Identity key file; an Ed25519 key is created there when absent (see createKey)."),
       option("createKey", "--no-create-key", null, Kind.NEGATE, Boolean.TRUE, null, null,

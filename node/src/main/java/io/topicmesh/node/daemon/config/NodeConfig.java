@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import io.topicmesh.node.pubsub.router.SignaturePolicy;
+import io.topicmesh.node.pubsub.router.TopicMeshParams;
 import io.topicmesh.node.pubsub.router.TopicScoreParams;
 
 /**
@@ -24,6 +25,8 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  * @param topicValidation the validation mode each topic asked for ({@code topics[].validation}),
  *     for topics that gave one
  * @param topicScores v1.1 topic score parameters by topic ({@code topics[].score})
+ * @param topicMesh a topic's own mesh degrees ({@code topics[].mesh}, the given members over
+ *     {@code params}), for topics that gave them
  * @param signaturePolicy the router's policy: StrictNoSign when every topic asks for it
  *     ({@code topics[].validation}), else StrictSign
  * @param keyFile identity key; created on first start when absent ({@code keyFile})
@@ -71,6 +74,7 @@ public record NodeConfig(
     List<String> topics,
     Map<String, String> topicValidation,
     Map<String, TopicScoreParams> topicScores,
+    Map<String, TopicMeshParams> topicMesh,
     SignaturePolicy signaturePolicy,
     Path keyFile,
     boolean createKey,
@@ -111,6 +115,7 @@ public record NodeConfig(
     topics = List.copyOf(topics);
     topicValidation = Map.copyOf(topicValidation);
     topicScores = Map.copyOf(topicScores);
+    topicMesh = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(topicMesh));
     muxers = List.copyOf(muxers);
     discovery = List.copyOf(discovery);
   }

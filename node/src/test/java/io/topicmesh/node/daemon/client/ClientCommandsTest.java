@@ -236,6 +236,69 @@ class ClientCommandsTest {
     }
   }
 
+  static synchronized Run runWithStdin(String stdin, String... args) {
+    java.io.InputStream in = System.in;
+    try {
+      System.setIn(new java.io.ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
+      return run(args);
+    } finally {
+      System.setIn(in);
+    }
+  }
+
+  /** Issue 12: {@code pub --batch} publishes stdin's lines, or each --data, as one batch. */
+  @Test
+  void pubBatchPublishesEachLineOrEachDataAsOneBatch() throws Exception {
+    Daemon a = new Daemon(ConfigLoader.load(null, Map.of(), Map.of("listen", List.of("/ip4/127.0.0.1/tcp/0"),
+        "topics", List.of("news"))), PrivKey.generate(KeyType.ED25519, new SecureRandom()),
+        new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1);
+    AdminServer admin = null;
+    List<String> got = new java.util.concurrent.CopyOnWriteArrayList<>();
+    try {
+      a.start();
+      assertThat(a.addListener("news", m -> got.add(new String(m.message().data().toByteArray(), StandardCharsets.UTF_8))))
+          .isTrue();
+      admin = new AdminServer(a, new InetSocketAddress("127.0.0.1", 0), null, 1 << 20);
+      admin.start();
+      String url = "http://127.0.0.1:" + admin.address().getPort();
+
+      Run lines = runWithStdin("one\r\ntwo\n\nthree", "pub", "--admin", url, "--topic", "news", "--batch");
+      assertThat(lines.code()).as(lines.err()).isZero();
+      List<String> out = lines.out().lines().toList();
+      assertThat(out).hasSize(4);
+      assertThat(out.subList(0, 3)).allMatch(l -> l.matches("published \\S+ to 0 peers"));
+      assertThat(out.get(3)).isEqualTo("published a batch of 3 messages to news");
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> got.size() >= 3);
+      assertThat(got).containsExactly("one", "two", "three");
+
+      Run data = run("pub", "--admin", url, "--topic", "news", "--batch", "--data", "x", "--data", "y");
+      assertThat(data.code()).as(data.err()).isZero();
+      assertThat(data.out()).endsWith("published a batch of 2 messages to news\n");
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> got.size() >= 5);
+      assertThat(got.subList(3, 5)).containsExactly("x", "y");
+
+      Run twice = run("pub", "--admin", url, "--topic", "news", "--data", "x", "--data", "y");
+      assertThat(twice.code()).isEqualTo(2);
+      assertThat(twice.err()).isEqualTo("error: --data given 2 times: one message, or --batch for several\n");
+      Run empty = runWithStdin("\n\n", "pub", "--admin", url, "--topic", "news", "--batch");
+      assertThat(empty.code()).isEqualTo(2);
+      assertThat(empty.err()).contains("--batch: 0 messages; a batch holds 1 to 1024");
+      Run tooMany = runWithStdin("m\n".repeat(1025), "pub", "--admin", url, "--topic", "news", "--batch");
+      assertThat(tooMany.code()).isEqualTo(2);
+      assertThat(tooMany.err()).contains("--batch: 1025 messages; a batch holds 1 to 1024");
+      // the node's refusal reaches the user: a reserved topic
+      Run server = runWithStdin("m\n".repeat(3), "pub", "--admin", url, "--topic", "_topicmesh/probe", "--batch");
+      assertThat(server.code()).isEqualTo(1);
+      assertThat(server.err()).startsWith("error: ").contains("publish-batch");
+      assertThat(got).hasSize(5);
+    } finally {
+      if (admin != null) {
+        admin.close();
+      }
+      a.shutdown();
+    }
+  }
+
   @Test
   void aNodeWithNoPeersSaysSoInsteadOfAnEmptyTable() throws Exception {
     JsonNode s = JSON.readTree("{\"peerId\":\"12D3KooWX\",\"addrs\":[\"/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWX\"],"

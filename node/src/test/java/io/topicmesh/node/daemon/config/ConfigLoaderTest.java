@@ -107,6 +107,21 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void aTopicsMeshDegreesAreReadOverTheParams() throws Exception {
+    NodeConfig c = ConfigLoader.load(file("mesh.yaml", """
+        params: {d: 8, dlo: 6, dhi: 16, dlazy: 7}
+        topics:
+          - {name: quiet, mesh: {d: 3, dlo: 2, dhi: 4, dout: 1}}
+          - {name: plain}
+        """), Map.of(), Map.of());
+    // the members left out (dscore, dlazy) come from params, as PUT /v1/topics/{t} merges them
+    assertThat(c.topicMesh()).containsOnlyKeys("quiet");
+    assertThat(c.topicMesh().get("quiet"))
+        .isEqualTo(new io.topicmesh.node.pubsub.router.TopicMeshParams(3, 2, 4, 4, 1, 7));
+    assertThat(c.topics()).containsExactly("quiet", "plain");
+  }
+
+  @Test
   void strictNoSignOnlyWhenEveryTopicAsksForIt() throws Exception {
     assertThat(ConfigLoader.load(file("a.yaml", "topics: [{name: a, validation: StrictNoSign}, {name: b, validation: StrictNoSign}]"),
         Map.of(), Map.of()).signaturePolicy()).isEqualTo(io.topicmesh.node.pubsub.router.SignaturePolicy.STRICT_NO_SIGN);
@@ -207,7 +222,9 @@ class ConfigLoaderTest {
       topics            | 'topics: [{validation: StrictSign}]'              | a string 'name'
       topics[t].validation | 'topics: [{name: t, validation: Loose}]'        | one of LaxNoSign
       topics[t].colour  | 'topics: [{name: t, colour: red}]'                | unknown key
-      topics[t].mesh    | 'topics: [{name: t, mesh: {d: 3}}]'               | not read from the config file yet
+      topics[t].mesh.dlo | 'topics: [{name: t, mesh: {d: 3}}]'              | must be <= d (3)
+      topics[t].mesh.dhi | 'topics: [{name: t, mesh: {d: 30}}]'             | must be >= d (30)
+      topics[t].mesh    | 'topics: [{name: t, mesh: 3}]'                    | a mapping of mesh degrees
       topics[t].mesh.warp | 'topics: [{name: t, mesh: {warp: 3}}]'          | unknown key; known: d, dlo
       topics[t].score   | 'topics: [{name: t, score: 5}]'                   | a mapping
       topics[t].score.topicWeight | 'topics: [{name: t, score: {topicWeight: -1}}]' | must be >= 0

@@ -26,6 +26,10 @@ import java.util.Map;
 @ValidationRule(value = "self.tuning.mode != 'Auto' || (self.gossipsub.d >= self.tuning.bounds.dMin && self.gossipsub.d <= self.tuning.bounds.dMax)",
     message = "gossipsub.d must lie within tuning.bounds [dMin, dMax] when tuning.mode is Auto",
     reason = "FieldValueInvalid")
+@ValidationRule(value = "self.tuning.mode != 'Auto' || self.topics.all(t, !has(t.mesh)"
+    + " || (t.mesh.d >= self.tuning.bounds.dMin && t.mesh.d <= self.tuning.bounds.dMax))",
+    message = "topics[].mesh.d must lie within tuning.bounds [dMin, dMax] when tuning.mode is Auto",
+    reason = "FieldValueInvalid")
 public class TopicClusterSpec {
   @JsonPropertyDescription("Number of gossipsub nodes (StatefulSet replicas).")
   @Default("3") @Min(0) @Max(500)
@@ -73,6 +77,11 @@ public class TopicClusterSpec {
     public ValidationMode validation = ValidationMode.StrictSign;
 
     public TopicScore score;
+
+    @JsonPropertyDescription("The topic's own mesh degrees, in place of gossipsub's for this topic (the node's"
+        + " topics[].mesh). With tuning.mode Auto the operator tunes the topic's D on its own, from the topic's"
+        + " duplicates, delivery and mesh (operator/README.md, \"Per-topic mesh parameters\").")
+    public MeshDegrees mesh;
 
     public Topic() {
     }
@@ -127,6 +136,43 @@ public class TopicClusterSpec {
     @Min(0) @Max(1) public Double meshFailurePenaltyDecay;
     public Double invalidMessageDeliveriesWeight;
     @Min(0) @Max(1) public Double invalidMessageDeliveriesDecay;
+  }
+
+  /**
+   * One topic's mesh degrees. D, Dlo and Dhi are required; Dlazy, Dout and Dscore left out are
+   * gossipsub's, lowered where needed to stay valid. The invariants are gossipsub's (and the node's).
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "self.dlo <= self.d && self.d <= self.dhi", message = "mesh: dlo <= d <= dhi is required",
+      reason = "FieldValueInvalid")
+  @ValidationRule(value = "!has(self.dout) || self.dout < self.dlo", message = "mesh: dout < dlo is required",
+      reason = "FieldValueInvalid")
+  @ValidationRule(value = "!has(self.dout) || self.dout <= self.d / 2", message = "mesh: dout <= d/2 is required",
+      reason = "FieldValueInvalid")
+  @ValidationRule(value = "!has(self.dscore) || self.dscore <= self.dhi", message = "mesh: dscore <= dhi is required",
+      reason = "FieldValueInvalid")
+  public static class MeshDegrees {
+    @JsonPropertyDescription("The topic's mesh degree D.")
+    @Required @Min(1) @Max(100) public Integer d;
+    @JsonPropertyDescription("The topic's Dlo.")
+    @Required @Min(1) @Max(100) public Integer dlo;
+    @JsonPropertyDescription("The topic's Dhi.")
+    @Required @Min(1) @Max(200) public Integer dhi;
+    @JsonPropertyDescription("The topic's Dlazy; left out: gossipsub.dlazy.")
+    @Min(0) @Max(100) public Integer dlazy;
+    @JsonPropertyDescription("The topic's Dout; left out: gossipsub.dout, lowered below dlo and to d/2.")
+    @Min(0) @Max(50) public Integer dout;
+    @JsonPropertyDescription("The topic's Dscore; left out: gossipsub.dscore, lowered to dhi.")
+    @Min(0) @Max(100) public Integer dscore;
+
+    public MeshDegrees() {
+    }
+
+    public MeshDegrees(int d, int dlo, int dhi) {
+      this.d = d;
+      this.dlo = dlo;
+      this.dhi = dhi;
+    }
   }
 
   /** Gossipsub overlay parameters; defaults are the spec's. */

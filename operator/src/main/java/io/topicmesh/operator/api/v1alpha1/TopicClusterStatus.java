@@ -27,6 +27,9 @@ public class TopicClusterStatus {
   public EffectiveParams effectiveParams;
   public List<TopicMesh> mesh;
   public TuningChange lastTuning;
+  @JsonPropertyDescription("each topic's mesh degrees in force: the cluster's (effectiveParams) or, for a topic with"
+      + " spec.topics[].mesh, its own, tuned on its own with tuning.mode Auto, with its last change and why")
+  public List<TopicParams> topicParams;
   public RolloutStatus rollout;
   @JsonPropertyDescription("what the operator waits for before its next step, each with its deadline")
   public List<Wait> waits;
@@ -56,6 +59,22 @@ public class TopicClusterStatus {
       this.dout = dout;
       this.dscore = dscore;
     }
+  }
+
+  /** The mesh degrees one topic runs with, and the last change of its own. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class TopicParams {
+    public String topic;
+    @JsonPropertyDescription("Cluster: the topic runs effectiveParams; Topic: its own (spec.topics[].mesh)")
+    public String source;
+    public Integer d;
+    public Integer dlo;
+    public Integer dhi;
+    public Integer dlazy;
+    public Integer dout;
+    public Integer dscore;
+    @JsonPropertyDescription("the last change of the topic's own parameters (source Topic)")
+    public TuningChange lastTuning;
   }
 
   /** Mesh figures of one topic across the cluster. */
