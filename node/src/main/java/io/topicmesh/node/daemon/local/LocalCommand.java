@@ -53,6 +53,9 @@ public final class LocalCommand implements Callable<Integer> {
   @Option(names = "--size", description = "Message size in bytes (default ${DEFAULT-VALUE}).", defaultValue = "256")
   int size;
 
+  /** Longest wait for messages in flight after the load stops, before the summary. */
+  static final java.time.Duration DRAIN_LIMIT = java.time.Duration.ofSeconds(10);
+
   @Option(names = "--duration", description = "Stop after this many seconds (default: until Ctrl-C).")
   Integer duration;
 
@@ -149,6 +152,7 @@ public final class LocalCommand implements Callable<Integer> {
       load.shutdownNow();
       screen.shutdownNow();
       screen.awaitTermination(2, TimeUnit.SECONDS);
+      view.drain(DRAIN_LIMIT);
       view.summary();
     } finally {
       load.shutdownNow();
@@ -346,6 +350,43 @@ public final class LocalCommand implements Callable<Integer> {
         at += s.length;
       }
       return merged;
+    }
+
+    /**
+     * Waits for messages still in flight after the load stopped, so that the summary counts
+     * deliveries, not the queue: until every expected delivery arrived, or nothing arrived for a
+     * second, or {@code limit} passed. Says what it waits for.
+     */
+    void drain(java.time.Duration limit) throws InterruptedException {
+      long deadline = System.nanoTime() + limit.toNanos();
+      long last = -1;
+      long lastChange = System.nanoTime();
+      boolean said = false;
+      while (System.nanoTime() < deadline) {
+        long published = 0;
+        long delivered = 0;
+        for (Daemon n : cluster) {
+          published += n.traffic().published();
+          delivered += n.traffic().delivered();
+        }
+        long expected = published * (cluster.size() - 1);
+        if (delivered >= expected) {
+          return;
+        }
+        if (delivered != last) {
+          last = delivered;
+          lastChange = System.nanoTime();
+        } else if (System.nanoTime() - lastChange >= 1_000_000_000L) {
+          return;
+        }
+        if (!said) {
+          out.printf(Locale.ROOT, "draining: %d of %d deliveries in, waiting up to %d s for the rest%n", delivered,
+              expected, limit.toSeconds());
+          out.flush();
+          said = true;
+        }
+        Thread.sleep(100);
+      }
     }
 
     synchronized void summary() {
