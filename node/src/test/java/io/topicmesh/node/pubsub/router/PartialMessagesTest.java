@@ -185,6 +185,36 @@ class PartialMessagesTest {
   }
 
   @Test
+  void aGroupAPeerNamesThatWeHoldNothingOfIsAnsweredToThatPeerOnly() {
+    RouterHarness h = harness(PartialMode.REQUEST, b -> {});
+    ScriptedPeer names = partialPeer(h, true, true);
+    ScriptedPeer bystander = partialPeer(h, true, true);
+    h.heartbeats(1);
+    names.clear();
+    bystander.clear();
+    names.rpc(Rpc.ofPartial(new PartialMessageRpc(T, G, null, IndexedParts.encodeMetadata(2, bits(0, 1)))));
+    h.time.runPending();
+    assertThat(partials(names)).hasSize(1);
+    assertThat(IndexedParts.decodeMetadata(partials(names).get(0).partsMetadata(), 16).have()).isEqualTo(new BitSet());
+    assertThat(partials(bystander)).as("no empty metadata fanned out to the mesh").isEmpty();
+  }
+
+  @Test
+  void noIdontwantToAPeerWeTakePartialsFrom() throws Exception {
+    RouterHarness h = harness(PartialMode.REQUEST, b -> {});
+    ScriptedPeer partial = partialPeer(h, false, true);
+    ScriptedPeer plain = h.peer(PubsubProtocol.MESHSUB_V12, Direction.OUTBOUND);
+    plain.subscribe(T);
+    plain.graft(T);
+    h.heartbeats(1);
+    assertThat(h.router.meshPeers(T)).contains(partial.id, plain.id);
+    done(h.router.publish(T, new byte[64 << 10]), h);
+    assertThat(plain.controls().flatMap(c -> c.idontwant().stream())).as("IDONTWANT to the plain peer").isNotEmpty();
+    assertThat(partial.controls().flatMap(c -> c.idontwant().stream())).as("IDONTWANT to the partial peer").isEmpty();
+    assertThat(partial.messages()).as("it did not request partials: full message").hasSize(1);
+  }
+
+  @Test
   void peerInitiatedGroupsAreBoundedPerPeerWithoutHarmingTheConnection() {
     RouterHarness h = harness(PartialMode.REQUEST, b -> {});
     ScriptedPeer p = partialPeer(h, true, true);

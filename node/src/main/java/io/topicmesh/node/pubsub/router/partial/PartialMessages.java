@@ -528,7 +528,12 @@ public final class PartialMessages {
     if (mode == null) {
       return 0;
     }
-    Set<PeerId> candidates = new LinkedHashSet<>(host.meshPeers(g.topic));
+    Set<PeerId> candidates = new LinkedHashSet<>();
+    // a peer's group we hold nothing of is answered to the peers we exchanged with only: telling
+    // the whole mesh "I have nothing" about every group a peer names would fan out empty metadata
+    if (g.initiatedBy == null || !g.parts.isEmpty()) {
+      candidates.addAll(host.meshPeers(g.topic));
+    }
     candidates.addAll(g.peers.keySet());
     BitSet have = g.have();
     ByteString metadata = IndexedParts.encodeMetadata(g.total, have);
