@@ -30,6 +30,8 @@ type options struct {
 	agent        string
 	// testExtension turns on gossipsub v1.3's experimental test extension.
 	testExtension bool
+	// partialMessages turns on the partial-messages extension; every topic requests partials.
+	partialMessages bool
 }
 
 func parseOptions(args []string) (*options, error) {
@@ -107,6 +109,8 @@ func parseOptions(args []string) (*options, error) {
 			o.peerExchange = true
 		case "--test-extension":
 			o.testExtension = true
+		case "--partial-messages":
+			o.partialMessages = true
 		case "--agent":
 			o.agent, err = value()
 		default:

@@ -41,6 +41,8 @@ type peerState struct {
 	mesh *meshTracer
 	// bench is set with --bench-stats: deliveries are counted, not printed.
 	bench *benchStats
+	// partial is set with --partial-messages (see partial.go).
+	partial *partialState
 
 	mu       sync.Mutex
 	topics   map[string]*pubsub.Topic
@@ -141,6 +143,11 @@ func startPeer(ctx context.Context, o *options, out *emitter) (*peerState, error
 						out.emit("test-extension", "peer", from.String())
 					},
 				}))
+			}
+			if o.partialMessages {
+				st, ext := newPartialExtension(out, func() *pubsub.PubSub { return p.ps })
+				p.partial = st
+				psOpts = append(psOpts, pubsub.WithPartialMessagesExtension(ext))
 			}
 			if len(o.protocols) > 0 {
 				ids := make([]protocol.ID, len(o.protocols))
@@ -290,6 +297,8 @@ func (p *peerState) handleCommand(ctx context.Context, line string) bool {
 		err = p.publish(ctx, arg(1), arg(2))
 	case "publish-batch":
 		err = p.publishBatch(ctx, arg(1), fields[min(2, len(fields)):])
+	case "partial-publish":
+		err = p.partialPublish(fields[1:])
 	case "mesh":
 		err = p.meshCommand(arg(1))
 	case "subscribers":
@@ -305,7 +314,7 @@ func (p *peerState) handleCommand(ctx context.Context, line string) bool {
 	case "quit":
 		return true
 	default:
-		err = fmt.Errorf("unknown command %q (known: dial, ping, identify, subscribe, unsubscribe, publish, publish-batch, mesh, subscribers, peers, hangup, bench-publish, bench-stats, quit)", fields[0])
+		err = fmt.Errorf("unknown command %q (known: dial, ping, identify, subscribe, unsubscribe, publish, publish-batch, partial-publish, mesh, subscribers, peers, hangup, bench-publish, bench-stats, quit)", fields[0])
 	}
 	if err != nil {
 		p.out.errorf(line, err)
@@ -400,7 +409,11 @@ func (p *peerState) topicLocked(name string) (*pubsub.Topic, error) {
 	if t, ok := p.topics[name]; ok {
 		return t, nil
 	}
-	t, err := p.ps.Join(name)
+	var topicOpts []pubsub.TopicOpt
+	if p.partial != nil {
+		topicOpts = append(topicOpts, pubsub.RequestPartialMessages())
+	}
+	t, err := p.ps.Join(name, topicOpts...)
 	if err != nil {
 		return nil, err
 	}

@@ -160,6 +160,7 @@ public final class Daemon implements AutoCloseable {
         .random(new SecureRandom())
         .validationExecutor(validation)
         .deliveryExecutor(delivery)
+        .partialMessages(true) // advertised; a topic uses it only once enabled (admin API)
         .dialer(dialer())
         .lockListener(metrics)
         .observer(metrics)

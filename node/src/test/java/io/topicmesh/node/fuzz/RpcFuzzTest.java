@@ -9,6 +9,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.topicmesh.node.pubsub.router.partial.IndexedParts;
+import io.topicmesh.node.pubsub.router.partial.PartialDecodeException;
+import io.topicmesh.node.pubsub.wire.PartialMessageRpc;
 import io.topicmesh.node.pubsub.wire.Rpc;
 import io.topicmesh.node.pubsub.wire.RpcCodec;
 import io.topicmesh.node.pubsub.wire.RpcDecodeException;
@@ -45,6 +48,31 @@ class RpcFuzzTest {
     }
     // what the router would send on: it encodes, and decodes to the same records
     assertThat(codec.decodeFrame(RpcCodec.encodeFrame(rpc))).isEqualTo(rpc);
+    partialPayloads(rpc);
+  }
+
+  /** The partial-messages payloads (RPC field 10) decode within bounds or fail with the one documented error. */
+  static void partialPayloads(Rpc rpc) {
+    PartialMessageRpc pm = rpc.partial();
+    if (pm == null) {
+      return;
+    }
+    try {
+      if (pm.partsMetadata() != null) {
+        IndexedParts.Metadata md = IndexedParts.decodeMetadata(pm.partsMetadata(), 64);
+        assertThat(md.have().length()).isLessThanOrEqualTo(md.total());
+      }
+    } catch (PartialDecodeException expected) {
+      assertThat(expected.getMessage()).isNotBlank();
+    }
+    try {
+      if (pm.partialMessage() != null) {
+        IndexedParts.Parts parts = IndexedParts.decodeParts(pm.partialMessage(), 64, 1 << 16);
+        assertThat(parts.parts().size()).isLessThanOrEqualTo(parts.total());
+      }
+    } catch (PartialDecodeException expected) {
+      assertThat(expected.getMessage()).isNotBlank();
+    }
   }
 
   /** The stream path: frames in two reads; only decoded RPCs and the documented errors come out. */

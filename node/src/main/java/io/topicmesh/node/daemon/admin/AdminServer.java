@@ -113,6 +113,9 @@ import org.slf4j.LoggerFactory;
  *                                       the topic's settings live, replacing the previous ones
  * DELETE /v1/topics/{t}                 unsubscribe (204; 404 when not subscribed)
  * POST   /v1/topics/{t}/publish         body: raw bytes, or JSON {"data": text} / {"base64": …}
+ * GET|PUT|DELETE /v1/topics/{t}/partial   partial messages on the topic: {"mode": "request"|"support"}
+ *        (PUT), the mode and groups held (GET); POST /v1/topics/{t}/partial-publish and
+ *        /partial-request publish parts and ask for the missing ones (docs/pubsub-router.md)
  * POST   /v1/topics/{t}/publish-batch   JSON {"messages": [{"data": text} | {"base64": …}, …]}: every
  *                                       message's first copy goes out before any second copy
  * GET    /v1/topics/{t}/messages        server-sent events, one per delivered message; ?limit=N ends after N
@@ -811,6 +814,14 @@ public final class AdminServer implements AutoCloseable {
         only(method, "GET");
         yield stream(ex, topic);
       }
+      case "partial" -> {
+        only(method, "GET", "PUT", "DELETE");
+        yield partial(ex, method, topic);
+      }
+      case "partial-publish", "partial-request" -> {
+        only(method, "POST");
+        yield partialPublish(ex, topic, action.equals("partial-request"));
+      }
       default -> throw new ApiException(404, "not_found", "no such endpoint: /v1/topics/{topic}/" + action);
     };
   }
@@ -892,6 +903,115 @@ public final class AdminServer implements AutoCloseable {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("topic", topic);
     out.put("messages", list);
+    return Response.json(200, out);
+  }
+
+  // ---- partial messages (docs/pubsub-router.md, "Partial messages") --------------------------
+
+  /**
+   * {@code PUT /v1/topics/{t}/partial} {@code {"mode": "request"|"support"}} takes part in partial
+   * messages on the topic; {@code DELETE} stops; {@code GET} returns the mode and the groups held.
+   */
+  private Response partial(Request ex, String method, String topic) {
+    var pm = node.router().partialMessages();
+    if (!pm.enabled()) {
+      throw new ApiException(409, "partial_messages_off", "the router runs without the partial-messages extension");
+    }
+    switch (method) {
+      case "PUT" -> {
+        JsonNode body = readJson(ex);
+        JsonNode m = body.isObject() && body.size() == 1 ? body.get("mode") : null;
+        if (m == null || !m.isTextual() || !(m.textValue().equals("request") || m.textValue().equals("support"))) {
+          throw new ApiException(400, "bad_request", "JSON body must be {\"mode\": \"request\"} or {\"mode\": \"support\"}");
+        }
+        pm.enable(topic, m.textValue().equals("request")
+            ? io.topicmesh.node.pubsub.router.partial.PartialMode.REQUEST
+            : io.topicmesh.node.pubsub.router.partial.PartialMode.SUPPORT, e -> {});
+      }
+      case "DELETE" -> {
+        pm.disable(topic);
+        return new Response(204, Map.of(), null, null);
+      }
+      default -> { }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topic);
+    out.put("mode", pm.mode(topic).map(md -> md.name().toLowerCase(java.util.Locale.ROOT)).orElse(null));
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (var g : pm.groups(topic)) {
+      Map<String, Object> gm = new LinkedHashMap<>();
+      gm.put("groupId", Base64.getEncoder().encodeToString(g.groupId().toByteArray()));
+      gm.put("totalParts", g.totalParts());
+      gm.put("held", g.held());
+      gm.put("missing", g.missing());
+      gm.put("bytes", g.bytes());
+      gm.put("ours", g.ours());
+      gm.put("assembled", g.assembled() == null ? null : Base64.getEncoder().encodeToString(g.assembled().toByteArray()));
+      groups.add(gm);
+    }
+    out.put("groups", groups);
+    return Response.json(200, out);
+  }
+
+  /**
+   * {@code POST /v1/topics/{t}/partial-publish} {@code {"groupId": base64, "totalParts": n, "parts":
+   * {"<index>": base64, …}}} publishes parts; {@code partial-request} {@code {"groupId", "totalParts"}}
+   * asks for the missing ones. Returns {@code {"topic", "groupId", "partsHeld", "totalParts", "peers"}}.
+   */
+  private Response partialPublish(Request ex, String topic, boolean request) {
+    var pm = node.router().partialMessages();
+    if (!pm.enabled()) {
+      throw new ApiException(409, "partial_messages_off", "the router runs without the partial-messages extension");
+    }
+    JsonNode body = readJson(ex);
+    String usage = request ? "{\"groupId\": base64, \"totalParts\": n}"
+        : "{\"groupId\": base64, \"totalParts\": n, \"parts\": {\"<index>\": base64, …}}";
+    if (!body.isObject() || !body.path("groupId").isTextual() || !body.path("totalParts").canConvertToInt()
+        || (!request && !body.path("parts").isObject())) {
+      throw new ApiException(400, "bad_request", "JSON body must be " + usage);
+    }
+    com.google.protobuf.ByteString group;
+    Map<Integer, com.google.protobuf.ByteString> parts = new java.util.HashMap<>();
+    try {
+      group = com.google.protobuf.ByteString.copyFrom(Base64.getDecoder().decode(body.get("groupId").textValue()));
+      if (!request) {
+        for (var it = body.get("parts").properties().iterator(); it.hasNext();) {
+          var e = it.next();
+          if (!e.getValue().isTextual()) {
+            throw new ApiException(400, "bad_request", "parts." + e.getKey() + " must be a base64 string");
+          }
+          parts.put(Integer.parseInt(e.getKey()),
+              com.google.protobuf.ByteString.copyFrom(Base64.getDecoder().decode(e.getValue().textValue())));
+        }
+      }
+    } catch (NumberFormatException e) {
+      throw new ApiException(400, "bad_request", "part indexes must be integers: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw new ApiException(400, "bad_request", "base64: " + e.getMessage());
+    }
+    int total = body.get("totalParts").intValue();
+    var f = request ? pm.request(topic, group, total) : pm.publish(topic, group, total, parts);
+    io.topicmesh.node.pubsub.router.partial.PartialPublishResult r;
+    try {
+      r = f.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      Throwable c = e.getCause();
+      if (c instanceof IllegalStateException) {
+        throw new ApiException(409, "partial_not_enabled", c.getMessage());
+      }
+      throw new ApiException(400, "bad_request", c.getMessage());
+    } catch (TimeoutException e) {
+      throw new ApiException(503, "busy", "router did not accept the parts within 10 s");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ApiException(503, "busy", "interrupted");
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("topic", topic);
+    out.put("groupId", body.get("groupId").textValue());
+    out.put("partsHeld", r.partsHeld());
+    out.put("totalParts", r.totalParts());
+    out.put("peers", r.peersSent());
     return Response.json(200, out);
   }
 

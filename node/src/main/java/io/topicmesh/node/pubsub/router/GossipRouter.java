@@ -179,6 +179,8 @@ public final class GossipRouter {
   private final RouterMutex mutex;
   /** v1.3 Extensions per stream (hooks marked "v1.3 hook"). */
   private final ExtensionsState extensions;
+  /** v1.3 partial-messages extension (hooks marked "partial hook"). */
+  private final io.topicmesh.node.pubsub.router.partial.PartialMessages partial;
   /** Batch publishing: a local message's batch until the message is validated (hooks marked "batch publishing hook"). */
   private final Map<MessageId, PublishBatch> batchOf = new HashMap<>();
   /** Per-topic mesh degrees over {@link #params} (hooks marked "per-topic degrees hook"). */
@@ -271,7 +273,7 @@ public final class GossipRouter {
     this.directPeers = Set.copyOf(b.directPeers);
     this.nanoTime = b.nanoTime;
     this.validationTimeout = b.validationTimeout;
-    this.extensions = new ExtensionsState(new ControlExtensions(false, b.testExtension));
+    this.extensions = new ExtensionsState(new ControlExtensions(b.partialMessages, b.testExtension));
     this.params = b.params;
     this.thresholds = b.thresholds;
     this.mcache = new MessageCache<>(
@@ -281,6 +283,8 @@ public final class GossipRouter {
     this.mutex =
         new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
     this.mutex.setReleaseHook(this::collectOutbound);
+    this.partial = new io.topicmesh.node.pubsub.router.partial.PartialMessages(
+        b.partialMessages, b.partialLimits, mutex, new PartialHost(), nanoTime);
     this.verifier =
         new SignatureVerifier(
             signaturePolicy,
@@ -723,6 +727,61 @@ public final class GossipRouter {
     }
   }
 
+  /** v1.3 partial messages: the application API (enable a topic, publish and request parts, groups). */
+  public io.topicmesh.node.pubsub.router.partial.PartialMessages partialMessages() {
+    return partial;
+  }
+
+  /** What the partial-messages extension may use of the router; called under the mutex. */
+  private final class PartialHost implements io.topicmesh.node.pubsub.router.partial.PartialMessages.Host {
+    @Override
+    public Set<PeerId> meshPeers(String topic) {
+      return mesh.getOrDefault(topic, Set.of());
+    }
+
+    @Override
+    public Set<PeerId> topicPeers(String topic) {
+      return topicPeers.getOrDefault(topic, Set.of());
+    }
+
+    @Override
+    public boolean extensionWith(PeerId peer) {
+      return extensions.partialMessagesWith(peer);
+    }
+
+    @Override
+    public void send(PeerId peer, io.topicmesh.node.pubsub.wire.PartialMessageRpc rpc) {
+      enqueueControl(peers.get(peer), q -> q.addExtensionRpc(Rpc.ofPartial(rpc)));
+    }
+
+    @Override
+    public void announce(String topic) {
+      if (subscriptions.containsKey(topic)) {
+        for (Peer p : peers.values()) {
+          enqueueControl(p, q -> q.addSub(partial.subOpts(topic, true)));
+        }
+      }
+    }
+
+    @Override
+    public void deliver(
+        Consumer<io.topicmesh.node.pubsub.router.partial.PartialEvent> listener,
+        io.topicmesh.node.pubsub.router.partial.PartialEvent event) {
+      try {
+        deliveryExecutor.execute(() -> {
+          try {
+            listener.accept(event);
+          } catch (RuntimeException e) {
+            log.warn("partial-messages listener of {} failed: {}", event.topic(), e.toString());
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        deliveriesRefused.incrementAndGet();
+        log.debug("partial message on {} not delivered: the delivery executor refused it", event.topic());
+      }
+    }
+  }
+
   public long heartbeatTicks() {
     try (var l = mutex.lock("inspect")) {
       return heartbeatTicks;
@@ -752,7 +811,7 @@ public final class GossipRouter {
     }
     score.addPeer(id, ip, nowMillis());
     for (String topic : subscriptions.keySet()) {
-      enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
+      enqueueControl(p, q -> q.addSub(partial.subOpts(topic, true))); // partial hook
     }
     emit(o -> o.peerAdded(id, proto, dir));
     log.debug("pubsub peer {} added ({}, {})", id, proto.id(), dir);
@@ -766,6 +825,7 @@ public final class GossipRouter {
     p.closed = true;
     dirty.remove(p);
     extensions.onStreamClosed(id); // v1.3 hook
+    partial.onPeerRemoved(id); // partial hook
     for (String topic : p.topics) {
       removeFromTopic(topic, id);
       Set<PeerId> m = mesh.get(topic);
@@ -816,6 +876,9 @@ public final class GossipRouter {
     if (p.protocol.isGossipsub() && !rpc.control().isEmpty()) {
       handleControl(p, rpc.control());
     }
+    if (rpc.partial() != null) {
+      partial.onRpc(p.id, rpc.partial()); // partial hook
+    }
   }
 
   /** v1.3: the peer's Extensions (first RPC only), and the test extension's exchange. */
@@ -842,6 +905,7 @@ public final class GossipRouter {
 
   private void handleSubscription(Peer p, SubOpts s) {
     String topic = s.topic();
+    partial.onSubscription(p.id, s); // partial hook
     if (s.subscribe()) {
       if (p.topics.contains(topic) || p.topics.size() >= maxTopicsPerPeer) {
         return;
@@ -1159,6 +1223,7 @@ public final class GossipRouter {
       }
     }
     to.remove(pv.source());
+    to.removeIf(id -> partial.skipFullMessage(id, topic)); // partial hook: they get partials
     if (m.hasFrom()) {
       try {
         to.remove(PeerId.fromBytes(m.from().toByteArray()));
@@ -1204,7 +1269,8 @@ public final class GossipRouter {
     }
     for (PeerId id2 : meshPeers) {
       Peer p = peers.get(id2);
-      if (p == null || p == source || !p.protocol.supportsIdontwant()) {
+      if (p == null || p == source || !p.protocol.supportsIdontwant()
+          || partial.skipIdontwant(id2, m.topic())) { // partial hook
         continue;
       }
       enqueueControl(p, q -> q.addIDontWant(new ControlIDontWant(List.of(id))));
@@ -1432,7 +1498,7 @@ public final class GossipRouter {
   private void join(String topic) {
     TopicMeshParams mp = meshParamsOf(topic); // per-topic degrees hook
     for (Peer p : peers.values()) {
-      enqueueControl(p, q -> q.addSub(new SubOpts(true, topic)));
+      enqueueControl(p, q -> q.addSub(partial.subOpts(topic, true))); // partial hook
     }
     long now = nowMillis();
     Set<PeerId> m = new LinkedHashSet<>();
@@ -1527,6 +1593,7 @@ public final class GossipRouter {
     maintainMeshes(now);
     maintainFanout(now);
     emitGossip();
+    partial.onHeartbeat(); // partial hook
     expireIDontWant();
     mcache.shift();
     reconnectDirectPeers();
@@ -1966,6 +2033,9 @@ public final class GossipRouter {
     private LockListener lockListener = LockListener.NONE;
     private Duration validationTimeout = Duration.ofSeconds(5);
     private boolean testExtension;
+    private boolean partialMessages;
+    private io.topicmesh.node.pubsub.router.partial.PartialLimits partialLimits =
+        io.topicmesh.node.pubsub.router.partial.PartialLimits.defaults();
 
     private Builder(PeerId self) {
       this.self = self;
@@ -2020,6 +2090,13 @@ public final class GossipRouter {
     public Builder validationTimeout(Duration d) { this.validationTimeout = d; return this; }
     /** v1.3: advertise the experimental test extension (for interop tests; off by default). */
     public Builder testExtension(boolean on) { this.testExtension = on; return this; }
+    /** v1.3: advertise and run the partial-messages extension (off by default). */
+    public Builder partialMessages(boolean on) { this.partialMessages = on; return this; }
+    /** Bounds of the partial-messages extension. */
+    public Builder partialLimits(io.topicmesh.node.pubsub.router.partial.PartialLimits l) {
+      this.partialLimits = Objects.requireNonNull(l);
+      return this;
+    }
 
     public GossipRouter build() {
       return new GossipRouter(this);

@@ -355,6 +355,37 @@ class AdminServerTest {
   }
 
   @Test
+  void partialMessagesAreEnabledPublishedAndListed() throws Exception {
+    clientError(send("POST", "/v1/topics/parts/partial-publish",
+        "{\"groupId\": \"Zw==\", \"totalParts\": 2, \"parts\": {\"0\": \"YWE=\"}}"), 409, "partial_not_enabled");
+    HttpResponse<String> on = send("PUT", "/v1/topics/parts/partial", "{\"mode\": \"request\"}");
+    assertThat(on.statusCode()).as(on.body()).isEqualTo(200);
+    assertThat(json(on).get("mode").asText()).isEqualTo("request");
+    HttpResponse<String> r = send("POST", "/v1/topics/parts/partial-publish",
+        "{\"groupId\": \"Zw==\", \"totalParts\": 2, \"parts\": {\"0\": \"YWE=\"}}");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    assertThat(json(r).get("partsHeld").asInt()).isEqualTo(1);
+    assertThat(json(r).get("totalParts").asInt()).isEqualTo(2);
+    HttpResponse<String> req = send("POST", "/v1/topics/parts/partial-request", "{\"groupId\": \"Zw==\", \"totalParts\": 2}");
+    assertThat(req.statusCode()).as(req.body()).isEqualTo(200);
+    JsonNode g = json(send("GET", "/v1/topics/parts/partial", null)).get("groups").get(0);
+    assertThat(g.get("groupId").asText()).isEqualTo("Zw==");
+    assertThat(g.get("held").toString()).isEqualTo("[0]");
+    assertThat(g.get("missing").toString()).isEqualTo("[1]");
+    assertThat(g.get("assembled").isNull()).isTrue();
+    send("POST", "/v1/topics/parts/partial-publish",
+        "{\"groupId\": \"Zw==\", \"totalParts\": 2, \"parts\": {\"1\": \"YmI=\"}}");
+    g = json(send("GET", "/v1/topics/parts/partial", null)).get("groups").get(0);
+    assertThat(g.get("assembled").asText()).isEqualTo("YWFiYg==");
+    clientError(send("POST", "/v1/topics/parts/partial-publish",
+        "{\"groupId\": \"Zw==\", \"totalParts\": 2, \"parts\": {\"5\": \"YWE=\"}}"), 400, "bad_request");
+    clientError(send("POST", "/v1/topics/parts/partial-publish", "{\"groupId\": 1}"), 400, "bad_request");
+    clientError(send("PUT", "/v1/topics/parts/partial", "{\"mode\": \"sometimes\"}"), 400, "bad_request");
+    assertThat(send("DELETE", "/v1/topics/parts/partial", null).statusCode()).isEqualTo(204);
+    assertThat(json(send("GET", "/v1/topics/parts/partial", null)).get("groups")).isEmpty();
+  }
+
+  @Test
   void batchFailuresMapByWhatWasPublished() {
     PublishException full = new PublishException(PublishException.Reason.QUEUE_FULL, "full");
     PublishException rejected = new PublishException(PublishException.Reason.REJECTED, "no");

@@ -68,4 +68,22 @@ class V13WireTest {
     Rpc plain = new Rpc(List.of(new SubOpts(true, "t")), List.of(), ControlMessage.EMPTY);
     assertThat(RpcCodec.encode(plain)).containsExactly(0x0a, 0x05, 0x08, 0x01, 0x12, 0x01, 't');
   }
+
+  @Test
+  void partialFieldsAsRawBytes() {
+    // RPC.partial = 10 (tag 0x52) holding topicID = 1 (0x0a), groupID = 2 (0x12), partialMessage = 3
+    // (0x1a), partsMetadata = 4 (0x22)
+    Rpc partial = Rpc.ofPartial(new PartialMessageRpc("t", ByteString.copyFromUtf8("g"),
+        ByteString.copyFrom(new byte[] {7}), ByteString.copyFrom(new byte[] {1, 1})));
+    byte[] expected = {0x52, 0x0d, 0x0a, 0x01, 't', 0x12, 0x01, 'g', 0x1a, 0x01, 7, 0x22, 0x02, 1, 1};
+    assertThat(RpcCodec.encode(partial)).containsExactly(expected);
+    assertThat(CODEC.decode(expected)).isEqualTo(partial);
+    // SubOpts requestsPartial = 3 (0x18), supportsSendingPartial = 4 (0x20)
+    Rpc sub = new Rpc(List.of(new SubOpts(true, "t", true, true)), List.of(), null);
+    assertThat(RpcCodec.encode(sub)).containsExactly(0x0a, 0x09, 0x08, 0x01, 0x12, 0x01, 't', 0x18, 0x01, 0x20, 0x01);
+    // ControlMessage.extensions = 6 (0x32) with ControlExtensions.partialMessages = 10 (0x50)
+    Rpc ext = Rpc.EMPTY.withExtensions(new ControlExtensions(true, false));
+    assertThat(RpcCodec.encode(ext)).containsExactly(0x1a, 0x04, 0x32, 0x02, 0x50, 0x01);
+    assertThat(CODEC.decode(RpcCodec.encode(ext))).isEqualTo(ext);
+  }
 }
