@@ -50,6 +50,8 @@ pub struct Options {
     pub dlo: Option<usize>,
     pub dhi: Option<usize>,
     pub heartbeat_ms: Option<u64>,
+    /// Per-topic mesh degrees (topic, d, dlo, dhi) from --topic-mesh.
+    pub topic_mesh: Vec<(String, usize, usize, usize)>,
     pub flood_publish: bool,
     pub peer_exchange: bool,
     pub support_floodsub: bool,
@@ -71,6 +73,7 @@ pub fn parse(args: Vec<String>) -> Result<Options, String> {
         dlo: None,
         dhi: None,
         heartbeat_ms: None,
+        topic_mesh: Vec::new(),
         flood_publish: true,
         peer_exchange: false,
         support_floodsub: false,
@@ -134,6 +137,20 @@ pub fn parse(args: Vec<String>) -> Result<Options, String> {
                     return Err("--heartbeat-ms must be positive".into());
                 }
                 o.heartbeat_ms = Some(n);
+            }
+            "--topic-mesh" => {
+                let v = value()?;
+                let parts: Vec<&str> = v.rsplitn(4, ':').collect();
+                let bad = || format!("--topic-mesh needs <topic>:<d>:<dlo>:<dhi>, got {v:?}");
+                if parts.len() != 4 || parts[3].is_empty() {
+                    return Err(bad());
+                }
+                let n = |s: &str| s.parse::<usize>().map_err(|_| bad());
+                let (dhi, dlo, d) = (n(parts[0])?, n(parts[1])?, n(parts[2])?);
+                if !(dlo <= d && d <= dhi) {
+                    return Err(format!("--topic-mesh degrees must satisfy dlo <= d <= dhi, got {v:?}"));
+                }
+                o.topic_mesh.push((parts[3].to_string(), d, dlo, dhi));
             }
             "--flood-publish" => o.flood_publish = boolean(&name, &value()?)?,
             "--idontwant-on-publish" => o.idontwant_on_publish = boolean(&name, &value()?)?,

@@ -739,6 +739,14 @@ fn build_gossipsub(key: &Keypair, o: &Options) -> Result<gossipsub::Behaviour, S
     let dout = 2.min(dlo.saturating_sub(1)).min(d / 2);
     b.mesh_n(d).mesh_n_low(dlo).mesh_n_high(dhi).mesh_outbound_min(dout);
     b.gossip_lazy(d);
+    // rust-libp2p 0.49+: mesh degrees per topic, fixed at start (no live change).
+    for (topic, d, dlo, dhi) in &o.topic_mesh {
+        let hash = TopicHash::from_raw(topic.as_str());
+        b.mesh_n_for_topic(*d, hash.clone())
+            .mesh_n_low_for_topic(*dlo, hash.clone())
+            .mesh_n_high_for_topic(*dhi, hash.clone())
+            .mesh_outbound_min_for_topic(2.min(dlo.saturating_sub(1)).min(d / 2), hash);
+    }
     if let Some(ms) = o.heartbeat_ms {
         b.heartbeat_interval(Duration::from_millis(ms));
         // rust's default first heartbeat comes after 5 s; tests asking for fast heartbeats want

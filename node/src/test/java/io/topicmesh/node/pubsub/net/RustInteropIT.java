@@ -347,6 +347,35 @@ class RustInteropIT {
     }
   }
 
+  /**
+   * rust-libp2p's per-topic mesh degrees (0.49+, fixed at start) with four of ours on two topics:
+   * rust keeps "narrow" (D=2, Dlo=1, Dhi=2) at one or two of them, through our GRAFTs and several
+   * heartbeats, while its mesh of "wide" (rust's defaults, D=6) takes all four.
+   */
+  @Test
+  void perTopicMeshDegreesAtRustHoldWithOurPeers() throws Exception {
+    List<LocalPubsubNode> ours = new ArrayList<>();
+    try (InteropPeer r = rust("--topic", "narrow", "--topic", "wide", "--topic-mesh", "narrow:2:1:2")) {
+      for (int i = 0; i < 4; i++) {
+        LocalPubsubNode n = ourNode(85 + i, new Seen(), PubsubNetwork.Options.defaults());
+        ours.add(n);
+        n.router().subscribe("narrow", new Deliveries());
+        n.router().subscribe("wide", new Deliveries());
+        n.host().dial(Multiaddr.parse(r.listenAddr())).get(20, TimeUnit.SECONDS);
+      }
+      List<String> ourIds = ours.stream().map(n -> n.host().peerId().toBase58()).toList();
+      await("rust's wide mesh holding all four of ours").atMost(WAIT).until(() -> r.mesh("wide").containsAll(ourIds));
+      long ticks = ours.get(0).router().heartbeatTicks();
+      await().atMost(WAIT).until(() -> ours.get(0).router().heartbeatTicks() >= ticks + 5);
+      assertThat(r.mesh("narrow")).as("rust's narrow mesh").hasSizeBetween(1, 2);
+      assertThat(r.mesh("wide")).as("rust's wide mesh").hasSize(4);
+      assertThat(r.events().stream().filter(e -> e.is("mesh", "topic", "narrow")))
+          .as("every narrow mesh rust reported").allMatch(e -> e.strings("peers").size() <= 2);
+    } finally {
+      ours.forEach(LocalPubsubNode::close);
+    }
+  }
+
   private static MessageId idOf(Deliveries d, byte[] data) {
     ByteString want = ByteString.copyFrom(data);
     return d.messages.entrySet().stream().filter(e -> e.getValue().message().data().equals(want))
