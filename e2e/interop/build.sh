@@ -116,7 +116,7 @@ if [ -x "$rust_out/rust-peer" ]; then
   touch "$rust_out"
   echo "rust-peer: up to date ($rust_out)"
 else
-  echo "rust-peer: building into $rust_out (a cold build compiles ~350 crates: many minutes)"
+  echo "rust-peer: building into $rust_out (a cold build downloads and compiles ~190 crates: minutes)"
   start=$(date +%s)
   export CARGO_HOME="${TOPICMESH_CARGO_HOME:-$(dirname "$cache")/cargo}"
   (cd "$rust_src" && cargo build --release --locked --quiet --target-dir "$cache/rust-target") \
