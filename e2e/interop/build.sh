@@ -3,7 +3,8 @@
 #   go/<hash>/go-peer          keyed by go.mod, go.sum, the Go sources and the Go version
 #   js/deps-<hash>/node_modules  `npm ci` keyed by package-lock.json and the Node major version
 #   js/<hash>/peer.js …        the js sources, node_modules linked to the deps dir above
-#   go-peer, js-peer           symlinks to the newest build: what the Java harness runs
+#   rust/<hash>/rust-peer      keyed by Cargo.toml, Cargo.lock, the Rust sources and the rustc version
+#   go-peer, js-peer, rust-peer  symlinks to the newest build: what the Java harness runs
 # Idempotent: a warm run only hashes files. Fails with what is missing.
 set -euo pipefail
 
@@ -95,6 +96,39 @@ fi
 (cd "$js_out" && node --input-type=module -e "import './polyfill.js'; await import('libp2p'); await import('@chainsafe/libp2p-gossipsub')") \
   || die "js-peer dependencies in $deps_dir do not load; delete that directory and rerun"
 point js-peer "$js_out"
+
+# --- rust peer --------------------------------------------------------------------------------
+# rust/<hash>/rust-peer keyed by Cargo.toml, Cargo.lock, the Rust sources and the rustc version.
+# Crates download into CARGO_HOME=${TOPICMESH_CARGO_HOME:-<cache>/../cargo}; one target dir (rust-target/) is
+# shared by all builds so a source change recompiles only the peer.
+rust_src="$here/rust-peer"
+if ! command -v cargo >/dev/null 2>&1 && [ -x "$HOME/.cargo/bin/cargo" ]; then
+  PATH="$HOME/.cargo/bin:$PATH"   # rustup's default place, when the shell did not add it
+fi
+need cargo "install Rust >= 1.88 with cargo (rustup.rs); libp2p 0.57 needs it"
+need rustc "install Rust >= 1.88 (rustup.rs)"
+rust_version="$(rustc -V)"
+rust_minor="$(echo "$rust_version" | sed -E 's/^rustc 1\.([0-9]+).*/\1/')"
+[[ "$rust_minor" =~ ^[0-9]+$ && "$rust_minor" -ge 88 ]] || die "Rust >= 1.88 needed, found $rust_version"
+rust_hash="$( (hash_files "$rust_src" Cargo.toml Cargo.lock $(cd "$rust_src" && ls src/*.rs); echo "$rust_version") | sha256sum | cut -c1-16)"
+rust_out="$cache/rust/$rust_hash"
+if [ -x "$rust_out/rust-peer" ]; then
+  touch "$rust_out"
+  echo "rust-peer: up to date ($rust_out)"
+else
+  echo "rust-peer: building into $rust_out (a cold build downloads and compiles ~190 crates: minutes)"
+  start=$(date +%s)
+  export CARGO_HOME="${TOPICMESH_CARGO_HOME:-$(dirname "$cache")/cargo}"
+  (cd "$rust_src" && cargo build --release --locked --quiet --target-dir "$cache/rust-target") \
+    || die "cargo build failed in $rust_src (is crates.io reachable through cargo's registry config in $CARGO_HOME?)"
+  mkdir -p "$rust_out"
+  cp "$cache/rust-target/release/rust-peer" "$rust_out/rust-peer.tmp"
+  mv "$rust_out/rust-peer.tmp" "$rust_out/rust-peer"
+  echo "rust-peer: built in $(( $(date +%s) - start ))s"
+fi
+point rust-peer "$rust_out/rust-peer"
+ls -1dt "$cache"/rust/*/ 2>/dev/null | tail -n +5 | while read -r old; do rm -rf "$old"; done
+echo "rust peer ready: $cache/rust-peer"
 
 # Keep the few most recently used builds (other worktrees may be on other versions), drop the rest.
 prune() { # <keep> <glob…>

@@ -23,7 +23,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 
 /**
- * A go-libp2p or js-libp2p peer running as a child process, driven through the contract in
+ * A go-libp2p, js-libp2p or rust-libp2p peer running as a child process, driven through the contract in
  * {@code e2e/interop/README.md}: flags at start, one command per stdin line, one JSON event per
  * stdout line.
  *
@@ -45,7 +45,7 @@ public final class InteropPeer implements AutoCloseable {
 
   /** Which implementation to run. */
   public enum Kind {
-    GO, JS;
+    GO, JS, RUST;
 
     String label() {
       return name().toLowerCase(java.util.Locale.ROOT) + "-peer";

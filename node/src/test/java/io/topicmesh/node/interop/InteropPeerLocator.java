@@ -7,15 +7,15 @@ import java.util.List;
 import java.util.function.UnaryOperator;
 
 /**
- * Finds the peers that {@code e2e/interop/build.sh} built: {@code <dir>/go-peer} and
- * {@code <dir>/js-peer/peer.js}, where {@code <dir>} is {@code $TOPICMESH_INTEROP_DIR}, else
+ * Finds the peers that {@code e2e/interop/build.sh} built: {@code <dir>/go-peer},
+ * {@code <dir>/js-peer/peer.js} and {@code <dir>/rust-peer}, where {@code <dir>} is {@code $TOPICMESH_INTEROP_DIR}, else
  * {@code ${TOPICMESH_CACHE:-~/.cache/topicmesh}/interop}. The js peer runs on {@code $TOPICMESH_NODE}
  * or the {@code node} found on {@code PATH}.
  */
 final class InteropPeerLocator {
   private static final String HOW_TO_BUILD = "Build the interop peers with scripts/prepare.sh (it runs "
-      + "e2e/interop/build.sh and needs Go >= 1.26, Node.js >= 20 and npm), or set TOPICMESH_INTEROP_DIR "
-      + "to a directory holding go-peer and js-peer/peer.js.";
+      + "e2e/interop/build.sh and needs Go >= 1.26, Node.js >= 20 and npm, and Rust >= 1.88 with cargo), or set "
+      + "TOPICMESH_INTEROP_DIR to a directory holding go-peer, js-peer/peer.js and rust-peer.";
 
   private final UnaryOperator<String> env;
 
@@ -63,6 +63,13 @@ final class InteropPeerLocator {
           throw new MissingInteropPeerException("The js interop peer has no node_modules next to " + script + ". " + HOW_TO_BUILD);
         }
         return List.of(node(), script.toString());
+      }
+      case RUST: {
+        Path binary = dir.resolve("rust-peer");
+        if (!Files.isRegularFile(binary) || !Files.isExecutable(binary)) {
+          throw new MissingInteropPeerException("The rust interop peer is missing: no executable " + binary + ". " + HOW_TO_BUILD);
+        }
+        return List.of(binary.toString());
       }
       default:
         throw new IllegalArgumentException("unknown peer kind " + kind);

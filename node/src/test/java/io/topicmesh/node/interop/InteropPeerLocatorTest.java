@@ -43,6 +43,11 @@ class InteropPeerLocatorTest {
     assertThatThrownBy(() -> l.command(InteropPeer.Kind.JS))
         .hasMessageContaining(tmp.resolve("js-peer").resolve("peer.js").toString())
         .hasMessageContaining("scripts/prepare.sh");
+    assertThatThrownBy(() -> l.command(InteropPeer.Kind.RUST))
+        .isInstanceOf(InteropPeerLocator.MissingInteropPeerException.class)
+        .hasMessageContaining("The rust interop peer is missing")
+        .hasMessageContaining(tmp.resolve("rust-peer").toString())
+        .hasMessageContaining("scripts/prepare.sh");
     // the harness refuses to start anything rather than skipping
     assertThatThrownBy(() -> InteropPeer.start(l, InteropPeer.Kind.GO, List.of()))
         .hasMessageContaining("scripts/prepare.sh");
@@ -69,5 +74,14 @@ class InteropPeerLocatorTest {
     assertThatThrownBy(() -> l.command(InteropPeer.Kind.GO)).hasMessageContaining("no executable");
     Files.setPosixFilePermissions(go, PosixFilePermissions.fromString("rwxr-xr-x"));
     assertThat(l.command(InteropPeer.Kind.GO)).containsExactly(go.toString());
+  }
+
+  @Test
+  void rustPeerMustBeExecutable() throws IOException {
+    Path rust = Files.createFile(tmp.resolve("rust-peer"));
+    var l = locator(Map.of("TOPICMESH_INTEROP_DIR", tmp.toString()));
+    assertThatThrownBy(() -> l.command(InteropPeer.Kind.RUST)).hasMessageContaining("no executable");
+    Files.setPosixFilePermissions(rust, PosixFilePermissions.fromString("rwxr-xr-x"));
+    assertThat(l.command(InteropPeer.Kind.RUST)).containsExactly(rust.toString());
   }
 }
