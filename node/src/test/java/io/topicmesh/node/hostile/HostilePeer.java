@@ -64,8 +64,14 @@ final class HostilePeer implements AutoCloseable {
     out = host.newStream(victim.host().peerId(), List.of(PROTOCOL)).get(10, TimeUnit.SECONDS);
   }
 
-  boolean writable() {
+  /** Whether our pubsub stream to the victim is still open. */
+  boolean streamOpen() {
     return out.isActive();
+  }
+
+  /** Opens a new pubsub stream to the victim, as after a reset. */
+  void reopen(LocalPubsubNode victim) throws Exception {
+    out = host.newStream(victim.host().peerId(), List.of(PROTOCOL)).get(10, TimeUnit.SECONDS);
   }
 
   /**

@@ -253,6 +253,48 @@ class HostileProtocolIT {
         sent, sent / perRpc, kept, cap, v.score(attacker.id), honest));
   }
 
+  /**
+   * 5. Oversized RPCs in a loop: a length prefix one byte over maxRpcSize is refused before any of
+   * the body is buffered, and the stream is reset; the attacker reopens a stream and goes on. (Frames
+   * of exactly maxRpcSize in a loop are not part of this test: see docs/security.md.)
+   */
+  @Test
+  void oversizedRpcsInALoopAreRefusedAndStayBounded() throws Exception {
+    setUp(45, b -> { });
+    GossipRouter v = cluster.victim().router();
+    int limit = cluster.victim().network().options().limits().maxRpcSize();
+    io.netty.buffer.ByteBuf overPrefix = io.netty.buffer.Unpooled.buffer();
+    io.topicmesh.node.util.Varint.write(overPrefix, limit + 1);
+    overPrefix.writeZero(4096);
+    int fds = HonestCluster.openFds();
+    int threads = HonestCluster.threads();
+    long[] counts = new long[2]; // [1]: over-limit prefixes sent
+    long steps = attack(() -> {
+      try {
+        if (!attacker.streamOpen()) {
+          attacker.reopen(cluster.victim());
+        }
+        attacker.writeRaw(overPrefix.retainedDuplicate());
+        counts[1]++;
+        await("stream reset by the victim").atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+            .until(() -> !attacker.streamOpen());
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    });
+    overPrefix.release();
+    var ev = cluster.victimEvents;
+    await("refusals counted").atMost(Duration.ofSeconds(5)).until(() -> ev.invalidRpcs.get() >= counts[1]);
+    assertThat(ev.invalidRpcs.get()).as("oversized frames refused").isEqualTo(counts[1]);
+    assertThat(v.peers()).as("the attacker's connection survives: a reset costs it its stream only")
+        .contains(attacker.id);
+    assertThat(cluster.victim().host().connections()).as("victim's connections").hasSize(HONEST);
+    String honest = honestAndBounded(fds, threads);
+    report("oversized-rpcs", String.format(Locale.ROOT,
+        "maxRpcSize=%d overLimitFrames=%d refused=%d streamsReopened=%d score=%.1f %s",
+        limit, counts[1], ev.invalidRpcs.get(), steps, v.score(attacker.id), honest));
+  }
+
   /** Samples the victim's score of a peer every 10 ms: lowest value, and when it first fell below a level. */
   private static final class ScoreWatch implements AutoCloseable {
     private final ScheduledExecutorService exec = Executors.newSingleThreadScheduledExecutor(r -> {
