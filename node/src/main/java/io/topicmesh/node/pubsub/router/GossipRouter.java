@@ -234,6 +234,7 @@ public final class GossipRouter {
     final Set<String> topics = new LinkedHashSet<>();
     final LinkedHashMap<MessageId, Long> dontWant = new LinkedHashMap<>();
     boolean closed;
+    boolean topicCapLogged;
     int ihavesThisHeartbeat;
     int idsAskedThisHeartbeat;
 
@@ -907,7 +908,15 @@ public final class GossipRouter {
     String topic = s.topic();
     partial.onSubscription(p.id, s); // partial hook
     if (s.subscribe()) {
-      if (p.topics.contains(topic) || p.topics.size() >= maxTopicsPerPeer) {
+      if (p.topics.contains(topic)) {
+        return;
+      }
+      if (p.topics.size() >= maxTopicsPerPeer) {
+        if (!p.topicCapLogged) {
+          p.topicCapLogged = true; // once per peer: a flood must not flood the log too
+          log.warn("pubsub peer {} subscribed to more than {} topics (maxTopicsPerPeer): its further subscriptions"
+              + " are ignored", p.id, maxTopicsPerPeer);
+        }
         return;
       }
       p.topics.add(topic);

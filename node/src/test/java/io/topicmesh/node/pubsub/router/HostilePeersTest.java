@@ -58,6 +58,37 @@ class HostilePeersTest {
   }
 
   @Test
+  void subscriptionCapIsLoggedOncePerPeer() {
+    RouterHarness h = new RouterHarness(b -> b.maxTopicsPerPeer(10));
+    ScriptedPeer p = h.peer();
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(GossipRouter.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    try {
+      for (int batch = 0; batch < 5; batch++) {
+        List<SubOpts> subs = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+          subs.add(new SubOpts(true, "topic-" + batch + "-" + i));
+        }
+        p.rpc(new Rpc(subs, List.of(), null));
+      }
+    } finally {
+      logger.detachAppender(logs);
+    }
+    assertThat(logs.list).filteredOn(e -> e.getFormattedMessage().contains("maxTopicsPerPeer"))
+        .singleElement()
+        .satisfies(e -> {
+          assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+          assertThat(e.getFormattedMessage()).contains(p.id.toString()).contains("more than 10 topics");
+        });
+    assertThat(h.router.topicPeers("topic-0-9")).containsExactly(p.id);
+    assertThat(h.router.topicPeers("topic-1-0")).isEmpty();
+  }
+
+  @Test
   void rpcFromUnknownPeerIsIgnored() {
     RouterHarness h = new RouterHarness();
     h.subscribe("t");
