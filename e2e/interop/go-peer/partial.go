@@ -142,6 +142,24 @@ func setBit(bm []byte, total, i int) []byte {
 	return bm
 }
 
+// groupFor returns g, or a new group of total parts stored under key when g is nil. It refuses a
+// new group beyond partialMaxGroups and a peer whose part count differs from the group's. The
+// caller holds st.mu.
+func (st *partialState) groupFor(key string, g *partialGroup, total int) (*partialGroup, error) {
+	if g == nil {
+		if len(st.groups) >= partialMaxGroups {
+			return nil, errors.New("too many groups")
+		}
+		g = &partialGroup{total: total, parts: map[int][]byte{}}
+		st.groups[key] = g
+		return g, nil
+	}
+	if g.total != total {
+		return g, fmt.Errorf("group has %d parts, peer says %d", g.total, total)
+	}
+	return g, nil
+}
+
 // onIncoming runs on pubsub's event loop: record what the peer has, keep new parts, tell the test,
 // then answer and pass on from a goroutine (PublishPartial must not be called from the loop).
 func (st *partialState) onIncoming(from peer.ID, states map[peer.ID]*partialView, rpc *pb.PartialMessagesExtension) error {
@@ -163,15 +181,7 @@ func (st *partialState) onIncoming(from peer.ID, states map[peer.ID]*partialView
 				err = e
 				return
 			}
-			if g == nil {
-				if len(st.groups) >= partialMaxGroups {
-					err = errors.New("too many groups")
-					return
-				}
-				g = &partialGroup{total: total, parts: map[int][]byte{}}
-				st.groups[key] = g
-			} else if g.total != total {
-				err = fmt.Errorf("group has %d parts, peer says %d", g.total, total)
+			if g, err = st.groupFor(key, g, total); err != nil {
 				return
 			}
 			view.has = bm
@@ -182,15 +192,7 @@ func (st *partialState) onIncoming(from peer.ID, states map[peer.ID]*partialView
 				err = e
 				return
 			}
-			if g == nil {
-				if len(st.groups) >= partialMaxGroups {
-					err = errors.New("too many groups")
-					return
-				}
-				g = &partialGroup{total: total, parts: map[int][]byte{}}
-				st.groups[key] = g
-			} else if g.total != total {
-				err = fmt.Errorf("group has %d parts, peer says %d", g.total, total)
+			if g, err = st.groupFor(key, g, total); err != nil {
 				return
 			}
 			for i, part := range parts {
