@@ -24,6 +24,9 @@ class LocalCommandIT {
       String out = String.join("\n", local.lines);
       assertThat(local.process.exitValue()).as(out).isZero();
       assertThat(out).contains("started 5 nodes on 127.0.1.1..127.0.1.5");
+      assertThat(out).as("start-up time, which convergence no longer counts").containsPattern("bytes, in [0-9]+\\.[0-9] s");
+      assertThat(Long.parseLong(field(local.find("summary ").orElseThrow(), "loadStartMs")))
+          .as("the load started").isNotNegative();
       assertThat(out).as("live view").contains("delivered/s").contains("mesh:alp").contains("converged after");
       String summary = local.find("summary ").orElseThrow(() -> new AssertionError("no summary line in:\n" + out));
       assertThat(field(summary, "converged")).isEqualTo("true");
