@@ -96,6 +96,7 @@ public final class OperatorMain {
         .withOperatorPods(env.get("OPERATOR_NAMESPACE"), labels(env.getOrDefault("OPERATOR_POD_LABELS", "")));
     String watch = env.get("WATCH_NAMESPACE");
     operator.register(reconciler, c -> {
+      c.withRetry(reconcileRetry());
       if (watch != null && !watch.isBlank()) {
         c.settingNamespaces(watch.split(","));
       }
@@ -107,6 +108,17 @@ public final class OperatorMain {
     LOG.info("topicmesh operator started (namespaces={}, leaderElection={}, http port {})",
         watch == null ? "all" : watch, leaderElection, http.port());
     return new OperatorMain(operator, http, stopping, identity);
+  }
+
+  /**
+   * A failed reconcile is retried without end, backing off from 2 s by 1.5 each time to at most 30 s.
+   * The framework's default gives up after 5 attempts (about 20 s); a cluster's reconciles also
+   * schedule its next poll of the nodes, so an API server away for longer than that left the
+   * cluster's status frozen until some Kubernetes event about it happened to arrive.
+   */
+  static io.javaoperatorsdk.operator.processing.retry.GenericRetry reconcileRetry() {
+    return new io.javaoperatorsdk.operator.processing.retry.GenericRetry().setInitialInterval(2_000)
+        .setIntervalMultiplier(1.5).setMaxInterval(30_000).withoutMaxAttempts();
   }
 
   /** {@code a=b,c=d} (the chart's OPERATOR_POD_LABELS) as a map; a malformed entry is a start-up error. */

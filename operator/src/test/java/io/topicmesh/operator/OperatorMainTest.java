@@ -22,4 +22,17 @@ class OperatorMainTest {
     assertThat(OperatorMain.RENEW_DEADLINE.plus(attempt)).isLessThan(OperatorMain.LEASE_DURATION);
     assertThat(OperatorMain.RETRY_PERIOD).isLessThan(OperatorMain.RENEW_DEADLINE);
   }
+
+  @Test
+  void failedReconcilesAreRetriedWithoutEndAtMostEvery30Seconds() {
+    var execution = OperatorMain.reconcileRetry().initExecution();
+    long previous = 0;
+    for (int attempt = 0; attempt < 1_000; attempt++) {
+      var delay = execution.nextDelay();
+      assertThat(delay).as("attempt %d is retried", attempt).isPresent();
+      assertThat(delay.get()).isBetween(previous, 30_000L);
+      previous = delay.get();
+    }
+    assertThat(previous).isEqualTo(30_000L);
+  }
 }
