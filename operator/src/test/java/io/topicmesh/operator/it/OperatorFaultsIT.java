@@ -182,6 +182,20 @@ class OperatorFaultsIT {
     readyCluster(leader, name);
     Map<String, Owned> before = owned(name);
 
+    // An outage shorter than the renew deadline: the leader stays, and renews once the API server is back.
+    String holder = leaseHolder();
+    assertThat(holder).as("the lease is held").isNotEmpty();
+    proxy.down();
+    await("the leader stays through a 4 s outage").during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8))
+        .pollInterval(Duration.ofMillis(250)).until(leader.process::isAlive);
+    proxy.up();
+    java.time.Instant back = java.time.Instant.now();
+    await("the leader renews its lease after the short outage").atMost(Duration.ofSeconds(30))
+        .pollInterval(Duration.ofMillis(250)).until(() -> leader.process.isAlive() && holder.equals(leaseHolder())
+            && client.leases().inNamespace(ns).withName("topicmesh-operator-leader").get().getSpec().getRenewTime()
+                .toInstant().isAfter(back));
+    System.out.printf("FAULTS api-server-outage (leader election): a 4 s outage keeps the leader (%s)%n", holder);
+
     proxy.down();
     long down = System.nanoTime();
     // The renew deadline is 10 s: the leader stops leading and exits rather than reconcile without the
@@ -396,6 +410,11 @@ class OperatorFaultsIT {
     return metrics.lines().filter(l -> l.startsWith("topicmesh_operator_reconciles_total{")
             && l.contains("cluster=\"" + name + "\"") && l.contains("namespace=\"" + ns + "\""))
         .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))).sum();
+  }
+
+  private String leaseHolder() {
+    var lease = client.leases().inNamespace(ns).withName("topicmesh-operator-leader").get();
+    return lease == null || lease.getSpec().getHolderIdentity() == null ? "" : lease.getSpec().getHolderIdentity();
   }
 
   private static boolean stackFrame(String line) {
