@@ -35,6 +35,14 @@ import org.slf4j.LoggerFactory;
 public final class OperatorMain {
   private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
   static final String LEASE_NAME = "topicmesh-operator-leader";
+  /** How long a lease stays valid after its last renewal: after this a standby may take it. */
+  static final Duration LEASE_DURATION = Duration.ofSeconds(20);
+  /** The leader stops leading (and exits) when it could not renew for this long. */
+  static final Duration RENEW_DEADLINE = Duration.ofSeconds(10);
+  static final Duration RETRY_PERIOD = Duration.ofSeconds(2);
+  /** Connect and request timeouts of the operator's API client (see {@link #apiClientConfig}). */
+  static final Duration API_CONNECT_TIMEOUT = Duration.ofSeconds(3);
+  static final Duration API_REQUEST_TIMEOUT = Duration.ofSeconds(5);
 
   private final Operator operator;
   private final OperatorHttpServer http;
@@ -77,9 +85,7 @@ public final class OperatorMain {
           }
         }, leader -> LOG.info("leader is {}", leader));
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(LEASE_NAME, leaseNamespace,
-            LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
-            LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
-            LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE, identity, callbacks, false));
+            LEASE_DURATION, RENEW_DEADLINE, RETRY_PERIOD, identity, callbacks, false));
       }
     });
     Duration nodeTimeout = Duration.ofSeconds(Long.parseLong(env.getOrDefault("NODE_API_TIMEOUT_SECONDS", "5")));
@@ -90,6 +96,7 @@ public final class OperatorMain {
         .withOperatorPods(env.get("OPERATOR_NAMESPACE"), labels(env.getOrDefault("OPERATOR_POD_LABELS", "")));
     String watch = env.get("WATCH_NAMESPACE");
     operator.register(reconciler, c -> {
+      c.withRetry(reconcileRetry());
       if (watch != null && !watch.isBlank()) {
         c.settingNamespaces(watch.split(","));
       }
@@ -101,6 +108,17 @@ public final class OperatorMain {
     LOG.info("topicmesh operator started (namespaces={}, leaderElection={}, http port {})",
         watch == null ? "all" : watch, leaderElection, http.port());
     return new OperatorMain(operator, http, stopping, identity);
+  }
+
+  /**
+   * A failed reconcile is retried without end, backing off from 2 s by 1.5 each time to at most 30 s.
+   * The framework's default gives up after 5 attempts (about 20 s); a cluster's reconciles also
+   * schedule its next poll of the nodes, so an API server away for longer than that left the
+   * cluster's status frozen until some Kubernetes event about it happened to arrive.
+   */
+  static io.javaoperatorsdk.operator.processing.retry.GenericRetry reconcileRetry() {
+    return new io.javaoperatorsdk.operator.processing.retry.GenericRetry().setInitialInterval(2_000)
+        .setIntervalMultiplier(1.5).setMaxInterval(30_000).withoutMaxAttempts();
   }
 
   /** {@code a=b,c=d} (the chart's OPERATOR_POD_LABELS) as a map; a malformed entry is a start-up error. */
@@ -132,10 +150,35 @@ public final class OperatorMain {
   }
 
   /**
+   * The operator's API client settings: {@code base} (kubeconfig or in-cluster) with no client-side
+   * retries and short connect and request timeouts. The leader elector checks its renew deadline
+   * only between attempts, so one renewal attempt must end well before the lease runs out; with the
+   * client's default retries (10, backing off up to 3.2 s) and 10 s timeouts an attempt against an
+   * unreachable API server took about 20 s, past the lease, and a standby could have reconciled
+   * alongside the old leader. Failed reconciles are retried by the operator framework and informers
+   * reconnect by themselves, so the client's own retries add nothing.
+   */
+  static Config apiClientConfig(Config base) {
+    return new ConfigBuilder(base).withRequestRetryBackoffLimit(0)
+        .withConnectionTimeout((int) API_CONNECT_TIMEOUT.toMillis())
+        .withRequestTimeout((int) API_REQUEST_TIMEOUT.toMillis()).build();
+  }
+
+  /**
    * Waits for the API server to answer {@code GET /version} for at most {@code wait}, logging one
    * line per failed attempt; returns null when it answered, else the last failure in one line.
    */
   static String awaitApiServer(KubernetesClient client, Duration wait) {
+    return awaitApiServer(client, wait, null);
+  }
+
+  /**
+   * As {@link #awaitApiServer(KubernetesClient, Duration)}, and then until TopicClusters can be listed
+   * in {@code namespace} (all when null) without a transient error: a restarted API server answers
+   * 429 "storage is (re)initializing" for a while, and the operator's informers would fail their
+   * first list and stop it. Other errors (403, 404: RBAC, CRD missing) are left to start-up to report.
+   */
+  static String awaitApiServer(KubernetesClient client, Duration wait, String namespace) {
     String server = client.getConfiguration().getMasterUrl();
     Config probeConfig = new ConfigBuilder(client.getConfiguration()).withRequestRetryBackoffLimit(0)
         .withConnectionTimeout(5_000).withRequestTimeout(5_000).build();
@@ -145,8 +188,12 @@ public final class OperatorMain {
       while (true) {
         try {
           var version = probe.getKubernetesVersion();
-          LOG.info("API server {} answers (Kubernetes {}.{})", server, version.getMajor(), version.getMinor());
-          return null;
+          String notServing = topicClustersNotServed(probe, namespace);
+          if (notServing == null) {
+            LOG.info("API server {} answers (Kubernetes {}.{})", server, version.getMajor(), version.getMinor());
+            return null;
+          }
+          failure = "the Kubernetes API server at " + server + " does not serve TopicClusters yet: " + notServing;
         } catch (RuntimeException e) {
           failure = "cannot reach the Kubernetes API server at " + server + ": " + rootCause(e);
         }
@@ -162,6 +209,21 @@ public final class OperatorMain {
           return failure;
         }
       }
+    }
+  }
+
+  /** Null when listing TopicClusters works or fails for good; else the transient failure (429, 5xx). */
+  private static String topicClustersNotServed(KubernetesClient probe, String namespace) {
+    try {
+      var resources = probe.resources(io.topicmesh.operator.api.v1alpha1.TopicCluster.class);
+      (namespace == null ? resources.inAnyNamespace() : resources.inNamespace(namespace))
+          .list(new io.fabric8.kubernetes.api.model.ListOptionsBuilder().withLimit(1L).build());
+      return null;
+    } catch (io.fabric8.kubernetes.client.KubernetesClientException e) {
+      if (e.getCode() == 429 || e.getCode() >= 500) {
+        return "HTTP " + e.getCode() + " " + (e.getStatus() == null ? "" : e.getStatus().getMessage());
+      }
+      return null;
     }
   }
 
@@ -188,7 +250,7 @@ public final class OperatorMain {
   public static void main(String[] args) throws Exception {
     KubernetesClient client;
     try {
-      client = new KubernetesClientBuilder().build();
+      client = new KubernetesClientBuilder().withConfig(apiClientConfig(Config.autoConfigure(null))).build();
     } catch (RuntimeException e) {
       LOG.error("cannot configure the Kubernetes client (kubeconfig or in-cluster config): {}", rootCause(e));
       System.exit(2);
@@ -196,7 +258,9 @@ public final class OperatorMain {
     }
     Map<String, String> env = System.getenv();
     Duration apiWait = Duration.ofSeconds(Long.parseLong(env.getOrDefault("API_SERVER_WAIT_SECONDS", "30")));
-    String unreachable = awaitApiServer(client, apiWait);
+    String watch = env.get("WATCH_NAMESPACE");
+    String unreachable = awaitApiServer(client, apiWait,
+        watch == null || watch.isBlank() ? null : watch.split(",")[0].trim());
     if (unreachable != null) {
       LOG.error("{}; giving up after {}s, exiting", unreachable, apiWait.toSeconds());
       client.close();

@@ -19,6 +19,8 @@ final class StatefulSetSimulator {
   private final KubernetesClient client;
   /** Images a kubelet cannot run, with the container waiting reason it would show (e.g. ImagePullBackOff). */
   final java.util.Map<String, String> brokenImages = new java.util.LinkedHashMap<>();
+  /** The IP a pod gets, by pod name (all 127.0.0.1 unless a test gives each pod its own loopback address). */
+  java.util.function.Function<String, String> podIp = pod -> "127.0.0.1";
 
   StatefulSetSimulator(KubernetesClient client) {
     this.client = client;
@@ -62,7 +64,7 @@ final class StatefulSetSimulator {
             .endWaiting().endState();
       }
       pod.setStatus(new io.fabric8.kubernetes.api.model.PodStatusBuilder().withPhase(broken == null ? "Running" : "Pending")
-          .withPodIP("127.0.0.1")
+          .withPodIP(podIp.apply(podName))
           .withConditions(new PodConditionBuilder().withType("Ready").withStatus(ready ? "True" : "False").build())
           .withContainerStatuses(container.build())
           .build());

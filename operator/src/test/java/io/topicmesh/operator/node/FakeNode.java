@@ -45,7 +45,7 @@ public final class FakeNode implements AutoCloseable {
   public final AtomicInteger statusCalls = new AtomicInteger();
 
   public FakeNode(String token, String peerId) throws IOException {
-    this(token, peerId, null);
+    this(token, peerId, (javax.net.ssl.SSLContext) null);
   }
 
   /**
@@ -53,15 +53,24 @@ public final class FakeNode implements AutoCloseable {
    *     #uri()} stays http:// as the operator's NodeEndpoints report it, the reconciler switches to https
    */
   public FakeNode(String token, String peerId, javax.net.ssl.SSLContext tls) throws IOException {
+    this(token, peerId, tls, new InetSocketAddress("127.0.0.1", 0));
+  }
+
+  /** Plain HTTP on {@code bind} (e.g. a pod's loopback IP on the admin port, for an operator run as a process). */
+  public FakeNode(String token, String peerId, InetSocketAddress bind) throws IOException {
+    this(token, peerId, null, bind);
+  }
+
+  private FakeNode(String token, String peerId, javax.net.ssl.SSLContext tls, InetSocketAddress bind)
+      throws IOException {
     this.token = token;
     this.peerId = peerId;
     this.params = JSON.createObjectNode().put("d", 6).put("dlo", 5).put("dhi", 12).put("dlazy", 6)
         .put("dout", 2).put("dscore", 4).put("heartbeatIntervalMs", 1000).put("floodPublish", true);
     if (tls == null) {
-      server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 16);
+      server = HttpServer.create(bind, 16);
     } else {
-      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(
-          new InetSocketAddress("127.0.0.1", 0), 16);
+      com.sun.net.httpserver.HttpsServer https = com.sun.net.httpserver.HttpsServer.create(bind, 16);
       https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
       server = https;
     }
@@ -70,7 +79,8 @@ public final class FakeNode implements AutoCloseable {
   }
 
   public URI uri() {
-    return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    return URI.create("http://" + server.getAddress().getAddress().getHostAddress() + ":"
+        + server.getAddress().getPort());
   }
 
   /** Sets the topic's mesh; the node counts as subscribed to it. */
