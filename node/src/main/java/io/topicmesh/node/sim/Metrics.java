@@ -16,6 +16,8 @@ final class Metrics {
   static final int BUCKETS = 1_200_000;
 
   private final int routers;
+  /** Honest routers plus Sybils (hop counts are kept for both). */
+  private final int hosts;
   private final long[] publishAt;
   private final int[] publisher;
   private final int[] eligible;
@@ -30,8 +32,9 @@ final class Metrics {
   int left;
   int joined;
 
-  Metrics(int routers, int count) {
+  Metrics(int routers, int hosts, int count) {
     this.routers = routers;
+    this.hosts = hosts;
     this.publishAt = new long[count];
     this.publisher = new int[count];
     this.eligible = new int[count];
@@ -49,7 +52,7 @@ final class Metrics {
     if (online) {
       latency[i] = new int[routers];
       Arrays.fill(latency[i], -1);
-      hops[i] = new byte[routers];
+      hops[i] = new byte[hosts];
       copies[i] = new byte[routers];
       hops[i][from] = 1;
     }
@@ -60,6 +63,15 @@ final class Metrics {
     if (c != null && c[node] < 127) {
       c[node]++;
     }
+  }
+
+  /** A Sybil got message {@code i} first from {@code source}: its hop count, so later hops count through it. */
+  void relayed(int i, int sybil, int source) {
+    if (hops[i] == null || hops[i][sybil] != 0) {
+      return;
+    }
+    int prev = hops[i][source];
+    hops[i][sybil] = (byte) (prev <= 0 ? 127 : Math.min(127, prev + 1));
   }
 
   /** Records a first delivery; returns its hop count. */
@@ -193,9 +205,153 @@ final class Metrics {
     // The machine's load beside the wall time: on a shared machine the wall time says little alone.
     s.put("loadAverage", round(ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage(), 2));
     s.put("heapPeakMiB", heapPeakMiB());
+    s.put("honestDeliveryRatio", s.get("deliveryRatio"));
+    s.put("honestLatencyP50Ms", s.get("latencyP50Ms"));
+    s.put("honestLatencyP99Ms", s.get("latencyP99Ms"));
+    if (sc.attack().active()) {
+      attackFigures(s, sc, sim);
+    }
     long[] up = nodes.stream().mapToLong(n -> n.bytesSent).toArray();
     long[] down = nodes.stream().mapToLong(n -> n.bytesReceived).toArray();
     return new SimResult(s, perMessage, perNode, latencyHist.clone(), dupHist, hopHist, up, down, virtualSeconds);
+  }
+
+  /**
+   * Attack figures: who attacked, delivery and latency over the messages published once the attack
+   * was on, the victim's delivery (eclipse target or censored publisher), and what the honest
+   * routers did to the Sybils (counted during the run, and their meshes and scores at the end).
+   */
+  private void attackFigures(Map<String, Object> s, Scenario sc, Simulation sim) {
+    Scenario.Attack a = sc.attack();
+    long from = sim.attackStartNanos();
+    long delivered = 0;
+    long eligibleSum = 0;
+    List<Integer> lat = new ArrayList<>();
+    for (int i = 0; i < publishAt.length; i++) {
+      if (!published[i] || publishAt[i] < from) {
+        continue;
+      }
+      eligibleSum += eligible[i];
+      for (int r = 0; r < routers; r++) {
+        if (latency[i][r] >= 0) {
+          delivered++;
+          lat.add(latency[i][r]);
+        }
+      }
+    }
+    lat.sort(null);
+    s.put("sybils", a.sybils());
+    s.put("sybilConnections", sim.attackStats().connections);
+    s.put("attackStartSeconds", round(from / 1e9));
+    s.put("attackPhaseMessages", countFrom(from));
+    s.put("attackPhaseDeliveryRatio", eligibleSum == 0 ? null : round((double) delivered / eligibleSum, 6));
+    s.put("attackPhaseLatencyP50Ms", lat.isEmpty() ? null : round(lat.get(pct(lat.size(), 0.50)) / 1000.0));
+    s.put("attackPhaseLatencyP99Ms", lat.isEmpty() ? null : round(lat.get(pct(lat.size(), 0.99)) / 1000.0));
+    if (a.target() >= 0) {
+      s.put("victim", "router " + a.target());
+      s.put("victimDeliveryRatio", victimReceived(a.target(), 0));
+      s.put("victimAttackPhaseDeliveryRatio", victimReceived(a.target(), from));
+    } else if (a.censor() == Scenario.Censor.PUBLISHER) {
+      int[] pubs = sim.publishers();
+      s.put("victim", "publisher " + pubs[0]);
+      s.put("victimDeliveryRatio", victimPublished(pubs.length, 0));
+      s.put("victimAttackPhaseDeliveryRatio", victimPublished(pubs.length, from));
+    }
+    AttackStats st = sim.attackStats();
+    s.put("sybilGraftsAccepted", st.sybilGrafts);
+    s.put("sybilPrunedNegativeScore", st.prunedNegativeScore);
+    s.put("sybilPrunedOversubscribed", st.prunedOversubscribed);
+    s.put("sybilGraftsRefused", st.graftsRefused);
+    s.put("sybilRpcsIgnoredGraylisted", st.graylistedRpcs);
+    s.put("honestPrunedNegativeScore", st.honestPrunedNegativeScore);
+    long meshSlots = 0;
+    long sybilSlots = 0;
+    long pairs = 0;
+    long negative = 0;
+    long graylisted = 0;
+    java.util.Set<io.topicmesh.node.identity.PeerId> sybilIds = sim.sybilIds();
+    double gray = sc.scoring().thresholds() == null
+        ? io.topicmesh.node.pubsub.router.PeerScoreThresholds.defaults().graylistThreshold()
+        : sc.scoring().thresholds().graylistThreshold();
+    String topic = sc.messages().topic();
+    for (SimNode n : sim.nodes()) {
+      if (!n.online) {
+        continue;
+      }
+      for (io.topicmesh.node.identity.PeerId p : n.router.meshPeers(topic)) {
+        meshSlots++;
+        if (sybilIds.contains(p)) {
+          sybilSlots++;
+        }
+      }
+      for (io.topicmesh.node.identity.PeerId p : n.links.keySet()) {
+        if (sybilIds.contains(p)) {
+          pairs++;
+          double score = n.router.score(p);
+          if (score < 0) {
+            negative++;
+          }
+          if (score < gray) {
+            graylisted++;
+          }
+        }
+      }
+    }
+    s.put("endSybilMeshShare", meshSlots == 0 ? 0.0 : round((double) sybilSlots / meshSlots));
+    s.put("endMeshSizeMean", round((double) meshSlots / Math.max(1, sim.nodes().size())));
+    s.put("endSybilPairsNegative", negative);
+    s.put("endSybilPairsGraylisted", graylisted);
+    s.put("endSybilPairs", pairs);
+    long dropped = 0;
+    long ignored = 0;
+    for (SimNode n : sim.sybilNodes()) {
+      dropped += n.sybil.messagesDropped;
+      ignored += n.sybil.iwantsIgnored;
+    }
+    s.put("sybilMessagesDropped", dropped);
+    s.put("sybilIwantsIgnored", ignored);
+  }
+
+  private int countFrom(long from) {
+    int n = 0;
+    for (int i = 0; i < publishAt.length; i++) {
+      if (published[i] && publishAt[i] >= from) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  private Double victimReceived(int target, long from) {
+    long got = 0;
+    long want = 0;
+    for (int i = 0; i < publishAt.length; i++) {
+      if (!published[i] || publishAt[i] < from || publisher[i] == target) {
+        continue;
+      }
+      want++;
+      if (latency[i][target] >= 0) {
+        got++;
+      }
+    }
+    return want == 0 ? null : round((double) got / want, 6);
+  }
+
+  private Double victimPublished(int publisherCount, long from) {
+    long got = 0;
+    long want = 0;
+    for (int i = 0; i < publishAt.length; i += publisherCount) {
+      if (!published[i] || publishAt[i] < from) {
+        continue;
+      }
+      want += eligible[i];
+      for (int r = 0; r < routers; r++) {
+        if (latency[i][r] >= 0) {
+          got++;
+        }
+      }
+    }
+    return want == 0 ? null : round((double) got / want, 6);
   }
 
   private Double histPct(double q) {

@@ -8,6 +8,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.topicmesh.node.daemon.config.ConfigException;
 import io.topicmesh.node.daemon.config.ParamsCodec;
 import io.topicmesh.node.pubsub.router.GossipParams;
+import io.topicmesh.node.pubsub.router.PeerScoreParams;
+import io.topicmesh.node.pubsub.router.PeerScoreThresholds;
+import io.topicmesh.node.pubsub.router.TopicScoreParams;
 import io.topicmesh.node.pubsub.router.PubsubProtocol;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,7 +48,9 @@ public record Scenario(
     Messages messages,
     GossipParams params,
     List<Churn> churn,
-    List<Fault> faults) {
+    List<Fault> faults,
+    Attack attack,
+    Scoring scoring) {
 
   /** How the routers are connected. */
   public record Topology(String type, int degree, int connectionsPerNode, List<int[]> edges) {}
@@ -67,6 +72,47 @@ public record Scenario(
 
   /** A fault from {@code atSeconds} for {@code durationSeconds}: a partition of regions, or extra loss. */
   public record Fault(double atSeconds, double durationSeconds, String type, List<String> regions, double rate) {}
+
+  /**
+   * Sybil attackers (docs/simulation.md, "Attacks"): {@code sybils} attacker hosts, each dialling
+   * {@code degree} honest routers (or only {@code target}) at {@code connectAtSeconds}; they GRAFT
+   * into every mesh, forward like honest peers until {@code attackAtSeconds}, then drop what they
+   * should forward ({@code censor}: every message, or only the victim publisher's) and, with {@code
+   * ihave}, advertise the dropped ids to {@code ihavePeers} peers per heartbeat without ever
+   * answering IWANT. Pruned, they GRAFT again after {@code regraftBackoffSeconds} plus up to {@code
+   * regraftJitterSeconds}. Honest routers connect to each other at {@code honestConnectAtSeconds}.
+   * {@code sybilsPerIp} Sybils share one IP (P6). {@code sybils == 0}: no attack.
+   */
+  public record Attack(
+      int sybils,
+      int degree,
+      int target,
+      double connectAtSeconds,
+      double attackAtSeconds,
+      double honestConnectAtSeconds,
+      Censor censor,
+      boolean ihave,
+      int ihavePeers,
+      double regraftBackoffSeconds,
+      double regraftJitterSeconds,
+      int sybilsPerIp) {
+    static final Attack NONE = new Attack(0, 0, -1, 0, 0, 0, Censor.ALL, false, 0, 60, 15, 1);
+
+    public boolean active() {
+      return sybils > 0;
+    }
+  }
+
+  /** What attacking Sybils drop: every message, or only those of the victim publisher (the first publisher). */
+  public enum Censor { ALL, PUBLISHER }
+
+  /**
+   * Peer scoring of the honest routers: {@code null} parameters mean the router's built-in defaults
+   * (scenarios without a {@code score} section); {@code enabled == false} means every score is 0.
+   */
+  public record Scoring(boolean enabled, PeerScoreParams params, PeerScoreThresholds thresholds) {
+    static final Scoring ROUTER_DEFAULTS = new Scoring(true, null, null);
+  }
 
   /** What a lost packet costs: a TCP retransmission delay (the stream is reliable), or the RPC is dropped. */
   public enum LossMode { RETRANSMIT, DROP }
@@ -269,7 +315,7 @@ public record Scenario(
     Scenario scenario(ObjectNode root) {
       known(root, "", "name", "seed", "routers", "warmupSeconds", "drainSeconds", "topology", "regions",
           "latencyMs", "jitterMs", "loss", "lossMode", "bandwidth", "validationDelayMs", "protocol", "idontwant",
-          "messageIdBytes", "publishers", "messages", "params", "churn", "faults");
+          "messageIdBytes", "publishers", "messages", "params", "churn", "faults", "attack", "score");
       String name = text(root, "name", "name", "scenario");
       long seed = (long) number(root, "seed", "seed", 1.0, Long.MIN_VALUE, Long.MAX_VALUE);
       int routers = integer(root, "routers", "routers", null, 2, 1_000_000);
@@ -306,8 +352,10 @@ public record Scenario(
       GossipParams params = params(root);
       List<Churn> churn = churn(root);
       List<Fault> faults = faults(root, regions);
+      Attack attack = attack(root, routers);
+      Scoring scoring = scoring(root, messages.topic());
       return new Scenario(name, seed, routers, warmup, drain, topology, regions, latency, jitter, loss, lossMode,
-          bandwidth, validationDelay, protocol, idBytes, publishers, messages, params, churn, faults);
+          bandwidth, validationDelay, protocol, idBytes, publishers, messages, params, churn, faults, attack, scoring);
     }
 
     private Topology topology(ObjectNode root, int routers) {
@@ -553,6 +601,109 @@ public record Scenario(
         out.add(new Churn(at, leave, join));
       }
       return out;
+    }
+
+    private Attack attack(ObjectNode root, int routers) {
+      ObjectNode a = object(root, "attack", "attack", false);
+      if (a == null) {
+        return Attack.NONE;
+      }
+      known(a, "attack.", "sybils", "degree", "target", "connectAtSeconds", "attackAtSeconds",
+          "honestConnectAtSeconds", "censor", "ihave", "ihavePeers", "regraftBackoffSeconds", "regraftJitterSeconds",
+          "sybilsPerIp");
+      int sybils = integer(a, "sybils", "attack.sybils", null, 0, 1_000_000);
+      int target = integer(a, "target", "attack.target", -1, -1, routers - 1);
+      int degree = integer(a, "degree", "attack.degree", target >= 0 ? 1 : null, 1, routers);
+      if (target >= 0 && degree != 1) {
+        throw bad("attack.degree", "must be 1 with a target (every Sybil dials the target only), got " + degree);
+      }
+      double connectAt = number(a, "connectAtSeconds", "attack.connectAtSeconds", 0.0, 0, 86_400);
+      double attackAt = number(a, "attackAtSeconds", "attack.attackAtSeconds", connectAt, 0, 86_400);
+      double honestAt = number(a, "honestConnectAtSeconds", "attack.honestConnectAtSeconds", 0.0, 0, 86_400);
+      String c = text(a, "censor", "attack.censor", "all");
+      Censor censor = switch (c) {
+        case "all" -> Censor.ALL;
+        case "publisher" -> Censor.PUBLISHER;
+        default -> throw bad("attack.censor", "expected all or publisher, got '" + c + "'");
+      };
+      boolean ihave = bool(a, "ihave", "attack.ihave", true);
+      int ihavePeers = integer(a, "ihavePeers", "attack.ihavePeers", 3, 0, 1_000_000);
+      double backoff = number(a, "regraftBackoffSeconds", "attack.regraftBackoffSeconds", 60.0, 0, 86_400);
+      double jitter = number(a, "regraftJitterSeconds", "attack.regraftJitterSeconds", 15.0, 0, 86_400);
+      int perIp = integer(a, "sybilsPerIp", "attack.sybilsPerIp", 1, 1, 1_000_000);
+      return new Attack(sybils, degree, target, connectAt, attackAt, honestAt, censor, ihave, ihavePeers, backoff,
+          jitter, perIp);
+    }
+
+    private static final List<String> PEER_SCORE_FIELDS = List.of("topicScoreCap", "appSpecificWeight",
+        "ipColocationFactorWeight", "ipColocationFactorThreshold", "behaviourPenaltyWeight",
+        "behaviourPenaltyThreshold", "behaviourPenaltyDecay", "decayIntervalMs", "decayToZero", "retainScoreMs");
+
+    /**
+     * {@code score:}: {@code enabled}, and every member of {@code thresholds}, {@code peer} and {@code
+     * topic} set explicitly (a missing one is an error), so that a scenario never depends on the
+     * router's default numbers.
+     */
+    private Scoring scoring(ObjectNode root, String topic) {
+      ObjectNode s = object(root, "score", "score", false);
+      if (s == null) {
+        return Scoring.ROUTER_DEFAULTS;
+      }
+      known(s, "score.", "enabled", "thresholds", "peer", "topic");
+      boolean enabled = bool(s, "enabled", "score.enabled", true);
+      ObjectNode th = object(s, "thresholds", "score.thresholds", true);
+      ObjectNode pe = object(s, "peer", "score.peer", true);
+      ObjectNode to = object(s, "topic", "score.topic", true);
+      PeerScoreThresholds thresholds = complete(PeerScoreThresholds.class, PeerScoreThresholds.defaults(),
+          ParamsCodec.toJson(PeerScoreThresholds.defaults()).keySet(), th, "score.thresholds.");
+      TopicScoreParams tp = complete(TopicScoreParams.class, TopicScoreParams.defaults(),
+          ParamsCodec.toJson(TopicScoreParams.defaults()).keySet(), to, "score.topic.");
+      known(pe, "score.peer.", PEER_SCORE_FIELDS.toArray(String[]::new));
+      for (String f : PEER_SCORE_FIELDS) {
+        if (!pe.has(f)) {
+          throw bad("score.peer." + f, "required (set every member of score.peer explicitly)");
+        }
+      }
+      PeerScoreParams params;
+      try {
+        params = new PeerScoreParams(Map.of(topic, tp),
+            number(pe, "topicScoreCap", "score.peer.topicScoreCap", null, 0, 1e12),
+            number(pe, "appSpecificWeight", "score.peer.appSpecificWeight", null, -1e12, 1e12),
+            number(pe, "ipColocationFactorWeight", "score.peer.ipColocationFactorWeight", null, -1e12, 0),
+            integer(pe, "ipColocationFactorThreshold", "score.peer.ipColocationFactorThreshold", null, 1, 1_000_000),
+            Set.of(),
+            number(pe, "behaviourPenaltyWeight", "score.peer.behaviourPenaltyWeight", null, -1e12, 0),
+            number(pe, "behaviourPenaltyThreshold", "score.peer.behaviourPenaltyThreshold", null, 0, 1e12),
+            number(pe, "behaviourPenaltyDecay", "score.peer.behaviourPenaltyDecay", null, 0, 1),
+            java.time.Duration.ofMillis((long) number(pe, "decayIntervalMs", "score.peer.decayIntervalMs", null, 1, 1e9)),
+            number(pe, "decayToZero", "score.peer.decayToZero", null, 0, 1),
+            java.time.Duration.ofMillis((long) number(pe, "retainScoreMs", "score.peer.retainScoreMs", null, 0, 1e12)));
+      } catch (io.topicmesh.node.pubsub.router.InvalidParamsException e) {
+        throw bad("score.peer", e.getMessage());
+      }
+      if (!enabled) {
+        // Scoring off: no topic is scored and P5/P6/P7 weigh nothing, so every peer's score is 0
+        // and no threshold is ever crossed (v1.1's other defences, backoff, Dout, flood publishing, stay).
+        params = new PeerScoreParams(Map.of(), 0, 0, 0, 1, Set.of(), 0, 0, 0.5, java.time.Duration.ofSeconds(1),
+            0.1, java.time.Duration.ZERO);
+      }
+      return new Scoring(enabled, params, thresholds);
+    }
+
+    private <T extends Record> T complete(Class<T> type, T base, Set<String> members, ObjectNode n, String prefix) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> changes = YAML.convertValue(n, Map.class);
+      for (String k : members) {
+        if (!changes.containsKey(k)) {
+          throw bad(prefix + k, "required (set every member of " + prefix.substring(0, prefix.length() - 1)
+              + " explicitly, so that the scenario does not depend on the router's defaults)");
+        }
+      }
+      try {
+        return ParamsCodec.merge(type, base, changes, prefix);
+      } catch (ConfigException e) {
+        throw bad("", e.getMessage());
+      }
     }
 
     private List<Fault> faults(ObjectNode root, List<Region> regions) {

@@ -23,6 +23,10 @@ final class SimNode {
   long upFree;
   long downFree;
   EventLoop.Event heartbeat;
+  /** The attacker actor when this host is a Sybil (then {@code router} is null). */
+  Sybil sybil;
+  /** IP label for P6 (attack scenarios only; never used for a socket), or null. */
+  java.net.InetAddress ip;
 
   long bytesSent;
   long bytesReceived;

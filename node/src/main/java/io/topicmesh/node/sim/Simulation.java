@@ -60,6 +60,11 @@ public final class Simulation {
   private final long validationDelayNanos;
   private final MessageIdFunction idFn;
   private final int defaultDegree;
+  private final Scenario.Attack attack;
+  private final long attackStart;
+  private final List<SimNode> sybilNodes = new ArrayList<>();
+  private final Set<PeerId> sybilIds = new java.util.HashSet<>();
+  private final AttackStats attackStats = new AttackStats();
   private int[] publishers;
   private double extraLoss;
   private boolean[] partitioned;
@@ -93,7 +98,9 @@ public final class Simulation {
       int i = messageIndex(m);
       return i >= 0 && i < ids.length ? ids[i] : MessageIdFunction.CONTENT_SHA256.apply(m);
     };
-    this.metrics = new Metrics(sc.routers(), count);
+    this.attack = sc.attack();
+    this.attackStart = seconds(Math.max(attack.connectAtSeconds(), attack.attackAtSeconds()));
+    this.metrics = new Metrics(sc.routers(), sc.routers() + attack.sybils(), count);
     this.defaultDegree = switch (sc.topology().type()) {
       case "random-regular" -> sc.topology().degree();
       case "connections" -> sc.topology().connectionsPerNode();
@@ -116,13 +123,25 @@ public final class Simulation {
         sc.name(), sc.routers(), sc.messages().count(), sc.messages().sizeBytes(), sc.totalSeconds(), seed));
     Topology.Plan plan = Topology.plan(sc, master.split());
     buildNodes(plan);
-    for (int[] e : plan.edges()) {
-      connect(nodes.get(e[0]), nodes.get(e[1]));
+    if (attack.honestConnectAtSeconds() > 0) {
+      // Attack at dawn: the honest routers find each other only later; Sybils may be there first.
+      schedule(() -> {
+        for (int[] e : plan.edges()) {
+          connect(nodes.get(e[0]), nodes.get(e[1]));
+        }
+      }, seconds(attack.honestConnectAtSeconds()));
+    } else {
+      for (int[] e : plan.edges()) {
+        connect(nodes.get(e[0]), nodes.get(e[1]));
+      }
     }
     for (SimNode n : nodes) {
       startHeartbeat(n);
     }
     publishers = choosePublishers();
+    if (attack.active()) {
+      buildSybils(plan);
+    }
     schedulePublishing();
     scheduleChurnAndFaults();
     long end = seconds(sc.totalSeconds());
@@ -168,6 +187,12 @@ public final class Simulation {
         .validationExecutor(Runnable::run)
         .deliveryExecutor(Runnable::run)
         .nanoTime(loop::nanoTime);
+    if (sc.scoring().params() != null) {
+      b.scoreParams(sc.scoring().params()).thresholds(sc.scoring().thresholds());
+    }
+    if (attack.active()) {
+      b.observer(new AttackObserver(attackStats, sybilIds));
+    }
     GossipRouter r = b.build();
     if (validationDelayNanos > 0) {
       r.addValidator(sc.messages().topic(), (src, m) -> {
@@ -206,8 +231,137 @@ public final class Simulation {
     dialer.links.put(listener.id, out);
     listener.links.put(dialer.id, in);
     String proto = sc.protocol().id();
-    dialer.router.addPeer(listener.id, proto, Direction.OUTBOUND, null, out);
-    listener.router.addPeer(dialer.id, proto, Direction.INBOUND, null, in);
+    dialer.router.addPeer(listener.id, proto, Direction.OUTBOUND, listener.ip, out);
+    listener.router.addPeer(dialer.id, proto, Direction.INBOUND, dialer.ip, in);
+  }
+
+  // ---- attackers ---------------------------------------------------------------------------
+
+  /**
+   * Sybil hosts (indices after the honest routers), each a {@link Sybil} actor. IPs are labels for
+   * P6 only (no socket is ever opened): honest routers one each, Sybils {@code sybilsPerIp} to one,
+   * from the benchmarking range 198.18.0.0/15, since the router ignores loopback for P6.
+   */
+  private void buildSybils(Topology.Plan plan) {
+    SplittableRandom r = master.split();
+    for (SimNode n : nodes) {
+      n.ip = ipLabel(18, n.index + 1);
+    }
+    for (int k = 0; k < attack.sybils(); k++) {
+      byte[] mh = new byte[34];
+      mh[0] = 0x12;
+      mh[1] = 0x20;
+      byte[] digest = new byte[32];
+      r.nextBytes(digest);
+      System.arraycopy(digest, 0, mh, 2, 32);
+      PeerId id = PeerId.fromBytes(mh);
+      // Sybils sit in the honest routers' regions and bandwidth classes at random.
+      SimNode h = nodes.get(r.nextInt(nodes.size()));
+      SimNode s = new SimNode(sc.routers() + k, id, h.region, h.bandwidthClass, h.upBps, h.downBps);
+      s.ip = ipLabel(19, k / attack.sybilsPerIp() + 1);
+      s.sybil = new Sybil(s, this, attack, sc.messages().topic(), r.split(), seconds(attack.attackAtSeconds()));
+      s.online = true;
+      sybilNodes.add(s);
+      sybilIds.add(id);
+      byId.put(id, s);
+    }
+    schedule(() -> {
+      int[] honest = new int[nodes.size()];
+      for (int i = 0; i < honest.length; i++) {
+        honest[i] = i;
+      }
+      for (SimNode s : sybilNodes) {
+        if (attack.target() >= 0) {
+          connectSybil(s, nodes.get(attack.target()));
+          continue;
+        }
+        int want = Math.min(attack.degree(), honest.length);
+        for (int i = 0; i < want; i++) {
+          int j = i + r.nextInt(honest.length - i);
+          int t = honest[i];
+          honest[i] = honest[j];
+          honest[j] = t;
+          connectSybil(s, nodes.get(honest[i]));
+        }
+      }
+      long interval = sc.params().heartbeatInterval().toNanos();
+      for (SimNode s : sybilNodes) {
+        EventLoop.Event hb = new EventLoop.Event() {
+          @Override
+          void fire() {
+            s.sybil.heartbeat();
+            loop.after(this, interval);
+          }
+        };
+        loop.after(hb, r.nextLong(interval));
+      }
+    }, seconds(attack.connectAtSeconds()));
+  }
+
+  /** The Sybil dials an honest router (inbound for the router). */
+  private void connectSybil(SimNode s, SimNode h) {
+    if (s.links.containsKey(h.id) || !h.online) {
+      return;
+    }
+    long lat = Math.round(sc.latencyMs()[s.region][h.region] * 1e6);
+    Link out = new Link(this, s, h, lat);
+    Link in = new Link(this, h, s, lat);
+    s.links.put(h.id, out);
+    h.links.put(s.id, in);
+    attackStats.connections++;
+    h.router.addPeer(s.id, sc.protocol().id(), Direction.INBOUND, s.ip, in);
+    s.sybil.connected(out);
+  }
+
+  private static java.net.InetAddress ipLabel(int second, int n) {
+    try {
+      return java.net.InetAddress.getByAddress(
+          new byte[] {(byte) 198, (byte) (second + (n >>> 16 & 1)), (byte) (n >>> 8), (byte) n});
+    } catch (java.net.UnknownHostException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Runs {@code r} {@code delayNanos} from now on the event loop. */
+  void schedule(Runnable r, long delayNanos) {
+    loop.after(new EventLoop.Event() {
+      @Override
+      void fire() {
+        r.run();
+      }
+    }, delayNanos);
+  }
+
+  long now() {
+    return loop.now();
+  }
+
+  boolean isMessage(int i) {
+    return i >= 0 && i < ids.length;
+  }
+
+  MessageId idOf(int i) {
+    return ids[i];
+  }
+
+  /** The index of a message id of this run, or -1. */
+  int indexOf(MessageId id) {
+    if (id.size() < 4) {
+      return -1;
+    }
+    ByteString b = id.bytes();
+    int i = (b.byteAt(0) & 0xff) << 24 | (b.byteAt(1) & 0xff) << 16 | (b.byteAt(2) & 0xff) << 8 | (b.byteAt(3) & 0xff);
+    return isMessage(i) && ids[i].equals(id) ? i : -1;
+  }
+
+  /** Whether message {@code i} is the victim publisher's (the first publisher's), for {@code censor: publisher}. */
+  boolean isVictimMessage(int i) {
+    return publishers != null && i % publishers.length == 0;
+  }
+
+  /** A Sybil received message {@code i} first from {@code from}: its hop count, for the hops of later deliveries. */
+  void relayed(int i, SimNode sybil, SimNode from) {
+    metrics.relayed(i, sybil.index, from.index);
   }
 
   private void disconnect(SimNode a, SimNode b) {
@@ -464,6 +618,10 @@ public final class Simulation {
       to.bytesReceived += size;
       to.controlReceived += size - data;
       trace.record((byte) 1, loop.now(), link.from.index, to.index, size);
+      if (to.sybil != null) {
+        to.sybil.onRpc(link.from, rpc);
+        return;
+      }
       for (PubsubMessage m : rpc.publish()) {
         int i = messageIndex(m);
         if (i >= 0 && i < ids.length) {
@@ -486,7 +644,7 @@ public final class Simulation {
     trace.record((byte) 2, loop.now(), n.index, i, hop);
   }
 
-  private static int messageIndex(PubsubMessage m) {
+  static int messageIndex(PubsubMessage m) {
     ByteString d = m.data();
     if (d.size() < 4) {
       return -1;
@@ -511,6 +669,26 @@ public final class Simulation {
 
   List<SimNode> nodes() {
     return nodes;
+  }
+
+  List<SimNode> sybilNodes() {
+    return sybilNodes;
+  }
+
+  Set<PeerId> sybilIds() {
+    return sybilIds;
+  }
+
+  AttackStats attackStats() {
+    return attackStats;
+  }
+
+  long attackStartNanos() {
+    return attackStart;
+  }
+
+  int[] publishers() {
+    return publishers;
   }
 
   long eventsFired() {
