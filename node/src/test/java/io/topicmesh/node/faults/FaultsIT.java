@@ -98,7 +98,6 @@ class FaultsIT {
   @Test
   void killANodeThird() throws Exception {
     int n = 9;
-    List<Integer> victims = List.of(6, 7, 8);
     List<String> ips = IntStream.range(0, n).mapToObj(i -> "127.0.13." + (i + 1)).toList();
     List<Integer> ports = new ArrayList<>();
     for (String ip : ips) {
@@ -126,6 +125,21 @@ class FaultsIT {
     }
     awaitFullMeshes(nodes, KILL_DLO);
 
+    // The victims: three mesh peers of the node with the smallest mesh, so that one survivor at least
+    // (that node, unless its mesh is larger than Dlo + 2) has to graft to get back to Dlo.
+    Node focus = null;
+    List<String> focusMesh = List.of();
+    for (Node x : nodes) {
+      List<String> m = mesh(x.admin().status());
+      if (focus == null || m.size() < focusMesh.size()) {
+        focus = x;
+        focusMesh = m;
+      }
+    }
+    List<Integer> victims = new ArrayList<>();
+    for (String id : focusMesh.subList(0, 3)) {
+      victims.add(nodes.stream().filter(x -> x.peerId().equals(id)).findFirst().orElseThrow().index());
+    }
     List<Node> survivors = nodes.stream().filter(x -> !victims.contains(x.index())).toList();
     Set<String> dead = new HashSet<>();
     victims.forEach(v -> dead.add(nodes.get(v).peerId()));
@@ -133,7 +147,9 @@ class FaultsIT {
     List<Traffic.Subscriber> survivorSubs = subs.stream().filter(s -> !victims.contains(s.node)).toList();
     Traffic traffic = new Traffic(TOPIC, 4);
     resources.add(traffic);
-    List<Integer> publishers = List.of(0, 2, 4, 7);
+    // three survivors and one victim publish
+    List<Integer> publishers = new ArrayList<>(survivors.stream().limit(3).map(Node::index).toList());
+    publishers.add(victims.get(0));
     for (int p : publishers) {
       traffic.publish(p, nodes.get(p).admin(), 10);
     }
@@ -161,7 +177,7 @@ class FaultsIT {
     long killedNanos = System.nanoTime() - t0;
 
     // Healed: no dead peer in the mesh, and the mesh back to Dlo (or to every surviving peer if fewer).
-    List<Watch> watches = watchAll(survivors, Duration.ofSeconds(30), (node, st) -> {
+    List<Watch> watches = watchAll(survivors, t0, Duration.ofSeconds(30), (node, st) -> {
       List<String> mesh = mesh(st);
       return mesh.size() >= want && mesh.stream().noneMatch(dead::contains);
     });
@@ -187,12 +203,12 @@ class FaultsIT {
     long upper = watches.stream().mapToLong(w -> w.healedRecv - t0).max().orElseThrow();
     long detect = lastDisconnectOf(survivors, dead, t0);
     figures(String.format(Locale.ROOT,
-        "killANodeThird: %d nodes, heartbeat %d ms, D=%d Dlo=%d; SIGKILL of %d at once (%.0f ms until all were gone);"
+        "killANodeThird: %d nodes, heartbeat %d ms, D=%d Dlo=%d; SIGKILL of %s (mesh peers of %s) at once (%.0f ms until all were gone);"
             + " survivors saw the dead peers disconnect within %.0f ms; meshes before -> without the dead: %s (%d of %d below"
             + " %d); every survivor's mesh free of dead peers and"
             + " >= %d within (%.0f, %.0f] ms of the kill (per node: %s); delivery after the kill: %d messages x %d"
             + " subscribers, %d missing, latency %s; before the kill: %d messages, %d of %d deliveries to survivors",
-        n, HEARTBEAT_MS, KILL_D, KILL_DLO, victims.size(), killedNanos / 1e6, detect / 1e6, String.join(", ", before0),
+        n, HEARTBEAT_MS, KILL_D, KILL_DLO, victims, focus.admin().name, killedNanos / 1e6, detect / 1e6, String.join(", ", before0),
         mustGraft, survivors.size(), want, want, Math.max(0, lower) / 1e6,
         upper / 1e6, perNode(watches, t0), after.size(), survivorSubs.size(), Traffic.missing(after, survivorSubs).size(),
         latency(after, survivorSubs), before.size(), Traffic.pairs(before, survivorSubs)
@@ -276,7 +292,7 @@ class FaultsIT {
     long tCut = System.nanoTime();
     lab.cut();
     // A silent partition: only a liveness check can tell a live connection from a dead one.
-    List<Watch> drops = watchAll(nodes, Duration.ofSeconds(90), (node, st) -> {
+    List<Watch> drops = watchAll(nodes, tCut, Duration.ofSeconds(90), (node, st) -> {
       Set<String> other = node.index() < half ? idsB : idsA;
       return peers(st).stream().noneMatch(other::contains);
     });
@@ -286,7 +302,7 @@ class FaultsIT {
 
     long tHeal = System.nanoTime();
     lab.heal();
-    List<Watch> reform = watchAll(nodes, Duration.ofSeconds(60), (node, st) -> {
+    List<Watch> reform = watchAll(nodes, tHeal, Duration.ofSeconds(60), (node, st) -> {
       Set<String> other = node.index() < half ? idsB : idsA;
       List<String> mesh = mesh(st);
       return peers(st).size() >= n - 1 && mesh.size() >= Math.min(PART_DLO, n - 1) && mesh.stream().anyMatch(other::contains);
@@ -414,10 +430,12 @@ class FaultsIT {
     }
   }
 
-  /** One watch per node, all polling at once; returns when every condition holds, fails at the deadline. */
-  private static List<Watch> watchAll(List<Node> nodes, Duration deadline, BiPredicate<Node, JsonNode> done)
-      throws Exception {
-    long start = System.nanoTime();
+  /**
+   * One watch per node, all polling at once from {@code start} (the fault: the condition counts as
+   * unmet then); returns when every condition holds, fails at the deadline.
+   */
+  private static List<Watch> watchAll(List<Node> nodes, long start, Duration deadline,
+      BiPredicate<Node, JsonNode> done) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(nodes.size());
     try {
       List<Watch> watches = new ArrayList<>();
