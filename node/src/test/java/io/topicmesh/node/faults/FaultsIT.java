@@ -266,7 +266,8 @@ class FaultsIT {
       });
       nodes.add(new Node(i, p, id, new AdminClient("n" + i, UnixDomainSocketAddress.of(sock), TOKEN)));
     }
-    await("the admin relays").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+    // A fresh JVM's first answers can take seconds each on a loaded machine.
+    await("the admin relays").atMost(NodeProcess.START).pollInterval(Duration.ofMillis(100))
         .ignoreExceptions().untilAsserted(() -> {
           for (Node x : nodes) {
             assertThat(x.admin().call("GET", "/healthz", null).status()).isEqualTo(200);
@@ -405,7 +406,7 @@ class FaultsIT {
       resources.add(s);
       subs.add(s);
     }
-    await("every event stream subscribed").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(50))
+    await("every event stream subscribed").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50))
         .untilAsserted(() -> {
           for (Traffic.Subscriber s : subs) {
             assertThat(s.stream.error).as("stream of n" + s.node).isNull();
