@@ -10,3 +10,16 @@ for step in e2e/interop/build.sh e2e/control-plane/build.sh e2e/cluster/build-he
     "$step"
   fi
 done
+
+# FaultsIT (node) builds its partition from network namespaces with ip, and reaches the admin APIs
+# inside them through socat relays on Unix sockets.
+missing=()
+command -v ip >/dev/null || missing+=(iproute2)
+command -v socat >/dev/null || missing+=(socat)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "== installing Debian packages: ${missing[*]}"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
