@@ -75,8 +75,11 @@ public final class PubsubBench {
   boolean runOurs = true;
   /** Each of our nodes its own daemon JVM (as in a pod) instead of all in this JVM. */
   boolean oursProcesses;
-  /** The image's JAVA_TOOL_OPTIONS (node/Dockerfile) plus the memory a pod would have (MaxRAM = its limit). */
-  static final String DEFAULT_JVM_FLAGS = "-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75"
+  /**
+   * The image's JAVA_TOOL_OPTIONS (node/Dockerfile; PubsubBenchArgsTest keeps them equal) plus the
+   * memory of a pod limited to 512 MiB as in operator/examples/topiccluster.yaml (MaxRAM = its limit).
+   */
+  static final String DEFAULT_JVM_FLAGS = "-XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC -XX:MaxRAMPercentage=75"
       + " -Djava.io.tmpdir=/tmp -Dio.netty.native.workdir=/tmp -XX:MaxRAM=512m";
   String jvmFlags = DEFAULT_JVM_FLAGS;
   String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();

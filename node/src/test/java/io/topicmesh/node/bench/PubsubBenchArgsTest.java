@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.topicmesh.node.daemon.LoadPayload;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Base64;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class PubsubBenchArgsTest {
@@ -22,6 +26,14 @@ class PubsubBenchArgsTest {
     assertThat(ProcFs.splitJvmFlags(PubsubBench.DEFAULT_JVM_FLAGS))
         .contains("-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-Dio.netty.native.workdir=/tmp")
         .anyMatch(f -> f.startsWith("-XX:MaxRAM="));
+  }
+
+  @Test
+  void defaultJvmFlagsAreExactlyTheDockerfilesPlusMaxRam() throws Exception {
+    String dockerfile = Files.readString(Path.of("Dockerfile")); // node/Dockerfile: surefire runs in node/
+    Matcher m = Pattern.compile("JAVA_TOOL_OPTIONS=\"([^\"]*)\"").matcher(dockerfile);
+    assertThat(m.find()).as("JAVA_TOOL_OPTIONS in node/Dockerfile").isTrue();
+    assertThat(PubsubBench.DEFAULT_JVM_FLAGS).isEqualTo(m.group(1) + " -XX:MaxRAM=512m");
   }
 
   @Test
