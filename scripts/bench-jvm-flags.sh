@@ -17,6 +17,7 @@ jdk25="$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n1)/bin/java"
 # archive is bound to the jar's path and time stamp
 jar="$OUT/topicmesh-node.jar"
 cp -p node/target/topicmesh-node.jar "$jar"
+# the node image's flags before this matrix chose -XX:+UseSerialGC (the baseline every configuration extends)
 image="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp -Dio.netty.native.workdir=/tmp"
 lean="-XX:+UseSerialGC -Xss256k -XX:ReservedCodeCacheSize=32m -XX:MaxMetaspaceSize=96m -Dio.netty.allocator.numDirectArenas=1 -Dio.netty.allocator.numHeapArenas=1"
 CONFIGS="${CONFIGS:-

@@ -72,6 +72,8 @@ final class DaemonProcesses implements AutoCloseable {
       KeyFile.save(dir.resolve("key-" + i), key);
       ids[i] = PeerId.fromPublicKey(key.publicKey());
     }
+    // the daemons go with the bench, also when it is interrupted (Ctrl-C) or fails while starting them
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> processes.forEach(Process::destroyForcibly), "daemons-stop"));
     long[] spawned = new long[nodes];
     for (int i = 0; i < nodes; i++) {
       List<String> cmd = new ArrayList<>();
@@ -94,6 +96,15 @@ final class DaemonProcesses implements AutoCloseable {
       processes.add(p);
       pids.add(p.pid());
     }
+    try {
+      awaitAdminApis(spawned);
+    } catch (Exception | Error e) {
+      close();
+      throw e;
+    }
+  }
+
+  private void awaitAdminApis(long[] spawned) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     for (int i = 0; i < nodes; i++) {
       while (true) {
