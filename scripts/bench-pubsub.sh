@@ -4,6 +4,9 @@
 # a side-by-side table with ratios. Flags are passed to io.topicmesh.node.bench.PubsubBench:
 # [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024] [--fixed-seconds 10]
 # [--saturation-seconds 10] [--warmup-seconds 3] [--max-inbox n] [--go-peer <path>] [--no-go]
+# [--ours-processes [--jvm-flags "..."] [--java <path>] [--jar <path>]] [--no-ours]
+# --ours-processes: each of our nodes is the daemon in its own JVM (as in a pod); --jvm-flags defaults to
+# node/Dockerfile's JAVA_TOOL_OPTIONS plus -XX:MaxRAM=512m (a 512 MiB pod limit). See docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -92,10 +92,12 @@ build_java() { # image jar extra-env...
 
   log "$image: jlink ($jdk_version; modules $modules)"
   local rootfs; rootfs="$(mktemp -d)"
+  # --generate-cds-archive: the runtime's default class-data sharing archive, which a jlink'ed
+  # runtime otherwise lacks (start-up; see docs/benchmarks.md, "One JVM per node").
   "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
-    --compress=zip-6 --output "$rootfs/opt/java" 2>/dev/null \
-    || "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
-      --compress=2 --output "$rootfs/opt/java" \
+    --generate-cds-archive --compress=zip-6 --output "$rootfs/opt/java" 2>/dev/null \
+    || { rm -rf "$rootfs/opt/java"; "$jdk/bin/jlink" --add-modules "$modules" --strip-debug --no-header-files --no-man-pages \
+      --generate-cds-archive --compress=2 --output "$rootfs/opt/java"; } \
     || die "jlink failed"
   mkdir -p "$rootfs/app" "$rootfs/tmp" "$rootfs/etc"
   chmod 1777 "$rootfs/tmp"
@@ -147,6 +149,7 @@ build_java() { # image jar extra-env...
   echo "$stamp" >"$out/$image.stamp"
 }
 
+# The node's flags mirror node/Dockerfile's JAVA_TOOL_OPTIONS (chosen in docs/benchmarks.md, "One JVM per node").
 java_opts="-XX:+ExitOnOutOfMemoryError -XX:MaxRAMPercentage=75 -Djava.io.tmpdir=/tmp"
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(pause node operator)
@@ -154,7 +157,7 @@ for t in "${targets[@]}"; do
   case "$t" in
     pause) build_pause ;;
     node) build_java node "$root/node/target/topicmesh-node.jar" \
-      "JAVA_TOOL_OPTIONS=$java_opts -Dio.netty.native.workdir=/tmp" "LOG_FORMAT=json" ;;
+      "JAVA_TOOL_OPTIONS=$java_opts -XX:+UseSerialGC -Dio.netty.native.workdir=/tmp" "LOG_FORMAT=json" ;;
     operator) build_java operator "$root/operator/target/topicmesh-operator.jar" \
       "JAVA_TOOL_OPTIONS=$java_opts" ;;
     *) die "unknown image '$t' (pause, node, operator)" ;;

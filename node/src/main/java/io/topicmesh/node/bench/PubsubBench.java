@@ -47,8 +47,14 @@ import java.util.regex.Pattern;
  * --fixed-seconds} (latency), then as fast as their publish call accepts for {@code
  * --saturation-seconds} (throughput). Each phase is read 2 s after its last publish.
  *
+ * <p>With {@code --ours-processes} each of our nodes is instead the real daemon in its own JVM, as
+ * in a pod ({@link DaemonProcesses}), started with {@code --java} and {@code --jvm-flags} (default:
+ * node/Dockerfile's JAVA_TOOL_OPTIONS plus {@code -XX:MaxRAM=512m}, a 512 MiB pod limit); CPU and
+ * resident memory are then read from /proc for every process of both sides.
+ *
  * <pre>scripts/bench-pubsub.sh [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024]
- *     [--fixed-seconds 10] [--saturation-seconds 10] [--max-inbox n] [--go-peer path | --no-go]</pre>
+ *     [--fixed-seconds 10] [--saturation-seconds 10] [--max-inbox n] [--go-peer path | --no-go]
+ *     [--ours-processes [--jvm-flags "..."] [--java path] [--jar path]] [--no-ours]</pre>
  */
 public final class PubsubBench {
   private static final String TOPIC = "bench";
@@ -66,17 +72,47 @@ public final class PubsubBench {
   int maxInbox = Integer.MAX_VALUE;
   String goPeer = Path.of(System.getProperty("user.home"), ".cache", "topicmesh", "interop", "go-peer").toString();
   boolean runGo = true;
+  boolean runOurs = true;
+  /** Each of our nodes its own daemon JVM (as in a pod) instead of all in this JVM. */
+  boolean oursProcesses;
+  /**
+   * The image's JAVA_TOOL_OPTIONS (node/Dockerfile; PubsubBenchArgsTest keeps them equal) plus the
+   * memory of a pod limited to 512 MiB as in operator/examples/topiccluster.yaml (MaxRAM = its limit).
+   */
+  static final String DEFAULT_JVM_FLAGS = "-XX:+ExitOnOutOfMemoryError -XX:+UseSerialGC -XX:MaxRAMPercentage=75"
+      + " -Djava.io.tmpdir=/tmp -Dio.netty.native.workdir=/tmp -XX:MaxRAM=512m";
+  String jvmFlags = DEFAULT_JVM_FLAGS;
+  String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  String jar = "node/target/topicmesh-node.jar";
 
   /** What one implementation measured. */
   record Result(String impl, double deliveriesPerSec, double messagesPerSec, double p50Ms, double p99Ms,
-      double dupsPerDelivery, double cpuPer1000, double rssMiBPerNode, long fixedDeliveries, long satDeliveries) {}
+      double dupsPerDelivery, double cpuPer1000, double rssIdleMiB, double rssLoadedMiB, double startupMs,
+      long fixedDeliveries, long satDeliveries, double loadAvg) {}
 
   /** The figures of one phase. */
   record Phase(long deliveries, long duplicates, long[] latenciesUs, double cpuSeconds, double seconds) {}
 
   public static void main(String[] args) throws Exception {
+    PubsubBench b = parse(args);
+    List<Result> results = new ArrayList<>();
+    if (b.runOurs) {
+      results.add(b.oursProcesses ? b.runOursProcesses() : b.runOurs());
+    }
+    if (b.runGo) {
+      results.add(b.runGo());
+    }
+    b.print(results);
+    System.exit(0);
+  }
+
+  /** The command line; an unknown flag or a bad value is an IllegalArgumentException naming it. */
+  static PubsubBench parse(String[] args) {
     PubsubBench b = new PubsubBench();
     for (int i = 0; i < args.length; i++) {
+      if (i + 1 >= args.length && !List.of("--no-go", "--no-ours", "--ours-processes").contains(args[i])) {
+        throw new IllegalArgumentException(args[i] + " needs a value");
+      }
       switch (args[i]) {
         case "--nodes" -> b.nodes = Integer.parseInt(args[++i]);
         case "--links" -> b.links = Integer.parseInt(args[++i]);
@@ -89,21 +125,27 @@ public final class PubsubBench {
         case "--max-inbox" -> b.maxInbox = Integer.parseInt(args[++i]);
         case "--go-peer" -> b.goPeer = args[++i];
         case "--no-go" -> b.runGo = false;
+        case "--no-ours" -> b.runOurs = false;
+        case "--ours-processes" -> b.oursProcesses = true;
+        case "--jvm-flags" -> b.jvmFlags = args[++i];
+        case "--java" -> b.java = args[++i];
+        case "--jar" -> b.jar = args[++i];
         default -> throw new IllegalArgumentException("unknown flag " + args[i] + " (known: --nodes, --links,"
             + " --publishers, --rate, --size, --fixed-seconds, --saturation-seconds, --warmup-seconds, --max-inbox,"
-            + " --go-peer, --no-go)");
+            + " --go-peer, --no-go, --no-ours, --ours-processes, --jvm-flags, --java, --jar)");
       }
     }
+    ProcFs.splitJvmFlags(b.jvmFlags); // fails early on a stray word
     if (b.size < 16 || b.publishers > b.nodes || b.links * 2 >= b.nodes) {
       throw new IllegalArgumentException("need size >= 16, publishers <= nodes, 2*links < nodes");
     }
-    List<Result> results = new ArrayList<>();
-    results.add(b.runOurs());
-    if (b.runGo) {
-      results.add(b.runGo());
+    if (b.oursProcesses && b.nodes > 254) {
+      throw new IllegalArgumentException("--ours-processes: at most 254 nodes (one 127.0.4.x address each)");
     }
-    b.print(results);
-    System.exit(0);
+    if (!b.runOurs && !b.runGo) {
+      throw new IllegalArgumentException("--no-ours and --no-go leave nothing to run");
+    }
+    return b;
   }
 
   // ---- ours -----------------------------------------------------------------------------------
@@ -181,18 +223,21 @@ public final class PubsubBench {
       runOursPublishers(pubs, rate, warmupSeconds);
       Thread.sleep(SETTLE.toMillis());
       oursPhase(stats, 0);
+      double idle = (rssKiB(ProcessHandle.current().pid()) - rssBefore) / 1024.0 / nodes;
       long cpu0 = processCpuNanos();
       double fixedSecs = runOursPublishers(pubs, rate, fixedSeconds);
       Thread.sleep(SETTLE.toMillis());
       Phase fixed = oursPhase(stats, processCpuNanos() - cpu0);
       log("ours: fixed rate done, " + fixed.deliveries + " deliveries");
       cpu0 = processCpuNanos();
+      double load = ProcFs.loadAverage1();
+      ProcFs.RssSampler sampler = new ProcFs.RssSampler(List.of(ProcessHandle.current().pid()), 250);
       double satSecs = runOursPublishers(pubs, 0, saturationSeconds);
+      double loaded = (sampler.meanPeakMiB() * 1024 - rssBefore) / 1024.0 / nodes;
       Thread.sleep(SETTLE.toMillis());
       Phase sat = oursPhase(stats, processCpuNanos() - cpu0);
       log("ours: saturation done, " + sat.deliveries + " deliveries in " + fmt(satSecs) + " s");
-      long rssAfter = rssKiB(ProcessHandle.current().pid());
-      return result("ours (topicmesh, 1 JVM)", fixed, fixedSecs, sat, satSecs, (rssAfter - rssBefore) / 1024.0 / nodes);
+      return result("ours (topicmesh, 1 JVM)", fixed, fixedSecs, sat, satSecs, idle, loaded, Double.NaN, load);
     } finally {
       for (LocalPubsubNode n : ns) {
         n.close();
@@ -254,6 +299,46 @@ public final class PubsubBench {
       t.join();
     }
     return (System.nanoTime() - start) / 1e9;
+  }
+
+  // ---- ours, one daemon JVM per node ---------------------------------------------------------
+
+  Result runOursProcesses() throws Exception {
+    List<String> flags = ProcFs.splitJvmFlags(jvmFlags);
+    log("ours: starting " + nodes + " daemons: " + java + " " + String.join(" ", flags) + " -jar " + jar);
+    try (DaemonProcesses d = new DaemonProcesses(java, flags, jar, nodes, links, TOPIC)) {
+      long[] up = d.startupMs.clone();
+      Arrays.sort(up);
+      double startup = up[up.length / 2];
+      waitFor("our daemons ready (meshed up to Dlo)", d::allReady);
+      log("ours: " + nodes + " daemons ready; median start-up to admin API " + (long) startup + " ms");
+      // warm-up at saturation: a fresh JVM interprets until its JIT has compiled the hot path
+      d.publish(publishers, 0, warmupSeconds, size);
+      Thread.sleep(SETTLE.toMillis());
+      double idle = ProcFs.meanRssMiB(d.pids);
+      long[] t0 = d.trafficTotals();
+      long cpu0 = ProcFs.cpuTicks(d.pids);
+      DaemonProcesses.Streams streams = d.openStreams();
+      double fixedSecs = d.publish(publishers, rate, fixedSeconds, size);
+      Thread.sleep(SETTLE.toMillis());
+      long[] lat = streams.latencies();
+      long[] t1 = d.trafficTotals();
+      Phase fixed = new Phase(t1[0] - t0[0], t1[1] - t0[1], lat, (ProcFs.cpuTicks(d.pids) - cpu0) / (double) ProcFs.USER_HZ, 0);
+      log("ours: fixed rate done, " + fixed.deliveries + " deliveries, " + lat.length + " latency samples");
+      Thread.sleep(SETTLE.toMillis()); // the closed streams end
+      t0 = d.trafficTotals();
+      cpu0 = ProcFs.cpuTicks(d.pids);
+      double load = ProcFs.loadAverage1();
+      ProcFs.RssSampler sampler = new ProcFs.RssSampler(d.pids, 250);
+      double satSecs = d.publish(publishers, 0, saturationSeconds, size);
+      double loaded = sampler.meanPeakMiB();
+      Thread.sleep(SETTLE.toMillis());
+      long cpu1 = ProcFs.cpuTicks(d.pids);
+      t1 = d.trafficTotals();
+      Phase sat = new Phase(t1[0] - t0[0], t1[1] - t0[1], new long[0], (cpu1 - cpu0) / (double) ProcFs.USER_HZ, 0);
+      log("ours: saturation done, " + sat.deliveries + " deliveries in " + fmt(satSecs) + " s");
+      return result("ours (1 JVM per node)", fixed, fixedSecs, sat, satSecs, idle, loaded, startup, load);
+    }
   }
 
   // ---- go -------------------------------------------------------------------------------------
@@ -349,6 +434,8 @@ public final class PubsubBench {
       goPublish(pubs, rate, warmupSeconds);
       Thread.sleep(SETTLE.toMillis());
       goPhase(ns);
+      List<Long> pids = ns.stream().map(n -> n.process.pid()).toList();
+      double idle = ProcFs.meanRssMiB(pids);
       long cpu0 = goCpuTicks(ns);
       double fixedSecs = goPublish(pubs, rate, fixedSeconds);
       Thread.sleep(SETTLE.toMillis());
@@ -356,16 +443,15 @@ public final class PubsubBench {
       fixed = new Phase(fixed.deliveries, fixed.duplicates, fixed.latenciesUs, (goCpuTicks(ns) - cpu0) / 100.0, 0);
       log("go: fixed rate done, " + fixed.deliveries + " deliveries");
       cpu0 = goCpuTicks(ns);
+      double load = ProcFs.loadAverage1();
+      ProcFs.RssSampler sampler = new ProcFs.RssSampler(pids, 250);
       double satSecs = goPublish(pubs, 0, saturationSeconds);
+      double loaded = sampler.meanPeakMiB();
       Thread.sleep(SETTLE.toMillis());
       Phase sat = goPhase(ns);
       sat = new Phase(sat.deliveries, sat.duplicates, sat.latenciesUs, (goCpuTicks(ns) - cpu0) / 100.0, 0);
       log("go: saturation done, " + sat.deliveries + " deliveries in " + fmt(satSecs) + " s");
-      double rss = 0;
-      for (GoNode n : ns) {
-        rss += rssKiB(n.process.pid());
-      }
-      return result("go-libp2p-pubsub v0.19.0", fixed, fixedSecs, sat, satSecs, rss / 1024.0 / nodes);
+      return result("go-libp2p-pubsub v0.19.0", fixed, fixedSecs, sat, satSecs, idle, loaded, Double.NaN, load);
     } finally {
       ns.forEach(GoNode::close);
     }
@@ -417,18 +503,13 @@ public final class PubsubBench {
   }
 
   private static long goCpuTicks(List<GoNode> ns) throws IOException {
-    long t = 0;
-    for (GoNode n : ns) {
-      String stat = Files.readString(Path.of("/proc/" + n.process.pid() + "/stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      t += Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14 and 15)
-    }
-    return t;
+    return ProcFs.cpuTicks(ns.stream().map(n -> n.process.pid()).toList());
   }
 
   // ---- shared ---------------------------------------------------------------------------------
 
-  private Result result(String impl, Phase fixed, double fixedSecs, Phase sat, double satSecs, double rssMiB) {
+  private Result result(String impl, Phase fixed, double fixedSecs, Phase sat, double satSecs, double rssIdleMiB,
+      double rssLoadedMiB, double startupMs, double loadAvg) {
     long[] lat = fixed.latenciesUs.clone();
     Arrays.sort(lat);
     double p50 = lat.length == 0 ? Double.NaN : lat[(int) Math.min(lat.length - 1, Math.round(0.50 * (lat.length - 1)))] / 1000.0;
@@ -437,19 +518,25 @@ public final class PubsubBench {
     long allDups = fixed.duplicates + sat.duplicates;
     return new Result(impl, sat.deliveries / satSecs, sat.deliveries / satSecs / (nodes - 1), p50, p99,
         allDeliveries == 0 ? Double.NaN : (double) allDups / allDeliveries,
-        sat.deliveries == 0 ? Double.NaN : sat.cpuSeconds / (sat.deliveries / 1000.0), rssMiB,
-        fixed.deliveries, sat.deliveries);
+        sat.deliveries == 0 ? Double.NaN : sat.cpuSeconds / (sat.deliveries / 1000.0), rssIdleMiB, rssLoadedMiB,
+        startupMs, fixed.deliveries, sat.deliveries, loadAvg);
   }
 
   private void print(List<Result> rs) {
     System.out.printf(Locale.ROOT, "%nPubsub benchmark: %d nodes, links %d (degree %d), D=6, %d publishers, %d B signed"
-        + " messages; fixed %d msg/s per publisher for %d s, then saturation for %d s; %d cpus%n%n",
+        + " messages; fixed %d msg/s per publisher for %d s, then saturation for %d s; %d cpus%n",
         nodes, links, 2 * links, publishers, size, rate, fixedSeconds, saturationSeconds,
         Runtime.getRuntime().availableProcessors());
+    if (runOurs && oursProcesses) {
+      System.out.printf(Locale.ROOT, "ours: one JVM per node, %s %s%n", java, jvmFlags);
+    }
+    System.out.println();
     String[] names = {"delivered msgs/s at saturation (all subscribers)", "  = messages/s fully delivered",
         "first-delivery latency p50 at fixed rate (ms)", "first-delivery latency p99 at fixed rate (ms)",
         "duplicates per delivered message", "CPU seconds per 1,000 deliveries (saturation)",
-        "resident memory per node (MiB)", "deliveries counted (fixed / saturation)"};
+        "resident memory per node, idle after warm-up (MiB)", "resident memory per node, peak under load (MiB)",
+        "start-up to admin API up, median per node (ms)", "load average (1 min) at saturation start",
+        "deliveries counted (fixed / saturation)"};
     System.out.printf(Locale.ROOT, "%-50s", "");
     for (Result r : rs) {
       System.out.printf(Locale.ROOT, " %26s", r.impl());
@@ -461,9 +548,9 @@ public final class PubsubBench {
     for (int i = 0; i < names.length; i++) {
       System.out.printf(Locale.ROOT, "%-50s", names[i]);
       for (Result r : rs) {
-        System.out.printf(Locale.ROOT, " %26s", i == 7 ? r.fixedDeliveries() + " / " + r.satDeliveries() : fmt(value(r, i)));
+        System.out.printf(Locale.ROOT, " %26s", i == 10 ? r.fixedDeliveries() + " / " + r.satDeliveries() : fmt(value(r, i)));
       }
-      if (rs.size() == 2 && i != 7) {
+      if (rs.size() == 2 && i < 9) {
         System.out.printf(Locale.ROOT, " %12s", fmt(value(rs.get(0), i) / value(rs.get(1), i)));
       }
       System.out.println();
@@ -478,7 +565,10 @@ public final class PubsubBench {
       case 3 -> r.p99Ms();
       case 4 -> r.dupsPerDelivery();
       case 5 -> r.cpuPer1000();
-      case 6 -> r.rssMiBPerNode();
+      case 6 -> r.rssIdleMiB();
+      case 7 -> r.rssLoadedMiB();
+      case 8 -> r.startupMs();
+      case 9 -> r.loadAvg();
       default -> Double.NaN;
     };
   }
@@ -502,12 +592,7 @@ public final class PubsubBench {
   }
 
   static long rssKiB(long pid) throws IOException {
-    for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-      if (l.startsWith("VmRSS:")) {
-        return Long.parseLong(l.replaceAll("[^0-9]", ""));
-      }
-    }
-    throw new IllegalStateException("no VmRSS for pid " + pid);
+    return ProcFs.rssKiB(pid);
   }
 
   interface Check {
