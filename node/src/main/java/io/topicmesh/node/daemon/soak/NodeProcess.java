@@ -1,6 +1,5 @@
 package io.topicmesh.node.daemon.soak;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -18,7 +17,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * One node of the soak: a {@code topicmesh-node run} child process with a fixed identity (key file),
@@ -44,7 +42,21 @@ final class NodeProcess {
   private final Ledger ledger;
 
   private volatile Process process;
-  private volatile Thread reader;
+  /** The message stream of the current process, or null. */
+  private volatile Stream reader;
+  /** Set while the soak stops the process on purpose (and after a restart gave up): not a crash. */
+  private volatile boolean stopping;
+
+  /** One message stream: a thread reading the events of one process. */
+  private static final class Stream {
+    final Process process;
+    volatile boolean attached;
+    Thread thread;
+
+    Stream(Process process) {
+      this.process = process;
+    }
+  }
   /** The current session, counted from 1; 0 before the first. */
   private volatile int session;
   private volatile boolean ready;
@@ -77,6 +89,7 @@ final class NodeProcess {
         .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     process = pb.start();
     process.getOutputStream().close();
+    stopping = false;
   }
 
   /**
@@ -89,10 +102,11 @@ final class NodeProcess {
       if (!p.isAlive()) {
         return false;
       }
-      if (reader == null || !reader.isAlive()) {
-        openStream(p);
+      Stream st = reader;
+      if (st == null || st.process != p || !st.thread.isAlive()) {
+        st = openStream(p);
       }
-      if (streamAttached && status("/readyz") == 200) {
+      if (st.attached && status("/readyz") == 200) {
         synchronized (this) {
           session++;
           sessionEnds.add(Long.MAX_VALUE);
@@ -105,19 +119,19 @@ final class NodeProcess {
     return false;
   }
 
-  private volatile boolean streamAttached;
-
-  private void openStream(Process p) {
-    streamAttached = false;
+  private Stream openStream(Process p) {
     reportedDrops = 0;
-    Thread t = new Thread(() -> readStream(p), "soak-stream-" + index);
-    t.setDaemon(true);
-    reader = t;
-    t.start();
+    Stream st = new Stream(p);
+    st.thread = new Thread(() -> readStream(st), "soak-stream-" + index);
+    st.thread.setDaemon(true);
+    reader = st;
+    st.thread.start();
+    return st;
   }
 
   /** Reads server-sent events until the stream or the process ends. */
-  private void readStream(Process p) {
+  private void readStream(Stream st) {
+    Process p = st.process;
     HttpRequest req = HttpRequest.newBuilder(admin.resolve("/v1/topics/" + topic + "/messages"))
         .timeout(Duration.ofDays(1)).GET().build();
     try {
@@ -131,7 +145,7 @@ final class NodeProcess {
         String line;
         while ((line = r.readLine()) != null) {
           if (line.startsWith(": subscribed")) {
-            streamAttached = true;
+            st.attached = true;
           } else if (line.startsWith("event: ")) {
             event = line.substring(7).trim();
           } else if (line.startsWith("data: ")) {
@@ -149,31 +163,61 @@ final class NodeProcess {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     } finally {
-      streamAttached = false;
-      endSession(System.nanoTime());
+      st.attached = false;
+      synchronized (this) {
+        if (process == p) {
+          endSession(System.nanoTime()); // the stream of an earlier process ends no later session
+        }
+      }
     }
   }
 
   private void onData(String event, String data) {
     long now = System.nanoTime();
-    try {
-      JsonNode n = JSON.readTree(data);
-      if ("dropped".equals(event)) {
-        long total = n.path("dropped").asLong();
+    if ("dropped".equals(event)) {
+      try {
+        long total = JSON.readTree(data).path("dropped").asLong();
         streamDrops.addAndGet(Math.max(0, total - reportedDrops));
         reportedDrops = total;
-        return;
+      } catch (IOException e) {
+        // not JSON: ignored
       }
-      if (!"message".equals(event) || n.path("local").asBoolean(false)) {
-        return;
-      }
-      long seq = Ledger.seqOf(n.path("data").asText(""));
-      if (seq >= 0) {
-        ledger.received(seq, index, now);
-      }
-    } catch (IOException e) {
-      // not JSON: not ours
+      return;
     }
+    if (!"message".equals(event)) {
+      return;
+    }
+    long seq = seqOfEvent(data);
+    if (seq >= 0) {
+      ledger.received(seq, index, now);
+    }
+  }
+
+  private static final String DATA_FIELD = "\"data\":\"" + Ledger.PREFIX;
+
+  /**
+   * The sequence number in a message event's JSON ({@code "data":"soak <seq> x…"}), or -1 for a
+   * local delivery ({@code "local":true}, the publisher's own copy) or a message that is not the
+   * soak's. A string search, not a JSON parse: the soak reads every delivery of every node, and on
+   * a loaded machine its own CPU time is part of the latency it measures.
+   */
+  static long seqOfEvent(String json) {
+    if (json.contains("\"local\":true")) {
+      return -1;
+    }
+    int at = json.indexOf(DATA_FIELD);
+    if (at < 0) {
+      return -1;
+    }
+    int from = at + DATA_FIELD.length();
+    int to = from;
+    while (to < json.length() && Character.isDigit(json.charAt(to))) {
+      to++;
+    }
+    if (to == from || to - from > 18) {
+      return -1;
+    }
+    return Long.parseLong(json, from, to, 10);
   }
 
   /** The session ends (a stop begins, or the stream ended); idempotent. */
@@ -201,6 +245,17 @@ final class NodeProcess {
     return process;
   }
 
+  /** The process exited without the soak stopping it. */
+  boolean crashed() {
+    Process p = process;
+    return p != null && !p.isAlive() && !stopping;
+  }
+
+  /** After a restart gave up: the node stays down until the churn retries it, and is no crash. */
+  void givenUp() {
+    stopping = true;
+  }
+
   boolean alive() {
     Process p = process;
     return p != null && p.isAlive();
@@ -215,6 +270,7 @@ final class NodeProcess {
    * SIGKILL at once. Returns the exit status, or -1 when it had to be killed after SIGTERM.
    */
   int stop(boolean kill, Duration grace) throws InterruptedException {
+    stopping = true;
     endSession(System.nanoTime());
     Process p = process;
     if (kill) {
@@ -291,7 +347,7 @@ final class NodeProcess {
 
   /** The last {@code n} lines of the log, for a report on an unexpected exit. */
   String logTail(int n) {
-    try (Stream<String> s = Files.lines(log, StandardCharsets.UTF_8)) {
+    try (java.util.stream.Stream<String> s = Files.lines(log, StandardCharsets.UTF_8)) {
       List<String> all = s.toList();
       return String.join("\n", all.subList(Math.max(0, all.size() - n), all.size()));
     } catch (IOException | java.io.UncheckedIOException e) {
@@ -335,7 +391,7 @@ final class NodeProcess {
     }
 
     static double count(long pid, String dir) {
-      try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(pid), dir))) {
+      try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc", Long.toString(pid), dir))) {
         return s.count();
       } catch (IOException | java.io.UncheckedIOException e) {
         return Double.NaN;

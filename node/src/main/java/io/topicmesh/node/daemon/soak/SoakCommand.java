@@ -102,10 +102,14 @@ public final class SoakCommand implements Callable<Integer> {
       defaultValue = "0.99")
   double minDelivery;
 
-  @Option(names = "--jvm-opts", description = "JVM options of each node process, space-separated"
-      + " (default ${DEFAULT-VALUE}).",
-      defaultValue = "-Xms128m -Xmx128m -XX:+AlwaysPreTouch -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError")
-  String jvmOpts;
+  /** The node processes' JVM options unless --jvm-opt is given: a fixed, pre-touched heap, so RSS shows growth. */
+  static final List<String> DEFAULT_JVM_OPTS = List.of("-Xms128m", "-Xmx128m", "-XX:+AlwaysPreTouch",
+      "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError");
+
+  @Option(names = "--jvm-opt", paramLabel = "<option>", description = "A JVM option of each node process, repeatable,"
+      + " e.g. --jvm-opt=-Xmx256m; given ones replace the defaults (default: -Xms128m -Xmx128m -XX:+AlwaysPreTouch"
+      + " -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError).")
+  List<String> jvmOpts;
 
   @Option(names = "--class-path", description = "Class path of the node processes (default: this JVM's, the jar"
       + " when run with java -jar).")
@@ -118,8 +122,13 @@ public final class SoakCommand implements Callable<Integer> {
   static final String TOPIC = "soak";
   /** Publish calls in flight at once; beyond it a tick is skipped (and counted). */
   static final int MAX_IN_FLIGHT = 512;
-  /** Longest wait for a node to become ready after a start. */
-  static final Duration READY_LIMIT = Duration.ofSeconds(120);
+  @Option(names = "--ready-timeout", description = "Longest wait for a restarted node to be ready again (its"
+      + " message stream open, /readyz 200); the first start gets 30 s more per node (default ${DEFAULT-VALUE}).",
+      defaultValue = "120s")
+  String readyTimeout;
+
+  /** --ready-timeout, parsed. */
+  private Duration readyLimit = Duration.ofSeconds(120);
   /** Longest wait for a node to exit after SIGTERM before it is killed (above the node's 20 s grace). */
   static final Duration STOP_LIMIT = Duration.ofSeconds(30);
 
@@ -155,6 +164,7 @@ public final class SoakCommand implements Callable<Integer> {
     Duration sampleEvery = duration("--interval", interval);
     Duration settleAfter = duration("--grace", grace);
     Duration warm = warmup == null ? runFor.dividedBy(2) : duration("--warmup", warmup);
+    readyLimit = duration("--ready-timeout", readyTimeout);
     validate(runFor, sampleEvery, warm);
     Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
     if (!Files.isExecutable(jcmd)) {
@@ -185,7 +195,7 @@ public final class SoakCommand implements Callable<Integer> {
         n.start();
       }
       // all start at once: on a loaded machine that takes a while, so the first deadline grows with N
-      Duration firstLimit = READY_LIMIT.plusSeconds(30L * nodes);
+      Duration firstLimit = readyLimit.plusSeconds(30L * nodes);
       out.printf(Locale.ROOT, "soak: starting %d node processes (waiting up to %d s for all to be ready); load %s%n",
           nodes, firstLimit.toSeconds(), loadAverage());
       out.flush();
@@ -249,7 +259,7 @@ public final class SoakCommand implements Callable<Integer> {
           out.println("load stopped; waiting for the restart in flight");
           out.flush();
         }
-        churn.awaitTermination(STOP_LIMIT.toSeconds() + READY_LIMIT.toSeconds() + 10, TimeUnit.SECONDS);
+        churn.awaitTermination(STOP_LIMIT.toSeconds() + readyLimit.toSeconds() + 10, TimeUnit.SECONDS);
         if (!histogramAtWarmup) {
           histograms.take("warmup");
         }
@@ -360,11 +370,7 @@ public final class SoakCommand implements Callable<Integer> {
       Files.writeString(config, yaml.toString(), StandardCharsets.UTF_8);
       List<String> cmd = new ArrayList<>();
       cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-      for (String o : jvmOpts.trim().split("\\s+")) {
-        if (!o.isEmpty()) {
-          cmd.add(o);
-        }
-      }
+      cmd.addAll(jvmOpts == null || jvmOpts.isEmpty() ? DEFAULT_JVM_OPTS : jvmOpts);
       cmd.addAll(List.of("-cp", cp, "io.topicmesh.node.daemon.Main", "run", "--config",
           config.toAbsolutePath().toString()));
       commands.append(String.join(" ", cmd)).append('\n');
@@ -435,7 +441,8 @@ public final class SoakCommand implements Callable<Integer> {
       long t = System.nanoTime();
       String how = kill ? "SIGKILL" : "SIGTERM";
       int code = 0;
-      if (victim.alive()) {
+      boolean wasAlive = victim.alive();
+      if (wasAlive) {
         out.printf(Locale.ROOT, "%6.0fs churn: node %d %s%n", (t - start) / 1e9, victim.index, how);
         out.flush();
         (kill ? sigkills : sigterms).incrementAndGet();
@@ -459,9 +466,10 @@ public final class SoakCommand implements Callable<Integer> {
       }
       out.printf(Locale.ROOT, "%6.0fs churn: node %d %s -> %s in %.1f s; %s%n", (System.nanoTime() - start) / 1e9,
           victim.index, how,
-          code == -1 ? "did not exit within " + STOP_LIMIT.toSeconds() + " s, killed" : "exit " + code, stoppedIn,
+          !wasAlive ? "was down" : code == -1 ? "did not exit within " + STOP_LIMIT.toSeconds() + " s, killed"
+              : "exit " + code, stoppedIn,
           ok ? String.format(Locale.ROOT, "restarted, ready in %.1f s", readyIn) : "NOT ready within "
-              + READY_LIMIT.toSeconds() + " s (retried at the next churn); log " + victim.log);
+              + readyLimit.toSeconds() + " s (retried at the next churn); log " + victim.log);
       out.flush();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -474,19 +482,22 @@ public final class SoakCommand implements Callable<Integer> {
   }
 
   private boolean restart(NodeProcess n) throws IOException, InterruptedException {
-    long deadline = System.nanoTime() + READY_LIMIT.toNanos();
+    long deadline = System.nanoTime() + readyLimit.toNanos();
     while (System.nanoTime() < deadline) {
       n.start();
       if (n.awaitReady(deadline)) {
         return true;
       }
       if (n.alive()) {
-        n.stop(true, STOP_LIMIT);
-        break;
+        break; // running but never ready: given up below
       }
       // exited at start (e.g. its port still held): try again shortly
       Thread.sleep(1000);
     }
+    if (n.alive()) {
+      n.stop(true, STOP_LIMIT);
+    }
+    n.givenUp();
     failedRestarts.incrementAndGet();
     return false;
   }
@@ -496,9 +507,10 @@ public final class SoakCommand implements Callable<Integer> {
       long start) {
     for (NodeProcess n : cluster) {
       Process p = n.process();
-      if (p != null && !p.isAlive() && churning.get() != n.index && n.ready()) {
+      if (churning.get() != n.index && n.crashed()) {
         crashes.incrementAndGet();
         n.endSession(System.nanoTime());
+        n.givenUp(); // counted once; the restart below clears it
         out.printf(Locale.ROOT, "%6.0fs CRASH: node %d exited with %d unasked; log %s ends:%n%s%n",
             (System.nanoTime() - start) / 1e9, n.index, p.exitValue(), n.log, n.logTail(10));
         out.flush();
