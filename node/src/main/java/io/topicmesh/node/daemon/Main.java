@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
     versionProvider = Main.Version.class,
     description = "A libp2p gossipsub node.",
     subcommands = {RunCommand.class, io.topicmesh.node.daemon.local.LocalCommand.class,
+        io.topicmesh.node.daemon.soak.SoakCommand.class,
         ClientCommands.Pub.class, ClientCommands.Sub.class, ClientCommands.Status.class, ClientCommands.Params.class,
         io.topicmesh.node.sim.SimCommand.class})
 public final class Main implements Runnable {
