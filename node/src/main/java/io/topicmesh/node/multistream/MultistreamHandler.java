@@ -7,6 +7,7 @@ import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.topicmesh.node.multistream.MultistreamException.Reason;
+import io.topicmesh.node.pubsub.lock.WarnLimiter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Collection;
@@ -239,6 +240,11 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
     ctx.pipeline().remove(this);
   }
 
+  /** Interval of the failure warnings' limiter. */
+  static final Duration WARN_INTERVAL = Duration.ofSeconds(10);
+
+  private static final WarnLimiter WARNINGS = new WarnLimiter(WARN_INTERVAL.toNanos());
+
   private void fail(ChannelHandlerContext ctx, Reason reason, String message) {
     if (done) {
       return;
@@ -249,7 +255,13 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
     if (reason == Reason.NOT_SUPPORTED || reason == Reason.UNEXPECTED_EOF) {
       log.info("{} multistream {} failed ({}): {}", ctx.channel(), role, reason, message);
     } else {
-      log.warn("{} multistream {} failed ({}): {}", ctx.channel(), role, reason, message);
+      // A peer can cause these at will (e.g. streams opened and left silent until the timeout,
+      // hundreds per connection): at most one line per role and reason per interval.
+      long suppressed = WARNINGS.admit(role + " " + reason, System.nanoTime());
+      if (suppressed != WarnLimiter.SUPPRESSED) {
+        log.warn("{} multistream {} failed ({}): {} ({} similar warnings suppressed since the last)",
+            ctx.channel(), role, reason, message, suppressed);
+      }
     }
     result.completeExceptionally(new MultistreamException(reason, message));
     ctx.close();

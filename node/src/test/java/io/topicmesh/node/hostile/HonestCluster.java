@@ -61,7 +61,53 @@ final class HonestCluster implements AutoCloseable {
     final AtomicLong iwantIdsSent = new AtomicLong();
     final AtomicLong graftsDuringBackoff = new AtomicLong();
     final AtomicLong invalidRpcs = new AtomicLong();
+    final AtomicLong queueFullDrops = new AtomicLong();
+    final AtomicLong controlOverflows = new AtomicLong();
+    final AtomicLong pruned = new AtomicLong();
+    final AtomicLong removed = new AtomicLong();
+    final AtomicLong prunesReceived = new AtomicLong();
+    final AtomicLong messagesSent = new AtomicLong();
+
+    @Override
+    public void rpcSent(PeerId peer, io.topicmesh.node.pubsub.wire.Rpc rpc) {
+      if (peer.equals(attacker)) {
+        messagesSent.addAndGet(rpc.publish().size());
+      }
+    }
+
     volatile PeerId attacker;
+
+    @Override
+    public void rpcReceived(PeerId peer, io.topicmesh.node.pubsub.wire.Rpc rpc) {
+      if (peer.equals(attacker)) {
+        prunesReceived.addAndGet(rpc.control().prune().size());
+      }
+    }
+
+    @Override
+    public void outboundDropped(PeerId peer, io.topicmesh.node.pubsub.router.DropReason reason, int count) {
+      if (peer.equals(attacker)) {
+        switch (reason) {
+          case QUEUE_FULL -> queueFullDrops.addAndGet(count);
+          case CONTROL_OVERFLOW -> controlOverflows.addAndGet(count);
+          default -> { }
+        }
+      }
+    }
+
+    @Override
+    public void pruned(PeerId peer, String topic, io.topicmesh.node.pubsub.router.PruneReason reason) {
+      if (peer.equals(attacker)) {
+        pruned.incrementAndGet();
+      }
+    }
+
+    @Override
+    public void peerRemoved(PeerId peer, PubsubProtocol protocol) {
+      if (peer.equals(attacker)) {
+        removed.incrementAndGet();
+      }
+    }
 
     @Override
     public void graylisted(PeerId peer) {
@@ -168,6 +214,11 @@ final class HonestCluster implements AutoCloseable {
 
   /** Publishes one message every {@code periodMillis}, from each node in turn, until {@link #stopTraffic}. */
   void startTraffic(long periodMillis) {
+    startTraffic(periodMillis, 0);
+  }
+
+  /** As {@link #startTraffic(long)}, each message padded to at least {@code payloadBytes}. */
+  void startTraffic(long periodMillis, int payloadBytes) {
     traffic = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "honest-traffic");
       t.setDaemon(true);
@@ -178,7 +229,9 @@ final class HonestCluster implements AutoCloseable {
       long s = seq.getAndIncrement();
       int from = (int) (s % nodes.size());
       try {
-        MessageId id = nodes.get(from).router().publish(TOPIC, ("honest-" + s).getBytes())
+        byte[] head = ("honest-" + s + "-").getBytes();
+        byte[] data = java.util.Arrays.copyOf(head, Math.max(head.length, payloadBytes));
+        MessageId id = nodes.get(from).router().publish(TOPIC, data)
             .get(5, TimeUnit.SECONDS).id();
         published.put(id, from);
       } catch (Exception e) {
@@ -221,6 +274,25 @@ final class HonestCluster implements AutoCloseable {
       // the ratio below says how much is missing
     }
     return expected() == 0 ? 0 : (double) deliveredCount() / expected();
+  }
+
+  /** Per node: the share of the messages the other nodes published that reached it. */
+  double[] perNodeRatio() {
+    double[] r = new double[nodes.size()];
+    for (int k = 0; k < nodes.size(); k++) {
+      long want = 0;
+      long got = 0;
+      for (Map.Entry<MessageId, Integer> e : published.entrySet()) {
+        if (e.getValue() != k) {
+          want++;
+          if (delivered.get(k).contains(e.getKey())) {
+            got++;
+          }
+        }
+      }
+      r[k] = want == 0 ? 0 : (double) got / want;
+    }
+    return r;
   }
 
   static int openFds() {

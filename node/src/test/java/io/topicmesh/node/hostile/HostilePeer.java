@@ -43,6 +43,8 @@ final class HostilePeer implements AutoCloseable {
   final PeerId id = PeerId.fromPublicKey(key.publicKey());
   final Host host;
   private StreamChannel out;
+  /** The victim's pubsub stream to us (the last one it opened). */
+  private volatile StreamChannel inbound;
   private long seqno;
   private long writes;
 
@@ -52,16 +54,59 @@ final class HostilePeer implements AutoCloseable {
   final Queue<ControlPrune> prunesIn = new ConcurrentLinkedQueue<>();
 
   HostilePeer(String listenIp) {
-    host = Host.create(HostConfig.defaults(key)
-        .withListen(List.of(Multiaddr.parse("/ip4/" + listenIp + "/tcp/0"))).withIoThreads(1));
+    this(listenIp, c -> c);
+  }
+
+  /** As {@link #HostilePeer(String)}, with the host's configuration adjusted (muxers, limits). */
+  HostilePeer(String listenIp, java.util.function.UnaryOperator<HostConfig> customise) {
+    host = Host.create(customise.apply(HostConfig.defaults(key)
+        .withListen(List.of(Multiaddr.parse("/ip4/" + listenIp + "/tcp/0"))).withIoThreads(1)));
     host.start();
-    host.setStreamHandler(PROTOCOL, (stream, protocol, conn) -> stream.pipeline().addLast(new Reader()));
+    host.setStreamHandler(PROTOCOL, (stream, protocol, conn) -> {
+      inbound = stream;
+      stream.pipeline().addLast(new Reader());
+    });
   }
 
   /** Connects to {@code victim} (full handshake) and opens our pubsub stream to it. */
   void connect(LocalPubsubNode victim) throws Exception {
     host.dial(victim.address()).get(10, TimeUnit.SECONDS);
     out = host.newStream(victim.host().peerId(), List.of(PROTOCOL)).get(10, TimeUnit.SECONDS);
+  }
+
+  /** Our connection to the victim. */
+  io.topicmesh.node.transport.Connection connection() {
+    return host.connections().get(0);
+  }
+
+  /**
+   * Stops reading from the victim's TCP connection (netty autoRead off): the victim's writes fill
+   * the socket buffers and, above them, its muxer's send window for our streams.
+   */
+  void stopReading() {
+    StreamChannel in = inbound;
+    if (in != null) {
+      in.config().setAutoRead(false); // stream level: our yamux window for it stays shut
+    }
+    var ch = connection().channel();
+    // TCP level: autoRead off, and read() requests from the handlers above (decoders ask for more
+    // when autoRead is off) are swallowed, so nothing more is taken off the socket.
+    ch.pipeline().addFirst("stop-reading", new io.netty.channel.ChannelOutboundHandlerAdapter() {
+      @Override
+      public void read(ChannelHandlerContext ctx) {
+        // never read again
+      }
+    });
+    ch.config().setAutoRead(false);
+  }
+
+  /**
+   * Opens a muxer stream to the victim and sends nothing on it, not even multistream-select: a
+   * half-opened stream. The future fails if our own muxer refuses (its limits) or completes with
+   * the stream, which the victim may reset at once if it is over its inbound limit.
+   */
+  io.netty.util.concurrent.Future<StreamChannel> openRawStream() {
+    return connection().muxer().openStream(null);
   }
 
   /** Whether our pubsub stream to the victim is still open. */
@@ -113,6 +158,46 @@ final class HostilePeer implements AutoCloseable {
   /** A message without any signing fields: invalid under StrictSign. */
   static PubsubMessage unsigned(String topic, byte[] data) {
     return PubsubMessage.anonymous(topic, ByteString.copyFrom(data));
+  }
+
+  /**
+   * A signed peer record envelope (libp2p RFC 0003: payload type 0x0301, domain
+   * "libp2p-peer-record") for {@code signer}'s peer id and {@code addrs}.
+   */
+  static byte[] signedPeerRecord(PrivKey signer, List<Multiaddr> addrs) {
+    try {
+      PeerId peer = PeerId.fromPublicKey(signer.publicKey());
+      java.io.ByteArrayOutputStream rec = new java.io.ByteArrayOutputStream();
+      com.google.protobuf.CodedOutputStream r = com.google.protobuf.CodedOutputStream.newInstance(rec);
+      r.writeByteArray(1, peer.bytes());
+      r.writeUInt64(2, System.currentTimeMillis());
+      for (Multiaddr a : addrs) {
+        java.io.ByteArrayOutputStream ai = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream aio = com.google.protobuf.CodedOutputStream.newInstance(ai);
+        aio.writeByteArray(1, a.bytes());
+        aio.flush();
+        r.writeByteArray(3, ai.toByteArray());
+      }
+      r.flush();
+      byte[] payloadType = {3, 1};
+      byte[] payload = rec.toByteArray();
+      java.io.ByteArrayOutputStream toSign = new java.io.ByteArrayOutputStream();
+      for (byte[] part : List.of("libp2p-peer-record".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          payloadType, payload)) {
+        toSign.writeBytes(io.topicmesh.node.util.Varint.encode(part.length));
+        toSign.writeBytes(part);
+      }
+      java.io.ByteArrayOutputStream env = new java.io.ByteArrayOutputStream();
+      com.google.protobuf.CodedOutputStream e = com.google.protobuf.CodedOutputStream.newInstance(env);
+      e.writeByteArray(1, signer.publicKey().bytes());
+      e.writeByteArray(2, payloadType);
+      e.writeByteArray(3, payload);
+      e.writeByteArray(5, signer.sign(toSign.toByteArray()));
+      e.flush();
+      return env.toByteArray();
+    } catch (java.io.IOException x) {
+      throw new java.io.UncheckedIOException(x);
+    }
   }
 
   @Override

@@ -347,6 +347,42 @@ class MultistreamHandlerTest {
     ch.finishAndReleaseAll();
   }
 
+  /**
+   * A peer that opens hundreds of streams and stays silent on each makes hundreds of responder
+   * timeouts: they must not make hundreds of WARN lines (one per role and reason per interval).
+   */
+  @Test
+  void manySilentStreamsLogAtMostOneWarningPerInterval() {
+    ch.qos.logback.classic.Logger logger =
+        (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(MultistreamHandler.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logs =
+        new ch.qos.logback.core.read.ListAppender<>();
+    logs.start();
+    logger.addAppender(logs);
+    long started = System.nanoTime();
+    try {
+      for (int n = 0; n < 300; n++) {
+        MultistreamHandler r = MultistreamHandler.responder(List.of("/noise"), TIMEOUT, null);
+        EmbeddedChannel ch = new EmbeddedChannel();
+        ch.freezeTime();
+        ch.pipeline().addLast(r);
+        ch.advanceTimeBy(11, TimeUnit.SECONDS);
+        ch.runScheduledPendingTasks();
+        assertThat(failureReason(r.protocolFuture())).isEqualTo(Reason.TIMEOUT);
+        ch.finishAndReleaseAll();
+      }
+    } finally {
+      logger.detachAppender(logs);
+    }
+    long elapsedIntervals = (System.nanoTime() - started) / MultistreamHandler.WARN_INTERVAL.toNanos();
+    long warnings = logs.list.stream()
+        .filter(e -> e.getLevel() == ch.qos.logback.classic.Level.WARN)
+        .filter(e -> e.getFormattedMessage().contains("responder failed (TIMEOUT)"))
+        .count();
+    assertThat(warnings).as("WARN lines for 300 timeouts in %d limiter intervals", elapsedIntervals + 1)
+        .isLessThanOrEqualTo(elapsedIntervals + 1);
+  }
+
   @Test
   void stalledPeerTimesOutOnVirtualTime() {
     MultistreamHandler i = MultistreamHandler.initiator(List.of("/noise"), TIMEOUT, null);

@@ -8,9 +8,10 @@ import java.time.Duration;
 
 /**
  * Per-topic score parameters (gossipsub v1.1, "Topic Parameter Calculation"): the weights, decays
- * and caps of P1–P4. The spec gives no defaults. {@link #defaults()} follows rust-libp2p's {@code
- * TopicScoreParams::default()} for P1, P2 and P4, but leaves P3 (mesh message delivery deficit)
- * and P3b (mesh failure penalty) <b>off</b>: the spec makes P3 opt-in and says its threshold must
+ * and caps of P1–P4. The spec gives no defaults. {@link #defaults()} keeps rust-libp2p's {@code
+ * TopicScoreParams::default()} topic weight and P4, but makes P1 and P2 small (see {@link
+ * #defaults()}: positive terms must not outweigh penalties), and leaves P3 (mesh message delivery
+ * deficit) and P3b (mesh failure penalty) <b>off</b>: the spec makes P3 opt-in and says its threshold must
  * be derived from the topic's expected message rate. A P3 threshold that a topic's traffic does
  * not reach gives every mesh peer a deficit² penalty once the activation window has passed; on an
  * idle topic that is every peer, the total score turns negative, and the heartbeat PRUNEs the
@@ -117,13 +118,19 @@ public record TopicScoreParams(
   }
 
   /**
-   * rust-libp2p's values for P1, P2 and P4 (topic weight 0.5, P1 1 per ms up to 3600, P2 1 decaying
-   * by 0.5 up to 2000, P4 -1 decaying by 0.3); P3 and P3b off (weight 0, threshold 0, activation 0,
-   * cap 100, decay 0.5, window 10 ms), so they must be configured as a whole to take effect.
+   * Topic weight 0.5 and P4 (-1, decaying by 0.3) as rust-libp2p; P1 and P2 kept small so that
+   * good behaviour cannot buy immunity from penalties: P1 0.0027 per <b>second</b> in the mesh,
+   * capped at 3600 s (at most +9.72 before the topic weight, reached after an hour), and P2 1 per
+   * first delivery decaying by 0.5, capped at 10 (at most +10). A peer's positive topic terms thus
+   * stay under +10 per topic after the topic weight, so a few behaviour penalties (P7: -10 x n²) or
+   * invalid messages (P4) still take it past the graylist threshold (-80), however long it has
+   * been in the mesh. (rust's P1, 1 per millisecond up to 3600, and P2 cap 2000 gave a peer +2800
+   * within seconds.) P3 and P3b off (weight 0, threshold 0, activation 0, cap 100, decay 0.5,
+   * window 10 ms), so they must be configured as a whole to take effect.
    */
   public static TopicScoreParams defaults() {
     return new TopicScoreParams(
-        0.5, 1, Duration.ofMillis(1), 3600, 1, 0.5, 2000, 0, 0.5, 100, 0,
+        0.5, 0.0027, Duration.ofSeconds(1), 3600, 1, 0.5, 10, 0, 0.5, 100, 0,
         Duration.ofMillis(10), Duration.ZERO, 0, 0.5, -1, 0.3);
   }
 
