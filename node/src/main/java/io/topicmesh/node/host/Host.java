@@ -14,6 +14,7 @@ import io.topicmesh.node.mux.MuxListener;
 import io.topicmesh.node.mux.MuxMetrics;
 import io.topicmesh.node.mux.StreamChannel;
 import io.topicmesh.node.protocol.identify.IdentifyProtocol;
+import io.topicmesh.node.mux.yamux.YamuxHandler;
 import io.topicmesh.node.protocol.ping.PingProtocol;
 import io.topicmesh.node.transport.Connection;
 import io.topicmesh.node.transport.ConnectionUpgrader;
@@ -92,6 +93,18 @@ public final class Host implements AutoCloseable {
         registry::protocolIds, peerStore, metrics, manager::notifyListeners, config.identifyTimeout(), Clock.systemUTC(),
         c -> c.isOpen() && manager.get(c.remotePeer()).orElse(null) == c);
     this.ping = new PingService(metrics, config.pingTimeout());
+    Duration keepAliveEvery = config.muxConfig().yamuxKeepAliveInterval();
+    if (!keepAliveEvery.isZero()) {
+      PingService keepAlivePing = new PingService(metrics, config.muxConfig().yamuxPingTimeout());
+      manager.addListener(new ConnectionListener() {
+        @Override
+        public void connectionOpened(Connection c) {
+          if (!YamuxHandler.PROTOCOL_ID.equals(c.muxerProtocol())) {
+            keepAlive(c, keepAlivePing, keepAliveEvery);
+          }
+        }
+      });
+    }
     registry.register(IdentifyProtocol.ID, identify::respond);
     registry.register(IdentifyProtocol.PUSH_ID, identify::acceptPush);
     registry.register(PingProtocol.ID, ping::respond);
@@ -357,6 +370,29 @@ public final class Host implements AutoCloseable {
    */
   public Future<StreamChannel> newStream(PeerId peer, List<String> protocols) {
     return newStream(peer, protocols, (s, p, c) -> { });
+  }
+
+  /**
+   * Keep-alive for a connection whose muxer has none of its own (mplex; yamux pings by itself): a
+   * libp2p ping every {@code every}, and the connection closed when one gets no echo within the
+   * mux config's ping timeout. Without it a connection across a silent partition (no RST, no FIN)
+   * stayed open until TCP gave up retransmitting, about 15 minutes. A ping refused for another
+   * reason (the peer does not speak ping) closes nothing.
+   */
+  private void keepAlive(Connection c, PingService keepAlivePing, Duration every) {
+    var task = c.channel().eventLoop().scheduleWithFixedDelay(() -> {
+      if (!c.isOpen()) {
+        return;
+      }
+      keepAlivePing.ping(c).addListener(f -> {
+        if (!f.isSuccess() && f.cause() instanceof PingService.NoEchoException && c.isOpen()) {
+          log.info("closing connection peer={} conn={} muxer={}: {} (keep-alive)", c.remotePeer(), c.id(),
+              c.muxerProtocol(), f.cause().getMessage());
+          c.close();
+        }
+      });
+    }, every.toNanos(), every.toNanos(), TimeUnit.NANOSECONDS);
+    c.closeFuture().addListener(f -> task.cancel(false));
   }
 
   /** Pings a connected peer once on a new stream; completes with the round-trip time. */

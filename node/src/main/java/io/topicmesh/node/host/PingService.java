@@ -23,6 +23,15 @@ final class PingService {
   /** A ping stream with no traffic for this long is closed (go-libp2p uses the same minute). */
   static final Duration RESPONDER_IDLE = Duration.ofSeconds(60);
 
+  /** A ping with no echo within its deadline: the peer, or the path to it, is not answering. */
+  static final class NoEchoException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    NoEchoException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
   private final SecureRandom random = new SecureRandom();
   private final HostMetrics metrics;
   private final Duration timeout;
@@ -45,7 +54,7 @@ final class PingService {
     Future<StreamChannel> opened = conn.newStream(List.of(PingProtocol.ID),
         (stream, protocol, c) -> stream.pipeline().addLast(initiator));
     var timer = loop.schedule(() -> {
-      if (result.tryFailure(new PingException("no echo within " + timeout + " from " + conn.remotePeer()))) {
+      if (result.tryFailure(new NoEchoException("no echo within " + timeout + " from " + conn.remotePeer()))) {
         if (opened.isSuccess()) {
           opened.getNow().reset();
         }

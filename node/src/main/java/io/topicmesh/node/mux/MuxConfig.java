@@ -31,9 +31,12 @@ import java.time.Duration;
  *     the unread bytes of all streams together would pass it, the stream receiving is reset.
  *     Default 64 MiB, at least {@code mplexMaxStreamBufferBytes}.
  * @param yamuxKeepAliveInterval yamux: a ping is sent this often to detect a dead peer (go-yamux
- *     does the same every 30 s); {@link Duration#ZERO} turns keepalives off. Default 30 s.
+ *     does the same every 30 s); {@link Duration#ZERO} turns keepalives off. Default 30 s. The
+ *     host applies the same interval to connections whose muxer has no ping (mplex), with a libp2p
+ *     ping ({@code /ipfs/ping/1.0.0}) on a new stream.
  * @param yamuxPingTimeout yamux: a keepalive ping not answered within this closes the connection
- *     ({@link MuxError#KEEPALIVE_TIMEOUT}). Default 10 s, positive.
+ *     ({@link MuxError#KEEPALIVE_TIMEOUT}). Default 10 s, positive. Also the mplex keep-alive's
+ *     ping timeout.
  */
 public record MuxConfig(
     int maxInboundStreams,

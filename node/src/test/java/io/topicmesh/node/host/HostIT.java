@@ -462,4 +462,29 @@ class HostIT {
       return true;
     }
   }
+
+  /**
+   * mplex has no ping of its own: the host pings over {@code /ipfs/ping/1.0.0} at the keep-alive
+   * interval and closes a connection whose peer stopped answering (a silent partition: no RST, no
+   * FIN), while a healthy one stays up.
+   */
+  @Test
+  void mplexConnectionsAreKeptAliveAndASilentPeerIsDropped() throws Exception {
+    UnaryOperator<HostConfig> mplexKeepAlive = c -> c.withMuxers(List.of(MplexHandler.PROTOCOL_ID))
+        .withMuxConfig(c.muxConfig().withYamuxKeepAlive(Duration.ofMillis(300), Duration.ofSeconds(3)));
+    Host a = host(mplexKeepAlive);
+    Host b = host(mplexKeepAlive);
+    Host c = host(mplexKeepAlive);
+    Connection ab = get(a.dial(addr(b)));
+    Connection ac = get(a.dial(addr(c)));
+    assertThat(ab.muxerProtocol()).isEqualTo(MplexHandler.PROTOCOL_ID);
+    // healthy: several keep-alive rounds later both connections are still the hosts' connections
+    await().during(Duration.ofSeconds(2)).atMost(WAIT).until(() -> ab.isOpen() && ac.isOpen());
+    // c goes silent: its side of the connection stops reading, so no echo ever comes back
+    Connection ca = await().atMost(WAIT).until(() -> c.connection(a.peerId()), java.util.Optional::isPresent).orElseThrow();
+    ca.channel().eventLoop().submit(() -> ca.channel().config().setAutoRead(false)).get(5, TimeUnit.SECONDS);
+    await().atMost(WAIT).until(() -> !ac.isOpen());
+    assertThat(a.connection(c.peerId())).as("a dropped the silent peer").isEmpty();
+    assertThat(ab.isOpen()).as("and kept the healthy one").isTrue();
+  }
 }

@@ -41,7 +41,8 @@ import java.time.Duration;
  * @param maxOutboundQueue data messages queued per peer before drops (go: 32)
  * @param maxValidationQueue messages awaiting validation before throttling (go: 32 per topic; ours is
  *     router-wide)
- * @param maxPendingDials PX / direct dials outstanding at once (go: 128)
+ * @param maxPendingDials PX dials the router starts per heartbeat (go bounds its dial queue at 128);
+ *     the host dialer keeps at most 64 of them in flight
  */
 public record GossipParams(
     int d,
