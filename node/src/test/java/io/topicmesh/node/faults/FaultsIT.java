@@ -46,6 +46,14 @@ class FaultsIT {
   /** killANodeThird: small degrees against eight peers, so meshes are not full and a kill can leave one below Dlo. */
   private static final int KILL_D = 4;
   private static final int KILL_DLO = 3;
+  /**
+   * killANodeThird: the meshes form with oversubscription PRUNEs, and each sets a backoff on both
+   * sides. A survivor whose remaining peers are all still in backoff with it may not GRAFT any of
+   * them (spec v1.1) until it ends, so the 3-heartbeat heal is asserted in steady state: the kill
+   * comes after these start-up backoffs (10 s here, 60 s by default) have run out. ci13 saw a
+   * survivor with 5 peers and an empty mesh for 30 s when the kill came earlier.
+   */
+  private static final long KILL_PRUNE_BACKOFF_MS = 10_000;
   private static final int KILL_DHI = 6;
   /**
    * partitionAndHeal: the default degrees. Dlo must exceed the peers a node has in its own half (3),
@@ -103,7 +111,7 @@ class FaultsIT {
     for (String ip : ips) {
       ports.add(freePort(ip));
     }
-    Path config = writeConfig(KILL_D, KILL_DLO, KILL_DHI);
+    Path config = writeConfig(KILL_D, KILL_DLO, KILL_DHI, KILL_PRUNE_BACKOFF_MS);
     List<NodeProcess> started = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       List<String> args = new ArrayList<>(List.of("run", "--listen", "/ip4/" + ips.get(i) + "/tcp/" + ports.get(i),
@@ -124,6 +132,7 @@ class FaultsIT {
       nodes.add(new Node(i, p, id, new AdminClient("n" + i, new InetSocketAddress(admin.getHost(), admin.getPort()), TOKEN)));
     }
     awaitFullMeshes(nodes, KILL_DLO);
+    long meshed = System.nanoTime();
 
     // The victims: three mesh peers of the node with the smallest mesh, so that one survivor at least
     // (that node, unless its mesh is larger than Dlo + 2) has to graft to get back to Dlo.
@@ -155,6 +164,10 @@ class FaultsIT {
     }
     await("3 s of publishing before the kill").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
         .until(() -> traffic.published.size() >= 120);
+
+    await("the start-up PRUNE backoffs (" + KILL_PRUNE_BACKOFF_MS + " ms) to run out").atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(100))
+        .until(() -> System.nanoTime() - meshed >= (KILL_PRUNE_BACKOFF_MS + 2 * HEARTBEAT_MS) * 1_000_000L);
 
     // The meshes just before the kill: who loses how many mesh peers, and who must graft to get back to Dlo.
     int want = Math.min(KILL_DLO, survivors.size() - 1);
@@ -232,7 +245,7 @@ class FaultsIT {
     lab.createSwitch();
     int n = 8;
     int half = n / 2;
-    Path config = writeConfig(PART_D, PART_DLO, PART_DHI);
+    Path config = writeConfig(PART_D, PART_DLO, PART_DHI, 60_000);
     List<NodeProcess> started = new ArrayList<>();
     List<String> namespaces = new ArrayList<>();
     for (int i = 0; i < n; i++) {
@@ -359,13 +372,13 @@ class FaultsIT {
     return p;
   }
 
-  private Path writeConfig(int d, int dlo, int dhi) throws IOException {
+  private Path writeConfig(int d, int dlo, int dhi, long pruneBackoffMs) throws IOException {
     Path config = tmp.resolve("node.yaml");
     Files.writeString(config, """
         topics: [%s]
         redial: {minMs: 200, maxMs: 2000}
-        params: {d: %d, dlo: %d, dhi: %d, heartbeatIntervalMs: %d}
-        """.formatted(TOPIC, d, dlo, dhi, HEARTBEAT_MS));
+        params: {d: %d, dlo: %d, dhi: %d, heartbeatIntervalMs: %d, pruneBackoffMs: %d}
+        """.formatted(TOPIC, d, dlo, dhi, HEARTBEAT_MS, pruneBackoffMs));
     return config;
   }
 
