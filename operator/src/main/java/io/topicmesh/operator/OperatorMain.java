@@ -65,6 +65,10 @@ public final class OperatorMain {
   /** Builds and starts an operator; the caller stops it with {@link #stop()}. */
   public static OperatorMain start(KubernetesClient client, Map<String, String> env, NodeEndpoints endpoints)
       throws java.io.IOException {
+    // Auto tuning starts from the tuning table: a missing or malformed one stops the start here.
+    io.topicmesh.operator.tuning.TuningTable table = io.topicmesh.operator.tuning.TuningTable.builtIn();
+    LOG.info("tuning table {}: {} rows, {} to {} routers, generated at commit {}", table.source(), table.rows().size(),
+        table.rows().get(0).routers(), table.rows().get(table.rows().size() - 1).routers(), table.commit());
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OperatorMetrics metrics = new OperatorMetrics(registry);
     boolean leaderElection = !"false".equalsIgnoreCase(env.getOrDefault("LEADER_ELECTION", "true"));

@@ -383,7 +383,7 @@ public class TopicClusterReconciler implements Reconciler<TopicCluster>, Cleaner
     status.mesh = mesh.topics();
     // Rates and percentiles are metrics, not status: status changes only when state does (issue 9).
     ProbeHealth probeHealth = ProbeHealth.classify(trafficNow.probes, spec.tuning.objectives.minDeliveryRatio,
-        spec.tuning.objectives.targetP99LatencyMs, spec.tuning.hysteresisPercent,
+        Tuner.targetP99LatencyMs(spec), spec.tuning.hysteresisPercent,
         Conditions.find(previous.conditions, Conditions.PROBES_HEALTHY).map(c -> c.getReason()).orElse(null));
     status.probeHealth = spec.replicas == 0 ? null : probeHealth.state();
     status.meshHealth = spec.replicas == 0 ? "Healthy" : staying.isEmpty() ? "Unknown"

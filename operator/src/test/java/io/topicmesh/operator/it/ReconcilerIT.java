@@ -293,6 +293,9 @@ class ReconcilerIT {
   @Test
   void autoTuningLowersDLiveWithoutRestartingPods() throws Exception {
     create("auto", 12, s -> {
+      // D 6 with a Dhi of its own: not the defaults 6/5/12, so Auto starts from the spec's D, not the
+      // tuning table's (Tuner)
+      s.gossipsub.dhi = 11;
       s.tuning.mode = TuningMode.Auto;
       s.tuning.bounds.dMin = 3;
       s.tuning.bounds.dMax = 8;
@@ -797,6 +800,7 @@ class ReconcilerIT {
   @Test
   void aTopicsOwnMeshDegreesReachEveryNodeAndTheTopicIsTunedOnItsOwn() throws Exception {
     create("pertopic", 12, s -> {
+      s.gossipsub.dhi = 11; // the cluster starts from the spec's D 6, not the tuning table's
       s.tuning.mode = TuningMode.Auto;
       s.tuning.bounds.dMin = 3;
       s.tuning.bounds.dMax = 8;
