@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Builds a {@link NodeConfig} from three layers: the config file (YAML or JSON), the environment and
@@ -37,7 +36,6 @@ public final class ConfigLoader {
   public static final long MAX_FILE_BYTES = 1 << 20;
 
   private static final int MAX_LIST = 1024;
-  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
   /** Topic names the node keeps for itself (mesh probes); the same prefix as the probe package's. */
   public static final String RESERVED_TOPIC_PREFIX = "_topicmesh/";
   private static final Set<String> MUXERS = Set.of("yamux", "mplex");
@@ -501,13 +499,13 @@ public final class ConfigLoader {
     Object me = obj.get("mesh");
     if (me != null) {
       if (!(me instanceof Map<?, ?> mm)) {
-        throw new ConfigException(prefix + "mesh", me, "a mapping of mesh degrees (d, dlo, dhi, dscore, dout, dlazy)");
+        throw new ConfigException(prefix + "mesh", me, "a mapping of mesh degrees (" + String.join(", ", io.topicmesh.api.GossipSchema.MESH_MEMBERS) + ")");
       }
       mesh = new LinkedHashMap<>();
       for (Map.Entry<?, ?> e : mm.entrySet()) {
         String k = String.valueOf(e.getKey());
         if (!MESH_KEYS.contains(k)) {
-          throw new ConfigException(prefix + "mesh." + k, e.getValue(), "unknown key; known: d, dlo, dhi, dscore, dout, dlazy");
+          throw new ConfigException(prefix + "mesh." + k, e.getValue(), "unknown key; known: " + String.join(", ", io.topicmesh.api.GossipSchema.MESH_MEMBERS));
         }
         mesh.put(k, e.getValue());
       }
@@ -517,11 +515,11 @@ public final class ConfigLoader {
   }
 
   /** The members of a topic's {@code mesh:} mapping: its own mesh degrees over the global ones. */
-  static final Set<String> MESH_KEYS = Set.of("d", "dlo", "dhi", "dscore", "dout", "dlazy");
+  static final Set<String> MESH_KEYS = Set.copyOf(io.topicmesh.api.GossipSchema.MESH_MEMBERS);
 
   private static String checkTopicName(String field, String name) {
-    if (!TOPIC.matcher(name).matches()) {
-      throw new ConfigException(field, name, "1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+    if (!io.topicmesh.api.TopicNames.isValid(name)) {
+      throw new ConfigException(field, name, io.topicmesh.api.TopicNames.RULE);
     }
     if (name.startsWith(RESERVED_TOPIC_PREFIX)) {
       throw new ConfigException(field, name, "topics starting with " + RESERVED_TOPIC_PREFIX + " are reserved for the node"
