@@ -47,7 +47,7 @@ class OperatorNodeConfigContractTest {
         Map.of("POD_IP", "10.1.2.3", "POD_NAME", model.podName(0), "POD_NAMESPACE", "team-a"), Map.of());
 
     assertThat(config.topics()).containsExactly("news", "prices");
-    assertThat(config.discovery()).containsExactly("k8s:" + model.headlessServiceName());
+    assertThat(config.discoverySpecs()).containsExactly("k8s:" + model.headlessServiceName());
     assertThat(config.namespace()).isEqualTo("team-a");
     assertThat(config.cluster()).isEqualTo("demo");
     assertThat(config.params().d()).isEqualTo(effective.d());

@@ -250,9 +250,9 @@ public final class ConfigLoader {
     if (muxers.isEmpty()) {
       throw new ConfigException("muxers", "[]", "at least one of yamux, mplex");
     }
-    List<String> discovery = strings("discovery", m.getOrDefault("discovery", List.of()));
-    for (String d : discovery) {
-      checkDiscovery(d);
+    List<DiscoverySpec> discovery = new ArrayList<>();
+    for (String d : strings("discovery", m.getOrDefault("discovery", List.of()))) {
+      discovery.add(DiscoverySpec.parse(d));
     }
     Duration redialMin = millis("redial.minMs", orDefault(m, "redial.minMs"), 10, 3_600_000);
     Duration redialMax = millis("redial.maxMs", orDefault(m, "redial.maxMs"), 10, 3_600_000);
@@ -355,28 +355,6 @@ public final class ConfigLoader {
       out.add(a);
     }
     return out;
-  }
-
-  static void checkDiscovery(String d) {
-    int colon = d.indexOf(':');
-    String kind = colon < 0 ? d : d.substring(0, colon);
-    String arg = colon < 0 ? "" : d.substring(colon + 1);
-    String allowed = "static:<multiaddr>, dns:<name>[:<port>], dnssrv:<name> or k8s:<service>[:<port>]";
-    switch (kind) {
-      case "static" -> {
-        try {
-          Multiaddr.parse(arg);
-        } catch (RuntimeException e) {
-          throw new ConfigException("discovery", d, allowed + " (" + e.getMessage() + ")");
-        }
-      }
-      case "dns", "dnssrv", "k8s" -> {
-        if (!arg.matches("[A-Za-z0-9_.\\-]{1,253}(:[0-9]{1,5})?")) {
-          throw new ConfigException("discovery", d, allowed);
-        }
-      }
-      default -> throw new ConfigException("discovery", d, allowed);
-    }
   }
 
   /** Topic names, their validation modes, score parameters and signature policy, from names or operator objects. */

@@ -90,7 +90,8 @@ class ConfigLoaderTest {
     assertThat(c.cluster()).isEqualTo("demo");
     assertThat(c.namespace()).isEqualTo("tm");
     assertThat(c.podName()).isEqualTo("demo-0");
-    assertThat(c.discovery()).containsExactly("k8s:demo-nodes");
+    assertThat(c.discoverySpecs()).containsExactly("k8s:demo-nodes");
+    assertThat(c.discovery()).containsExactly(new DiscoverySpec.Kubernetes("k8s:demo-nodes", "demo-nodes", java.util.OptionalInt.empty()));
     assertThat(c.topics()).containsExactly("blocks", "tx");
     assertThat(c.topicScores()).containsOnlyKeys("blocks");
     assertThat(c.topicScores().get("blocks").topicWeight()).isEqualTo(0.5);
