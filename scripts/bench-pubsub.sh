@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 
 jar=node/target/topicmesh-node.jar
 if [ ! -f "$jar" ]; then
-  mvn -B -ntp -q -pl node -DskipTests package
+  mvn -B -ntp -q -pl node -am -DskipTests package
 fi
 if [[ " $* " != *" --no-go "* ]]; then
   e2e/interop/build.sh >&2

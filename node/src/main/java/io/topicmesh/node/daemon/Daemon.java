@@ -1,34 +1,24 @@
 package io.topicmesh.node.daemon;
 
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
 import io.topicmesh.node.daemon.config.NodeConfig;
 import io.topicmesh.node.daemon.config.ParamsCodec;
 import io.topicmesh.node.daemon.discovery.DiscoverySource;
-import io.topicmesh.node.daemon.discovery.DnsDiscovery;
-import io.topicmesh.node.daemon.discovery.KubernetesDiscovery;
 import io.topicmesh.node.daemon.discovery.Redialer;
-import io.topicmesh.node.daemon.discovery.StaticDiscovery;
 import io.topicmesh.node.daemon.probe.ProbeService;
 import io.topicmesh.node.host.Host;
-import io.topicmesh.node.host.HostConfig;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
 import io.topicmesh.node.pubsub.net.ExecutorRouterScheduler;
-import io.topicmesh.node.pubsub.net.HostPeerDialer;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.GossipRouter;
 import io.topicmesh.node.pubsub.router.MicrometerRouterObserver;
-import io.topicmesh.node.pubsub.router.PeerDialer;
 import io.topicmesh.node.pubsub.router.PeerScoreParams;
 import io.topicmesh.node.pubsub.router.PublishException;
 import io.topicmesh.node.pubsub.router.PublishResult;
 import io.topicmesh.node.pubsub.router.PubsubProtocol;
 import io.topicmesh.node.pubsub.router.ReceivedMessage;
-import io.topicmesh.node.pubsub.router.RouterObserver;
 import io.topicmesh.node.pubsub.router.RouterStatus;
 import io.topicmesh.node.pubsub.router.SignaturePolicy;
 import io.topicmesh.node.pubsub.router.TopicScoreParams;
@@ -46,7 +36,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -69,13 +58,6 @@ public final class Daemon implements AutoCloseable {
 
   /** Messages waiting for subscriber listeners; beyond it deliveries are dropped and counted. */
   static final int MAX_DELIVERY_QUEUE = 10_000;
-
-  /**
-   * A connected peer that speaks pubsub but has had no pubsub session with the router for this long
-   * is disconnected, so discovery dials it again (a duplicate-connection race can leave the
-   * session on the connection that lost; see the report in docs/daemon.md).
-   */
-  static final Duration PUBSUB_SESSION_GRACE = Duration.ofSeconds(5);
 
   /**
    * Messages waiting for validators or signature checks; beyond it the router refuses them (a
@@ -102,17 +84,11 @@ public final class Daemon implements AutoCloseable {
   private final Map<String, List<Consumer<ReceivedMessage>>> topics = new ConcurrentHashMap<>();
   private final List<DiscoverySource> sources = new CopyOnWriteArrayList<>();
   private final AtomicLong deliveryDropped = new AtomicLong();
-  private final Map<PeerId, PubsubProtocol> protocols = new ConcurrentHashMap<>();
   private final long startedNanos = System.nanoTime();
-  private volatile long lastHeartbeatNanos = System.nanoTime();
-  private final AtomicLong heartbeats = new AtomicLong();
-  /** Heartbeats counted when the first pubsub peer arrived; -1 before. */
-  private volatile long firstPeerBeat = -1;
   private volatile Redialer redialer;
   private volatile PubsubAttachment network;
-  private volatile boolean started;
-  private volatile boolean draining;
-  private volatile boolean closed;
+  /** Lifecycle, readiness and liveness; also the router observer that counts heartbeats and peers. */
+  private final NodeHealth health;
   private volatile java.util.function.BiConsumer<Multiaddr, String> onDialFailed = (a, r) -> { };
   /** The score parameters last handed to the router (guarded by this); live changes compose on it. */
   private PeerScoreParams scoreParams;
@@ -128,25 +104,18 @@ public final class Daemon implements AutoCloseable {
   public Daemon(NodeConfig config, PrivKey key, MeterRegistry registry, int ioThreads) {
     this.config = config;
     this.registry = registry;
-    List<Multiaddr> listen = new ArrayList<>();
-    for (String l : config.listen()) {
-      listen.add(Multiaddr.parse(l));
-    }
-    this.host = Host.create(HostConfig.defaults(key).withListen(listen).withMuxers(RunCommand.muxerIds(config.muxers()))
-        .withMaxConnections(config.maxConnections()).withIoThreads(ioThreads).withMeterRegistry(registry));
-    this.routerScheduler = scheduler("topicmesh-router");
-    this.discoveryScheduler = scheduler("topicmesh-discovery");
-    this.dnsScheduler = scheduler("topicmesh-dns");
+    this.host = NodeWiring.host(config, key, registry, ioThreads);
+    this.health = new NodeHealth(host, sources, () -> redialer);
+    this.routerScheduler = NodeWiring.scheduler("topicmesh-router");
+    this.discoveryScheduler = NodeWiring.scheduler("topicmesh-discovery");
+    this.dnsScheduler = NodeWiring.scheduler("topicmesh-dns");
     // Full: refuse (the router fails the publish or throttles the message, counted and logged);
     // never run a validator on the caller, which may be a netty event loop.
-    this.validation = pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.AbortPolicy());
-    this.delivery = pool("topicmesh-deliver", 1, MAX_DELIVERY_QUEUE, (r, e) -> deliveryDropped.incrementAndGet());
+    this.validation = NodeWiring.pool("topicmesh-validate", 2, MAX_VALIDATION_QUEUE, new ThreadPoolExecutor.AbortPolicy());
+    this.delivery = NodeWiring.pool("topicmesh-deliver", 1, MAX_DELIVERY_QUEUE, (r, e) -> deliveryDropped.incrementAndGet());
     this.traffic = new TrafficStats(registry);
     MicrometerRouterObserver metrics = new MicrometerRouterObserver(registry, 64, config.thresholds());
-    PeerScoreParams scores = PeerScoreParams.defaults();
-    for (var e : config.topicScores().entrySet()) {
-      scores = scores.withTopic(e.getKey(), e.getValue());
-    }
+    PeerScoreParams scores = NodeWiring.scoreParams(config);
     this.scoreParams = scores;
     this.topicValidation.putAll(config.topicValidation());
     GossipRouter.Builder b = GossipRouter.builder(host.peerId())
@@ -161,40 +130,21 @@ public final class Daemon implements AutoCloseable {
         .validationExecutor(validation)
         .deliveryExecutor(delivery)
         .partialMessages(true) // advertised; a topic uses it only once enabled (admin API)
-        .dialer(dialer())
+        .dialer(NodeWiring.dialer(host, config))
         .lockListener(metrics)
         .observer(metrics)
         .observer(traffic)
         .observer(edgeTraffic)
-        .observer(new RouterObserver() {
-          @Override
-          public void heartbeat(long durationNanos, Map<String, Integer> meshSizes, Map<String, Integer> fanoutSizes,
-              Map<PeerId, Double> scores, Map<PubsubProtocol, Integer> peersByProtocol, Map<PeerId, Integer> queueDepths) {
-            lastHeartbeatNanos = System.nanoTime();
-            heartbeats.incrementAndGet();
-          }
-
-          @Override
-          public void peerAdded(PeerId peer, PubsubProtocol protocol, io.topicmesh.node.pubsub.router.Direction direction) {
-            protocols.put(peer, protocol);
-            if (firstPeerBeat < 0) {
-              firstPeerBeat = heartbeats.get();
-            }
-          }
-
-          @Override
-          public void peerRemoved(PeerId peer, PubsubProtocol protocol) {
-            protocols.remove(peer, protocol);
-          }
-        });
+        .observer(health);
     for (String d : config.directPeers()) {
       Multiaddr.parse(d).peerId().ifPresent(b::directPeer);
     }
     this.router = b.build();
+    health.bind(router);
     this.desiredParams = config.params();
     if (config.probeInterval() != null) {
       String probeTopic = ProbeService.topicFor(config.cluster());
-      this.probeScheduler = scheduler("topicmesh-probe");
+      this.probeScheduler = NodeWiring.scheduler("topicmesh-probe");
       this.probes = new ProbeService(probeTopic, host.peerId().toString(), config.probeInterval(),
           new SecureRandom().nextLong(), body -> router.publish(probeTopic, body), probeScheduler, registry,
           System::nanoTime, LoadPayload::nowEpochNanos);
@@ -209,41 +159,13 @@ public final class Daemon implements AutoCloseable {
     host.addListener(new io.topicmesh.node.host.ConnectionListener() {
       @Override
       public void connectionOpened(Connection c) {
-        if (draining) {
+        if (health.isDraining()) {
           log.info("refusing connection peer={} while shutting down", c.remotePeer());
           c.close();
         }
       }
     });
-    registerGauges();
-  }
-
-  private static ScheduledThreadPoolExecutor scheduler(String name) {
-    ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, r -> {
-      Thread t = new Thread(r, name);
-      t.setDaemon(true);
-      return t;
-    });
-    s.setRemoveOnCancelPolicy(true);
-    return s;
-  }
-
-  private static ThreadPoolExecutor pool(String name, int threads, int queue, java.util.concurrent.RejectedExecutionHandler onFull) {
-    AtomicLong n = new AtomicLong();
-    return new ThreadPoolExecutor(threads, threads, 0, TimeUnit.MILLISECONDS, new LinkedBlockingQueue<>(queue), r -> {
-      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    }, onFull);
-  }
-
-  private PeerDialer dialer() {
-    HostPeerDialer d = new HostPeerDialer(host);
-    for (String a : config.directPeers()) {
-      Multiaddr m = Multiaddr.parse(a);
-      m.peerId().ifPresent(p -> d.addAddresses(p, List.of(m)));
-    }
-    return d;
+    NodeWiring.registerGauges(this, registry, router, host, deliveryDropped);
   }
 
   /**
@@ -253,24 +175,6 @@ public final class Daemon implements AutoCloseable {
    */
   static String paramLabel(String member) {
     return member.endsWith("Ms") ? member.substring(0, member.length() - 2) + "Seconds" : member;
-  }
-
-  private void registerGauges() {
-    for (String name : ParamsCodec.names()) {
-      double scale = name.endsWith("Ms") ? 1e-3 : 1.0;
-      Gauge.builder("topicmesh_node_param", router, r -> {
-        Object v = ParamsCodec.toJson(r.params()).get(name);
-        return v instanceof Number n ? n.doubleValue() * scale : Boolean.TRUE.equals(v) ? 1 : 0;
-      }).tags(Tags.of("name", paramLabel(name)))
-          .description("Effective gossipsub parameter (durations in seconds, named ...Seconds; booleans 0/1)")
-          .register(registry);
-    }
-    Gauge.builder("topicmesh_node_ready", this, d -> d.readiness().ready() ? 1 : 0)
-        .description("1 when /readyz reports ready").register(registry);
-    Gauge.builder("topicmesh_node_connected_peers", host, h -> h.connections().size())
-        .description("Connected libp2p peers").register(registry);
-    FunctionCounter.builder("topicmesh_node_deliveries_dropped_total", deliveryDropped, AtomicLong::get)
-        .description("Deliveries to local subscribers dropped because they were too slow").register(registry);
   }
 
   /**
@@ -293,8 +197,8 @@ public final class Daemon implements AutoCloseable {
       probes.start();
     }
     startDiscovery(bound);
-    started = true;
-    log.info("node started peer={} topics={} discovery={}{}{}", host.peerId(), config.topics(), config.discovery(),
+    health.started();
+    log.info("node started peer={} topics={} discovery={}{}{}", host.peerId(), config.topics(), config.discoverySpecs(),
         config.cluster() == null ? "" : " cluster=" + config.cluster(),
         config.podName() == null ? "" : " pod=" + (config.namespace() == null ? "" : config.namespace() + "/") + config.podName());
     return bound;
@@ -311,91 +215,12 @@ public final class Daemon implements AutoCloseable {
     redialer = new Redialer(host, config.redialMin(), config.redialMax(), new SecureRandom(),
         System::currentTimeMillis, discoveryScheduler, own);
     redialer.onDialFailed(onDialFailed);
-    List<Multiaddr> fixed = new ArrayList<>();
-    for (String p : config.peers()) {
-      fixed.add(Multiaddr.parse(p));
-    }
-    for (String p : config.directPeers()) {
-      fixed.add(Multiaddr.parse(p));
-    }
-    List<Multiaddr> staticDisc = new ArrayList<>();
-    for (String d : config.discovery()) {
-      int colon = d.indexOf(':');
-      String kind = d.substring(0, colon);
-      String arg = d.substring(colon + 1);
-      switch (kind) {
-        case "static" -> staticDisc.add(Multiaddr.parse(arg));
-        case "dns", "dnssrv" -> {
-          String name = arg;
-          int port = defaultPort();
-          int c = arg.lastIndexOf(':');
-          if (c > 0) {
-            name = arg.substring(0, c);
-            port = Integer.parseInt(arg.substring(c + 1));
-          }
-          sources.add(new DnsDiscovery(name, kind.equals("dnssrv"), port, config.dnsServer(),
-              config.discoveryInterval().toMillis(), dnsScheduler));
-        }
-        case "k8s" -> {
-          String svc = arg;
-          int port = defaultPort();
-          int c = arg.lastIndexOf(':');
-          if (c > 0) {
-            svc = arg.substring(0, c);
-            port = Integer.parseInt(arg.substring(c + 1));
-          }
-          // without POD_NAMESPACE the client's namespace (service account file, kubeconfig) is used
-          sources.add(new KubernetesDiscovery(config.namespace(), svc, port));
-        }
-        default -> throw new IllegalArgumentException("unknown discovery " + d);
-      }
-    }
-    fixed.addAll(staticDisc);
-    if (!fixed.isEmpty()) {
-      sources.add(0, new StaticDiscovery(fixed));
-    }
+    sources.addAll(NodeWiring.discoverySources(config, defaultPort(), dnsScheduler));
     redialer.start();
-    discoveryScheduler.scheduleWithFixedDelay(this::checkPubsubSessions, 1, 1, TimeUnit.SECONDS);
+    SessionWatchdog watchdog = new SessionWatchdog(host, router, health);
+    discoveryScheduler.scheduleWithFixedDelay(watchdog::checkPubsubSessions, 1, 1, TimeUnit.SECONDS);
     for (DiscoverySource s : sources) {
       s.start(addrs -> redialer.update(s.name(), addrs));
-    }
-  }
-
-  private final Map<PeerId, Long> missingSessionSince = new java.util.HashMap<>();
-
-  /** Whether identify said the peer speaks a pubsub protocol. */
-  private boolean speaksPubsub(PeerId p) {
-    return host.peerStore().get(p).map(i -> i.protocols().stream().anyMatch(PubsubProtocol.ANNOUNCED::contains))
-        .orElse(false);
-  }
-
-  /** Runs on the discovery thread only. */
-  private void checkPubsubSessions() {
-    if (draining || closed) {
-      return;
-    }
-    try {
-      Set<PeerId> routed = router.peers();
-      long now = System.nanoTime();
-      Set<PeerId> connected = new java.util.HashSet<>();
-      for (Connection c : host.connections()) {
-        PeerId p = c.remotePeer();
-        connected.add(p);
-        if (routed.contains(p) || !speaksPubsub(p)) {
-          missingSessionSince.remove(p);
-          continue;
-        }
-        long since = missingSessionSince.computeIfAbsent(p, k -> now);
-        if (now - since > PUBSUB_SESSION_GRACE.toNanos()) {
-          log.warn("no pubsub session with connected peer={} for {} s; closing the connection to re-dial", p,
-              PUBSUB_SESSION_GRACE.toSeconds());
-          missingSessionSince.remove(p);
-          c.close();
-        }
-      }
-      missingSessionSince.keySet().retainAll(connected);
-    } catch (RuntimeException e) {
-      log.warn("pubsub session check failed: {}", e.toString());
     }
   }
 
@@ -566,7 +391,7 @@ public final class Daemon implements AutoCloseable {
    */
   public CompletableFuture<PublishResult> publish(String topic, byte[] data) {
     refuseReserved(topic);
-    if (draining) {
+    if (health.isDraining()) {
       return CompletableFuture.failedFuture(
           new PublishException(
               PublishException.Reason.SHUTTING_DOWN, "node is shutting down; publish through another node"));
@@ -580,7 +405,7 @@ public final class Daemon implements AutoCloseable {
    */
   public CompletableFuture<List<PublishResult>> publishBatch(String topic, List<byte[]> data) {
     refuseReserved(topic);
-    if (draining) {
+    if (health.isDraining()) {
       return CompletableFuture.failedFuture(
           new PublishException(
               PublishException.Reason.SHUTTING_DOWN, "node is shutting down; publish through another node"));
@@ -626,96 +451,12 @@ public final class Daemon implements AutoCloseable {
    * meshed: they get every message without a GRAFT).
    */
   public Readiness readiness() {
-    return readiness(null);
+    return health.readiness(null);
   }
 
-  /** @param snapshot the router's status if the caller has one, or null to take one when needed */
-  private Readiness readiness(RouterStatus snapshot) {
-    if (!started) {
-      return new Readiness(false, "starting");
-    }
-    if (draining || closed) {
-      return new Readiness(false, "shutting down");
-    }
-    return settle(heartbeats.get(), currentReadiness(snapshot));
-  }
-
-  /** Guarded by {@code this}: whether a check has found the node ready, and since which heartbeat it has failed. */
-  private boolean wasReady;
-  private long failingSince = -1;
-
-  /**
-   * Once a node has been ready, a failed check is reported only when it still fails two heartbeats
-   * after it was first seen. A mesh peer whose duplicate connection is swapped at start-up, or that
-   * is pruned and replaced within a heartbeat, leaves the mesh for less than that, and /readyz would
-   * otherwise flicker. The router repairs a mesh below Dlo at every heartbeat, so a failure that
-   * outlives two of them is real. A failure is reported at once when the node was never ready.
-   */
-  synchronized Readiness settle(long heartbeat, Readiness now) {
-    if (now.ready()) {
-      wasReady = true;
-      failingSince = -1;
-      return now;
-    }
-    if (failingSince < 0) {
-      failingSince = heartbeat;
-    }
-    if (wasReady && heartbeat - failingSince < 2) {
-      return new Readiness(true, "ready; recovering (" + now.reason() + ")");
-    }
-    return now;
-  }
-
-  /** The readiness checks as they stand this instant, without {@link #settle}. */
-  private Readiness currentReadiness(RouterStatus snapshot) {
-    Redialer r = redialer;
-    int connected = host.connections().size();
-    boolean known = connected > 0 || (r != null && r.known() > 0);
-    if (!known) {
-      for (DiscoverySource src : sources) {
-        DiscoverySource.Status st = src.status();
-        if (!st.synced()) {
-          return new Readiness(false, "no peers known: discovery " + st.source() + " " + st.state()
-              + (st.detail().isEmpty() ? "" : ": " + st.detail()));
-        }
-      }
-      return new Readiness(true, "listening; no peers known");
-    }
-    if (connected == 0) {
-      return new Readiness(false, "no peer connected");
-    }
-    // the mesh is only maintained once a heartbeat has run with a pubsub peer (and its subscriptions)
-    long first = firstPeerBeat;
-    if (protocols.isEmpty() || first < 0 || heartbeats.get() <= first + 1) {
-      return new Readiness(false, "waiting for pubsub peers and a heartbeat");
-    }
-    RouterStatus rs = snapshot != null ? snapshot : router.status(List.of());
-    Set<PeerId> routed = rs.peers();
-    long unrouted = host.connections().stream().map(Connection::remotePeer)
-        .filter(p -> !routed.contains(p) && speaksPubsub(p)).count();
-    if (unrouted > 0) {
-      return new Readiness(false, unrouted + " connected pubsub peers without a pubsub session");
-    }
-    int dlo = rs.params().dlo();
-    Set<PeerId> direct = rs.directPeers();
-    for (Map.Entry<String, RouterStatus.Topic> e : rs.topics().entrySet()) {
-      String t = e.getKey();
-      Set<PeerId> inTopic = e.getValue().peers();
-      int available = inTopic.size();
-      // direct peers get every message without being in the mesh: they count as meshed
-      Set<PeerId> reached = new java.util.HashSet<>(e.getValue().mesh());
-      for (PeerId p : inTopic) {
-        if (direct.contains(p)) {
-          reached.add(p);
-        }
-      }
-      int mesh = reached.size();
-      int need = Math.min(dlo, available);
-      if (mesh < need) {
-        return new Readiness(false, "topic " + t + ": mesh " + mesh + " < " + need);
-      }
-    }
-    return new Readiness(true, "connected to " + connected + " peers, meshes full");
+  /** See {@link NodeHealth#settle}. */
+  Readiness settle(long heartbeat, Readiness now) {
+    return health.settle(heartbeat, now);
   }
 
   /** False when the heartbeat has not run for three intervals plus 5 s. */
@@ -724,24 +465,18 @@ public final class Daemon implements AutoCloseable {
   }
 
   boolean liveAt(long nowNanos) {
-    return liveAt(nowNanos, null);
-  }
-
-  private boolean liveAt(long nowNanos, GossipParams params) {
-    if (!started || closed) {
-      return !closed;
-    }
-    GossipParams p = params != null ? params : router.params();
-    long limit = p.heartbeatInterval().toNanos() * 3 + Duration.ofSeconds(5).toNanos();
-    return nowNanos - lastHeartbeatNanos < limit;
+    return health.liveAt(nowNanos, null);
   }
 
   /** The {@code GET /v1/status} object; takes the router mutex once. */
   public Map<String, Object> status() {
+    return statusReport().toJson();
+  }
+
+  /** What {@code GET /v1/status} reports, typed; takes the router mutex once. */
+  public NodeStatus statusReport() {
     List<Connection> connections = List.copyOf(host.connections());
     RouterStatus rs = router.status(connections.stream().map(Connection::remotePeer).toList());
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("peerId", host.peerId().toString());
     List<String> addrs = new ArrayList<>();
     for (String a : config.advertise()) {
       addrs.add(Multiaddr.parse(a).withPeerId(host.peerId()).toString());
@@ -751,152 +486,47 @@ public final class Daemon implements AutoCloseable {
         addrs.add(a.toString());
       }
     }
-    s.put("addrs", addrs);
-    s.put("version", Main.version());
-    s.put("uptimeSeconds", (System.nanoTime() - startedNanos) / 1_000_000_000L);
-    // the clock the mesh view divides counter differences by (a browser's timers may be throttled)
-    s.put("uptimeMs", (System.nanoTime() - startedNanos) / 1_000_000L);
-    Readiness rd = readiness(rs);
-    s.put("ready", rd.ready());
-    s.put("readyReason", rd.reason());
-    s.put("live", liveAt(System.nanoTime(), rs.params()));
-    List<Map<String, Object>> peers = new ArrayList<>();
+    long uptimeNanos = System.nanoTime() - startedNanos;
+    Readiness rd = health.readiness(rs);
+    boolean live = health.liveAt(System.nanoTime(), rs.params());
+    List<NodeStatus.Peer> peers = new ArrayList<>();
     for (Connection c : connections) {
-      Map<String, Object> p = new LinkedHashMap<>();
-      p.put("peerId", c.remotePeer().toString());
-      PubsubProtocol proto = protocols.get(c.remotePeer());
-      p.put("protocol", proto == null ? null : proto.id());
-      p.put("score", finite(rs.scores().get(c.remotePeer())));
-      p.put("direction", c.direction().label());
-      p.put("addr", c.remoteAddress().toString());
-      p.put("muxer", c.muxerProtocol());
-      peers.add(p);
+      PubsubProtocol proto = health.protocol(c.remotePeer());
+      peers.add(new NodeStatus.Peer(c.remotePeer().toString(), proto == null ? null : proto.id(),
+          finite(rs.scores().get(c.remotePeer())), c.direction().label(), c.remoteAddress().toString(),
+          c.muxerProtocol()));
     }
-    s.put("peers", peers);
-    List<Map<String, Object>> ts = new ArrayList<>();
-    int[] edgeBudget = {MAX_STATUS_EDGES_TOTAL};
+    List<NodeStatus.Topic> ts = new ArrayList<>();
+    int[] edgeBudget = {NodeStatus.MAX_EDGES_TOTAL};
     for (Map.Entry<String, RouterStatus.Topic> e : rs.topics().entrySet()) {
       String t = e.getKey();
       if (ProbeService.reserved(t)) {
         continue; // the probe topic is reported under "probes"
       }
-      Map<String, Object> o = new LinkedHashMap<>();
-      o.put("topic", t);
-      o.put("mesh", e.getValue().mesh().stream().map(PeerId::toString).sorted().toList());
-      o.put("fanout", e.getValue().fanout().stream().map(PeerId::toString).sorted().toList());
-      o.put("peers", e.getValue().peers().size());
-      o.put("messages", traffic.topicMessages(t));
-      o.put("duplicates", traffic.topicDuplicates(t));
-      putEdges(o, t, e.getValue(), edgeBudget);
-      ts.add(o);
+      ts.add(NodeStatus.topic(t, e.getValue(), traffic.topicMessages(t), traffic.topicDuplicates(t), edgeTraffic,
+          edgeBudget));
     }
-    s.put("topics", ts);
-    s.put("params", ParamsCodec.toJson(rs.params()));
-    Map<String, Object> hb = new LinkedHashMap<>();
-    hb.put("ticks", rs.heartbeatTicks());
-    hb.put("sinceLastMs", (System.nanoTime() - lastHeartbeatNanos) / 1_000_000L);
-    s.put("heartbeat", hb);
-    s.put("lock", lockFigures());
+    var heartbeat = new NodeStatus.Heartbeat(rs.heartbeatTicks(),
+        (System.nanoTime() - health.lastHeartbeatNanos()) / 1_000_000L);
+    var lock = NodeStatus.Lock.of(router, registry);
     long[] samples = traffic.latencySamples(Duration.ofMinutes(1));
-    Map<String, Object> tr = new LinkedHashMap<>();
-    tr.put("published", traffic.published());
-    tr.put("delivered", traffic.delivered());
-    tr.put("duplicates", traffic.duplicates());
-    tr.put("duplicatesPerMessage", traffic.delivered() == 0 ? 0.0 : (double) traffic.duplicates() / traffic.delivered());
-    tr.put("latencyP50Ms", finite(TrafficStats.percentileMillis(samples, 0.5)));
-    tr.put("latencyP99Ms", finite(TrafficStats.percentileMillis(samples, 0.99)));
-    tr.put("deliveryDropped", deliveryDropped.get());
-    s.put("traffic", tr);
+    var tr = new NodeStatus.Traffic(traffic.published(), traffic.delivered(), traffic.duplicates(),
+        traffic.delivered() == 0 ? 0.0 : (double) traffic.duplicates() / traffic.delivered(),
+        finite(TrafficStats.percentileMillis(samples, 0.5)), finite(TrafficStats.percentileMillis(samples, 0.99)),
+        deliveryDropped.get());
     RouterStatus.Topic probeTopic = probes == null ? null : rs.topics().get(probes.topic());
-    s.put("probes", probes == null ? ProbeService.disabledStatus()
-        : probes.status(probeTopic == null ? 0 : probeTopic.mesh().size()));
+    Map<String, Object> probeStatus = probes == null ? ProbeService.disabledStatus()
+        : probes.status(probeTopic == null ? 0 : probeTopic.mesh().size());
     Redialer r = redialer;
-    Map<String, Object> disc = new LinkedHashMap<>();
-    disc.put("sources", config.discovery());
-    disc.put("known", r == null ? 0 : r.known());
-    List<Map<String, Object>> states = new ArrayList<>();
+    List<NodeStatus.SourceState> states = new ArrayList<>();
     for (DiscoverySource src : sources) {
       DiscoverySource.Status st = src.status();
-      Map<String, Object> o = new LinkedHashMap<>();
-      o.put("source", st.source());
-      o.put("state", st.state());
-      o.put("synced", st.synced());
-      o.put("detail", st.detail());
-      states.add(o);
+      states.add(new NodeStatus.SourceState(st.source(), st.state(), st.synced(), st.detail()));
     }
-    disc.put("states", states);
-    s.put("discovery", disc);
-    return s;
-  }
-
-  /** Most entries in a topic's {@code edges} list of {@link #status()}; the rest are only counted. */
-  static final int MAX_STATUS_EDGES = 256;
-  /** Most {@code edges} entries over all topics (about 1 MB of JSON), well below what clients read (4 MB). */
-  static final int MAX_STATUS_EDGES_TOTAL = 4096;
-
-  /**
-   * A topic's {@code edges} in {@link #status()}, from the router snapshot status() took: one entry per peer this node meshes with, sends
-   * fanout to, or knows to be in the topic, with the message counters of that edge (what the mesh
-   * view at {@code /ui/} draws). Mesh peers come first, then fanout, then the others; beyond
-   * {@link #MAX_STATUS_EDGES} entries, or once {@code budget[0]} entries are spent over all topics,
-   * only {@code edgesOmitted} counts them.
-   */
-  private void putEdges(Map<String, Object> o, String topic, RouterStatus.Topic snapshot, int[] budget) {
-    Set<PeerId> mesh = snapshot.mesh();
-    Set<PeerId> fanout = snapshot.fanout();
-    Set<PeerId> all = new LinkedHashSet<>();
-    mesh.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
-    fanout.stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
-    snapshot.peers().stream().sorted(java.util.Comparator.comparing(PeerId::toString)).forEach(all::add);
-    List<Map<String, Object>> edges = new ArrayList<>();
-    for (PeerId p : all) {
-      if (edges.size() == MAX_STATUS_EDGES || budget[0] == 0) {
-        break;
-      }
-      budget[0]--;
-      Map<String, Object> e = new LinkedHashMap<>();
-      e.put("peer", p.toString());
-      e.put("mesh", mesh.contains(p));
-      e.put("fanout", fanout.contains(p));
-      EdgeTraffic.Counters c = edgeTraffic.get(p, topic);
-      e.put("messagesIn", c == null ? 0L : c.messagesIn());
-      e.put("messagesOut", c == null ? 0L : c.messagesOut());
-      e.put("bytesIn", c == null ? 0L : c.bytesIn());
-      e.put("bytesOut", c == null ? 0L : c.bytesOut());
-      e.put("duplicatesIn", c == null ? 0L : c.duplicatesIn());
-      edges.add(e);
-    }
-    o.put("edges", edges);
-    o.put("edgesOmitted", all.size() - edges.size());
-  }
-
-  /** The router mutex: inbox, current holder, and totals from its meters. */
-  private Map<String, Object> lockFigures() {
-    Map<String, Object> lock = new LinkedHashMap<>();
-    lock.put("inboxDepth", router.inboxDepth());
-    lock.put("holder", router.mutex().holder());
-    long holds = 0;
-    double maxMs = 0;
-    double totalMs = 0;
-    for (var t : registry.find("topicmesh_pubsub_lock_hold_seconds").timers()) {
-      holds += t.count();
-      totalMs += t.totalTime(TimeUnit.MILLISECONDS);
-      maxMs = Math.max(maxMs, t.max(TimeUnit.MILLISECONDS));
-    }
-    lock.put("holds", holds);
-    lock.put("holdTotalMs", totalMs);
-    lock.put("holdMaxMs", maxMs);
-    double contended = 0;
-    for (var c : registry.find("topicmesh_pubsub_lock_contended_total").counters()) {
-      contended += c.count();
-    }
-    double longHolds = 0;
-    for (var c : registry.find("topicmesh_pubsub_lock_long_holds_total").counters()) {
-      longHolds += c.count();
-    }
-    lock.put("contended", (long) contended);
-    lock.put("longHolds", (long) longHolds);
-    return lock;
+    var disc = new NodeStatus.Discovery(config.discoverySpecs(), r == null ? 0 : r.known(), List.copyOf(states));
+    return new NodeStatus(host.peerId().toString(), List.copyOf(addrs), Main.version(), uptimeNanos / 1_000_000_000L,
+        uptimeNanos / 1_000_000L, rd.ready(), rd.reason(), live, List.copyOf(peers), List.copyOf(ts),
+        ParamsCodec.toJson(rs.params()), heartbeat, lock, tr, probeStatus, disc);
   }
 
   private static Double finite(double d) {
@@ -937,10 +567,10 @@ public final class Daemon implements AutoCloseable {
    * the PRUNEs flushed, then the pubsub streams, the connections and the host close.
    */
   public void shutdown() {
-    if (closed) {
+    if (health.isClosed()) {
       return;
     }
-    draining = true;
+    health.draining();
     log.info("node shutting down peer={}", host.peerId());
     Redialer r = redialer;
     if (r != null) {
@@ -970,7 +600,7 @@ public final class Daemon implements AutoCloseable {
         log.warn("pubsub network close failed: {}", e.toString());
       }
     }
-    closed = true;
+    health.closed();
     host.close();
     discoveryScheduler.shutdownNow();
     dnsScheduler.shutdownNow();

@@ -2,44 +2,34 @@ package io.topicmesh.operator.model;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.topicmesh.api.GossipSchema;
 import io.topicmesh.operator.api.v1alpha1.TopicClusterSpec;
 import io.topicmesh.operator.api.v1alpha1.TopicClusterStatus.EffectiveParams;
+import java.time.Duration;
 
 /**
- * The live overlay parameters of a node: the members of the node's {@code /v1/params} object. They
- * can be changed without a restart, so they are kept out of the pod template's config hash.
+ * The live overlay parameters of a node: the members of the node's {@code /v1/params} object that
+ * the operator sets ({@link GossipSchema#MEMBERS}). They can be changed without a restart, so they
+ * are kept out of the pod template's config hash.
  */
 public record GossipParams(int d, int dlo, int dhi, int dlazy, int dout, int dscore, int heartbeatIntervalMs,
     int historyLength, int historyGossip, int fanoutTtlMs, int seenTtlMs, boolean floodPublish,
     int idontwantThreshold) {
 
   /**
-   * Throws IllegalArgumentException naming the member and the invariant it breaks, in the node's
-   * words and order ({@code TopicMeshParams.checkDegrees} in node/: Dlo ≤ D ≤ Dhi, Dout < Dlo,
-   * Dout ≤ D/2, Dscore ≤ Dhi), so that what the operator accepts the node accepts too. The operator
-   * is stricter in one place: no bootstrapper (D = 0), a cluster's nodes always mesh.
+   * Checks the members with the shared schema ({@link GossipSchema#checkShared}), the same rules and
+   * words as the node's, so that what the operator accepts the node accepts too and a refusal reads
+   * the same on both sides. A bootstrapper (D = Dlo = Dhi = Dout = 0) is valid, as at the node.
+   *
+   * @throws io.topicmesh.api.ParameterException (an IllegalArgumentException) naming the member
    */
   public GossipParams {
-    check(d >= 1, "d", d, "must be >= 1");
-    check(dlo >= 1, "dlo", dlo, "must be >= 1");
-    check(dlazy >= 0, "dlazy", dlazy, "must be >= 0");
-    check(dout >= 0, "dout", dout, "must be >= 0");
-    check(dscore >= 0, "dscore", dscore, "must be >= 0");
-    check(dlo <= d, "dlo", dlo, "must be <= d (" + d + ")");
-    check(d <= dhi, "dhi", dhi, "must be >= d (" + d + ")");
-    check(dout < dlo, "dout", dout, "must be < dlo (" + dlo + ")");
-    check(dout <= d / 2, "dout", dout, "must be <= d/2 (" + d / 2 + ")");
-    check(dscore <= dhi, "dscore", dscore, "must be <= dhi (" + dhi + ")");
-  }
-
-  private static void check(boolean ok, String member, int value, String rule) {
-    if (!ok) {
-      throw new IllegalArgumentException(member + "=" + value + ": " + rule);
-    }
+    GossipSchema.checkShared(d, dlo, dhi, dscore, dout, dlazy, Duration.ofMillis(heartbeatIntervalMs), historyLength,
+        historyGossip, Duration.ofMillis(fanoutTtlMs), Duration.ofMillis(seenTtlMs), idontwantThreshold);
   }
 
   /** The node's per-topic mesh members ({@code topics[].mesh}, {@code PUT /v1/topics/{t}}), all of them. */
-  public static final java.util.List<String> MESH_MEMBERS = java.util.List.of("d", "dlo", "dhi", "dscore", "dout", "dlazy");
+  public static final java.util.List<String> MESH_MEMBERS = GossipSchema.MESH_MEMBERS;
 
   public static GossipParams fromSpec(TopicClusterSpec.Gossipsub g) {
     return new GossipParams(g.d, g.dlo, g.dhi, g.dlazy, g.dout, g.dscore, g.heartbeatIntervalMs, g.historyLength,
@@ -77,7 +67,8 @@ public record GossipParams(int d, int dlo, int dhi, int dlazy, int dout, int dsc
   /** The degree family only: the node's {@code mesh} object of a topic, every member given. */
   public ObjectNode toMeshJson() {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("d", d).put("dlo", dlo).put("dhi", dhi).put("dscore", dscore).put("dout", dout).put("dlazy", dlazy);
+    o.put(GossipSchema.D, d).put(GossipSchema.DLO, dlo).put(GossipSchema.DHI, dhi).put(GossipSchema.DSCORE, dscore)
+        .put(GossipSchema.DOUT, dout).put(GossipSchema.DLAZY, dlazy);
     return o;
   }
 
@@ -94,10 +85,12 @@ public record GossipParams(int d, int dlo, int dhi, int dlazy, int dout, int dsc
   /** The {@code /v1/params} JSON members, in a stable order. */
   public ObjectNode toJson() {
     ObjectNode o = JsonNodeFactory.instance.objectNode();
-    o.put("d", d).put("dlo", dlo).put("dhi", dhi).put("dlazy", dlazy).put("dout", dout).put("dscore", dscore)
-        .put("heartbeatIntervalMs", heartbeatIntervalMs).put("historyLength", historyLength)
-        .put("historyGossip", historyGossip).put("fanoutTtlMs", fanoutTtlMs).put("seenTtlMs", seenTtlMs)
-        .put("floodPublish", floodPublish).put("idontwantThreshold", idontwantThreshold);
+    o.put(GossipSchema.D, d).put(GossipSchema.DLO, dlo).put(GossipSchema.DHI, dhi).put(GossipSchema.DLAZY, dlazy)
+        .put(GossipSchema.DOUT, dout).put(GossipSchema.DSCORE, dscore)
+        .put(GossipSchema.HEARTBEAT_INTERVAL_MS, heartbeatIntervalMs).put(GossipSchema.HISTORY_LENGTH, historyLength)
+        .put(GossipSchema.HISTORY_GOSSIP, historyGossip).put(GossipSchema.FANOUT_TTL_MS, fanoutTtlMs)
+        .put(GossipSchema.SEEN_TTL_MS, seenTtlMs).put(GossipSchema.FLOOD_PUBLISH, floodPublish)
+        .put(GossipSchema.IDONTWANT_THRESHOLD, idontwantThreshold);
     return o;
   }
 

@@ -68,6 +68,31 @@ class CrdValidationIT {
     }, "invalidMessageDeliveriesWeight (P4) must be <= 0");
   }
 
+  /**
+   * Issue 14, one schema: the API server admits a bootstrapper (d = dlo = dhi = dout = 0) as the node
+   * and the operator's model do, and refuses half of one with the shared rule's words.
+   */
+  @Test
+  void aBootstrapperIsAdmittedAndHalfOfOneIsNot() {
+    TopicCluster boot = create("bootstrapper", s -> {
+      s.gossipsub.d = 0;
+      s.gossipsub.dlo = 0;
+      s.gossipsub.dhi = 0;
+      s.gossipsub.dout = 0;
+      s.gossipsub.dscore = 0;
+    });
+    assertThat(boot.getSpec().gossipsub.d).isZero();
+    rejected("half-bootstrapper", s -> {
+      s.gossipsub.d = 0;
+      s.gossipsub.dlo = 0;
+      s.gossipsub.dout = 0;
+    }, "gossipsub: dlo >= 1 is required (only a bootstrapper runs with d = dlo = dhi = dout = 0)");
+    TopicCluster topicBoot = create("topic-bootstrapper", s -> s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(0, 0, 0));
+    assertThat(topicBoot.getSpec().topics.get(0).mesh.d).isZero();
+    rejected("topic-half-bootstrapper", s -> s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(3, 0, 4),
+        "mesh: dlo >= 1 is required (only a bootstrapper runs with d = dlo = dhi = dout = 0)");
+  }
+
   @Test
   void celRulesRejectBrokenPerTopicMeshDegrees() {
     rejected("topic-dlo-above-d", s -> s.topics.get(0).mesh = new TopicClusterSpec.MeshDegrees(3, 4, 6),

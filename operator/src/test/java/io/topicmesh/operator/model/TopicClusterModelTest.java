@@ -304,7 +304,36 @@ class TopicClusterModelTest {
     assertThatThrownBy(() -> base.withMesh(6, 2, 8, 6, 2, 4)).hasMessage("dout=2: must be < dlo (2)");
     assertThatThrownBy(() -> base.withMesh(3, 3, 8, 6, 2, 4)).hasMessage("dout=2: must be <= d/2 (1)");
     assertThatThrownBy(() -> base.withMesh(6, 5, 8, 6, 2, 9)).hasMessage("dscore=9: must be <= dhi (8)");
-    assertThatThrownBy(() -> base.withMesh(6, 0, 8, 6, 0, 4)).hasMessage("dlo=0: must be >= 1");
+    assertThatThrownBy(() -> base.withMesh(6, 0, 8, 6, 0, 4))
+        .hasMessage("dlo=0: must be >= 1 (only a bootstrapper runs with d = dlo = dhi = dout = 0)");
+    // the members beyond the degrees, named as the wire names them
+    assertThatThrownBy(() -> new GossipParams(6, 5, 12, 6, 2, 4, 0, 5, 3, 60000, 120000, true, 1024))
+        .hasMessage("heartbeatIntervalMs=0: must be > 0");
+    assertThatThrownBy(() -> new GossipParams(6, 5, 12, 6, 2, 4, 1000, 5, 6, 60000, 120000, true, 1024))
+        .hasMessage("historyGossip=6: must be in [1, historyLength (5)]");
+    assertThatThrownBy(() -> new GossipParams(6, 5, 12, 6, 2, 4, 1000, 5, 3, 60000, 120000, true, -1))
+        .hasMessage("idontwantThreshold=-1: must be >= 0");
+  }
+
+  /** Issue 14: a bootstrapper (no mesh) is a valid parameter set here as at the node (spec v1.1). */
+  @Test
+  void aBootstrapperClusterIsValidAndHalfOfOneIsRefusedWithTheNodesWords() {
+    TopicCluster cr = cluster("boot", 3, "news");
+    var g = cr.getSpec().gossipsub;
+    g.d = 0;
+    g.dlo = 0;
+    g.dhi = 0;
+    g.dout = 0;
+    g.dscore = 0;
+    TopicClusterModel model = TopicClusterModel.from(cr);
+    assertThat(GossipParams.fromSpec(g).toJson().get("d").asInt()).isZero();
+    assertThat(model.nodeConfigYaml(GossipParams.fromSpec(g), noGuard(model))).contains("d: 0");
+    GossipParams base = GossipParams.fromSpec(new TopicClusterSpec.Gossipsub());
+    assertThat(base.withDegrees(0, 0, 0).sameMesh(GossipParams.fromSpec(g))).isTrue();
+
+    g.dhi = 4;
+    assertThatThrownBy(() -> TopicClusterModel.from(cr)).isInstanceOf(InvalidSpecException.class)
+        .hasMessage("spec.gossipsub.dlo=0: must be >= 1 (only a bootstrapper runs with d = dlo = dhi = dout = 0)");
   }
 
   @Test

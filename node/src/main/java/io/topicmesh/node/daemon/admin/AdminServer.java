@@ -88,7 +88,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
@@ -180,7 +179,6 @@ public final class AdminServer implements AutoCloseable {
   /** Bound on a JSON body's nesting. */
   static final int MAX_JSON_DEPTH = 16;
 
-  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
   private static final ObjectMapper JSON = new ObjectMapper()
       .enable(com.fasterxml.jackson.core.JsonParser.Feature.STRICT_DUPLICATE_DETECTION)
       .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
@@ -856,8 +854,8 @@ public final class AdminServer implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       throw new ApiException(400, "invalid_topic", "topic is not valid percent-encoding");
     }
-    if (!TOPIC.matcher(t).matches()) {
-      throw new ApiException(400, "invalid_topic", "topic must be 1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+    if (!io.topicmesh.api.TopicNames.isValid(t)) {
+      throw new ApiException(400, "invalid_topic", "topic must be " + io.topicmesh.api.TopicNames.RULE);
     }
     return t;
   }

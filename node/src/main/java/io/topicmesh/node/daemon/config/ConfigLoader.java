@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.regex.Pattern;
 
 /**
  * Builds a {@link NodeConfig} from three layers: the config file (YAML or JSON), the environment and
@@ -37,7 +36,6 @@ public final class ConfigLoader {
   public static final long MAX_FILE_BYTES = 1 << 20;
 
   private static final int MAX_LIST = 1024;
-  private static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._/:\\-]{1,253}");
   /** Topic names the node keeps for itself (mesh probes); the same prefix as the probe package's. */
   public static final String RESERVED_TOPIC_PREFIX = "_topicmesh/";
   private static final Set<String> MUXERS = Set.of("yamux", "mplex");
@@ -252,9 +250,9 @@ public final class ConfigLoader {
     if (muxers.isEmpty()) {
       throw new ConfigException("muxers", "[]", "at least one of yamux, mplex");
     }
-    List<String> discovery = strings("discovery", m.getOrDefault("discovery", List.of()));
-    for (String d : discovery) {
-      checkDiscovery(d);
+    List<DiscoverySpec> discovery = new ArrayList<>();
+    for (String d : strings("discovery", m.getOrDefault("discovery", List.of()))) {
+      discovery.add(DiscoverySpec.parse(d));
     }
     Duration redialMin = millis("redial.minMs", orDefault(m, "redial.minMs"), 10, 3_600_000);
     Duration redialMax = millis("redial.maxMs", orDefault(m, "redial.maxMs"), 10, 3_600_000);
@@ -357,28 +355,6 @@ public final class ConfigLoader {
       out.add(a);
     }
     return out;
-  }
-
-  static void checkDiscovery(String d) {
-    int colon = d.indexOf(':');
-    String kind = colon < 0 ? d : d.substring(0, colon);
-    String arg = colon < 0 ? "" : d.substring(colon + 1);
-    String allowed = "static:<multiaddr>, dns:<name>[:<port>], dnssrv:<name> or k8s:<service>[:<port>]";
-    switch (kind) {
-      case "static" -> {
-        try {
-          Multiaddr.parse(arg);
-        } catch (RuntimeException e) {
-          throw new ConfigException("discovery", d, allowed + " (" + e.getMessage() + ")");
-        }
-      }
-      case "dns", "dnssrv", "k8s" -> {
-        if (!arg.matches("[A-Za-z0-9_.\\-]{1,253}(:[0-9]{1,5})?")) {
-          throw new ConfigException("discovery", d, allowed);
-        }
-      }
-      default -> throw new ConfigException("discovery", d, allowed);
-    }
   }
 
   /** Topic names, their validation modes, score parameters and signature policy, from names or operator objects. */
@@ -501,13 +477,13 @@ public final class ConfigLoader {
     Object me = obj.get("mesh");
     if (me != null) {
       if (!(me instanceof Map<?, ?> mm)) {
-        throw new ConfigException(prefix + "mesh", me, "a mapping of mesh degrees (d, dlo, dhi, dscore, dout, dlazy)");
+        throw new ConfigException(prefix + "mesh", me, "a mapping of mesh degrees (" + String.join(", ", io.topicmesh.api.GossipSchema.MESH_MEMBERS) + ")");
       }
       mesh = new LinkedHashMap<>();
       for (Map.Entry<?, ?> e : mm.entrySet()) {
         String k = String.valueOf(e.getKey());
         if (!MESH_KEYS.contains(k)) {
-          throw new ConfigException(prefix + "mesh." + k, e.getValue(), "unknown key; known: d, dlo, dhi, dscore, dout, dlazy");
+          throw new ConfigException(prefix + "mesh." + k, e.getValue(), "unknown key; known: " + String.join(", ", io.topicmesh.api.GossipSchema.MESH_MEMBERS));
         }
         mesh.put(k, e.getValue());
       }
@@ -517,11 +493,11 @@ public final class ConfigLoader {
   }
 
   /** The members of a topic's {@code mesh:} mapping: its own mesh degrees over the global ones. */
-  static final Set<String> MESH_KEYS = Set.of("d", "dlo", "dhi", "dscore", "dout", "dlazy");
+  static final Set<String> MESH_KEYS = Set.copyOf(io.topicmesh.api.GossipSchema.MESH_MEMBERS);
 
   private static String checkTopicName(String field, String name) {
-    if (!TOPIC.matcher(name).matches()) {
-      throw new ConfigException(field, name, "1 to 253 characters of A-Z a-z 0-9 . _ / : -");
+    if (!io.topicmesh.api.TopicNames.isValid(name)) {
+      throw new ConfigException(field, name, io.topicmesh.api.TopicNames.RULE);
     }
     if (name.startsWith(RESERVED_TOPIC_PREFIX)) {
       throw new ConfigException(field, name, "topics starting with " + RESERVED_TOPIC_PREFIX + " are reserved for the node"

@@ -36,8 +36,8 @@ import io.topicmesh.node.pubsub.router.TopicScoreParams;
  * @param maxConnections bound on TCP connections ({@code maxConnections})
  * @param pingInterval how often every connected peer is pinged ({@code pingInterval}, {@code
  *     --ping-interval}, {@code TOPICMESH_PING_INTERVAL}), null for never (the default)
- * @param discovery discovery sources: {@code static:<multiaddr>}, {@code dns:<name>[:port]},
- *     {@code dnssrv:<name>}, {@code k8s:<service>} ({@code discovery})
+ * @param discovery discovery sources, parsed ({@link DiscoverySpec}: {@code static:<multiaddr>},
+ *     {@code dns:<name>[:port]}, {@code dnssrv:<name>}, {@code k8s:<service>}; {@code discovery})
  * @param dnsServer DNS server {@code host:port} for DNS discovery, null for the system resolver
  * @param discoveryInterval how often DNS is re-resolved ({@code discoveryIntervalMs})
  * @param redialMin first re-dial backoff ({@code redial.minMs})
@@ -81,7 +81,7 @@ public record NodeConfig(
     List<String> muxers,
     int maxConnections,
     Duration pingInterval,
-    List<String> discovery,
+    List<DiscoverySpec> discovery,
     InetSocketAddress dnsServer,
     Duration discoveryInterval,
     Duration redialMin,
@@ -118,6 +118,11 @@ public record NodeConfig(
     topicMesh = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(topicMesh));
     muxers = List.copyOf(muxers);
     discovery = List.copyOf(discovery);
+  }
+
+  /** The discovery entries as given ({@code k8s:demo-nodes}), in order. */
+  public List<String> discoverySpecs() {
+    return discovery.stream().map(DiscoverySpec::spec).toList();
   }
 
   /** What {@code run} uses with no file, environment or flags. */

@@ -1,7 +1,7 @@
 package io.topicmesh.node.daemon.config;
 
+import io.topicmesh.api.ParameterException;
 import io.topicmesh.node.pubsub.router.GossipParams;
-import io.topicmesh.node.pubsub.router.InvalidParamsException;
 import io.topicmesh.node.pubsub.router.PeerScoreThresholds;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
@@ -14,8 +14,8 @@ import java.util.Map;
 /**
  * The JSON/YAML form of {@link GossipParams} and {@link PeerScoreThresholds}: the members of {@code
  * /v1/params} and of the config file's {@code params:} and {@code thresholds:}. Every record
- * component is a member; durations carry an {@code Ms} suffix ({@code heartbeatIntervalMs}), and
- * {@code idontwantMessageThreshold} is {@code idontwantThreshold} (the operator's name).
+ * component is a member, under its own name; durations carry an {@code Ms} suffix ({@code
+ * heartbeatIntervalMs}). The members the operator also sets are {@link io.topicmesh.api.GossipSchema#MEMBERS}.
  */
 public final class ParamsCodec {
   private ParamsCodec() {}
@@ -91,17 +91,25 @@ public final class ParamsCodec {
       Constructor<T> ctor = type.getDeclaredConstructor(types);
       return ctor.newInstance(args);
     } catch (InvocationTargetException e) {
-      if (e.getCause() instanceof InvalidParamsException ipe) {
-        String msg = ipe.getMessage();
-        int colon = msg.indexOf(": ");
-        String allowed = colon < 0 ? msg : msg.substring(colon + 2);
-        String field = ipe.field();
-        throw new ConfigException(prefix + outName(field, type), valueOf(args, comps, field), allowed);
+      if (e.getCause() instanceof ParameterException pe) {
+        // a record component's name (gossipFactor) or a shared member's wire name (heartbeatIntervalMs)
+        String field = pe.field();
+        Object value = isComponent(comps, field) ? valueOf(args, comps, field) : pe.value();
+        throw new ConfigException(prefix + outName(field, type), value, pe.rule());
       }
       throw new IllegalStateException("cannot build " + type.getSimpleName(), e.getCause());
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("cannot build " + type.getSimpleName(), e);
     }
+  }
+
+  private static boolean isComponent(RecordComponent[] comps, String field) {
+    for (RecordComponent c : comps) {
+      if (c.getName().equals(field)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static Object valueOf(Object[] args, RecordComponent[] comps, String field) {
@@ -166,9 +174,6 @@ public final class ParamsCodec {
   }
 
   private static String jsonName(RecordComponent c) {
-    if (c.getName().equals("idontwantMessageThreshold")) {
-      return "idontwantThreshold";
-    }
     return c.getType() == Duration.class ? c.getName() + "Ms" : c.getName();
   }
 

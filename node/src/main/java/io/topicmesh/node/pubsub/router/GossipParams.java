@@ -2,13 +2,17 @@ package io.topicmesh.node.pubsub.router;
 
 import static io.topicmesh.node.pubsub.router.InvalidParamsException.check;
 
+import io.topicmesh.api.GossipSchema;
 import java.time.Duration;
 
 /**
  * Gossipsub overlay parameters. Defaults follow the gossipsub v1.0/v1.1/v1.2 specs' recommended
  * values, as go-libp2p-pubsub ships them (gossipsub.go); where the spec is silent the source is
- * named. {@link #validate()} runs in the canonical constructor, so every instance is valid; a
- * failure names the field and its value.
+ * named. Validation runs in the canonical constructor, so every instance is valid; a failure names
+ * the field and its value. The members the operator also sets (the degrees, heartbeat, history,
+ * fanout and seen TTLs, flood publishing, the IDONTWANT threshold) take their defaults and rules
+ * from {@link GossipSchema}, the one definition node and operator share; a shared member's error
+ * names it as the wire does ({@code heartbeatIntervalMs=0: must be > 0}).
  *
  * @param d target mesh degree (spec v1.0: 6)
  * @param dlo lower mesh bound; below it the heartbeat grafts (spec: 5)
@@ -35,7 +39,7 @@ import java.time.Duration;
  * @param maxIHaveMessages IHAVE messages accepted from one peer per heartbeat (go: 10)
  * @param iwantFollowupTime time a peer has to deliver a message it advertised (go: 3 s)
  * @param floodPublish own messages go to all topic peers above the publish threshold (spec v1.1: on)
- * @param idontwantMessageThreshold minimum message size that triggers IDONTWANT (go: 1 KiB)
+ * @param idontwantThreshold minimum message size (bytes) that triggers IDONTWANT (go: 1 KiB)
  * @param idontwantTtlTicks heartbeats an IDONTWANT is honoured (go: 3)
  * @param maxIDontWantMessages IDONTWANT ids remembered per peer (go: 1000)
  * @param maxOutboundQueue data messages queued per peer before drops (go: 32)
@@ -70,7 +74,7 @@ public record GossipParams(
     int maxIHaveMessages,
     Duration iwantFollowupTime,
     boolean floodPublish,
-    int idontwantMessageThreshold,
+    int idontwantThreshold,
     int idontwantTtlTicks,
     int maxIDontWantMessages,
     int maxOutboundQueue,
@@ -83,8 +87,16 @@ public record GossipParams(
         gossipRetransmission, heartbeatInitialDelay, heartbeatInterval, fanoutTtl, seenTtl,
         prunePeers, pruneBackoff, unsubscribeBackoff, graftFloodThreshold, opportunisticGraftTicks,
         opportunisticGraftPeers, directConnectTicks, maxIHaveLength, maxIHaveMessages,
-        iwantFollowupTime, idontwantMessageThreshold, idontwantTtlTicks, maxIDontWantMessages,
+        iwantFollowupTime, idontwantThreshold, idontwantTtlTicks, maxIDontWantMessages,
         maxOutboundQueue, maxValidationQueue, maxPendingDials);
+  }
+
+  /**
+   * The IDONTWANT threshold under the name GossipRouter still reads. The one member name is {@link
+   * #idontwantThreshold()}; this alias goes when the router's call site does.
+   */
+  public int idontwantMessageThreshold() {
+    return idontwantThreshold;
   }
 
   public static GossipParams defaults() {
@@ -107,20 +119,14 @@ public record GossipParams(
       Duration pruneBackoff, Duration unsubscribeBackoff, Duration graftFloodThreshold,
       int opportunisticGraftTicks, int opportunisticGraftPeers, int directConnectTicks,
       int maxIHaveLength, int maxIHaveMessages, Duration iwantFollowupTime,
-      int idontwantMessageThreshold, int idontwantTtlTicks, int maxIDontWantMessages,
+      int idontwantThreshold, int idontwantTtlTicks, int maxIDontWantMessages,
       int maxOutboundQueue, int maxValidationQueue, int maxPendingDials) {
-    TopicMeshParams.checkDegrees(d, dlo, dhi, dscore, dout, dlazy); // the mesh invariants, in one place
+    InvalidParamsException.shared(() -> GossipSchema.checkShared(d, dlo, dhi, dscore, dout, dlazy,
+        heartbeatInterval, historyLength, historyGossip, fanoutTtl, seenTtl, idontwantThreshold));
     check(
         gossipFactor >= 0 && gossipFactor <= 1, "gossipFactor", gossipFactor, "must be in [0, 1]");
-    check(historyLength >= 1, "historyLength", historyLength, "must be >= 1");
-    check(
-        historyGossip >= 1 && historyGossip <= historyLength,
-        "historyGossip", historyGossip, "must be in [1, historyLength (" + historyLength + ")]");
     check(gossipRetransmission >= 1, "gossipRetransmission", gossipRetransmission, "must be >= 1");
     nonNegative(heartbeatInitialDelay, "heartbeatInitialDelay");
-    positive(heartbeatInterval, "heartbeatInterval");
-    positive(fanoutTtl, "fanoutTtl");
-    positive(seenTtl, "seenTtl");
     check(prunePeers >= 0, "prunePeers", prunePeers, "must be >= 0");
     nonNegative(pruneBackoff, "pruneBackoff");
     nonNegative(unsubscribeBackoff, "unsubscribeBackoff");
@@ -131,7 +137,6 @@ public record GossipParams(
     check(maxIHaveLength >= 1, "maxIHaveLength", maxIHaveLength, "must be >= 1");
     check(maxIHaveMessages >= 1, "maxIHaveMessages", maxIHaveMessages, "must be >= 1");
     positive(iwantFollowupTime, "iwantFollowupTime");
-    check(idontwantMessageThreshold >= 0, "idontwantMessageThreshold", idontwantMessageThreshold, "must be >= 0");
     check(idontwantTtlTicks >= 1, "idontwantTtlTicks", idontwantTtlTicks, "must be >= 1");
     check(maxIDontWantMessages >= 1, "maxIDontWantMessages", maxIDontWantMessages, "must be >= 1");
     check(maxOutboundQueue >= 1, "maxOutboundQueue", maxOutboundQueue, "must be >= 1");
@@ -149,20 +154,20 @@ public record GossipParams(
 
   /** Builder seeded with the defaults. */
   public static final class Builder {
-    private int d = 6;
-    private int dlo = 5;
-    private int dhi = 12;
-    private int dscore = 4;
-    private int dout = 2;
-    private int dlazy = 6;
+    private int d = GossipSchema.DEFAULT_D;
+    private int dlo = GossipSchema.DEFAULT_DLO;
+    private int dhi = GossipSchema.DEFAULT_DHI;
+    private int dscore = GossipSchema.DEFAULT_DSCORE;
+    private int dout = GossipSchema.DEFAULT_DOUT;
+    private int dlazy = GossipSchema.DEFAULT_DLAZY;
     private double gossipFactor = 0.25;
-    private int historyLength = 5;
-    private int historyGossip = 3;
+    private int historyLength = GossipSchema.DEFAULT_HISTORY_LENGTH;
+    private int historyGossip = GossipSchema.DEFAULT_HISTORY_GOSSIP;
     private int gossipRetransmission = 3;
     private Duration heartbeatInitialDelay = Duration.ofMillis(100);
-    private Duration heartbeatInterval = Duration.ofSeconds(1);
-    private Duration fanoutTtl = Duration.ofSeconds(60);
-    private Duration seenTtl = Duration.ofSeconds(120);
+    private Duration heartbeatInterval = Duration.ofMillis(GossipSchema.DEFAULT_HEARTBEAT_INTERVAL_MS);
+    private Duration fanoutTtl = Duration.ofMillis(GossipSchema.DEFAULT_FANOUT_TTL_MS);
+    private Duration seenTtl = Duration.ofMillis(GossipSchema.DEFAULT_SEEN_TTL_MS);
     private int prunePeers = 16;
     private Duration pruneBackoff = Duration.ofMinutes(1);
     private Duration unsubscribeBackoff = Duration.ofSeconds(10);
@@ -173,8 +178,8 @@ public record GossipParams(
     private int maxIHaveLength = 5000;
     private int maxIHaveMessages = 10;
     private Duration iwantFollowupTime = Duration.ofSeconds(3);
-    private boolean floodPublish = true;
-    private int idontwantMessageThreshold = 1024;
+    private boolean floodPublish = GossipSchema.DEFAULT_FLOOD_PUBLISH;
+    private int idontwantThreshold = GossipSchema.DEFAULT_IDONTWANT_THRESHOLD;
     private int idontwantTtlTicks = 3;
     private int maxIDontWantMessages = 1000;
     private int maxOutboundQueue = 32;
@@ -195,7 +200,7 @@ public record GossipParams(
       opportunisticGraftPeers = p.opportunisticGraftPeers;
       directConnectTicks = p.directConnectTicks; maxIHaveLength = p.maxIHaveLength;
       maxIHaveMessages = p.maxIHaveMessages; iwantFollowupTime = p.iwantFollowupTime;
-      floodPublish = p.floodPublish; idontwantMessageThreshold = p.idontwantMessageThreshold;
+      floodPublish = p.floodPublish; idontwantThreshold = p.idontwantThreshold;
       idontwantTtlTicks = p.idontwantTtlTicks; maxIDontWantMessages = p.maxIDontWantMessages;
       maxOutboundQueue = p.maxOutboundQueue; maxValidationQueue = p.maxValidationQueue;
       maxPendingDials = p.maxPendingDials;
@@ -228,7 +233,9 @@ public record GossipParams(
     public Builder maxIHaveMessages(int v) { maxIHaveMessages = v; return this; }
     public Builder iwantFollowupTime(Duration v) { iwantFollowupTime = v; return this; }
     public Builder floodPublish(boolean v) { floodPublish = v; return this; }
-    public Builder idontwantMessageThreshold(int v) { idontwantMessageThreshold = v; return this; }
+    public Builder idontwantThreshold(int v) { idontwantThreshold = v; return this; }
+    /** The same as {@link #idontwantThreshold(int)}, kept for callers of the old name. */
+    public Builder idontwantMessageThreshold(int v) { return idontwantThreshold(v); }
     public Builder idontwantTtlTicks(int v) { idontwantTtlTicks = v; return this; }
     public Builder maxIDontWantMessages(int v) { maxIDontWantMessages = v; return this; }
     public Builder maxOutboundQueue(int v) { maxOutboundQueue = v; return this; }
@@ -241,7 +248,7 @@ public record GossipParams(
           gossipRetransmission, heartbeatInitialDelay, heartbeatInterval, fanoutTtl, seenTtl,
           prunePeers, pruneBackoff, unsubscribeBackoff, graftFloodThreshold,
           opportunisticGraftTicks, opportunisticGraftPeers, directConnectTicks, maxIHaveLength,
-          maxIHaveMessages, iwantFollowupTime, floodPublish, idontwantMessageThreshold,
+          maxIHaveMessages, iwantFollowupTime, floodPublish, idontwantThreshold,
           idontwantTtlTicks, maxIDontWantMessages, maxOutboundQueue, maxValidationQueue,
           maxPendingDials);
     }

@@ -90,7 +90,8 @@ class ConfigLoaderTest {
     assertThat(c.cluster()).isEqualTo("demo");
     assertThat(c.namespace()).isEqualTo("tm");
     assertThat(c.podName()).isEqualTo("demo-0");
-    assertThat(c.discovery()).containsExactly("k8s:demo-nodes");
+    assertThat(c.discoverySpecs()).containsExactly("k8s:demo-nodes");
+    assertThat(c.discovery()).containsExactly(new DiscoverySpec.Kubernetes("k8s:demo-nodes", "demo-nodes", java.util.OptionalInt.empty()));
     assertThat(c.topics()).containsExactly("blocks", "tx");
     assertThat(c.topicScores()).containsOnlyKeys("blocks");
     assertThat(c.topicScores().get("blocks").topicWeight()).isEqualTo(0.5);
@@ -99,7 +100,7 @@ class ConfigLoaderTest {
     assertThat(c.signaturePolicy()).isEqualTo(io.topicmesh.node.pubsub.router.SignaturePolicy.STRICT_SIGN);
     assertThat(c.params().d()).isEqualTo(8);
     assertThat(c.params().heartbeatInterval()).isEqualTo(Duration.ofMillis(700));
-    assertThat(c.params().idontwantMessageThreshold()).isEqualTo(2048);
+    assertThat(c.params().idontwantThreshold()).isEqualTo(2048);
     assertThat(c.thresholds().opportunisticGraftThreshold()).isEqualTo(5.0);
     assertThat(c.advertise()).containsExactly("/ip4/10.1.2.3/tcp/4001");
     assertThat(c.adminListen().getHostString()).isEqualTo("0.0.0.0");
@@ -215,7 +216,7 @@ class ConfigLoaderTest {
       params.d          | 'params: {d: 6.5}'                                | must be an integer
       params.d          | 'params: {d: ''six''}'                            | must be an integer
       params.floodPublish| 'params: {floodPublish: 1}'                      | must be true or false
-      params.heartbeatIntervalMs| 'params: {heartbeatIntervalMs: 0}'        | must be a positive duration
+      params.heartbeatIntervalMs| 'params: {heartbeatIntervalMs: 0}'        | must be > 0
       params.warp       | 'params: {warp: 9}'                               | unknown parameter
       thresholds.gossipThreshold| 'thresholds: {gossipThreshold: 5}'         | must be <= 0
       topics            | 'topics: [''bad topic!'']'                        | 1 to 253 characters

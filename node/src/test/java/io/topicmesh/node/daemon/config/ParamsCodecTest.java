@@ -12,7 +12,7 @@ class ParamsCodecTest {
   @Test
   void everyMemberRoundTrips() {
     GossipParams p = GossipParams.builder().mesh(8, 6, 14).heartbeatInterval(Duration.ofMillis(700))
-        .floodPublish(false).gossipFactor(0.5).idontwantMessageThreshold(4096).build();
+        .floodPublish(false).gossipFactor(0.5).idontwantThreshold(4096).build();
     Map<String, Object> json = ParamsCodec.toJson(p);
     assertThat(json).containsEntry("d", 8).containsEntry("heartbeatIntervalMs", 700L)
         .containsEntry("floodPublish", false).containsEntry("idontwantThreshold", 4096)

@@ -13,6 +13,8 @@ import io.fabric8.kubernetes.api.model.Affinity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.TopologySpreadConstraint;
+import io.topicmesh.api.GossipSchema;
+import io.topicmesh.api.TopicNames;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,6 +33,12 @@ import java.util.Map;
     message = "topics[].mesh.d must lie within tuning.bounds [dMin, dMax] when tuning.mode is Auto",
     reason = "FieldValueInvalid")
 public class TopicClusterSpec {
+  /** CEL: the bootstrapper degree family ({@link GossipSchema#isBootstrapper}) of spec.gossipsub. */
+  static final String BOOTSTRAPPER = "(self.d == 0 && self.dlo == 0 && self.dhi == 0 && self.dout == 0)";
+  /** CEL: the same for a topic's mesh, whose dout may be left out (then it is 0). */
+  static final String TOPIC_BOOTSTRAPPER =
+      "(self.d == 0 && self.dlo == 0 && self.dhi == 0 && (!has(self.dout) || self.dout == 0))";
+
   @JsonPropertyDescription("Number of gossipsub nodes (StatefulSet replicas).")
   @Default("3") @Min(0) @Max(500)
   public Integer replicas = 3;
@@ -69,7 +77,7 @@ public class TopicClusterSpec {
   /** One topic and its optional v1.1 topic score parameters. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Topic {
-    @Required @Size(min = 1, max = 253) @Pattern("^[A-Za-z0-9._/:-]+$")
+    @Required @Size(min = 1, max = TopicNames.MAX_LENGTH) @Pattern(TopicNames.REGEX)
     public String name;
 
     @JsonPropertyDescription("Message signature policy for the topic.")
@@ -140,30 +148,34 @@ public class TopicClusterSpec {
 
   /**
    * One topic's mesh degrees. D, Dlo and Dhi are required; Dlazy, Dout and Dscore left out are
-   * gossipsub's, lowered where needed to stay valid. The invariants are gossipsub's (and the node's).
+   * gossipsub's, lowered where needed to stay valid. The invariants are the shared schema's ({@link
+   * GossipSchema#checkDegrees}, the node's too); d = dlo = dhi = 0 (and dout 0 or left out) keeps no
+   * mesh for the topic, as a bootstrapper does.
    */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "self.dlo <= self.d && self.d <= self.dhi", message = "mesh: dlo <= d <= dhi is required",
-      reason = "FieldValueInvalid")
-  @ValidationRule(value = "!has(self.dout) || self.dout < self.dlo", message = "mesh: dout < dlo is required",
-      reason = "FieldValueInvalid")
-  @ValidationRule(value = "!has(self.dout) || self.dout <= self.d / 2", message = "mesh: dout <= d/2 is required",
-      reason = "FieldValueInvalid")
+  @ValidationRule(value = TOPIC_BOOTSTRAPPER + " || self.dlo >= 1",
+      message = "mesh: dlo >= 1 is required (" + GossipSchema.BOOTSTRAPPER_RULE + ")", reason = "FieldValueInvalid")
+  @ValidationRule(value = TOPIC_BOOTSTRAPPER + " || (self.dlo <= self.d && self.d <= self.dhi)",
+      message = "mesh: dlo <= d <= dhi is required", reason = "FieldValueInvalid")
+  @ValidationRule(value = TOPIC_BOOTSTRAPPER + " || !has(self.dout) || self.dout < self.dlo",
+      message = "mesh: dout < dlo is required", reason = "FieldValueInvalid")
+  @ValidationRule(value = TOPIC_BOOTSTRAPPER + " || !has(self.dout) || self.dout <= self.d / 2",
+      message = "mesh: dout <= d/2 is required", reason = "FieldValueInvalid")
   @ValidationRule(value = "!has(self.dscore) || self.dscore <= self.dhi", message = "mesh: dscore <= dhi is required",
       reason = "FieldValueInvalid")
   public static class MeshDegrees {
     @JsonPropertyDescription("The topic's mesh degree D.")
-    @Required @Min(1) @Max(100) public Integer d;
+    @Required @Min(GossipSchema.MIN_D) @Max(GossipSchema.MAX_D) public Integer d;
     @JsonPropertyDescription("The topic's Dlo.")
-    @Required @Min(1) @Max(100) public Integer dlo;
+    @Required @Min(GossipSchema.MIN_DLO) @Max(GossipSchema.MAX_DLO) public Integer dlo;
     @JsonPropertyDescription("The topic's Dhi.")
-    @Required @Min(1) @Max(200) public Integer dhi;
+    @Required @Min(GossipSchema.MIN_DHI) @Max(GossipSchema.MAX_DHI) public Integer dhi;
     @JsonPropertyDescription("The topic's Dlazy; left out: gossipsub.dlazy.")
-    @Min(0) @Max(100) public Integer dlazy;
+    @Min(GossipSchema.MIN_DLAZY) @Max(GossipSchema.MAX_DLAZY) public Integer dlazy;
     @JsonPropertyDescription("The topic's Dout; left out: gossipsub.dout, lowered below dlo and to d/2.")
-    @Min(0) @Max(50) public Integer dout;
+    @Min(GossipSchema.MIN_DOUT) @Max(GossipSchema.MAX_DOUT) public Integer dout;
     @JsonPropertyDescription("The topic's Dscore; left out: gossipsub.dscore, lowered to dhi.")
-    @Min(0) @Max(100) public Integer dscore;
+    @Min(GossipSchema.MIN_DSCORE) @Max(GossipSchema.MAX_DSCORE) public Integer dscore;
 
     public MeshDegrees() {
     }
@@ -175,39 +187,62 @@ public class TopicClusterSpec {
     }
   }
 
-  /** Gossipsub overlay parameters; defaults are the spec's. */
+  /**
+   * Gossipsub overlay parameters; defaults, ranges and invariants are the shared schema's ({@link
+   * GossipSchema}, which the node checks too). The CEL rules below are its invariants: a bootstrapper
+   * (d = dlo = dhi = dout = 0) keeps no mesh; every other set needs dlo >= 1.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  @ValidationRule(value = "self.dlo <= self.d && self.d <= self.dhi", message = "gossipsub: dlo <= d <= dhi is required",
+  @ValidationRule(value = BOOTSTRAPPER + " || self.dlo >= 1",
+      message = "gossipsub: dlo >= 1 is required (" + GossipSchema.BOOTSTRAPPER_RULE + ")", reason = "FieldValueInvalid")
+  @ValidationRule(value = BOOTSTRAPPER + " || (self.dlo <= self.d && self.d <= self.dhi)",
+      message = "gossipsub: dlo <= d <= dhi is required", reason = "FieldValueInvalid")
+  @ValidationRule(value = BOOTSTRAPPER + " || self.dout < self.dlo", message = "gossipsub: dout < dlo is required",
       reason = "FieldValueInvalid")
-  @ValidationRule(value = "self.dout < self.dlo", message = "gossipsub: dout < dlo is required",
-      reason = "FieldValueInvalid")
-  @ValidationRule(value = "self.dout <= self.d / 2", message = "gossipsub: dout <= d/2 is required",
+  @ValidationRule(value = BOOTSTRAPPER + " || self.dout <= self.d / 2", message = "gossipsub: dout <= d/2 is required",
       reason = "FieldValueInvalid")
   @ValidationRule(value = "self.dscore <= self.dhi", message = "gossipsub: dscore <= dhi is required",
       reason = "FieldValueInvalid")
   @ValidationRule(value = "self.historyGossip <= self.historyLength",
       message = "gossipsub: historyGossip <= historyLength is required", reason = "FieldValueInvalid")
   public static class Gossipsub {
-    @JsonPropertyDescription("Desired mesh degree D.")
-    @Default("6") @Min(1) @Max(100) public Integer d = 6;
+    @JsonPropertyDescription("Desired mesh degree D (0: a bootstrapper, with dlo, dhi and dout 0 too).")
+    @Default("" + GossipSchema.DEFAULT_D) @Min(GossipSchema.MIN_D) @Max(GossipSchema.MAX_D)
+    public Integer d = GossipSchema.DEFAULT_D;
     @JsonPropertyDescription("Lower bound of the mesh degree (Dlo).")
-    @Default("5") @Min(1) @Max(100) public Integer dlo = 5;
+    @Default("" + GossipSchema.DEFAULT_DLO) @Min(GossipSchema.MIN_DLO) @Max(GossipSchema.MAX_DLO)
+    public Integer dlo = GossipSchema.DEFAULT_DLO;
     @JsonPropertyDescription("Upper bound of the mesh degree (Dhi).")
-    @Default("12") @Min(1) @Max(200) public Integer dhi = 12;
+    @Default("" + GossipSchema.DEFAULT_DHI) @Min(GossipSchema.MIN_DHI) @Max(GossipSchema.MAX_DHI)
+    public Integer dhi = GossipSchema.DEFAULT_DHI;
     @JsonPropertyDescription("Peers to gossip to per heartbeat (Dlazy).")
-    @Default("6") @Min(0) @Max(100) public Integer dlazy = 6;
+    @Default("" + GossipSchema.DEFAULT_DLAZY) @Min(GossipSchema.MIN_DLAZY) @Max(GossipSchema.MAX_DLAZY)
+    public Integer dlazy = GossipSchema.DEFAULT_DLAZY;
     @JsonPropertyDescription("Outbound peers kept in the mesh (Dout).")
-    @Default("2") @Min(0) @Max(50) public Integer dout = 2;
+    @Default("" + GossipSchema.DEFAULT_DOUT) @Min(GossipSchema.MIN_DOUT) @Max(GossipSchema.MAX_DOUT)
+    public Integer dout = GossipSchema.DEFAULT_DOUT;
     @JsonPropertyDescription("Peers kept by score when pruning (Dscore).")
-    @Default("4") @Min(0) @Max(100) public Integer dscore = 4;
-    @Default("1000") @Min(10) @Max(60000) public Integer heartbeatIntervalMs = 1000;
-    @Default("5") @Min(1) @Max(100) public Integer historyLength = 5;
-    @Default("3") @Min(1) @Max(100) public Integer historyGossip = 3;
-    @Default("60000") @Min(1000) @Max(3600000) public Integer fanoutTtlMs = 60000;
-    @Default("120000") @Min(1000) @Max(3600000) public Integer seenTtlMs = 120000;
-    @Default("true") public Boolean floodPublish = true;
+    @Default("" + GossipSchema.DEFAULT_DSCORE) @Min(GossipSchema.MIN_DSCORE) @Max(GossipSchema.MAX_DSCORE)
+    public Integer dscore = GossipSchema.DEFAULT_DSCORE;
+    @Default("" + GossipSchema.DEFAULT_HEARTBEAT_INTERVAL_MS)
+    @Min(GossipSchema.MIN_HEARTBEAT_INTERVAL_MS) @Max(GossipSchema.MAX_HEARTBEAT_INTERVAL_MS)
+    public Integer heartbeatIntervalMs = GossipSchema.DEFAULT_HEARTBEAT_INTERVAL_MS;
+    @Default("" + GossipSchema.DEFAULT_HISTORY_LENGTH)
+    @Min(GossipSchema.MIN_HISTORY_LENGTH) @Max(GossipSchema.MAX_HISTORY_LENGTH)
+    public Integer historyLength = GossipSchema.DEFAULT_HISTORY_LENGTH;
+    @Default("" + GossipSchema.DEFAULT_HISTORY_GOSSIP)
+    @Min(GossipSchema.MIN_HISTORY_GOSSIP) @Max(GossipSchema.MAX_HISTORY_GOSSIP)
+    public Integer historyGossip = GossipSchema.DEFAULT_HISTORY_GOSSIP;
+    @Default("" + GossipSchema.DEFAULT_FANOUT_TTL_MS)
+    @Min(GossipSchema.MIN_FANOUT_TTL_MS) @Max(GossipSchema.MAX_FANOUT_TTL_MS)
+    public Integer fanoutTtlMs = GossipSchema.DEFAULT_FANOUT_TTL_MS;
+    @Default("" + GossipSchema.DEFAULT_SEEN_TTL_MS) @Min(GossipSchema.MIN_SEEN_TTL_MS) @Max(GossipSchema.MAX_SEEN_TTL_MS)
+    public Integer seenTtlMs = GossipSchema.DEFAULT_SEEN_TTL_MS;
+    @Default("" + GossipSchema.DEFAULT_FLOOD_PUBLISH) public Boolean floodPublish = GossipSchema.DEFAULT_FLOOD_PUBLISH;
     @JsonPropertyDescription("Messages at least this large (bytes) trigger IDONTWANT (v1.2).")
-    @Default("1024") @Min(0) @Max(16777216) public Integer idontwantThreshold = 1024;
+    @Default("" + GossipSchema.DEFAULT_IDONTWANT_THRESHOLD)
+    @Min(GossipSchema.MIN_IDONTWANT_THRESHOLD) @Max(GossipSchema.MAX_IDONTWANT_THRESHOLD)
+    public Integer idontwantThreshold = GossipSchema.DEFAULT_IDONTWANT_THRESHOLD;
     @Default("{}") public Thresholds thresholds = new Thresholds();
   }
 
