@@ -146,6 +146,12 @@ final class Metrics {
         timeToAll.add(all);
       }
       m.put("timeToAllMs", all);
+      // As libp2p/test-plans gossipsub-interop measures (analyze_message_deliveries.py): from the
+      // first router that got the message, not from the publish; duplicates over all routers.
+      m.put("firstDeliveryMs", d == 0 ? null : round(got[0] / 1000.0));
+      m.put("disseminationMs", all == null ? null : round((got[d - 1] - got[0]) / 1000.0));
+      m.put("p50FromFirstMs", d == 0 ? null : round((got[d / 2] - got[0]) / 1000.0));
+      m.put("duplicatesPerRouter", round((double) (mCopies - mReceivers) / routers));
       m.put("latencyP50Ms", d == 0 ? null : round(got[pct(d, 0.50)] / 1000.0));
       m.put("latencyP99Ms", d == 0 ? null : round(got[pct(d, 0.99)] / 1000.0));
       m.put("duplicatesPerDelivery", mReceivers == 0 ? 0.0 : round((double) (mCopies - mReceivers) / mReceivers));

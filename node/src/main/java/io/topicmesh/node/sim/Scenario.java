@@ -37,7 +37,9 @@ public record Scenario(
     Topology topology,
     List<Region> regions,
     double[][] latencyMs,
+    LinkLatency linkLatency,
     double jitterMs,
+    double jitterFraction,
     double loss,
     LossMode lossMode,
     List<BandwidthClass> bandwidth,
@@ -54,6 +56,19 @@ public record Scenario(
 
   /** How the routers are connected. */
   public record Topology(String type, int degree, int connectionsPerNode, List<int[]> edges) {}
+
+  /**
+   * Per-connection latency on top of {@code latencyMs}: each connected pair gets its own latency,
+   * uniform in {@code [minMs, maxMs]}, drawn from the seed and the pair (the same both ways and on
+   * every reconnection). {@code NONE}: no extra latency.
+   */
+  public record LinkLatency(double minMs, double maxMs) {
+    static final LinkLatency NONE = new LinkLatency(0, 0);
+
+    public boolean active() {
+      return maxMs > 0;
+    }
+  }
 
   /** A share of the routers placed in one region. */
   public record Region(String name, double share) {}
@@ -314,7 +329,7 @@ public record Scenario(
 
     Scenario scenario(ObjectNode root) {
       known(root, "", "name", "seed", "routers", "warmupSeconds", "drainSeconds", "topology", "regions",
-          "latencyMs", "jitterMs", "loss", "lossMode", "bandwidth", "validationDelayMs", "protocol", "idontwant",
+          "latencyMs", "linkLatencyMs", "jitterMs", "jitterFraction", "loss", "lossMode", "bandwidth", "validationDelayMs", "protocol", "idontwant",
           "messageIdBytes", "publishers", "messages", "params", "churn", "faults", "attack", "score");
       String name = text(root, "name", "name", "scenario");
       long seed = (long) number(root, "seed", "seed", 1.0, Long.MIN_VALUE, Long.MAX_VALUE);
@@ -324,7 +339,9 @@ public record Scenario(
       Topology topology = topology(root, routers);
       List<Region> regions = regions(root);
       double[][] latency = latency(root, regions);
+      LinkLatency linkLatency = linkLatency(root);
       double jitter = number(root, "jitterMs", "jitterMs", 0.0, 0, 60_000);
+      double jitterFraction = number(root, "jitterFraction", "jitterFraction", 0.0, 0, 10);
       double loss = number(root, "loss", "loss", 0.0, 0, 0.99);
       String lm = text(root, "lossMode", "lossMode", "retransmit");
       LossMode lossMode = switch (lm) {
@@ -354,7 +371,8 @@ public record Scenario(
       List<Fault> faults = faults(root, regions);
       Attack attack = attack(root, routers);
       Scoring scoring = scoring(root, messages.topic());
-      return new Scenario(name, seed, routers, warmup, drain, topology, regions, latency, jitter, loss, lossMode,
+      return new Scenario(name, seed, routers, warmup, drain, topology, regions, latency, linkLatency, jitter, jitterFraction,
+          loss, lossMode,
           bandwidth, validationDelay, protocol, idBytes, publishers, messages, params, churn, faults, attack, scoring);
     }
 
@@ -371,6 +389,10 @@ public record Scenario(
           }
           return new Topology(type, degree, 0, null);
         }
+        case "min-degree" -> {
+          int degree = integer(t, "degree", "topology.degree", null, 1, routers - 1);
+          return new Topology(type, degree, 0, null);
+        }
         case "connections" -> {
           int c = integer(t, "connectionsPerNode", "topology.connectionsPerNode", null, 1, routers - 1);
           return new Topology(type, 0, c, null);
@@ -380,7 +402,7 @@ public record Scenario(
           Path p = dir == null ? Path.of(f) : dir.resolve(f);
           return new Topology(type, 0, 0, edges(p, routers));
         }
-        default -> throw bad("topology.type", "expected random-regular, connections or file, got '" + type + "'");
+        default -> throw bad("topology.type", "expected random-regular, min-degree, connections or file, got '" + type + "'");
       }
     }
 
@@ -448,6 +470,20 @@ public record Scenario(
         throw bad("regions", "shares must add up to 1, they add up to " + total);
       }
       return out;
+    }
+
+    private LinkLatency linkLatency(ObjectNode root) {
+      ObjectNode l = object(root, "linkLatencyMs", "linkLatencyMs", false);
+      if (l == null) {
+        return LinkLatency.NONE;
+      }
+      known(l, "linkLatencyMs.", "min", "max");
+      double min = number(l, "min", "linkLatencyMs.min", null, 0, 60_000);
+      double max = number(l, "max", "linkLatencyMs.max", null, 0, 60_000);
+      if (max < min) {
+        throw bad("linkLatencyMs", "max (" + fmt(max) + ") must not be below min (" + fmt(min) + ")");
+      }
+      return new LinkLatency(min, max);
     }
 
     private double[][] latency(ObjectNode root, List<Region> regions) {

@@ -57,6 +57,7 @@ public final class SimCommand implements Callable<Integer> {
       Map<String, Object> hist = new LinkedHashMap<>();
       hist.put("duplicates", trim(r.duplicatesHistogram()));
       hist.put("hops", trim(r.hopsHistogram()));
+      hist.put("latency100Ms", trim(latencyPer100Ms(r.latencyHistogram())));
       full.put("histograms", hist);
       json.writer(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("result.json").toFile(), full);
       Plots.writeAll(r, out);
@@ -64,6 +65,16 @@ public final class SimCommand implements Callable<Integer> {
     spec.commandLine().getOut().println(json.writeValueAsString(r.summary()));
     spec.commandLine().getOut().flush();
     return 0;
+  }
+
+  /** Deliveries per 100 ms of latency from the publish (bucket i: [100 i, 100 (i + 1)) ms). */
+  static long[] latencyPer100Ms(long[] fine) {
+    int per = 100_000 / Metrics.BUCKET_MICROS;
+    long[] out = new long[(fine.length + per - 1) / per];
+    for (int i = 0; i < fine.length; i++) {
+      out[i / per] += fine[i];
+    }
+    return out;
   }
 
   private static long[] trim(long[] h) {

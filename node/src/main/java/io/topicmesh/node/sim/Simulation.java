@@ -57,6 +57,7 @@ public final class Simulation {
   private final Metrics metrics;
   private final MessageId[] ids;
   private final long jitterNanos;
+  private final double jitterFraction;
   private final long validationDelayNanos;
   private final MessageIdFunction idFn;
   private final int defaultDegree;
@@ -80,6 +81,7 @@ public final class Simulation {
     this.net = master.split();
     this.churnRng = master.split();
     this.jitterNanos = Math.round(sc.jitterMs() * 1e6);
+    this.jitterFraction = sc.jitterFraction();
     this.validationDelayNanos = Math.round(sc.validationDelayMs() * 1e6);
     int count = sc.messages().count();
     this.ids = new MessageId[count];
@@ -102,7 +104,7 @@ public final class Simulation {
     this.attackStart = seconds(Math.max(attack.connectAtSeconds(), attack.attackAtSeconds()));
     this.metrics = new Metrics(sc.routers(), sc.routers() + attack.sybils(), count);
     this.defaultDegree = switch (sc.topology().type()) {
-      case "random-regular" -> sc.topology().degree();
+      case "random-regular", "min-degree" -> sc.topology().degree();
       case "connections" -> sc.topology().connectionsPerNode();
       default -> Math.max(1, 2 * sc.topology().edges().size() / sc.routers());
     };
@@ -221,11 +223,27 @@ public final class Simulation {
     }
   }
 
+  /**
+   * The one-way latency between two hosts: their regions' latency, plus (with {@code linkLatencyMs})
+   * the pair's own share, drawn from the seed and the pair alone so that it is the same both ways,
+   * on every reconnection, and whatever else the run draws.
+   */
+  long linkLatencyNanos(SimNode a, SimNode b) {
+    double ms = sc.latencyMs()[a.region][b.region];
+    Scenario.LinkLatency ll = sc.linkLatency();
+    if (ll.active()) {
+      long pair = (long) Math.min(a.index, b.index) << 32 | Math.max(a.index, b.index);
+      double u = new SplittableRandom(seed ^ 0x6C696E6B4C6174L ^ pair * 0x9E3779B97F4A7C15L).nextDouble();
+      ms += ll.minMs() + u * (ll.maxMs() - ll.minMs());
+    }
+    return Math.round(ms * 1e6);
+  }
+
   private void connect(SimNode dialer, SimNode listener) {
     if (dialer.links.containsKey(listener.id) || !dialer.online || !listener.online) {
       return;
     }
-    long lat = Math.round(sc.latencyMs()[dialer.region][listener.region] * 1e6);
+    long lat = linkLatencyNanos(dialer, listener);
     Link out = new Link(this, dialer, listener, lat);
     Link in = new Link(this, listener, dialer, lat);
     dialer.links.put(listener.id, out);
@@ -303,7 +321,7 @@ public final class Simulation {
     if (s.links.containsKey(h.id) || !h.online) {
       return;
     }
-    long lat = Math.round(sc.latencyMs()[s.region][h.region] * 1e6);
+    long lat = linkLatencyNanos(s, h);
     Link out = new Link(this, s, h, lat);
     Link in = new Link(this, h, s, lat);
     s.links.put(h.id, out);
@@ -562,6 +580,9 @@ public final class Simulation {
     long delay = link.latencyNanos;
     if (jitterNanos > 0) {
       delay += net.nextLong(jitterNanos + 1);
+    }
+    if (jitterFraction > 0) {
+      delay += (long) (net.nextDouble() * jitterFraction * link.latencyNanos);
     }
     double loss = sc.loss() + extraLoss;
     if (loss > 0) {

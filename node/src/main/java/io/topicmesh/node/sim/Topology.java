@@ -31,6 +31,7 @@ final class Topology {
     int[] bw = assign(n, sc.bandwidth().stream().mapToDouble(Scenario.BandwidthClass::share).toArray(), rng);
     List<int[]> edges = switch (sc.topology().type()) {
       case "random-regular" -> randomRegular(n, sc.topology().degree(), rng);
+      case "min-degree" -> minDegree(n, sc.topology().degree(), rng);
       case "connections" -> connections(n, sc.topology().connectionsPerNode(), rng);
       default -> sc.topology().edges();
     };
@@ -96,6 +97,30 @@ final class Topology {
         if (b != a && seen.add(key(a, b))) {
           edges.add(new int[] {a, b});
           made++;
+        }
+      }
+    }
+    return edges;
+  }
+
+  /**
+   * Router by router in index order, each dials random others until it has at least {@code k}
+   * connections (those it was dialled on count too), a pair at most once: every router ends with
+   * degree k or more, the early ones with more (the graph libp2p/test-plans gossipsub-interop builds
+   * for its scenarios).
+   */
+  static List<int[]> minDegree(int n, int k, SplittableRandom rng) {
+    Set<Long> seen = new HashSet<>();
+    List<int[]> edges = new ArrayList<>();
+    int[] degree = new int[n];
+    for (int a = 0; a < n; a++) {
+      // k <= n - 1, so a free peer always exists; the bound only guards against a bad caller.
+      for (long tries = 0; degree[a] < k && tries < 1000L * n; tries++) {
+        int b = rng.nextInt(n);
+        if (b != a && seen.add(key(a, b))) {
+          edges.add(new int[] {a, b});
+          degree[a]++;
+          degree[b]++;
         }
       }
     }

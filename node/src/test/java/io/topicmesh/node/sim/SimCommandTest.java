@@ -71,10 +71,30 @@ class SimCommandTest {
     assertThat(full.get("messages")).hasSize(10);
     assertThat(full.get("messages").get(0).has("timeToAllMs")).isTrue();
     assertThat(full.get("routers")).hasSize(30);
+    // The 100 ms latency buckets count every delivery once.
+    long inBuckets = 0;
+    for (JsonNode b : full.get("histograms").get("latency100Ms")) {
+      inBuckets += b.asLong();
+    }
+    long delivered = 0;
+    for (JsonNode m : full.get("messages")) {
+      delivered += m.get("delivered").asLong();
+    }
+    assertThat(inBuckets).isEqualTo(delivered).isPositive();
     assertThat(full.get("routers").get(0).get("controlShareSent").asDouble()).isBetween(0.0, 1.0);
     for (String png : new String[] {"latency-cdf.png", "duplicates.png", "bandwidth-per-node.png"}) {
       assertThat(ImageIO.read(out.resolve(png).toFile())).as(png).isNotNull();
     }
+  }
+
+  @Test
+  void latencyPer100MsAddsUpTheFineBuckets() {
+    long[] fine = new long[2500];
+    fine[0] = 2; // 0 ms
+    fine[999] = 3; // 99.9 ms
+    fine[1000] = 5; // 100 ms
+    fine[2499] = 7; // 249.9 ms
+    assertThat(SimCommand.latencyPer100Ms(fine)).containsExactly(5, 5, 7);
   }
 
   @Test
