@@ -324,6 +324,11 @@ final class NodeProcess {
       Thread.currentThread().interrupt();
     }
     long pid = p.pid();
+    if (Double.isNaN(heap)) {
+      // no answer from /metrics: a JVM starting or stopping (after SIGTERM only a thread or two are
+      // left), not a running node; its thread and fd counts would read as a node's minimum
+      return new Sample(heap, ProcFs.rssKiB(pid) / 1024.0, Double.NaN, Double.NaN, direct);
+    }
     return new Sample(heap, ProcFs.rssKiB(pid) / 1024.0, ProcFs.count(pid, "fd"), ProcFs.count(pid, "task"), direct);
   }
 
