@@ -44,6 +44,20 @@ final class NativeAeads {
 
   private NativeAeads() {}
 
+  /**
+   * Prints whether the native AEAD is usable here and why; exits 1 when it is not. For checks of a
+   * runtime (e2e/images/build.sh runs it inside the node image's root filesystem): {@code java
+   * --enable-native-access=ALL-UNNAMED -cp topicmesh-node.jar
+   * io.topicmesh.node.security.noise.NativeAeads}.
+   */
+  public static void main(String[] args) {
+    Probe p = probe();
+    System.out.println("native AEAD " + p);
+    if (!p.available) {
+      System.exit(1);
+    }
+  }
+
   /** The result of loading and self-testing the native AEAD, computed on the first call. */
   static synchronized Probe probe() {
     if (probe == null) {
