@@ -53,6 +53,9 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
 
   private final MemorySegment ctx;
   private final MemorySegment scratch;
+  private final MemorySegment iv;
+  private final MemorySegment outl;
+  private final MemorySegment tag;
 
   /**
    * Loads libcrypto and binds the functions used here.
@@ -77,6 +80,9 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
     }
     load();
     scratch = Arena.ofAuto().allocate(SCRATCH, 16);
+    iv = scratch.asSlice(IV, NONCE_LENGTH);
+    outl = scratch.asSlice(OUTL, 4);
+    tag = scratch.asSlice(TAG, TAG_LENGTH);
     MemorySegment c;
     try {
       c = (MemorySegment) Lib.CTX_NEW.invokeExact();
@@ -149,9 +155,9 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
       if (len > 0) {
         update(dst, src, len);
       }
-      check("EVP_CipherFinal_ex", (int) Lib.CIPHER_FINAL.invokeExact(ctx, scratch.asSlice(TAG), scratch.asSlice(OUTL)));
+      check("EVP_CipherFinal_ex", (int) Lib.CIPHER_FINAL.invokeExact(ctx, tag, outl));
       check("EVP_CTRL_AEAD_GET_TAG",
-          (int) Lib.CTX_CTRL.invokeExact(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LENGTH, scratch.asSlice(TAG)));
+          (int) Lib.CTX_CTRL.invokeExact(ctx, EVP_CTRL_AEAD_GET_TAG, TAG_LENGTH, tag));
     } catch (Throwable t) {
       throw rethrow("sealing", t);
     }
@@ -176,11 +182,11 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
     try {
       begin(0, ad);
       check("EVP_CTRL_AEAD_SET_TAG",
-          (int) Lib.CTX_CTRL.invokeExact(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LENGTH, scratch.asSlice(TAG)));
+          (int) Lib.CTX_CTRL.invokeExact(ctx, EVP_CTRL_AEAD_SET_TAG, TAG_LENGTH, tag));
       if (len > 0) {
         update(dst, src, len);
       }
-      finished = (int) Lib.CIPHER_FINAL.invokeExact(ctx, scratch.asSlice(TAG), scratch.asSlice(OUTL));
+      finished = (int) Lib.CIPHER_FINAL.invokeExact(ctx, tag, outl);
     } catch (Throwable t) {
       throw rethrow("opening", t);
     }
@@ -198,16 +204,16 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
   /** A new message: the nonce in scratch, the direction, then the associated data. */
   private void begin(int encrypt, byte[] ad) throws Throwable {
     check("EVP_CipherInit_ex (nonce)", (int) Lib.CIPHER_INIT.invokeExact(
-        ctx, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, scratch.asSlice(IV), encrypt));
+        ctx, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, iv, encrypt));
     if (ad != null && ad.length > 0) {
       check("EVP_CipherUpdate (AAD)", (int) Lib.CIPHER_UPDATE_HEAP.invokeExact(
-          ctx, MemorySegment.NULL, scratch.asSlice(OUTL), MemorySegment.ofArray(ad), ad.length));
+          ctx, MemorySegment.NULL, outl, MemorySegment.ofArray(ad), ad.length));
     }
   }
 
   private void update(MemorySegment dst, MemorySegment src, int len) throws Throwable {
     MethodHandle h = dst.isNative() && src.isNative() ? Lib.CIPHER_UPDATE : Lib.CIPHER_UPDATE_HEAP;
-    check("EVP_CipherUpdate", (int) h.invokeExact(ctx, dst, scratch.asSlice(OUTL), src, len));
+    check("EVP_CipherUpdate", (int) h.invokeExact(ctx, dst, outl, src, len));
     int written = scratch.get(JAVA_INT, OUTL);
     if (written != len) {
       throw new IllegalStateException("EVP_CipherUpdate wrote " + written + " of " + len + " bytes");
