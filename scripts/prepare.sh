@@ -16,6 +16,9 @@ done
 missing=()
 command -v ip >/dev/null || missing+=(iproute2)
 command -v socat >/dev/null || missing+=(socat)
+# The node's native noise AEAD (OpenSSL through FFM): its tests (node/pom.xml, native-aead) and the
+# node image (e2e/images/build.sh copies this machine's libcrypto.so.3 into it).
+ldconfig -p | grep 'libcrypto\.so\.3 ' >/dev/null || missing+=(libssl3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${missing[*]}"
   sudo=""

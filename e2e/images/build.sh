@@ -4,6 +4,7 @@
 #
 #   pause     the pod sandbox: a static C binary that waits for a signal (pause.c)
 #   node      a jlink'ed Java runtime at /opt/java + /app/topicmesh-node.jar     (node/Dockerfile)
+#             + this machine's libcrypto.so.3 (OpenSSL 3; the noise AEAD through FFM, NativeAeads)
 #   operator  a jlink'ed Java runtime at /opt/java + /app/topicmesh-operator.jar (operator/Dockerfile)
 #
 # The Java images have the layout the Dockerfiles produce: runtime under /opt/java (on PATH), the
@@ -26,7 +27,7 @@ cache="${TOPICMESH_CACHE:-$HOME/.cache/topicmesh}"
 out="$cache/images"
 tag="${TOPICMESH_IMAGE_TAG:-0.1.0}"
 jdk="${TOPICMESH_IMAGE_JDK:-$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n1)}"
-readonly RECIPE=1
+readonly RECIPE=2
 # A second tag of the node image, for the e2e rolling-update scenario (same content, new reference).
 extra_node_tag="${tag}-r2"
 
@@ -84,8 +85,15 @@ build_java() { # image jar extra-env...
   [ -f "$modules_file" ] || die "$modules_file is missing (the module list the Dockerfile uses too)"
   modules="$(grep -v '^#' "$modules_file" | tr -s ' \n' ',' | sed 's/^,//; s/,$//')"
   local jdk_version; jdk_version="$("$jdk/bin/java" -version 2>&1 | head -n1)"
+  # The node's noise AEAD is OpenSSL's ChaCha20-Poly1305 through FFM (NativeAeads; JDK 22+). The JVM
+  # dlopens libcrypto, so ldd below cannot see it: it is copied by name, with what it links.
+  local crypto=""
+  if [ "$image" = node ]; then
+    crypto="$(ldconfig -p | awk '$1 == "libcrypto.so.3" && /x86-64/ && !found {print $NF; found = 1}')"
+    [ -n "$crypto" ] || die "node: libcrypto.so.3 is missing on this machine (apt-get install libssl3); the node image needs it for its noise AEAD"
+  fi
   local stamp
-  stamp="$( (hash_of "$jar" "$here/oci_archive.py" "$0"; echo "$modules $jdk_version $tag $RECIPE $*") | sha256sum | cut -c1-16)"
+  stamp="$( (hash_of "$jar" "$here/oci_archive.py" "$0" ${crypto:+"$crypto"}; echo "$modules $jdk_version $tag $RECIPE $*") | sha256sum | cut -c1-16)"
   if fresh "$image" "$stamp" && { [ "$image" != node ] || [ -f "$out/node-broken.tar" ]; }; then
     log "$image: up to date"; return
   fi
@@ -106,6 +114,9 @@ build_java() { # image jar extra-env...
   local libs
   libs="$(find "$rootfs/opt/java" -type f \( -name '*.so' -o -path '*/bin/*' \) -print0 \
     | xargs -0 ldd 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib/{print $1}' | sort -u)"
+  if [ -n "$crypto" ]; then
+    libs="$libs $crypto $(ldd "$crypto" | awk '/=> \//{print $3}')"
+  fi
   for l in $libs /lib64/ld-linux-x86-64.so.2 $(ls /lib/x86_64-linux-gnu/libgcc_s.so.1 2>/dev/null); do
     [ -e "$l" ] && copy_lib "$l" "$rootfs"
   done
@@ -121,6 +132,12 @@ build_java() { # image jar extra-env...
     mkdir "$rootfs/proc"
     smoke="$(unshare -m sh -c 'mount -t proc proc "$1/proc" && chroot "$1" /opt/java/bin/java -version' _ "$rootfs" 2>&1)" \
       || die "$image: the jlink'ed runtime does not start inside its rootfs: $smoke"
+    if [ -n "$crypto" ] && [ "$("$jdk/bin/java" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/{print int($2)}')" -ge 22 ]; then
+      # The native AEAD loads and passes its RFC 8439 self-test inside the image (exit 1 otherwise).
+      smoke="$(unshare -m sh -c 'mount -t proc proc "$1/proc" && chroot "$1" /opt/java/bin/java --enable-native-access=ALL-UNNAMED -cp /app/topicmesh-node.jar io.topicmesh.node.security.noise.NativeAeads' _ "$rootfs" 2>&1)" \
+        || die "$image: the native noise AEAD does not work inside its rootfs: $smoke"
+      log "$image: $smoke"
+    fi
     rmdir "$rootfs/proc"
   fi
   local names=(--name "topicmesh/$image:$tag")

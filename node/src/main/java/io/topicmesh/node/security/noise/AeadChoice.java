@@ -6,14 +6,22 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Which ChaCha20-Poly1305 implementation noise sessions use, decided once per JVM.
  *
  * <p>System property {@value #PROPERTY}: {@code java} (ours, {@link ChaCha20Poly1305}), {@code jdk}
  * ({@link JdkChaCha20Poly1305}), {@code hybrid} (the JDK's ChaCha20 with our Poly1305, {@link
- * HybridChaCha20Poly1305}) or {@code auto} (default): the JDK cipher where HotSpot has ChaCha20
- * and Poly1305 intrinsics, the hybrid where it has only the ChaCha20 one, ours otherwise.
+ * HybridChaCha20Poly1305}), {@code native} (OpenSSL's libcrypto through the FFM API, {@link
+ * NativeAeads}; JDK 22+) or {@code auto} (default): native where {@link NativeAeads#probe()} finds
+ * it usable (JDK 22+, libcrypto loads, the RFC 8439 self-test passes); otherwise the JDK cipher
+ * where HotSpot has ChaCha20 and Poly1305 intrinsics, the hybrid where it has only the ChaCha20
+ * one, ours otherwise. Forcing {@code native} where it is unusable fails with the reason. The
+ * choice is logged once, at INFO, when this class initialises ({@link NoiseIdentity} touches it
+ * when a host is made).
  *
  * <p>Those flags ({@code UseChaCha20Intrinsics}, {@code UsePoly1305Intrinsics}) are diagnostic, so
  * management shows them only when unlocked. When it does not: ChaCha20 intrinsics are assumed from
@@ -26,32 +34,75 @@ import java.util.Locale;
 enum AeadChoice {
   JAVA,
   JDK,
-  HYBRID;
+  HYBRID,
+  NATIVE;
 
   static final String PROPERTY = "topicmesh.noise.aead";
 
-  private static final AeadChoice SELECTED = select(System.getProperty(PROPERTY, "auto"));
+  /** A choice and why it was made, for the start-up log line. */
+  static final class Decision {
+    final AeadChoice choice;
+    final String reason;
+
+    Decision(AeadChoice choice, String reason) {
+      this.choice = choice;
+      this.reason = reason;
+    }
+  }
+
+  private static final Decision SELECTED;
+
+  static {
+    String setting = System.getProperty(PROPERTY, "auto");
+    SELECTED = decide(setting, NativeAeads::probe);
+    Logger log = LoggerFactory.getLogger(AeadChoice.class);
+    log.info("noise AEAD: {} ({}={}: {})", SELECTED.choice.label(), PROPERTY, setting, SELECTED.reason);
+  }
 
   static AeadChoice selected() {
-    return SELECTED;
+    return SELECTED.choice;
+  }
+
+  /** The setting's name of this choice (java, jdk, hybrid, native). */
+  String label() {
+    return name().toLowerCase(Locale.ROOT);
   }
 
   static AeadChoice select(String setting) {
+    return decide(setting, NativeAeads::probe).choice;
+  }
+
+  static Decision decide(String setting, Supplier<NativeAeads.Probe> nativeProbe) {
     switch (setting.trim().toLowerCase(Locale.ROOT)) {
       case "java":
-        return JAVA;
+        return new Decision(JAVA, "forced");
       case "jdk":
-        return JDK;
+        return new Decision(JDK, "forced");
       case "hybrid":
-        return HYBRID;
-      case "auto":
-        if (!hasChaCha20Intrinsic()) {
-          return JAVA;
+        return new Decision(HYBRID, "forced");
+      case "native": {
+        NativeAeads.Probe probe = nativeProbe.get();
+        if (!probe.available) {
+          throw new IllegalStateException(PROPERTY + "=native, but the native AEAD is unusable here: " + probe.detail);
         }
-        return hasPoly1305Intrinsic() ? JDK : HYBRID;
+        return new Decision(NATIVE, "forced; " + probe.detail);
+      }
+      case "auto": {
+        NativeAeads.Probe probe = nativeProbe.get();
+        if (probe.available) {
+          return new Decision(NATIVE, probe.detail);
+        }
+        String notNative = "native " + probe + "; ";
+        if (!hasChaCha20Intrinsic()) {
+          return new Decision(JAVA, notNative + "no ChaCha20 intrinsic in this JVM");
+        }
+        return hasPoly1305Intrinsic()
+            ? new Decision(JDK, notNative + "ChaCha20 and Poly1305 intrinsics")
+            : new Decision(HYBRID, notNative + "a ChaCha20 intrinsic but no Poly1305 one");
+      }
       default:
         throw new IllegalArgumentException(
-            PROPERTY + " must be auto, java, jdk or hybrid, got '" + setting + "'");
+            PROPERTY + " must be auto, java, jdk, hybrid or native, got '" + setting + "'");
     }
   }
 

@@ -6,10 +6,11 @@ import java.nio.ByteBuffer;
 /**
  * Noise CipherState for ChaChaPoly: a key and a 64-bit nonce counter.
  *
- * <p>The AEAD is ours ({@link ChaCha20Poly1305}), the JDK's, or the JDK's ChaCha20 with our Poly1305
- * ({@link HybridChaCha20Poly1305}), as {@link AeadChoice} selects: ours is the faster on JDK 17, the
- * JDK's on JVMs with ChaCha20 and Poly1305 intrinsics, the hybrid where only ChaCha20 has one (see
- * {@code docs/benchmarks.md}). Not thread-safe; each direction of a session owns one.
+ * <p>The AEAD is OpenSSL's through FFM ({@link NativeAead}, JDK 22+ with libcrypto), ours ({@link
+ * ChaCha20Poly1305}), the JDK's, or the JDK's ChaCha20 with our Poly1305 ({@link
+ * HybridChaCha20Poly1305}), as {@link AeadChoice} selects: native where it is usable, else ours on
+ * JDK 17, the JDK's on JVMs with ChaCha20 and Poly1305 intrinsics, the hybrid where only ChaCha20
+ * has one (see {@code docs/benchmarks.md}). Not thread-safe; each direction of a session owns one.
  */
 final class CipherState {
   static final int TAG_LENGTH = ChaCha20Poly1305.TAG_LENGTH;
@@ -19,6 +20,7 @@ final class CipherState {
   private ChaCha20Poly1305 aead;
   private JdkChaCha20Poly1305 jdk;
   private HybridChaCha20Poly1305 hybrid;
+  private NativeAead nat;
   private long nonce;
 
   /** A CipherState with no key yet: encryption is the identity until {@link #initializeKey}. */
@@ -43,6 +45,8 @@ final class CipherState {
       jdk = new JdkChaCha20Poly1305(k);
     } else if (choice == AeadChoice.HYBRID) {
       hybrid = new HybridChaCha20Poly1305(k);
+    } else if (choice == AeadChoice.NATIVE) {
+      nat = NativeAeads.create(k);
     } else {
       aead = new ChaCha20Poly1305(k);
     }
@@ -50,7 +54,7 @@ final class CipherState {
   }
 
   boolean hasKey() {
-    return aead != null || jdk != null || hybrid != null;
+    return aead != null || jdk != null || hybrid != null || nat != null;
   }
 
   /** The next nonce to be used (unsigned). */
@@ -89,7 +93,9 @@ final class CipherState {
   void encrypt(byte[] ad, ByteBuffer in, ByteBuffer out) throws NoiseException {
     checkNonce();
     // Noise's ChaChaPoly nonce: 32 zero bits, then the counter little-endian (noise spec §12.3).
-    if (hybrid != null) {
+    if (nat != null) {
+      nat.seal(nonce, ad, in, out);
+    } else if (hybrid != null) {
       hybrid.seal(nonce, ad, in, out);
     } else if (jdk != null) {
       jdk.seal(nonce, ad, in, out);
@@ -102,7 +108,9 @@ final class CipherState {
   /** Decrypts and authenticates all of {@code in} into {@code out}; the nonce moves on success. */
   void decrypt(byte[] ad, ByteBuffer in, ByteBuffer out) throws NoiseException {
     checkNonce();
-    boolean authentic = hybrid != null
+    boolean authentic = nat != null
+        ? nat.open(nonce, ad, in, out)
+        : hybrid != null
         ? hybrid.open(nonce, ad, in, out)
         : jdk != null
             ? jdk.open(nonce, ad, in, out)

@@ -32,6 +32,8 @@ public final class NoiseIdentity {
 
   /** A new static X25519 key for {@code identity}, signed by it. */
   public static NoiseIdentity generate(PrivKey identity) {
+    // Decides (and logs) the session AEAD now, when the host is made, not at its first handshake.
+    AeadChoice.selected();
     return new NoiseIdentity(identity, X25519KeyPair.generate(RANDOM));
   }
 

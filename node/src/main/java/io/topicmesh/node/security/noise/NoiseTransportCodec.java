@@ -49,11 +49,12 @@ public final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
   }
 
   /**
-   * Which ChaCha20-Poly1305 implementation sessions of this JVM use: {@code java} (ours) or {@code
-   * jdk}; set by the system property {@code topicmesh.noise.aead} (auto, java, jdk).
+   * Which ChaCha20-Poly1305 implementation sessions of this JVM use: {@code java} (ours), {@code
+   * jdk}, {@code hybrid} or {@code native} (OpenSSL through FFM); set by the system property {@code
+   * topicmesh.noise.aead} (auto, java, jdk, hybrid, native).
    */
   public static String aeadImplementation() {
-    return AeadChoice.selected().name().toLowerCase(java.util.Locale.ROOT);
+    return AeadChoice.selected().label();
   }
 
   /** Why this session was ended by a bad inbound frame, or null. */

@@ -8,8 +8,10 @@
  * {@link io.topicmesh.node.security.noise.NoiseException}s with a reason, counted through {@link
  * io.topicmesh.node.security.noise.NoiseMetrics}.
  *
- * <p>Crypto: X25519 from bouncycastle (RFC 7748); ChaCha20-Poly1305 our own (RFC 8439, about twice
- * the JDK 17 cipher's speed) or the JDK's where it has intrinsics, as {@code AeadChoice} decides
- * (see docs/benchmarks.md); SHA-256 and HMAC-SHA256 from the JDK, the Noise HKDF on top. The empty prologue, as every libp2p implementation uses.
+ * <p>Crypto: X25519 from bouncycastle (RFC 7748); ChaCha20-Poly1305 (RFC 8439) from OpenSSL's
+ * libcrypto through the FFM API on JDK 22+ ({@code NativeAeads}, the jar's {@code
+ * META-INF/versions/22}), else our own (about twice the JDK 17 cipher's speed), the JDK's where it has
+ * intrinsics, or the JDK's ChaCha20 with our Poly1305, as {@code AeadChoice} decides (see
+ * docs/benchmarks.md); SHA-256 and HMAC-SHA256 from the JDK, the Noise HKDF on top. The empty prologue, as every libp2p implementation uses.
  */
 package io.topicmesh.node.security.noise;

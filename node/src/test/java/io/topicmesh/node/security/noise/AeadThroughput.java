@@ -1,21 +1,26 @@
 package io.topicmesh.node.security.noise;
 
-import javax.crypto.Cipher;
-import javax.crypto.spec.IvParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
-import org.bouncycastle.crypto.params.AEADParameters;
-import org.bouncycastle.crypto.params.KeyParameter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
 
 /**
- * The measurement behind {@link CipherState}'s choice of cipher: ChaCha20-Poly1305 encrypt+decrypt
- * of max-size Noise frames (65519 plaintext bytes), bouncycastle's lightweight AEAD, the JDK's and
- * our {@link ChaCha20Poly1305} (on heap and on direct buffers, as netty gives them). Not a test; run on a quiet machine:
+ * The measurement behind {@link AeadChoice}: ChaCha20-Poly1305 seal + open of max-size Noise frames
+ * (65519 plaintext bytes) on direct buffers, as netty gives them, through {@link CipherState} with
+ * each implementation this JVM can run: ours ({@code java}), the JDK's ({@code jdk}), the hybrid and
+ * OpenSSL's through FFM ({@code native}, JDK 22+ with libcrypto). Rounds interleave the
+ * implementations; each figure is one-way MB/s (10^6 bytes) per core: frames x 65519 bytes over the
+ * CPU time of this thread for a seal plus an open, so the machine's load matters less than with
+ * wall time. Not a test; run on the JVM in question:
  *
  * <pre>
  * mvn -pl node test-compile dependency:build-classpath -Dmdep.outputFile=cp.txt
- * java -cp "$(cat node/cp.txt):node/target/classes:node/target/test-classes" \
- *     io.topicmesh.node.security.noise.AeadThroughput
+ * java --enable-native-access=ALL-UNNAMED \
+ *     -cp "$(cat node/cp.txt):node/target/classes:node/target/classes/META-INF/versions/22:node/target/test-classes" \
+ *     io.topicmesh.node.security.noise.AeadThroughput [frames per round, 2000] [rounds, 5]
  * </pre>
  */
 public final class AeadThroughput {
@@ -24,74 +29,48 @@ public final class AeadThroughput {
   private AeadThroughput() {}
 
   public static void main(String[] args) throws Exception {
-    int iterations = args.length > 0 ? Integer.parseInt(args[0]) : 3000;
+    int frames = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+    int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    List<AeadChoice> choices = new ArrayList<>(List.of(AeadChoice.values()));
+    NativeAeads.Probe probe = NativeAeads.probe();
+    if (!probe.available) {
+      choices.remove(AeadChoice.NATIVE);
+    }
+    System.out.printf("JVM %s; native AEAD %s%n", Runtime.version(), probe);
     byte[] key = new byte[32];
-    byte[] plain = new byte[FRAME];
-    byte[] sealed = new byte[FRAME + 16];
-    byte[] opened = new byte[FRAME];
-    long nonce = 0;
-    for (int round = 0; round < 3; round++) {
-      org.bouncycastle.crypto.modes.ChaCha20Poly1305 bc =
-          new org.bouncycastle.crypto.modes.ChaCha20Poly1305();
-      KeyParameter bcKey = new KeyParameter(key);
-      long t0 = System.nanoTime();
-      for (int n = 0; n < iterations; n++) {
-        byte[] iv = iv(nonce++);
-        bc.init(true, new AEADParameters(bcKey, 128, iv, null));
-        bc.doFinal(sealed, bc.processBytes(plain, 0, FRAME, sealed, 0));
-        bc.init(false, new AEADParameters(bcKey, 128, iv, null));
-        bc.doFinal(opened, bc.processBytes(sealed, 0, sealed.length, opened, 0));
+    new Random(1).nextBytes(key);
+    ByteBuffer plain = ByteBuffer.allocateDirect(FRAME);
+    ByteBuffer sealed = ByteBuffer.allocateDirect(FRAME + CipherState.TAG_LENGTH);
+    ByteBuffer opened = ByteBuffer.allocateDirect(FRAME);
+    double[][] results = new double[choices.size()][rounds];
+    for (int round = -1; round < rounds; round++) {
+      StringBuilder line = new StringBuilder(round < 0 ? "warm-up:" : "round " + round + ":");
+      for (int c = 0; c < choices.size(); c++) {
+        CipherState enc = new CipherState(choices.get(c));
+        CipherState dec = new CipherState(choices.get(c));
+        enc.initializeKey(key);
+        dec.initializeKey(key);
+        long cpu0 = threads.getCurrentThreadCpuTime();
+        for (int n = 0; n < frames; n++) {
+          enc.encrypt(null, plain.clear(), sealed.clear());
+          dec.decrypt(null, sealed.flip(), opened.clear());
+        }
+        long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+        double mbs = (double) frames * FRAME / 1e6 / (cpu / 1e9);
+        if (round >= 0) {
+          results[c][round] = mbs;
+        }
+        line.append(String.format("  %s %.0f", choices.get(c).label(), mbs));
       }
-      double bcMbs = mbPerSecond(iterations, System.nanoTime() - t0);
-
-      Cipher enc = Cipher.getInstance("ChaCha20-Poly1305");
-      Cipher dec = Cipher.getInstance("ChaCha20-Poly1305");
-      SecretKeySpec jdkKey = new SecretKeySpec(key, "ChaCha20");
-      t0 = System.nanoTime();
-      for (int n = 0; n < iterations; n++) {
-        IvParameterSpec iv = new IvParameterSpec(iv(nonce++));
-        enc.init(Cipher.ENCRYPT_MODE, jdkKey, iv);
-        enc.doFinal(plain, 0, FRAME, sealed, 0);
-        dec.init(Cipher.DECRYPT_MODE, jdkKey, iv);
-        dec.doFinal(sealed, 0, sealed.length, opened, 0);
-      }
-      double jdkMbs = mbPerSecond(iterations, System.nanoTime() - t0);
-
-      ChaCha20Poly1305 ours = new ChaCha20Poly1305(key);
-      t0 = System.nanoTime();
-      for (int n = 0; n < iterations; n++) {
-        long nc = nonce++;
-        ours.seal(0, (int) nc, (int) (nc >>> 32), null, ByteBuffer.wrap(plain), ByteBuffer.wrap(sealed));
-        ours.open(0, (int) nc, (int) (nc >>> 32), null, ByteBuffer.wrap(sealed), ByteBuffer.wrap(opened));
-      }
-      double oursMbs = mbPerSecond(iterations, System.nanoTime() - t0);
-
-      ByteBuffer dPlain = ByteBuffer.allocateDirect(FRAME);
-      ByteBuffer dSealed = ByteBuffer.allocateDirect(FRAME + 16);
-      ByteBuffer dOpened = ByteBuffer.allocateDirect(FRAME);
-      t0 = System.nanoTime();
-      for (int n = 0; n < iterations; n++) {
-        long nc = nonce++;
-        ours.seal(0, (int) nc, (int) (nc >>> 32), null, dPlain.clear(), dSealed.clear());
-        ours.open(0, (int) nc, (int) (nc >>> 32), null, dSealed.flip(), dOpened.clear());
-      }
-      double oursDirectMbs = mbPerSecond(iterations, System.nanoTime() - t0);
-      System.out.printf(
-          "round %d: bouncycastle %.1f MB/s, JDK %.1f MB/s, ours %.1f MB/s (heap), %.1f MB/s (direct)"
-              + " (encrypt+decrypt bytes per second)%n",
-          round, bcMbs, jdkMbs, oursMbs, oursDirectMbs);
+      System.out.println(line.append("  (MB/s one way per core, seal + open)"));
     }
-  }
-
-  private static double mbPerSecond(int iterations, long nanos) {
-    return 2.0 * iterations * FRAME / 1e6 / (nanos / 1e9);
-  }
-
-  private static byte[] iv(long n) {
-    byte[] iv = new byte[12];
-    for (int i = 0; i < 8; i++) {
-      iv[4 + i] = (byte) (n >>> (8 * i));
+    StringBuilder median = new StringBuilder("median:");
+    for (int c = 0; c < choices.size(); c++) {
+      double[] r = results[c].clone();
+      java.util.Arrays.sort(r);
+      median.append(String.format("  %s %.0f", choices.get(c).label(), r[r.length / 2]));
     }
-    return iv;
+    System.out.println(median);
   }
 }
