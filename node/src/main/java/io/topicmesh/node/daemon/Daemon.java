@@ -71,13 +71,6 @@ public final class Daemon implements AutoCloseable {
   static final int MAX_DELIVERY_QUEUE = 10_000;
 
   /**
-   * A connected peer that speaks pubsub but has had no pubsub session with the router for this long
-   * is disconnected, so discovery dials it again (a duplicate-connection race can leave the
-   * session on the connection that lost; see the report in docs/daemon.md).
-   */
-  static final Duration PUBSUB_SESSION_GRACE = Duration.ofSeconds(5);
-
-  /**
    * Messages waiting for validators or signature checks; beyond it the router refuses them (a
    * local publish fails with {@link PublishException.Reason#QUEUE_FULL}, a received message is
    * dropped as throttled).
@@ -355,48 +348,15 @@ public final class Daemon implements AutoCloseable {
       sources.add(0, new StaticDiscovery(fixed));
     }
     redialer.start();
-    discoveryScheduler.scheduleWithFixedDelay(this::checkPubsubSessions, 1, 1, TimeUnit.SECONDS);
     for (DiscoverySource s : sources) {
       s.start(addrs -> redialer.update(s.name(), addrs));
     }
   }
 
-  private final Map<PeerId, Long> missingSessionSince = new java.util.HashMap<>();
-
   /** Whether identify said the peer speaks a pubsub protocol. */
   private boolean speaksPubsub(PeerId p) {
     return host.peerStore().get(p).map(i -> i.protocols().stream().anyMatch(PubsubProtocol.ANNOUNCED::contains))
         .orElse(false);
-  }
-
-  /** Runs on the discovery thread only. */
-  private void checkPubsubSessions() {
-    if (draining || closed) {
-      return;
-    }
-    try {
-      Set<PeerId> routed = router.peers();
-      long now = System.nanoTime();
-      Set<PeerId> connected = new java.util.HashSet<>();
-      for (Connection c : host.connections()) {
-        PeerId p = c.remotePeer();
-        connected.add(p);
-        if (routed.contains(p) || !speaksPubsub(p)) {
-          missingSessionSince.remove(p);
-          continue;
-        }
-        long since = missingSessionSince.computeIfAbsent(p, k -> now);
-        if (now - since > PUBSUB_SESSION_GRACE.toNanos()) {
-          log.warn("no pubsub session with connected peer={} for {} s; closing the connection to re-dial", p,
-              PUBSUB_SESSION_GRACE.toSeconds());
-          missingSessionSince.remove(p);
-          c.close();
-        }
-      }
-      missingSessionSince.keySet().retainAll(connected);
-    } catch (RuntimeException e) {
-      log.warn("pubsub session check failed: {}", e.toString());
-    }
   }
 
   /** The p2p port of our first listen address (peers are assumed to use the same). */
