@@ -128,6 +128,11 @@ final class PeerSession<C, S> {
 
     /** The session reached {@link State#CLOSED}: take it out of the table. */
     void ended();
+
+    /** A connection's name in logs. */
+    default String name(C conn) {
+      return String.valueOf(conn);
+    }
   }
 
   private final Object peer;
@@ -209,7 +214,7 @@ final class PeerSession<C, S> {
       opened((C) so.conn(), so.attempt(), (S) so.stream());
     } else if (e instanceof StreamFailed<?> sf) {
       if (isCurrentOpen((C) sf.conn(), sf.attempt())) {
-        log.debug("pubsub peer={} conn={}: stream open {}/{} failed: {}", peer, conn, attempts, maxAttempts,
+        log.debug("pubsub peer={} conn={}: stream open {}/{} failed: {}", peer, fx.name(conn), attempts, maxAttempts,
             sf.reason());
         failed(sf.reason());
       }
@@ -231,7 +236,7 @@ final class PeerSession<C, S> {
         state = State.GAVE_UP;
         closingConn = true;
         log.info("pubsub peer={} dropped by the router: {}; closing conn={} so that it is dialed again", peer,
-            rd.reason(), conn);
+            rd.reason(), fx.name(conn));
         fx.closeConnection(conn);
       }
     } else if (e instanceof InboundOpened<?, ?> io) {
@@ -263,7 +268,8 @@ final class PeerSession<C, S> {
       return;
     }
     if (conn != null) {
-      log.debug("pubsub peer={} session moves from conn={} to conn={}", peer, conn, kept == null ? "none" : kept);
+      log.debug("pubsub peer={} session moves from conn={} to conn={}", peer, fx.name(conn),
+          kept == null ? "none" : fx.name(kept));
     }
     if (state == State.ACTIVE) {
       S out = outbound;
@@ -298,7 +304,7 @@ final class PeerSession<C, S> {
     if (conn == null || !fx.isOpen(conn)) {
       return;
     }
-    log.debug("pubsub peer={} conn={}: opening our stream again ({})", peer, conn, why);
+    log.debug("pubsub peer={} conn={}: opening our stream again ({})", peer, fx.name(conn), why);
     attempts = 0;
     open();
   }
@@ -336,11 +342,11 @@ final class PeerSession<C, S> {
     if (fx.speaksPubsub()) {
       closingConn = true;
       log.info("pubsub peer={} conn={}: no outbound pubsub stream after {} attempts (last: {}); closing the "
-          + "connection so that it is dialed again", peer, conn, attempts, reason);
+          + "connection so that it is dialed again", peer, fx.name(conn), attempts, reason);
       fx.closeConnection(conn);
     } else {
       log.info("pubsub peer={} conn={}: no outbound pubsub stream after {} attempts (last: {}); trying again "
-          + "if identify or an inbound stream shows it speaks pubsub", peer, conn, attempts, reason);
+          + "if identify or an inbound stream shows it speaks pubsub", peer, fx.name(conn), attempts, reason);
     }
   }
 
@@ -358,7 +364,7 @@ final class PeerSession<C, S> {
       // On a connection that loses the duplicate rule against the kept one (it is being closed): it
       // must not displace the stream on the connection that stays. A connection that would win may
       // not be announced yet: its stream is taken.
-      log.debug("pubsub peer={} opened a stream on replaced conn={}; closing it", peer, c);
+      log.debug("pubsub peer={} opened a stream on replaced conn={}; closing it", peer, fx.name(c));
       fx.closeStream(stream);
       return;
     }

@@ -500,6 +500,11 @@ public final class PubsubNetwork implements AutoCloseable {
     public void ended() {
       sessions.remove(id, this);
     }
+
+    @Override
+    public String name(Connection conn) {
+      return "conn#" + conn.id();
+    }
   }
 
   // ---- connections -------------------------------------------------------------------------
