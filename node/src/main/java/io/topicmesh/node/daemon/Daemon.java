@@ -217,8 +217,6 @@ public final class Daemon implements AutoCloseable {
     redialer.onDialFailed(onDialFailed);
     sources.addAll(NodeWiring.discoverySources(config, defaultPort(), dnsScheduler));
     redialer.start();
-    SessionWatchdog watchdog = new SessionWatchdog(host, router, health);
-    discoveryScheduler.scheduleWithFixedDelay(watchdog::checkPubsubSessions, 1, 1, TimeUnit.SECONDS);
     for (DiscoverySource s : sources) {
       s.start(addrs -> redialer.update(s.name(), addrs));
     }

@@ -1,12 +1,15 @@
 package io.topicmesh.node.pubsub.net;
 
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.topicmesh.node.host.ConnectionListener;
 import io.topicmesh.node.host.Host;
 import io.topicmesh.node.host.PeerInfo;
@@ -27,12 +30,17 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,9 +55,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Backpressure: when {@link GossipRouter#onRpc} reports a full inbox the inbound stream stops
  * reading until the inbox is at most {@link Options#resumeInboxDepth()}. Outbound writability is
- * reported with {@link GossipRouter#setWritable}. The peer is removed from the router when its
- * outbound stream or its connection closes; a closed outbound stream on a live connection is
- * reopened up to {@link Options#maxStreamAttempts()} times.
+ * reported with {@link GossipRouter#setWritable}.
+ *
+ * <p>Each peer's session is a {@code PeerSession}: an explicit state machine whose one transition
+ * function runs on the event loop of the connection it is bound to (the connection the host keeps
+ * for the peer), one event at a time. The peer is removed from the router when its outbound stream
+ * or its connection closes; a failed open or a closed outbound stream on a live connection is
+ * retried with a doubling backoff up to {@link Options#maxStreamAttempts()} opens per connection,
+ * after which the connection is closed (so that it is dialed again) if identify says the peer
+ * speaks pubsub. Router calls are made from that loop and never block ({@link GossipRouter}'s
+ * mutex queues them); there is no lock of our own. See docs/pubsub-network.md for the states.
  *
  * <p>{@link #close()} detaches from the host (closes pubsub streams, removes the handlers); it
  * neither closes the router nor the host. For a graceful shutdown call {@link GossipRouter#close()}
@@ -69,6 +84,8 @@ public final class PubsubNetwork implements AutoCloseable {
    * @param resumeInboxDepth after backpressure, reading resumes once the router inbox is this deep
    * @param backpressurePoll how often a paused stream checks the inbox
    * @param maxStreamAttempts outbound stream opens per connection (first one included)
+   * @param retryBackoff wait before the second open on a connection; doubled before each further
+   *     one (at most {@code PeerSession.MAX_BACKOFF}, 10 s)
    */
   public record Options(
       List<String> protocols,
@@ -76,7 +93,8 @@ public final class PubsubNetwork implements AutoCloseable {
       int maxPendingRpcs,
       int resumeInboxDepth,
       Duration backpressurePoll,
-      int maxStreamAttempts) {
+      int maxStreamAttempts,
+      Duration retryBackoff) {
     public Options {
       protocols = List.copyOf(protocols);
       if (protocols.isEmpty()) {
@@ -100,22 +118,32 @@ public final class PubsubNetwork implements AutoCloseable {
       if (maxStreamAttempts < 1) {
         throw new IllegalArgumentException("maxStreamAttempts must be >= 1, got " + maxStreamAttempts);
       }
+      if (retryBackoff.isNegative() || retryBackoff.isZero()) {
+        throw new IllegalArgumentException("retryBackoff must be positive, got " + retryBackoff);
+      }
     }
 
     public static Options defaults() {
-      return new Options(PubsubProtocol.ANNOUNCED, RpcLimits.defaults(), 256, 1000, Duration.ofMillis(5), 3);
+      return new Options(PubsubProtocol.ANNOUNCED, RpcLimits.defaults(), 256, 1000, Duration.ofMillis(5), 3,
+          Duration.ofMillis(250));
     }
 
     public Options withProtocols(List<String> v) {
-      return new Options(v, limits, maxPendingRpcs, resumeInboxDepth, backpressurePoll, maxStreamAttempts);
+      return new Options(v, limits, maxPendingRpcs, resumeInboxDepth, backpressurePoll, maxStreamAttempts,
+          retryBackoff);
     }
 
     public Options withLimits(RpcLimits v) {
-      return new Options(protocols, v, maxPendingRpcs, resumeInboxDepth, backpressurePoll, maxStreamAttempts);
+      return new Options(protocols, v, maxPendingRpcs, resumeInboxDepth, backpressurePoll, maxStreamAttempts,
+          retryBackoff);
     }
 
     public Options withBackpressure(int resumeDepth, Duration poll) {
-      return new Options(protocols, limits, maxPendingRpcs, resumeDepth, poll, maxStreamAttempts);
+      return new Options(protocols, limits, maxPendingRpcs, resumeDepth, poll, maxStreamAttempts, retryBackoff);
+    }
+
+    public Options withStreamAttempts(int max, Duration backoff) {
+      return new Options(protocols, limits, maxPendingRpcs, resumeInboxDepth, backpressurePoll, max, backoff);
     }
   }
 
@@ -123,35 +151,21 @@ public final class PubsubNetwork implements AutoCloseable {
   private final GossipRouter router;
   private final Options options;
   private final RpcCodec codec;
-  private final Map<PeerId, Session> sessions = new ConcurrentHashMap<>();
-  private final java.util.concurrent.atomic.AtomicLong backpressurePauses = new java.util.concurrent.atomic.AtomicLong();
+  /** One entry per peer with a connection or an inbound pubsub stream (bounded by the host's connections). */
+  private final Map<PeerId, Peer> sessions = new ConcurrentHashMap<>();
+  private final AtomicLong backpressurePauses = new AtomicLong();
+  private final AtomicInteger pendingRpcs = new AtomicInteger();
+  /** Stream closes started after {@link #close()} began; it waits for them. */
+  private final Queue<ChannelFuture> closing = new ConcurrentLinkedQueue<>();
   private volatile boolean closed;
 
-  /**
-   * One peer's pubsub state, bound to the connection the host keeps for the peer ({@code conn});
-   * fields guarded by the session's monitor.
-   */
-  private static final class Session {
-    final PeerId peer;
-    Connection conn;
-    StreamChannel outbound;
-    /** The connection an outbound stream is being opened on, or null. */
-    Connection openingOn;
-    int attempts;
-    boolean added;
-    boolean gaveUp;
-    /** {@link GossipRouter#removePeer} calls under way: open nothing until they are done. */
-    int removing;
-    /** Out of {@link #sessions}: a thread holding it takes the map's current session instead. */
-    boolean dead;
-    StreamChannel inbound;
-    Connection inboundConn;
-    final ArrayDeque<Rpc> pending = new ArrayDeque<>();
-
-    Session(PeerId peer) {
-      this.peer = peer;
-    }
-  }
+  private static final PeerSession.Event CLOSE = new PeerSession.Close();
+  private static final PeerSession.Event CONNECTION_CHANGED = new PeerSession.ConnectionChanged();
+  private static final PeerSession.Event IDENTIFIED = new PeerSession.Identified();
+  /** Events one session runs before it lets the other tasks of its event loop go first. */
+  private static final int DRAIN_BUDGET = 64;
+  /** Queued events per peer beyond which new inbound streams from it are refused (closed). */
+  static final int MAX_QUEUED_EVENTS = 1024;
 
   private PubsubNetwork(Host host, GossipRouter router, Options options) {
     this.host = host;
@@ -171,7 +185,7 @@ public final class PubsubNetwork implements AutoCloseable {
       host.setStreamHandler(p, net::initInbound);
     }
     for (Connection c : host.connections()) {
-      net.reconcile(c.remotePeer());
+      net.sessionFor(c.remotePeer(), c).submit(CONNECTION_CHANGED);
     }
     return net;
   }
@@ -190,28 +204,26 @@ public final class PubsubNetwork implements AutoCloseable {
 
   /** The protocol negotiated on our outbound stream to {@code peer}, if it is up. */
   public java.util.Optional<String> protocolOf(PeerId peer) {
-    Session s = sessions.get(peer);
-    if (s == null) {
-      return java.util.Optional.empty();
-    }
-    synchronized (s) {
-      return s.added && s.outbound != null
-          ? java.util.Optional.ofNullable(s.outbound.attr(Connection.STREAM_PROTOCOL).get())
-          : java.util.Optional.empty();
-    }
+    Peer p = sessions.get(peer);
+    StreamChannel out = p == null ? null : p.session.outbound();
+    return out == null ? java.util.Optional.empty() : java.util.Optional.ofNullable(out.attr(Connection.STREAM_PROTOCOL).get());
   }
 
   /** Peers whose outbound pubsub stream is up (the router knows them). */
   public int activePeers() {
     int n = 0;
-    for (Session s : sessions.values()) {
-      synchronized (s) {
-        if (s.added) {
-          n++;
-        }
+    for (Peer p : sessions.values()) {
+      if (p.session.state() == PeerSession.State.ACTIVE) {
+        n++;
       }
     }
     return n;
+  }
+
+  /** The state of the session with {@code peer}, if there is one (for tests and diagnostics). */
+  java.util.Optional<PeerSession.State> sessionState(PeerId peer) {
+    Peer p = sessions.get(peer);
+    return p == null ? java.util.Optional.empty() : java.util.Optional.of(p.session.state());
   }
 
   /**
@@ -232,13 +244,7 @@ public final class PubsubNetwork implements AutoCloseable {
   }
 
   private double pendingRpcs() {
-    int n = 0;
-    for (Session s : sessions.values()) {
-      synchronized (s) {
-        n += s.pending.size();
-      }
-    }
-    return n;
+    return pendingRpcs.get();
   }
 
   /** How many times an inbound stream stopped reading because the router inbox was full. */
@@ -248,7 +254,7 @@ public final class PubsubNetwork implements AutoCloseable {
 
   /**
    * Closes every pubsub stream and removes the handlers; the router and host stay open. Waits up
-   * to 2 s per stream: call it from an application thread, not an event loop.
+   * to 2 s per session and per stream: call it from an application thread, not an event loop.
    */
   @Override
   public void close() {
@@ -259,242 +265,293 @@ public final class PubsubNetwork implements AutoCloseable {
     for (String p : options.protocols()) {
       host.removeStreamHandler(p);
     }
-    for (Session s : List.copyOf(sessions.values())) {
-      boolean wasAdded;
-      List<Channel> streams = new ArrayList<>(2);
-      synchronized (s) {
-        wasAdded = s.added;
-        s.added = false;
-        s.gaveUp = true;
-        if (s.outbound != null) {
-          streams.add(s.outbound);
-        }
-        if (s.inbound != null) {
-          streams.add(s.inbound);
-        }
-        s.outbound = null;
-        s.inbound = null;
-        s.pending.clear();
+    List<Peer> all = List.copyOf(sessions.values());
+    for (Peer p : all) {
+      p.submit(CLOSE);
+    }
+    for (Peer p : all) {
+      try {
+        p.closedDone.get(2, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException e) {
+        log.warn("pubsub peer={}: its session did not close within 2 s; not waiting for it", p.id);
+      } catch (java.util.concurrent.ExecutionException e) {
+        log.warn("pubsub peer={}: closing its session failed: {}", p.id, e.getCause().toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
       }
-      if (wasAdded) {
-        router.removePeer(s.peer);
-      }
-      for (Channel c : streams) {
-        c.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
+    }
+    ChannelFuture f;
+    while ((f = closing.poll()) != null) {
+      if (!f.awaitUninterruptibly(2, TimeUnit.SECONDS)) {
+        log.warn("pubsub stream {} did not close within 2 s; not waiting for it", f.channel());
       }
     }
     sessions.clear();
   }
 
+  // ---- sessions ------------------------------------------------------------------------------
+
+  /** The peer's session, created on {@code conn}'s event loop if there is none. */
+  private Peer sessionFor(PeerId peer, Connection conn) {
+    return sessions.computeIfAbsent(peer, p -> new Peer(p, conn.channel().eventLoop()));
+  }
+
+  /**
+   * One peer's {@link PeerSession} and the serial executor that runs it: events are queued and run
+   * one at a time, in submission order, on the event loop of the connection the session is bound to
+   * ({@link PeerSession#home()}). When the binding moves to another connection, the events after
+   * the one that moved it run on the new connection's loop. An event submitted on the session's
+   * loop while it is idle runs at once.
+   */
+  private final class Peer implements PeerSession.Effects<Connection, StreamChannel> {
+    final PeerId id;
+    final PeerSession<Connection, StreamChannel> session;
+    final java.util.concurrent.CompletableFuture<Void> closedDone = new java.util.concurrent.CompletableFuture<>();
+    private final Queue<PeerSession.Event> inbox = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger queued = new AtomicInteger();
+    private final AtomicBoolean running = new AtomicBoolean();
+    private volatile EventExecutor loop;
+
+    Peer(PeerId id, EventExecutor loop) {
+      this.id = id;
+      this.loop = loop;
+      this.session = new PeerSession<>(id, this, options.maxStreamAttempts(), options.retryBackoff());
+    }
+
+    void submit(PeerSession.Event e) {
+      if (queued.incrementAndGet() > MAX_QUEUED_EVENTS && e instanceof PeerSession.InboundOpened<?, ?> io) {
+        queued.decrementAndGet();
+        log.info("pubsub peer={}: more than {} session events queued; refusing its new inbound stream", id,
+            MAX_QUEUED_EVENTS);
+        ((Channel) io.stream()).close();
+        return;
+      }
+      inbox.add(e);
+      if (running.compareAndSet(false, true)) {
+        EventExecutor l = loop;
+        if (l.inEventLoop()) {
+          drain();
+        } else {
+          hop(l);
+        }
+      }
+    }
+
+    /** Runs {@link #drain} on {@code l}; on the calling thread if {@code l} is shut down (we own {@code running}). */
+    private void hop(EventExecutor l) {
+      try {
+        l.execute(this::drain);
+      } catch (RejectedExecutionException e) {
+        drain();
+      }
+    }
+
+    private void drain() {
+      int budget = DRAIN_BUDGET;
+      while (true) {
+        PeerSession.Event e = inbox.poll();
+        if (e == null) {
+          running.set(false);
+          if (inbox.isEmpty() || !running.compareAndSet(false, true)) {
+            return;
+          }
+          continue;
+        }
+        queued.decrementAndGet();
+        dispatch(e);
+        Connection home = session.home();
+        EventExecutor want = home == null ? loop : home.channel().eventLoop();
+        if (want != loop) {
+          loop = want;
+          if (!want.inEventLoop()) {
+            hop(want);
+            return;
+          }
+        }
+        if (--budget == 0) {
+          hop(loop);
+          return;
+        }
+      }
+    }
+
+    private void dispatch(PeerSession.Event e) {
+      try {
+        if (closed && session.state() != PeerSession.State.CLOSED) {
+          session.on(CLOSE);
+        }
+        boolean handled = session.on(e);
+        if (!handled) {
+          if (closed) {
+            if (e instanceof PeerSession.InboundOpened<?, ?> io) {
+              closeStream((StreamChannel) io.stream());
+            }
+          } else {
+            // this session ended before the event reached it: the peer's current one takes it
+            Connection c = e instanceof PeerSession.InboundOpened<?, ?> io ? (Connection) io.conn() : null;
+            Peer next = sessions.computeIfAbsent(id, p -> new Peer(p, c != null ? c.channel().eventLoop() : loop));
+            next.submit(e);
+          }
+        }
+      } catch (RuntimeException ex) {
+        log.warn("pubsub peer={}: session event {} failed: {}", id, e.getClass().getSimpleName(), ex.toString());
+      }
+      if (e == CLOSE) {
+        closedDone.complete(null);
+      }
+    }
+
+    // ---- effects: called from session.on() only, on this peer's executor
+
+    @Override
+    public Connection keptConnection() {
+      return host.connection(id).filter(Connection::isOpen).orElse(null);
+    }
+
+    @Override
+    public boolean speaksPubsub() {
+      return host.peerStore().get(id)
+          .map(i -> i.protocols().stream().anyMatch(options.protocols()::contains)).orElse(false);
+    }
+
+    @Override
+    public boolean isOpen(Connection conn) {
+      return conn.isOpen();
+    }
+
+    @Override
+    public boolean isActive(StreamChannel stream) {
+      return stream.isActive();
+    }
+
+    @Override
+    public boolean losesTo(Connection conn, Connection kept) {
+      return conn.initiatorPeer().compareTo(kept.initiatorPeer()) >= 0;
+    }
+
+    @Override
+    public void openStream(Connection conn, int attempt) {
+      Future<StreamChannel> f;
+      try {
+        f = conn.newStream(options.protocols(), (stream, protocol, c) -> initOutbound(this, stream));
+      } catch (RuntimeException e) {
+        submit(new PeerSession.StreamFailed<>(conn, attempt, e.toString()));
+        return;
+      }
+      f.addListener(x -> submit(x.isSuccess()
+          ? new PeerSession.StreamOpened<>(conn, attempt, (StreamChannel) x.getNow())
+          : new PeerSession.StreamFailed<>(conn, attempt, String.valueOf(x.cause().getMessage()))));
+    }
+
+    @Override
+    public void addPeer(Connection conn, StreamChannel stream) {
+      String protocol = stream.attr(Connection.STREAM_PROTOCOL).get();
+      InetSocketAddress remote = conn.remoteSocketAddress();
+      InetAddress ip = remote == null ? null : remote.getAddress();
+      Direction dir = conn.isInitiator() ? Direction.OUTBOUND : Direction.INBOUND;
+      router.addPeer(id, protocol, dir, ip, new StreamSender(this, stream));
+      router.setWritable(id, stream.isWritable());
+      log.debug("pubsub peer={} up protocol={} direction={} conn={}", id, protocol, dir, conn.id());
+    }
+
+    @Override
+    public void removePeer() {
+      router.removePeer(id);
+    }
+
+    @Override
+    public void inboundReady(StreamChannel inbound, boolean ready) {
+      InboundHandler h = inbound.pipeline().get(InboundHandler.class);
+      if (h == null) {
+        return;
+      }
+      if (inbound.eventLoop().inEventLoop()) {
+        h.setReady(inbound, ready);
+      } else {
+        inbound.eventLoop().execute(() -> h.setReady(inbound, ready));
+      }
+    }
+
+    @Override
+    public void closeStream(StreamChannel stream) {
+      ChannelFuture f = stream.close();
+      if (closed) {
+        closing.add(f);
+      }
+    }
+
+    @Override
+    public void closeConnection(Connection conn) {
+      conn.close();
+    }
+
+    @Override
+    public void scheduleRetry(Connection conn, int attempt, Duration delay) {
+      PeerSession.Event due = new PeerSession.RetryDue<>(conn, attempt);
+      try {
+        conn.channel().eventLoop().schedule(() -> submit(due), delay.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (RejectedExecutionException e) {
+        submit(due); // the loop is shut down: no waiting there
+      }
+    }
+
+    @Override
+    public void ended() {
+      sessions.remove(id, this);
+    }
+
+    @Override
+    public String name(Connection conn) {
+      return "conn#" + conn.id();
+    }
+  }
+
   // ---- connections -------------------------------------------------------------------------
 
   /**
-   * Connection events only trigger {@link #reconcile}: the host announces connections outside its
-   * lock, so when two dials cross, a connection already replaced as a duplicate can be announced
-   * after its replacement. The session follows the connection the host keeps, not event order.
+   * Connection events become session events; the session re-reads the connection the host keeps,
+   * so the order in which the host announces connections does not matter.
    */
   private final class Listener implements ConnectionListener {
     @Override
     public void connectionOpened(Connection connection) {
-      reconcile(connection.remotePeer());
+      if (!closed) {
+        sessionFor(connection.remotePeer(), connection).submit(CONNECTION_CHANGED);
+      }
     }
 
     @Override
     public void connectionClosed(Connection connection) {
-      reconcile(connection.remotePeer());
+      Peer p = sessions.get(connection.remotePeer());
+      if (p != null && !closed) {
+        p.submit(CONNECTION_CHANGED);
+      }
     }
 
     @Override
     public void peerIdentified(Connection connection, PeerInfo info) {
-      if (info.protocols().stream().noneMatch(options.protocols()::contains)) {
+      if (closed || info.protocols().stream().noneMatch(options.protocols()::contains)) {
         return;
       }
-      reconcile(connection.remotePeer());
+      sessionFor(connection.remotePeer(), connection).submit(IDENTIFIED);
     }
-  }
-
-  private Connection keptConnection(PeerId peer) {
-    return host.connection(peer).filter(Connection::isOpen).orElse(null);
-  }
-
-  /**
-   * Binds the peer's session to the connection the host keeps for it now: a session on another
-   * connection is moved (the router forgets the peer until the outbound stream on the kept
-   * connection is up), a peer without a connection loses its session, and an outbound stream is
-   * opened on the kept connection if there is none.
-   */
-  private void reconcile(PeerId peer) {
-    if (closed) {
-      return;
-    }
-    Session s;
-    Connection target;
-    boolean removeOld;
-    while (true) {
-      s = sessions.computeIfAbsent(peer, Session::new);
-      synchronized (s) {
-        if (s.dead) {
-          continue;
-        }
-        // read under the session's monitor so concurrent reconciles apply in the host's order
-        target = keptConnection(peer);
-        if (s.conn == target) {
-          removeOld = false;
-          if (target == null && s.removing == 0 && s.inbound == null) {
-            drop(s);
-          }
-        } else {
-          if (s.conn != null) {
-            log.debug("pubsub peer={} session moves from conn={} to conn={}", peer, s.conn.id(),
-                target == null ? "none" : target.id());
-          }
-          removeOld = s.added;
-          s.conn = target;
-          s.outbound = null;
-          s.added = false;
-          s.openingOn = null;
-          s.gaveUp = false;
-          s.attempts = 0;
-          if (target == null) {
-            s.pending.clear();
-          }
-          if (removeOld) {
-            s.removing++;
-          } else if (target == null && s.removing == 0 && s.inbound == null) {
-            drop(s);
-          }
-        }
-      }
-      break;
-    }
-    if (removeOld) {
-      router.removePeer(peer);
-      synchronized (s) {
-        s.removing--;
-        target = s.conn;
-        if (target == null && s.removing == 0 && s.inbound == null) {
-          drop(s);
-        }
-      }
-    }
-    if (target != null) {
-      openOutbound(s, target);
-    }
-  }
-
-  /** Takes the session out of the map; caller holds its monitor. */
-  private void drop(Session s) {
-    s.dead = true;
-    sessions.remove(s.peer, s);
   }
 
   // ---- outbound stream: we write -------------------------------------------------------------
 
-  private void openOutbound(Session s, Connection conn) {
-    synchronized (s) {
-      if (closed || s.dead || s.removing > 0 || s.conn != conn || s.outbound != null || s.openingOn != null
-          || s.gaveUp || s.attempts >= options.maxStreamAttempts() || !conn.isOpen()) {
-        return;
-      }
-      s.openingOn = conn;
-      s.attempts++;
-    }
-    conn.newStream(options.protocols(), (stream, protocol, c) -> initOutbound(s, stream))
-        .addListener(f -> {
-          if (!f.isSuccess()) {
-            synchronized (s) {
-              if (s.openingOn == conn) {
-                s.openingOn = null;
-              }
-            }
-            log.debug("no pubsub stream to peer={}: {}", s.peer, f.cause().getMessage());
-            return;
-          }
-          outboundReady(s, conn, (StreamChannel) f.getNow());
-        });
-  }
-
-  private void initOutbound(Session s, StreamChannel stream) {
+  private void initOutbound(Peer p, StreamChannel stream) {
     stream.pipeline().addLast("pubsub-encoder", new RpcFrameEncoder());
-    stream.pipeline().addLast("pubsub-outbound", new OutboundHandler(s));
-    stream.closeFuture().addListener(f -> outboundClosed(s, stream));
-  }
-
-  private void outboundReady(Session s, Connection conn, StreamChannel stream) {
-    String protocol = stream.attr(Connection.STREAM_PROTOCOL).get();
-    List<Rpc> flush;
-    StreamChannel inbound;
-    synchronized (s) {
-      if (s.openingOn == conn) {
-        s.openingOn = null;
-      }
-      if (closed || s.dead || s.removing > 0 || s.conn != conn || !stream.isActive()) {
-        stream.close();
-        return;
-      }
-      s.outbound = stream;
-      s.added = true;
-      flush = new ArrayList<>(s.pending);
-      s.pending.clear();
-      inbound = s.inbound;
-    }
-    InetSocketAddress remote = conn.remoteSocketAddress();
-    InetAddress ip = remote == null ? null : remote.getAddress();
-    Direction dir = conn.isInitiator() ? Direction.OUTBOUND : Direction.INBOUND;
-    router.addPeer(s.peer, protocol, dir, ip, new StreamSender(s, stream));
-    router.setWritable(s.peer, stream.isWritable());
-    log.debug("pubsub peer={} up protocol={} direction={}", s.peer, protocol, dir);
-    boolean accepted = true;
-    for (Rpc rpc : flush) {
-      accepted &= router.onRpc(s.peer, rpc);
-    }
-    if (inbound != null) {
-      InboundHandler h = inbound.pipeline().get(InboundHandler.class);
-      if (h != null) {
-        StreamChannel in = inbound;
-        boolean pressure = !accepted;
-        in.eventLoop().execute(() -> h.peerReady(in, pressure));
-      }
-    }
-  }
-
-  private void outboundClosed(Session s, StreamChannel stream) {
-    boolean wasAdded;
-    Connection conn;
-    synchronized (s) {
-      if (s.outbound != stream) {
-        return;
-      }
-      wasAdded = s.added;
-      s.outbound = null;
-      s.added = false;
-      if (wasAdded) {
-        s.removing++;
-      }
-      conn = s.conn;
-    }
-    if (wasAdded) {
-      router.removePeer(s.peer);
-      log.debug("pubsub stream to peer={} closed", s.peer);
-      synchronized (s) {
-        s.removing--;
-        conn = s.conn;
-        if (conn == null && s.removing == 0 && s.inbound == null && !s.dead) {
-          drop(s);
-        }
-      }
-    }
-    if (conn != null && conn.isOpen()) {
-      openOutbound(s, conn);
-    }
+    stream.pipeline().addLast("pubsub-outbound", new OutboundHandler(p));
+    stream.closeFuture().addListener(f -> p.submit(new PeerSession.OutboundClosed<>(stream)));
   }
 
   /** Writes the router's RPCs on the outbound stream; reports writability. */
   private final class OutboundHandler extends ChannelInboundHandlerAdapter {
-    private final Session s;
+    private final Peer p;
 
-    OutboundHandler(Session s) {
-      this.s = s;
+    OutboundHandler(Peer p) {
+      this.p = p;
     }
 
     @Override
@@ -505,35 +562,31 @@ public final class PubsubNetwork implements AutoCloseable {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-      boolean current;
-      synchronized (s) {
-        current = s.outbound == ctx.channel() && s.added;
-      }
-      if (current) {
-        router.setWritable(s.peer, ctx.channel().isWritable());
+      if (p.session.outbound() == ctx.channel()) {
+        router.setWritable(p.id, ctx.channel().isWritable());
       }
       ctx.fireChannelWritabilityChanged();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      log.info("pubsub stream to peer={} failed: {}", s.peer, cause.toString());
+      log.info("pubsub stream to peer={} failed: {}", p.id, cause.toString());
       ctx.close();
     }
   }
 
   /** The router's handle on one outbound stream. */
   private final class StreamSender implements PeerSender {
-    private final Session s;
+    private final Peer p;
     private final StreamChannel stream;
     private final ChannelFutureListener onWrite;
 
-    StreamSender(Session s, StreamChannel stream) {
-      this.s = s;
+    StreamSender(Peer p, StreamChannel stream) {
+      this.p = p;
       this.stream = stream;
       this.onWrite = f -> {
         if (!f.isSuccess() && stream.isActive()) {
-          log.info("pubsub write to peer={} failed: {}", s.peer, f.cause().toString());
+          log.info("pubsub write to peer={} failed: {}", p.id, f.cause().toString());
           stream.close();
         }
       };
@@ -546,11 +599,7 @@ public final class PubsubNetwork implements AutoCloseable {
 
     @Override
     public void close(String reason) {
-      log.info("pubsub peer={} dropped by the router: {}", s.peer, reason);
-      synchronized (s) {
-        s.gaveUp = true;
-      }
-      stream.close();
+      p.submit(new PeerSession.RouterDropped<>(stream, reason));
     }
   }
 
@@ -561,57 +610,31 @@ public final class PubsubNetwork implements AutoCloseable {
       stream.close();
       return;
     }
-    Session s;
-    StreamChannel old;
-    boolean ready;
-    while (true) {
-      s = sessions.computeIfAbsent(conn.remotePeer(), Session::new);
-      synchronized (s) {
-        if (s.dead) {
-          continue;
-        }
-        Connection kept = keptConnection(s.peer);
-        if (s.inbound != null && s.inbound.isActive() && s.inboundConn == kept && conn != kept
-            && conn.initiatorPeer().compareTo(kept.initiatorPeer()) >= 0) {
-          // A stream on a connection that loses the duplicate rule against the kept one (it is
-          // being closed) must not replace the one on the connection that stays. A connection
-          // that would win may not be registered yet: its stream is taken.
-          old = null;
-          ready = false;
-        } else {
-          old = s.inbound;
-          s.inbound = stream;
-          s.inboundConn = conn;
-          ready = s.added;
-          break;
-        }
-      }
-      log.debug("pubsub peer={} opened a stream on replaced conn={}; closing it", s.peer, conn.id());
-      stream.close();
-      return;
-    }
-    InboundHandler handler = new InboundHandler(s);
-    if (old != null && old != stream) {
-      // As go-libp2p-pubsub: a newer inbound stream replaces the older one.
-      log.debug("pubsub peer={} opened a second inbound stream; closing the older one", s.peer);
-      old.close();
-    }
+    PeerId peer = conn.remotePeer();
     stream.pipeline().addLast("pubsub-decoder", new RpcFrameDecoder(codec));
-    stream.pipeline().addLast("pubsub-inbound", handler);
-    if (!ready) {
-      // Its RPCs are held until our outbound stream is up; pause beyond the pending bound.
-      handler.waitingForPeer = true;
-    }
+    stream.pipeline().addLast("pubsub-inbound", new InboundHandler(peer));
+    stream.closeFuture().addListener(f -> {
+      Peer p = sessions.get(peer);
+      if (p != null) {
+        p.submit(new PeerSession.InboundClosed<>(stream));
+      }
+    });
+    sessionFor(peer, conn).submit(new PeerSession.InboundOpened<>(conn, stream));
   }
 
-  /** Feeds decoded RPCs to the router; pauses reading on backpressure. Runs on the stream's loop. */
+  /**
+   * Feeds decoded RPCs to the router once the session says our outbound stream is up (until then
+   * they wait here, at most {@link Options#maxPendingRpcs()}); pauses reading on backpressure. All
+   * of it runs on the stream's event loop.
+   */
   private final class InboundHandler extends ChannelInboundHandlerAdapter {
-    private final Session s;
-    boolean waitingForPeer;
+    private final PeerId peer;
+    private final ArrayDeque<Rpc> pending = new ArrayDeque<>();
+    private boolean ready;
     private boolean backpressured;
 
-    InboundHandler(Session s) {
-      this.s = s;
+    InboundHandler(PeerId peer) {
+      this.peer = peer;
     }
 
     @Override
@@ -620,34 +643,41 @@ public final class PubsubNetwork implements AutoCloseable {
         ReferenceCountUtil.release(msg);
         return;
       }
-      synchronized (s) {
-        if (s.inbound != ctx.channel()) {
+      if (!ready) {
+        if (pending.size() >= options.maxPendingRpcs()) {
+          log.info("pubsub peer={} sent more than {} RPCs before our stream to it was up; closing its stream",
+              peer, options.maxPendingRpcs());
+          reset(ctx);
           return;
         }
-        if (!s.added) {
-          waitingForPeer = true;
-          if (s.pending.size() >= options.maxPendingRpcs()) {
-            log.info("pubsub peer={} sent more than {} RPCs before our stream to it was up; closing its stream",
-                s.peer, options.maxPendingRpcs());
-            reset(ctx);
-            return;
-          }
-          s.pending.add(rpc);
-          if (s.pending.size() >= options.maxPendingRpcs()) {
-            ctx.channel().config().setAutoRead(false);
-          }
-          return;
+        pending.add(rpc);
+        pendingRpcs.incrementAndGet();
+        if (pending.size() >= options.maxPendingRpcs()) {
+          ctx.channel().config().setAutoRead(false);
         }
+        return;
       }
-      if (!router.onRpc(s.peer, rpc)) {
+      if (!router.onRpc(peer, rpc)) {
         pause(ctx.channel());
       }
     }
 
-    /** Our outbound stream is up and the pending RPCs were handed over. */
-    void peerReady(Channel ch, boolean pressure) {
-      waitingForPeer = false;
-      if (pressure) {
+    /** From the session: our outbound stream is up (hand the held RPCs over, in order) or down (hold). */
+    void setReady(Channel ch, boolean r) {
+      if (r == ready || !ch.isActive()) {
+        return;
+      }
+      ready = r;
+      if (!r) {
+        return;
+      }
+      boolean accepted = true;
+      Rpc rpc;
+      while ((rpc = pending.poll()) != null) {
+        pendingRpcs.decrementAndGet();
+        accepted &= router.onRpc(peer, rpc);
+      }
+      if (!accepted) {
         pause(ch);
       } else if (!backpressured) {
         ch.config().setAutoRead(true);
@@ -670,7 +700,7 @@ public final class PubsubNetwork implements AutoCloseable {
       }
       if (router.inboxDepth() <= options.resumeInboxDepth()) {
         backpressured = false;
-        if (!waitingForPeer) {
+        if (ready || pending.size() < options.maxPendingRpcs()) {
           ch.config().setAutoRead(true);
         }
       } else {
@@ -681,14 +711,14 @@ public final class PubsubNetwork implements AutoCloseable {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
       if (cause instanceof TooLongFrameException) {
-        router.onInvalidRpc(s.peer, RpcDecodeException.Reason.FRAME_TOO_LARGE);
-        log.info("pubsub peer={} sent an oversized frame, resetting its stream: {}", s.peer, cause.getMessage());
+        router.onInvalidRpc(peer, RpcDecodeException.Reason.FRAME_TOO_LARGE);
+        log.info("pubsub peer={} sent an oversized frame, resetting its stream: {}", peer, cause.getMessage());
         reset(ctx);
       } else if (cause instanceof DecoderException && cause.getCause() instanceof RpcDecodeException e) {
-        router.onInvalidRpc(s.peer, e.reason());
-        log.info("pubsub peer={} sent an invalid RPC (skipped): {}", s.peer, e.getMessage());
+        router.onInvalidRpc(peer, e.reason());
+        log.info("pubsub peer={} sent an invalid RPC (skipped): {}", peer, e.getMessage());
       } else {
-        log.info("pubsub stream from peer={} failed: {}", s.peer, cause.toString());
+        log.info("pubsub stream from peer={} failed: {}", peer, cause.toString());
         reset(ctx);
       }
     }
@@ -703,16 +733,9 @@ public final class PubsubNetwork implements AutoCloseable {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-      synchronized (s) {
-        if (s.inbound == ctx.channel()) {
-          s.inbound = null;
-          s.inboundConn = null;
-          if (s.conn == null && s.removing == 0 && !s.dead) {
-            // a stream on a connection the host never announced (e.g. the loser of a dial race)
-            drop(s);
-          }
-        }
-      }
+      pendingRpcs.addAndGet(-pending.size());
+      pending.clear();
+      ready = false;
       ctx.fireChannelInactive();
     }
   }

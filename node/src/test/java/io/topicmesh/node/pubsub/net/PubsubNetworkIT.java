@@ -149,6 +149,52 @@ class PubsubNetworkIT {
   }
 
   /**
+   * What the daemon's session watchdog used to repair: a peer connected before its pubsub was
+   * attached. Our opens are refused, the session gives up on them and keeps the connection (identify
+   * does not list pubsub yet), and once the peer attaches and opens its stream to us the session
+   * opens ours again: both routers get a session without a reconnect.
+   */
+  @Test
+  void aPeerWhosePubsubIsAttachedLateGetsASessionOnItsConnection() throws Exception {
+    LocalPubsubNode a = node(13, PubsubProtocol.ANNOUNCED);
+    PrivKey keyB = PrivKey.generate(KeyType.ED25519, new SecureRandom());
+    io.topicmesh.node.host.Host hostB = io.topicmesh.node.host.Host.create(io.topicmesh.node.host.HostConfig
+        .defaults(keyB).withListen(List.of(Multiaddr.parse("/ip4/127.0.0.14/tcp/0"))).withIoThreads(1));
+    var timers = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
+    var workers = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      hostB.start();
+      PeerId pb = hostB.peerId();
+      a.host().dial(hostB.listenAddresses().get(0)).get(10, TimeUnit.SECONDS);
+      await("a gives up opening its stream to b").atMost(WAIT)
+          .until(() -> a.network().sessionState(pb).orElse(null) == PeerSession.State.GAVE_UP);
+      assertThat(a.host().connection(pb)).as("the connection stays: b does not speak pubsub (yet)").isPresent();
+      var conn = a.host().connection(pb).orElseThrow();
+
+      io.topicmesh.node.pubsub.router.GossipRouter routerB = io.topicmesh.node.pubsub.router.GossipRouter
+          .builder(pb).privateKey(keyB)
+          .params(GossipParams.defaults().toBuilder().heartbeatInterval(Duration.ofMillis(200)).build())
+          .scheduler(new ExecutorRouterScheduler(timers)).random(new java.util.SplittableRandom())
+          .validationExecutor(workers).deliveryExecutor(workers).build();
+      PubsubNetwork netB = PubsubNetwork.attach(hostB, routerB, PubsubNetwork.Options.defaults());
+      routerB.start();
+      try {
+        await("sessions both ways on the first connection").atMost(WAIT).until(() ->
+            a.router().peers().contains(pb) && a.network().protocolOf(pb).isPresent()
+                && routerB.peers().contains(a.host().peerId()) && netB.protocolOf(a.host().peerId()).isPresent());
+        assertThat(a.host().connection(pb)).contains(conn);
+      } finally {
+        routerB.close();
+        netB.close();
+      }
+    } finally {
+      hostB.close();
+      timers.shutdownNow();
+      workers.shutdownNow();
+    }
+  }
+
+  /**
    * Both hosts dial each other at once, round after round: the host keeps one connection and closes
    * the other, and on the kept one each side must end up with an outbound stream and a router
    * session for the other. Failed rounds are counted so the report says how often it breaks.
