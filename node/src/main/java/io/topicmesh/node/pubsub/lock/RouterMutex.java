@@ -66,7 +66,7 @@ public final class RouterMutex {
   // Long holds come in storms under saturation: the listener sees every one, the log a sample.
   private final WarnLimiter longHoldLog = new WarnLimiter(LONG_HOLD_LOG_INTERVAL.toNanos());
   // Owner-only state (read and written under the lock).
-  private final Queue<Runnable> afterRelease = new ArrayDeque<>();
+  private Queue<Runnable> afterRelease = new ArrayDeque<>();
   private String holder;
   private long acquiredAt;
   private volatile Runnable releaseHook;
@@ -168,7 +168,24 @@ public final class RouterMutex {
    * first. Returns {@code false} when the inbox is above its high-water mark (apply backpressure).
    */
   public boolean execute(String holderName, Runnable work) {
-    inbox.add(new Task(holderName, Objects.requireNonNull(work)));
+    Objects.requireNonNull(work);
+    // Uncontended: the mutex is free and nothing waits in the inbox, so the task is the next in
+    // line; it runs at once instead of going through the inbox (which only the holder drains, so
+    // an inbox found empty while holding the lock stays FIFO). A reentrant call queues, as ever:
+    // it runs when the outermost scope releases.
+    if (inbox.isEmpty() && !lock.isHeldByCurrentThread() && lock.tryLock()) {
+      onAcquired(holderName, 0, false);
+      if (inbox.isEmpty()) {
+        runTask(holderName, work, holderName);
+      } else {
+        // Someone queued between the look and the lock: keep the order, ours goes last.
+        inbox.add(new Task(holderName, work));
+        inboxDepth.incrementAndGet();
+      }
+      release(); // drains the inbox (up to the budget), runs the hook, releases
+      return true;
+    }
+    inbox.add(new Task(holderName, work));
     int depth = inboxDepth.incrementAndGet();
     Scope s = tryLock(holderName);
     if (s == null) {
@@ -235,8 +252,12 @@ public final class RouterMutex {
       } while (budget > 0 && !inbox.isEmpty());
       String name = holder;
       long held = nanoTime.getAsLong() - acquiredAt;
-      Queue<Runnable> post = new ArrayDeque<>(afterRelease);
-      afterRelease.clear();
+      // Hand the after-release work over by swapping queues (no copy); most releases have none.
+      Queue<Runnable> post = null;
+      if (!afterRelease.isEmpty()) {
+        post = afterRelease;
+        afterRelease = new ArrayDeque<>();
+      }
       holder = null;
       lock.unlock();
       listener.released(name, held);
@@ -249,7 +270,9 @@ public final class RouterMutex {
               held / 1_000_000, name, suppressed);
         }
       }
-      runAll(post);
+      if (post != null) {
+        runAll(post);
+      }
       if (inbox.isEmpty()) {
         return;
       }
@@ -301,29 +324,33 @@ public final class RouterMutex {
     while (ran < max && (t = inbox.poll()) != null) {
       ran++;
       inboxDepth.decrementAndGet();
-      String outer = holder;
-      holder = t.holder();
-      long start = nanoTime.getAsLong();
-      try {
-        t.work().run();
-      } catch (RuntimeException e) {
-        log.error("router task from {} failed", t.holder(), e);
-      } finally {
-        holder = outer;
-      }
-      long took = nanoTime.getAsLong() - start;
-      if (took > longHoldNanos) {
-        // Name the queued task, not only the scope that happened to drain it.
-        listener.longHold(t.holder(), took);
-        long suppressed = longHoldLog.admit(t.holder(), nanoTime.getAsLong());
-        if (suppressed != WarnLimiter.SUPPRESSED) {
-          log.warn(
-              "router task {} ran {} ms under the mutex (drained by {}; {} similar warnings suppressed since the last)",
-              t.holder(), took / 1_000_000, outer, suppressed);
-        }
-      }
+      runTask(t.holder(), t.work(), holder);
     }
     return ran;
+  }
+
+  /** Runs one task under the mutex, named {@code name} while it runs; a long one is reported. */
+  private void runTask(String name, Runnable work, String outer) {
+    holder = name;
+    long start = nanoTime.getAsLong();
+    try {
+      work.run();
+    } catch (RuntimeException e) {
+      log.error("router task from {} failed", name, e);
+    } finally {
+      holder = outer;
+    }
+    long took = nanoTime.getAsLong() - start;
+    if (took > longHoldNanos) {
+      // Name the task, not only the scope that happened to run it.
+      listener.longHold(name, took);
+      long suppressed = longHoldLog.admit(name, nanoTime.getAsLong());
+      if (suppressed != WarnLimiter.SUPPRESSED) {
+        log.warn(
+            "router task {} ran {} ms under the mutex (run by {}; {} similar warnings suppressed since the last)",
+            name, took / 1_000_000, outer, suppressed);
+      }
+    }
   }
 
   private void runHook() {

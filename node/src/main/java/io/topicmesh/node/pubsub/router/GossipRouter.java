@@ -218,6 +218,10 @@ public final class GossipRouter {
   private final ValidationPipeline validation;
   private final Set<Peer> dirty = new LinkedHashSet<>();
   private Map<PeerId, Double> scoreCache;
+  /** Connected peers that speak floodsub only (recipients() looks for them only when there are some). */
+  private int floodsubPeers;
+  /** {@link #heartbeatTicks} boxed once per heartbeat, for the IDONTWANT tables. */
+  private Long heartbeatTicksBoxed = 0L;
   private long heartbeatTicks;
   private long seqno;
   private int dialsThisHeartbeat;
@@ -233,6 +237,8 @@ public final class GossipRouter {
     final PeerOutbox outbox;
     final Set<String> topics = new LinkedHashSet<>();
     final LinkedHashMap<MessageId, Long> dontWant = new LinkedHashMap<>();
+    /** This peer's score record, looked up once (stable while the peer is connected). */
+    PeerScore.Stats scoreStats;
     boolean closed;
     boolean topicCapLogged;
     int ihavesThisHeartbeat;
@@ -810,7 +816,10 @@ public final class GossipRouter {
       p.outbox.lanes().setExtensions(hello);
       dirty.add(p);
     }
-    score.addPeer(id, ip, nowMillis());
+    p.scoreStats = score.addPeer(id, ip, nowMillis());
+    if (!proto.isGossipsub()) {
+      floodsubPeers++;
+    }
     for (String topic : subscriptions.keySet()) {
       enqueueControl(p, q -> q.addSub(partial.subOpts(topic, true))); // partial hook
     }
@@ -824,6 +833,9 @@ public final class GossipRouter {
       return;
     }
     p.closed = true;
+    if (!p.protocol.isGossipsub()) {
+      floodsubPeers--;
+    }
     dirty.remove(p);
     extensions.onStreamClosed(id); // v1.3 hook
     partial.onPeerRemoved(id); // partial hook
@@ -862,9 +874,11 @@ public final class GossipRouter {
     if (p == null) {
       return;
     }
-    emit(o -> o.rpcReceived(from, rpc));
+    if (!observers.isEmpty()) {
+      emit(o -> o.rpcReceived(from, rpc));
+    }
     handleExtensions(p, rpc); // v1.3 hook: before the graylist check, a first RPC is never lost
-    if (!directPeers.contains(from) && scoreOf(from) < thresholds.graylistThreshold()) {
+    if (!directPeers.contains(from) && scoreOf(p) < thresholds.graylistThreshold()) {
       emit(o -> o.graylisted(from));
       return;
     }
@@ -1217,11 +1231,13 @@ public final class GossipRouter {
         }
       }
     } else {
-      for (PeerId id : inTopic) {
-        Peer p = peers.get(id);
-        if (directPeers.contains(id)
-            || (p != null && !p.protocol.isGossipsub() && scoreOf(id) >= thresholds.publishThreshold())) {
-          to.add(id);
+      if (floodsubPeers > 0 || !directPeers.isEmpty()) { // none in most networks: skip the scan
+        for (PeerId id : inTopic) {
+          Peer p = peers.get(id);
+          if (directPeers.contains(id)
+              || (p != null && !p.protocol.isGossipsub() && scoreOf(id) >= thresholds.publishThreshold())) {
+            to.add(id);
+          }
         }
       }
       Set<PeerId> meshPeers = mesh.get(topic);
@@ -1276,14 +1292,19 @@ public final class GossipRouter {
     if (meshPeers == null) {
       return;
     }
+    // One immutable entry shared by every peer's queue (each RPC still carries its own copy).
+    ControlIDontWant entry = new ControlIDontWant(List.of(id));
+    java.util.function.Predicate<OutboundQueue> add = q -> q.addIDontWant(entry);
     for (PeerId id2 : meshPeers) {
       Peer p = peers.get(id2);
       if (p == null || p == source || !p.protocol.supportsIdontwant()
           || partial.skipIdontwant(id2, m.topic())) { // partial hook
         continue;
       }
-      enqueueControl(p, q -> q.addIDontWant(new ControlIDontWant(List.of(id))));
-      emit(o -> o.idontwantSent(id2, 1));
+      enqueueControl(p, add);
+      if (!observers.isEmpty()) {
+        emit(o -> o.idontwantSent(id2, 1));
+      }
     }
   }
 
@@ -1416,7 +1437,7 @@ public final class GossipRouter {
   }
 
   private void handleIHave(Peer p, List<ControlIHave> ihaves) {
-    if (scoreOf(p.id) < thresholds.gossipThreshold()) {
+    if (scoreOf(p) < thresholds.gossipThreshold()) {
       return;
     }
     p.ihavesThisHeartbeat++;
@@ -1455,7 +1476,7 @@ public final class GossipRouter {
   }
 
   private void handleIWant(Peer p, ControlIWant w) {
-    if (scoreOf(p.id) < thresholds.gossipThreshold()) {
+    if (scoreOf(p) < thresholds.gossipThreshold()) {
       return;
     }
     emit(o -> o.iwantReceived(p.id, w.messageIds().size()));
@@ -1468,12 +1489,17 @@ public final class GossipRouter {
   }
 
   private void handleIDontWant(Peer p, ControlIDontWant d) {
-    emit(o -> o.idontwantReceived(p.id, d.messageIds().size()));
-    for (MessageId id : d.messageIds()) {
-      if (p.dontWant.size() >= params.maxIDontWantMessages()) {
+    List<MessageId> ids = d.messageIds();
+    if (!observers.isEmpty()) {
+      emit(o -> o.idontwantReceived(p.id, ids.size()));
+    }
+    int max = params.maxIDontWantMessages();
+    Long tick = heartbeatTicksBoxed;
+    for (int i = 0, n = ids.size(); i < n; i++) {
+      if (p.dontWant.size() >= max) {
         return;
       }
-      p.dontWant.putIfAbsent(id, heartbeatTicks);
+      p.dontWant.putIfAbsent(ids.get(i), tick);
     }
   }
 
@@ -1608,6 +1634,7 @@ public final class GossipRouter {
     reconnectDirectPeers();
     dialsThisHeartbeat = 0;
     heartbeatTicks++;
+    heartbeatTicksBoxed = heartbeatTicks;
     long took = nanoTime.getAsLong() - started;
     if (took > params.heartbeatInterval().toNanos() / 2) {
       log.warn("gossipsub heartbeat took {} ms (interval {} ms)", took / 1_000_000, params.heartbeatInterval().toMillis());
@@ -1965,6 +1992,14 @@ public final class GossipRouter {
   // =========================================================================================
   // Helpers
   // =========================================================================================
+
+  /** {@link #scoreOf(PeerId)} through the peer's score record, without looking it up. */
+  private double scoreOf(Peer p) {
+    if (scoreCache != null) {
+      return scoreCache.computeIfAbsent(p.id, k -> score.score(k, nowMillis()));
+    }
+    return score.score(p.scoreStats, p.id, nowMillis());
+  }
 
   private double scoreOf(PeerId id) {
     if (scoreCache != null) {

@@ -38,7 +38,9 @@ final class IWantPromises {
 
   /** A copy of {@code id} arrived (from anyone): every promise for it is kept. */
   void fulfilled(MessageId id) {
-    byMessage.remove(id);
+    if (!byMessage.isEmpty()) { // usually empty: no hash look-up per message then
+      byMessage.remove(id);
+    }
   }
 
   /**

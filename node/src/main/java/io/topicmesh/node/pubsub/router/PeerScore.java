@@ -37,7 +37,10 @@ final class PeerScore {
     double invalidMessageDeliveries;
   }
 
-  private static final class PeerStats {
+  /** A peer's score record, as handed out by {@link #addPeer}: the router keeps it to skip a look-up. */
+  interface Stats {}
+
+  private static final class PeerStats implements Stats {
     boolean connected = true;
     long expireAt;
     String ip;
@@ -90,7 +93,11 @@ final class PeerScore {
     return params;
   }
 
-  void addPeer(PeerId p, String ip, long now) {
+  /**
+   * A peer connected. Returns its record, which stays this peer's (the one {@link #score(Stats,
+   * PeerId, long)} reads) until {@link #removePeer}.
+   */
+  Stats addPeer(PeerId p, String ip, long now) {
     PeerStats s = peers.computeIfAbsent(p, k -> new PeerStats());
     s.connected = true;
     if (s.ip != null) {
@@ -100,6 +107,7 @@ final class PeerScore {
     if (ip != null && !params.ipColocationWhitelist().contains(ip)) {
       peersByIp.computeIfAbsent(ip, k -> new HashSet<>()).add(p);
     }
+    return s;
   }
 
   void removePeer(PeerId p, long now) {
@@ -344,13 +352,21 @@ final class PeerScore {
     if (s == null) {
       return 0;
     }
+    return score(s, p, now);
+  }
+
+  /** The score of connected peer {@code p} whose record {@link #addPeer} returned. */
+  double score(Stats stats, PeerId p, long now) {
+    PeerStats s = (PeerStats) stats;
     double topicScore = 0;
-    for (Map.Entry<String, TopicStats> e : s.topics.entrySet()) {
-      TopicScoreParams tp = params.topics().get(e.getKey());
-      if (tp == null) {
-        continue;
+    if (!s.topics.isEmpty()) {
+      for (Map.Entry<String, TopicStats> e : s.topics.entrySet()) {
+        TopicScoreParams tp = params.topics().get(e.getKey());
+        if (tp == null) {
+          continue;
+        }
+        topicScore += tp.topicWeight() * topicTerms(e.getValue(), tp, now);
       }
-      topicScore += tp.topicWeight() * topicTerms(e.getValue(), tp, now);
     }
     if (params.topicScoreCap() > 0 && topicScore > params.topicScoreCap()) {
       topicScore = params.topicScoreCap();

@@ -18,6 +18,11 @@ public final class SeenCache<K> {
   private final LongSupplier clockMillis;
   private long ttlMillis;
   private final int maxEntries;
+  /**
+   * A lower bound on the earliest expiry in the table ({@code Long.MAX_VALUE} when empty), so that
+   * a look-up before it needs no walk (each walk touches the table's oldest entry).
+   */
+  private long earliestExpiry = Long.MAX_VALUE;
 
   public SeenCache(long ttlMillis, int maxEntries, LongSupplier clockMillis) {
     if (ttlMillis <= 0 || maxEntries < 1) {
@@ -44,7 +49,9 @@ public final class SeenCache<K> {
       it.next();
       it.remove();
     }
-    expiries.put(key, now + ttlMillis);
+    long expiry = now + ttlMillis;
+    expiries.put(key, expiry);
+    earliestExpiry = Math.min(earliestExpiry, expiry);
     return true;
   }
 
@@ -64,12 +71,18 @@ public final class SeenCache<K> {
 
   /** Drops expired entries. */
   public void sweep(long now) {
+    if (now < earliestExpiry) {
+      return;
+    }
     Iterator<Map.Entry<K, Long>> it = expiries.entrySet().iterator();
     while (it.hasNext()) {
-      if (it.next().getValue() > now) {
+      long expiry = it.next().getValue();
+      if (expiry > now) {
+        earliestExpiry = expiry;
         return;
       }
       it.remove();
     }
+    earliestExpiry = Long.MAX_VALUE;
   }
 }

@@ -2,6 +2,7 @@ package io.topicmesh.node.pubsub.wire;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.WireFormat;
 import io.topicmesh.node.pubsub.wire.RpcDecodeException.Reason;
@@ -99,15 +100,148 @@ public final class RpcCodec {
     return toProto(m).toByteArray();
   }
 
-  /** The encoded size of an RPC payload. */
+  /**
+   * The encoded size of an RPC payload: what {@link #encode} would return, computed from the
+   * records field by field (no protobuf object is built; the router sizes every RPC it batches).
+   * {@code RpcCodecSizeTest} checks it against the protobuf encoding.
+   */
   public static int encodedSize(Rpc rpc) {
-    return toProto(rpc).getSerializedSize();
+    int n = 0;
+    for (SubOpts s : rpc.subscriptions()) {
+      n += lengthDelimited(1, subOptsSize(s));
+    }
+    for (PubsubMessage m : rpc.publish()) {
+      n += lengthDelimited(2, encodedSize(m));
+    }
+    ControlMessage c = rpc.control();
+    if (!c.isEmpty()) {
+      n += lengthDelimited(3, controlSize(c));
+    }
+    PartialMessageRpc pm = rpc.partial();
+    if (pm != null) {
+      int pn = CodedOutputStream.computeStringSize(1, pm.topic()) + CodedOutputStream.computeBytesSize(2, pm.groupId());
+      if (pm.partialMessage() != null) {
+        pn += CodedOutputStream.computeBytesSize(3, pm.partialMessage());
+      }
+      if (pm.partsMetadata() != null) {
+        pn += CodedOutputStream.computeBytesSize(4, pm.partsMetadata());
+      }
+      n += lengthDelimited(10, pn);
+    }
+    if (rpc.testExtension()) {
+      n += lengthDelimited(TEST_EXTENSION_FIELD, 0);
+    }
+    return n;
   }
 
-  /** The encoded size of one message as an RPC field. */
+  /**
+   * The encoded size of one message's body (what {@link #encodeMessage} returns; as an RPC field it
+   * takes a tag and a length prefix more). Computed field by field, as {@link #encodedSize(Rpc)}.
+   */
   public static int encodedSize(PubsubMessage m) {
-    return toProto(m).getSerializedSize();
+    int n = 0;
+    if (m.from() != null) {
+      n += CodedOutputStream.computeBytesSize(1, m.from());
+    }
+    if (m.hasData()) {
+      n += CodedOutputStream.computeBytesSize(2, m.data());
+    }
+    if (m.seqno() != null) {
+      n += CodedOutputStream.computeBytesSize(3, m.seqno());
+    }
+    n += CodedOutputStream.computeStringSize(4, m.topic());
+    if (m.signature() != null) {
+      n += CodedOutputStream.computeBytesSize(5, m.signature());
+    }
+    if (m.key() != null) {
+      n += CodedOutputStream.computeBytesSize(6, m.key());
+    }
+    return n;
   }
+
+  /**
+   * The encoded size of a control part's body (RPC field 3 without its tag and length), as {@link
+   * #toProto(Rpc)} would write it.
+   */
+  public static int controlSize(ControlMessage c) {
+    int n = 0;
+    for (ControlIHave h : c.ihave()) {
+      n += lengthDelimited(1, CodedOutputStream.computeStringSize(1, h.topic()) + idsSize(1, h.messageIds()));
+    }
+    for (ControlIWant w : c.iwant()) {
+      n += lengthDelimited(2, idsSize(1, w.messageIds()));
+    }
+    for (ControlGraft g : c.graft()) {
+      n += lengthDelimited(3, CodedOutputStream.computeStringSize(1, g.topic()));
+    }
+    for (ControlPrune p : c.prune()) {
+      n += lengthDelimited(4, pruneSize(p));
+    }
+    for (ControlIDontWant d : c.idontwant()) {
+      n += lengthDelimited(5, idsSize(1, d.messageIds()));
+    }
+    ControlExtensions e = c.extensions();
+    if (e != null) {
+      int en = 0;
+      if (e.partialMessages()) {
+        en += CodedOutputStream.computeBoolSize(10, true);
+      }
+      if (e.testExtension()) {
+        en += CodedOutputStream.computeBoolSize(TEST_EXTENSION_FIELD, true);
+      }
+      n += lengthDelimited(6, en);
+    }
+    return n;
+  }
+
+  /** The encoded size of one subscription's body (RPC field 1 without its tag and length). */
+  public static int subOptsSize(SubOpts s) {
+    int n = CodedOutputStream.computeBoolSize(1, s.subscribe()) + CodedOutputStream.computeStringSize(2, s.topic());
+    if (s.requestsPartial()) {
+      n += CodedOutputStream.computeBoolSize(3, true);
+    }
+    if (s.supportsSendingPartial()) {
+      n += CodedOutputStream.computeBoolSize(4, true);
+    }
+    return n;
+  }
+
+  /** The bytes a length-delimited field of {@code bodySize} bytes takes, tag and length included. */
+  public static int lengthDelimited(int field, int bodySize) {
+    return CodedOutputStream.computeTagSize(field) + CodedOutputStream.computeUInt32SizeNoTag(bodySize) + bodySize;
+  }
+
+  /** The size of a repeated-bytes field of message ids. */
+  public static int idsSize(int field, List<MessageId> ids) {
+    int n = 0;
+    int tag = CodedOutputStream.computeTagSize(field);
+    for (int i = 0, k = ids.size(); i < k; i++) {
+      int len = ids.get(i).size();
+      n += tag + CodedOutputStream.computeUInt32SizeNoTag(len) + len;
+    }
+    return n;
+  }
+
+  private static int pruneSize(ControlPrune p) {
+    int n = CodedOutputStream.computeStringSize(1, p.topic());
+    for (PeerInfo pi : p.peers()) {
+      int in = 0;
+      if (pi.peerId() != null) {
+        in += CodedOutputStream.computeBytesSize(1, pi.peerId());
+      }
+      if (pi.signedPeerRecord() != null) {
+        in += CodedOutputStream.computeBytesSize(2, pi.signedPeerRecord());
+      }
+      n += lengthDelimited(2, in);
+    }
+    if (p.backoffSeconds() != null) {
+      n += CodedOutputStream.computeUInt64Size(3, p.backoffSeconds());
+    }
+    return n;
+  }
+
+  /** RPC field and ControlExtensions field of the v1.3 test extension. */
+  private static final int TEST_EXTENSION_FIELD = 6492434;
 
   // ---- counting pass ---------------------------------------------------------------------
 

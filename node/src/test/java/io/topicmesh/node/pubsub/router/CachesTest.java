@@ -101,4 +101,30 @@ class CachesTest {
     assertThat(seen.contains(0)).isFalse();
     assertThat(seen.contains(4)).isTrue();
   }
+
+  @Test
+  void seenCacheExpiresInOrderAcrossTtlChangesAndRemovals() {
+    AtomicLong now = new AtomicLong();
+    SeenCache<Integer> seen = new SeenCache<>(1000, 100, now::get);
+    seen.add(1); // expires at 1000
+    now.set(100);
+    seen.add(2); // 1100
+    seen.remove(1);
+    now.set(1050);
+    assertThat(seen.contains(2)).isTrue();
+    assertThat(seen.size()).isEqualTo(1);
+    seen.setTtl(10);
+    seen.add(3); // 1060: newer than 2 but expires first; expiry is walked from the oldest, as ever
+    now.set(1070);
+    assertThat(seen.contains(3)).isTrue();
+    now.set(1100);
+    assertThat(seen.contains(2)).isFalse();
+    assertThat(seen.contains(3)).isFalse();
+    assertThat(seen.size()).isZero();
+    seen.add(4);
+    now.set(1109);
+    assertThat(seen.contains(4)).isTrue();
+    now.set(1110);
+    assertThat(seen.contains(4)).isFalse();
+  }
 }
