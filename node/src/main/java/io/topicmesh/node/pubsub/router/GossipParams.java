@@ -91,14 +91,6 @@ public record GossipParams(
         maxOutboundQueue, maxValidationQueue, maxPendingDials);
   }
 
-  /**
-   * The IDONTWANT threshold under the name GossipRouter still reads. The one member name is {@link
-   * #idontwantThreshold()}; this alias goes when the router's call site does.
-   */
-  public int idontwantMessageThreshold() {
-    return idontwantThreshold;
-  }
-
   public static GossipParams defaults() {
     return builder().build();
   }
@@ -234,8 +226,6 @@ public record GossipParams(
     public Builder iwantFollowupTime(Duration v) { iwantFollowupTime = v; return this; }
     public Builder floodPublish(boolean v) { floodPublish = v; return this; }
     public Builder idontwantThreshold(int v) { idontwantThreshold = v; return this; }
-    /** The same as {@link #idontwantThreshold(int)}, kept for callers of the old name. */
-    public Builder idontwantMessageThreshold(int v) { return idontwantThreshold(v); }
     public Builder idontwantTtlTicks(int v) { idontwantTtlTicks = v; return this; }
     public Builder maxIDontWantMessages(int v) { maxIDontWantMessages = v; return this; }
     public Builder maxOutboundQueue(int v) { maxOutboundQueue = v; return this; }

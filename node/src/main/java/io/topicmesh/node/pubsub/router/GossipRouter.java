@@ -1285,7 +1285,7 @@ public final class GossipRouter {
   // ---- IDONTWANT (v1.2) ----------------------------------------------------------------------
 
   private void sendIdontwant(Peer source, MessageId id, PubsubMessage m) {
-    if (m.data().size() < params.idontwantMessageThreshold()) {
+    if (m.data().size() < params.idontwantThreshold()) {
       return;
     }
     Set<PeerId> meshPeers = mesh.get(m.topic());

@@ -48,7 +48,7 @@ class IdontwantOnPublishTest {
   void aSmallPublishSendsNoIdontwant() throws Exception {
     ScriptedPeer[] p = new ScriptedPeer[1];
     RouterHarness h = meshOf(p, PubsubProtocol.MESHSUB_V13);
-    h.router.publish("t", new byte[h.router.params().idontwantMessageThreshold() - 1]);
+    h.router.publish("t", new byte[h.router.params().idontwantThreshold() - 1]);
     h.time.runPending();
     assertThat(p[0].messages()).hasSize(1);
     assertThat(p[0].idontwants()).isEmpty();
