@@ -6,7 +6,7 @@
 # Then the classes it loaded, by library. Rounds interleave the configurations.
 #   scripts/rss-breakdown.sh [--rounds 3] [--settle 10] [--jar node/target/topicmesh-node.jar]
 #                            [--go-peer ~/.cache/topicmesh/interop/go-peer]
-# Needs: curl, a built jar (mvn -pl node -DskipTests package), go-peer (e2e/interop/build.sh).
+# Needs: curl, a built jar (mvn -pl node -am -DskipTests package), go-peer (e2e/interop/build.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=3 settle=10 jar=node/target/topicmesh-node.jar
@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
     *) echo "rss-breakdown: unknown flag $1" >&2; exit 2 ;;
   esac
 done
-[ -f "$jar" ] || { echo "rss-breakdown: no jar at $jar: build it with mvn -pl node -DskipTests package" >&2; exit 2; }
+[ -f "$jar" ] || { echo "rss-breakdown: no jar at $jar: build it with mvn -pl node -am -DskipTests package" >&2; exit 2; }
 [ -x "$goPeer" ] || { echo "rss-breakdown: no go-peer at $goPeer: run e2e/interop/build.sh" >&2; exit 2; }
 jdk17=/usr/lib/jvm/java-17-openjdk-amd64/bin/java
 jdk25="$(ls -d /usr/lib/jvm/temurin-25* 2>/dev/null | head -n1)/bin/java"

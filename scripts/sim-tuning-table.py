@@ -24,7 +24,7 @@ Raw summaries are kept in --raw (JSON lines, default target/sim-tuning-table/raw
 already there (same routers, D, message size, seed, messages and jar) is not run again, so an
 interrupted sweep resumes. Run it from the repository root, under nice:
 
-  nice -n 10 mvn -B -ntp -q -pl node -DskipTests package
+  nice -n 10 mvn -B -ntp -q -pl node -am -DskipTests package
   nice -n 10 python3 scripts/sim-tuning-table.py --markdown target/sim-tuning-table/table.md
 """
 import argparse
@@ -148,7 +148,7 @@ def main():
     if not os.path.exists(SCENARIO):
         sys.exit(f"run from the repository root: {SCENARIO} not found")
     if not os.path.exists(a.jar):
-        sys.exit(f"{a.jar} not found: build it with nice -n 10 mvn -B -ntp -q -pl node -DskipTests package")
+        sys.exit(f"{a.jar} not found: build it with nice -n 10 mvn -B -ntp -q -pl node -am -DskipTests package")
     sizes = [int(x) for x in a.sizes.split(",")]
     ds = [int(x) for x in a.ds.split(",")]
     msizes = [int(x) for x in a.message_sizes.split(",")]

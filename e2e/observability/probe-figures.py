@@ -7,7 +7,7 @@ the load average at that moment, the probe mesh's degree range, and over the nod
 windows the delivery ratio (sum received / sum expected), the median node's p50 and the worst,
 median and best node's p99 (the operator's p99 is the worst node's). The figures behind the
 Auto-tuning defaults in docs/observability.md. Usage, from the repository root after
-`mvn -pl node -DskipTests package`:
+`mvn -pl node -am -DskipTests package`:
 
     python3 e2e/observability/probe-figures.py --nodes 8 --d 6 --seed 1
 """

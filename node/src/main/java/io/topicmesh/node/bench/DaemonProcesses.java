@@ -63,7 +63,7 @@ final class DaemonProcesses implements AutoCloseable {
     this.topic = topic;
     this.startupMs = new long[nodes];
     if (!Files.isRegularFile(Path.of(jar))) {
-      throw new IllegalStateException("missing " + jar + ": mvn -pl node -DskipTests package");
+      throw new IllegalStateException("missing " + jar + ": mvn -pl node -am -DskipTests package");
     }
     dir = Files.createTempDirectory("pubsub-bench-daemons");
     PeerId[] ids = new PeerId[nodes];
