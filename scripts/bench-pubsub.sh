@@ -17,4 +17,4 @@ fi
 if [[ " $* " != *" --no-go "* ]]; then
   e2e/interop/build.sh >&2
 fi
-exec java -Xms512m -Xmx1g -cp "$jar" io.topicmesh.node.bench.PubsubBench "$@"
+exec java --enable-native-access=ALL-UNNAMED -Xms512m -Xmx1g -cp "$jar" io.topicmesh.node.bench.PubsubBench "$@"
