@@ -19,6 +19,10 @@ command -v socat >/dev/null || missing+=(socat)
 # The node's native noise AEAD (OpenSSL through FFM): its tests (node/pom.xml, native-aead) and the
 # node image (e2e/images/build.sh copies this machine's libcrypto.so.3 into it).
 ldconfig -p | grep 'libcrypto\.so\.3 ' >/dev/null || missing+=(libssl3)
+# The node's JNI AEAD (OpenSSL through JNI for JDK 17-21): node/src/main/c, compiled by gcc during
+# the node's Maven build (node/pom.xml, exec-maven-plugin), which fails without it.
+command -v gcc >/dev/null || missing+=(gcc)
+[ -f /usr/include/stdio.h ] || missing+=(libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "== installing Debian packages: ${missing[*]}"
   sudo=""

@@ -16,12 +16,17 @@ import org.slf4j.LoggerFactory;
  * <p>System property {@value #PROPERTY}: {@code java} (ours, {@link ChaCha20Poly1305}), {@code jdk}
  * ({@link JdkChaCha20Poly1305}), {@code hybrid} (the JDK's ChaCha20 with our Poly1305, {@link
  * HybridChaCha20Poly1305}), {@code native} (OpenSSL's libcrypto through the FFM API, {@link
- * NativeAeads}; JDK 22+) or {@code auto} (default): native where {@link NativeAeads#probe()} finds
- * it usable (JDK 22+, libcrypto loads, the RFC 8439 self-test passes); otherwise the JDK cipher
- * where HotSpot has ChaCha20 and Poly1305 intrinsics, the hybrid where it has only the ChaCha20
- * one, ours otherwise. Forcing {@code native} where it is unusable fails with the reason. The
- * choice is logged once, at INFO, when this class initialises ({@link NoiseIdentity} touches it
- * when a host is made).
+ * NativeAeads}; JDK 22+), {@code jni} (OpenSSL's libcrypto through JNI, {@link JniAeads}; any JDK
+ * on Linux x86-64) or {@code auto} (default): native where {@link NativeAeads#probe()} finds it
+ * usable (JDK 22+, libcrypto loads, the RFC 8439 self-test passes); else jni where {@link
+ * JniAeads#probe()} does (the jar's shim loads, libcrypto loads, the same self-test passes), which
+ * is what JDK 17-21 get; otherwise the JDK cipher where HotSpot has ChaCha20 and Poly1305
+ * intrinsics, the hybrid where it has only the ChaCha20 one, ours otherwise. Forcing {@code native}
+ * or {@code jni} where it is unusable fails with the reason. The choice is logged once, at INFO,
+ * when this class initialises ({@link NoiseIdentity} touches it when a host is made), e.g. {@code
+ * noise AEAD: jni, OpenSSL through JNI (topicmesh.noise.aead=auto: native unavailable: JDK 17 has
+ * no final FFM API (it needs JDK 22+); OpenSSL 3.0.19 27 Jan 2026 through JNI (...), RFC 8439
+ * self-test passed)}.
  *
  * <p>Those flags ({@code UseChaCha20Intrinsics}, {@code UsePoly1305Intrinsics}) are diagnostic, so
  * management shows them only when unlocked. When it does not: ChaCha20 intrinsics are assumed from
@@ -35,7 +40,8 @@ enum AeadChoice {
   JAVA,
   JDK,
   HYBRID,
-  NATIVE;
+  NATIVE,
+  JNI;
 
   static final String PROPERTY = "topicmesh.noise.aead";
 
@@ -54,25 +60,47 @@ enum AeadChoice {
 
   static {
     String setting = System.getProperty(PROPERTY, "auto");
-    SELECTED = decide(setting, NativeAeads::probe);
+    SELECTED = decide(setting, NativeAeads::probe, JniAeads::probe);
     Logger log = LoggerFactory.getLogger(AeadChoice.class);
-    log.info("noise AEAD: {} ({}={}: {})", SELECTED.choice.label(), PROPERTY, setting, SELECTED.reason);
+    log.info("noise AEAD: {}, {} ({}={}: {})",
+        SELECTED.choice.label(), SELECTED.choice.description(), PROPERTY, setting, SELECTED.reason);
   }
 
   static AeadChoice selected() {
     return SELECTED.choice;
   }
 
-  /** The setting's name of this choice (java, jdk, hybrid, native). */
+  /** The setting's name of this choice (java, jdk, hybrid, native, jni). */
   String label() {
     return name().toLowerCase(Locale.ROOT);
   }
 
-  static AeadChoice select(String setting) {
-    return decide(setting, NativeAeads::probe).choice;
+  /** What the choice is, for the log. */
+  String description() {
+    switch (this) {
+      case JAVA:
+        return "our pure-Java ChaCha20-Poly1305";
+      case JDK:
+        return "the JDK's ChaCha20-Poly1305";
+      case HYBRID:
+        return "the JDK's ChaCha20 with our Poly1305";
+      case NATIVE:
+        return "OpenSSL through FFM";
+      default:
+        return "OpenSSL through JNI";
+    }
   }
 
-  static Decision decide(String setting, Supplier<NativeAeads.Probe> nativeProbe) {
+  static AeadChoice select(String setting) {
+    return decide(setting, NativeAeads::probe, JniAeads::probe).choice;
+  }
+
+  /**
+   * The choice for {@code setting}; a probe is asked only when the setting needs it (forcing java,
+   * jdk or hybrid loads no native code; auto asks the JNI probe only when the FFM one fails).
+   */
+  static Decision decide(
+      String setting, Supplier<NativeAeads.Probe> nativeProbe, Supplier<NativeAeads.Probe> jniProbe) {
     switch (setting.trim().toLowerCase(Locale.ROOT)) {
       case "java":
         return new Decision(JAVA, "forced");
@@ -87,12 +115,24 @@ enum AeadChoice {
         }
         return new Decision(NATIVE, "forced; " + probe.detail);
       }
+      case "jni": {
+        NativeAeads.Probe probe = jniProbe.get();
+        if (!probe.available) {
+          throw new IllegalStateException(PROPERTY + "=jni, but the JNI AEAD is unusable here: " + probe.detail);
+        }
+        return new Decision(JNI, "forced; " + probe.detail);
+      }
       case "auto": {
         NativeAeads.Probe probe = nativeProbe.get();
         if (probe.available) {
           return new Decision(NATIVE, probe.detail);
         }
+        NativeAeads.Probe jni = jniProbe.get();
         String notNative = "native " + probe + "; ";
+        if (jni.available) {
+          return new Decision(JNI, notNative + jni.detail);
+        }
+        notNative += "jni " + jni + "; ";
         if (!hasChaCha20Intrinsic()) {
           return new Decision(JAVA, notNative + "no ChaCha20 intrinsic in this JVM");
         }
@@ -102,7 +142,7 @@ enum AeadChoice {
       }
       default:
         throw new IllegalArgumentException(
-            PROPERTY + " must be auto, java, jdk, hybrid or native, got '" + setting + "'");
+            PROPERTY + " must be auto, java, jdk, hybrid, native or jni, got '" + setting + "'");
     }
   }
 

@@ -6,13 +6,17 @@ import java.nio.ByteBuffer;
 /**
  * Noise CipherState for ChaChaPoly: a key and a 64-bit nonce counter.
  *
- * <p>The AEAD is OpenSSL's through FFM ({@link NativeAead}, JDK 22+ with libcrypto), ours ({@link
+ * <p>The AEAD is OpenSSL's through FFM or JNI ({@link NativeAead}: FFM on JDK 22+, JNI on older
+ * JDKs, both with libcrypto), ours ({@link
  * ChaCha20Poly1305}), the JDK's, or the JDK's ChaCha20 with our Poly1305 ({@link
  * HybridChaCha20Poly1305}), as {@link AeadChoice} selects: native where it is usable, else ours on
  * JDK 17, the JDK's on JVMs with ChaCha20 and Poly1305 intrinsics, the hybrid where only ChaCha20
  * has one (see {@code docs/benchmarks.md}). Not thread-safe; each direction of a session owns one.
+ *
+ * <p>{@link #close()} frees a native AEAD's context at once (the owner calls it when the session
+ * ends; a Cleaner is the safety net); re-keying frees the previous key's context.
  */
-final class CipherState {
+final class CipherState implements AutoCloseable {
   static final int TAG_LENGTH = ChaCha20Poly1305.TAG_LENGTH;
   static final int KEY_LENGTH = ChaCha20Poly1305.KEY_LENGTH;
 
@@ -22,6 +26,7 @@ final class CipherState {
   private HybridChaCha20Poly1305 hybrid;
   private NativeAead nat;
   private long nonce;
+  private boolean closed;
 
   /** A CipherState with no key yet: encryption is the identity until {@link #initializeKey}. */
   CipherState() {
@@ -41,16 +46,37 @@ final class CipherState {
     if (k.length != KEY_LENGTH) {
       throw new IllegalArgumentException("ChaChaPoly keys are 32 bytes, got " + k.length);
     }
+    if (closed) {
+      throw new IllegalStateException("this CipherState is closed");
+    }
+    if (nat != null) {
+      nat.close();
+      nat = null;
+    }
     if (choice == AeadChoice.JDK) {
       jdk = new JdkChaCha20Poly1305(k);
     } else if (choice == AeadChoice.HYBRID) {
       hybrid = new HybridChaCha20Poly1305(k);
     } else if (choice == AeadChoice.NATIVE) {
       nat = NativeAeads.create(k);
+    } else if (choice == AeadChoice.JNI) {
+      nat = JniAeads.create(k);
     } else {
       aead = new ChaCha20Poly1305(k);
     }
     nonce = 0;
+  }
+
+  /**
+   * Frees a native AEAD's context now; idempotent. Afterwards every operation fails (never falls
+   * back to the key-less identity).
+   */
+  @Override
+  public void close() {
+    closed = true;
+    if (nat != null) {
+      nat.close();
+    }
   }
 
   boolean hasKey() {
@@ -68,6 +94,9 @@ final class CipherState {
   }
 
   byte[] encryptWithAd(byte[] ad, byte[] plaintext) throws NoiseException {
+    if (closed) {
+      throw new IllegalStateException("this CipherState is closed");
+    }
     if (!hasKey()) {
       return plaintext.clone();
     }
@@ -77,6 +106,9 @@ final class CipherState {
   }
 
   byte[] decryptWithAd(byte[] ad, byte[] ciphertext) throws NoiseException {
+    if (closed) {
+      throw new IllegalStateException("this CipherState is closed");
+    }
     if (!hasKey()) {
       return ciphertext.clone();
     }
@@ -122,6 +154,9 @@ final class CipherState {
   }
 
   private void checkNonce() throws NoiseException {
+    if (closed) {
+      throw new IllegalStateException("this CipherState is closed");
+    }
     if (nonce == -1L) {
       // 2^64-1 is reserved by the Noise spec (rekey); reaching it means the session is spent.
       throw new NoiseException(Reason.NONCE_EXHAUSTED, "nonce space of this key is exhausted");

@@ -3,17 +3,18 @@ package io.topicmesh.node.security.noise;
 import java.nio.ByteBuffer;
 
 /**
- * A ChaCha20-Poly1305 (RFC 8439) implementation outside this Java 17 code base: OpenSSL's libcrypto
- * through the Foreign Function &amp; Memory API, compiled for Java 22+ into the jar's {@code
- * META-INF/versions/22} and reached only through {@link NativeAeads}. Same contract as {@link
+ * A ChaCha20-Poly1305 (RFC 8439) implementation outside this Java 17 code base, OpenSSL's libcrypto:
+ * through the Foreign Function &amp; Memory API ({@code OpenSslChaCha20Poly1305}, compiled for Java
+ * 22+ into the jar's {@code META-INF/versions/22} and reached only through {@link NativeAeads}), or
+ * through JNI ({@link JniChaCha20Poly1305}, any JDK, loaded by {@link JniAeads}). Same contract as {@link
  * HybridChaCha20Poly1305}: {@code seal} writes the ciphertext then the 16-byte tag and moves both
  * positions; {@code open} moves both positions and returns true, or on a bad tag returns false,
  * moves no position and leaves the output region zeroed. Buffers may be heap or direct (direct ones
  * are handed to libcrypto as they are, without a copy); {@code in} and {@code out} may be the same
  * memory (in place) but must not overlap otherwise. One instance per key, not thread-safe; the
- * native context is freed when the instance becomes unreachable.
+ * native context is freed by {@link #close()}, or when the instance becomes unreachable.
  */
-interface NativeAead {
+interface NativeAead extends AutoCloseable {
   /** Seals under the Noise nonce: 32 zero bits, then {@code nonce} as 64 bits little-endian. */
   void seal(long nonce, byte[] ad, ByteBuffer in, ByteBuffer out);
 
@@ -25,4 +26,8 @@ interface NativeAead {
 
   /** Opens under a 12-byte RFC 8439 nonce. */
   boolean open(byte[] nonce, byte[] ad, ByteBuffer in, ByteBuffer out);
+
+  /** Frees the native context now (idempotent); seal and open fail afterwards. */
+  @Override
+  void close();
 }

@@ -6,6 +6,7 @@ import java.lang.invoke.MethodType;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.function.Function;
 
 /**
  * The way from this Java 17 code to {@link NativeAead}'s implementation, OpenSSL's ChaCha20-Poly1305
@@ -105,7 +106,7 @@ final class NativeAeads {
       return new Probe(false, "libcrypto through FFM failed: " + t.getMessage());
     }
     try {
-      String failure = selfTest();
+      String failure = selfTest(NativeAeads::newInstance);
       return failure == null
           ? new Probe(true, version + " through FFM, RFC 8439 self-test passed")
           : new Probe(false, version + " failed the RFC 8439 self-test: " + failure);
@@ -152,13 +153,22 @@ final class NativeAeads {
           + "a6ad5cb4022b02709b"
           + "eead9d67890cbb22392336fea1851f38";
 
-  /** Null when the implementation reproduces the RFC 8439 vectors, else what went wrong. */
-  static String selfTest() {
+  /**
+   * Null when the implementation reproduces the RFC 8439 vectors, else what went wrong; the
+   * instances it makes are closed before it returns.
+   */
+  static String selfTest(Function<byte[], NativeAead> implementation) {
+    try (NativeAead aead = implementation.apply(HEX.parseHex(SUNSCREEN_KEY));
+        NativeAead a5 = implementation.apply(HEX.parseHex(A5_KEY))) {
+      return selfTest(aead, a5);
+    }
+  }
+
+  private static String selfTest(NativeAead aead, NativeAead a5) {
     byte[] nonce = HEX.parseHex(SUNSCREEN_NONCE);
     byte[] ad = HEX.parseHex(SUNSCREEN_AD);
     byte[] plain = HEX.parseHex(SUNSCREEN);
     byte[] sealed = HEX.parseHex(SUNSCREEN_SEALED);
-    NativeAead aead = newInstance(HEX.parseHex(SUNSCREEN_KEY));
     for (boolean direct : new boolean[] {false, true}) {
       ByteBuffer out = allocate(sealed.length, direct);
       aead.seal(nonce, ad, copy(plain, direct), out);
@@ -181,7 +191,6 @@ final class NativeAeads {
         }
       }
     }
-    NativeAead a5 = newInstance(HEX.parseHex(A5_KEY));
     byte[] a5Plain = HEX.parseHex(A5_PLAIN);
     ByteBuffer opened = ByteBuffer.allocateDirect(a5Plain.length);
     if (!a5.open(A5_NOISE_NONCE, HEX.parseHex(A5_AD), copy(HEX.parseHex(A5_SEALED), true), opened)

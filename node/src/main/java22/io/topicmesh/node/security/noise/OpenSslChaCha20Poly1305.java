@@ -28,7 +28,8 @@ import java.nio.ByteOrder;
  * downcalls; when a buffer (or the associated data) is on the heap the call goes through a
  * "critical" downcall that may take heap memory, again without a copy. Decryption writes the
  * plaintext while it authenticates; when the tag does not match, the output region is zeroed
- * before {@code open} returns false, so no unauthenticated plaintext is left behind. Any other
+ * before {@code open} returns false, so no unauthenticated plaintext is left behind. {@link
+ * #close()} frees the context at once; a {@link Cleaner} frees it when an instance is dropped open. Any other
  * libcrypto failure is an {@link IllegalStateException} with OpenSSL's error text.
  */
 final class OpenSslChaCha20Poly1305 implements NativeAead {
@@ -56,6 +57,8 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
   private final MemorySegment iv;
   private final MemorySegment outl;
   private final MemorySegment tag;
+  private final Cleaner.Cleanable cleanable;
+  private boolean closed;
 
   /**
    * Loads libcrypto and binds the functions used here.
@@ -93,7 +96,7 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
       throw new IllegalStateException("EVP_CIPHER_CTX_new failed: " + errors());
     }
     ctx = c;
-    CLEANER.register(this, new Free(c.address()));
+    cleanable = CLEANER.register(this, new Free(c.address()));
     MemorySegment k = scratch.asSlice(KEY, 32);
     MemorySegment.copy(key, 0, k, JAVA_BYTE, 0, 32);
     try {
@@ -128,6 +131,15 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
   public boolean open(byte[] nonce, byte[] ad, ByteBuffer in, ByteBuffer out) {
     rfcNonce(nonce);
     return open(ad, in, out);
+  }
+
+  /** Frees the context now; seal and open fail afterwards. Idempotent. */
+  @Override
+  public void close() {
+    if (!closed) {
+      closed = true;
+      cleanable.clean();
+    }
   }
 
   private void noiseNonce(long nonce) {
@@ -203,6 +215,9 @@ final class OpenSslChaCha20Poly1305 implements NativeAead {
 
   /** A new message: the nonce in scratch, the direction, then the associated data. */
   private void begin(int encrypt, byte[] ad) throws Throwable {
+    if (closed) {
+      throw new IllegalStateException("this AEAD is closed");
+    }
     check("EVP_CipherInit_ex (nonce)", (int) Lib.CIPHER_INIT.invokeExact(
         ctx, MemorySegment.NULL, MemorySegment.NULL, MemorySegment.NULL, iv, encrypt));
     if (ad != null && ad.length > 0) {

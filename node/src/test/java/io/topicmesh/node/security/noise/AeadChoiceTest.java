@@ -15,52 +15,86 @@ class AeadChoiceTest {
     assertThat(AeadChoice.select(" JDK ")).isEqualTo(AeadChoice.JDK);
     assertThat(AeadChoice.select("Hybrid")).isEqualTo(AeadChoice.HYBRID);
     NativeAeads.Probe usable = new NativeAeads.Probe(true, "OpenSSL 3.9 through FFM");
-    assertThat(AeadChoice.decide("NATIVE", () -> usable).choice).isEqualTo(AeadChoice.NATIVE);
+    assertThat(AeadChoice.decide("NATIVE", () -> usable, NEVER).choice).isEqualTo(AeadChoice.NATIVE);
+    NativeAeads.Probe jni = new NativeAeads.Probe(true, "OpenSSL 3.9 through JNI");
+    assertThat(AeadChoice.decide(" Jni", NEVER, () -> jni).choice).isEqualTo(AeadChoice.JNI);
     assertThatThrownBy(() -> AeadChoice.select("openssl"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(AeadChoice.PROPERTY)
         .hasMessageContaining("openssl");
   }
 
+  /** A probe that must not be asked. */
+  private static final java.util.function.Supplier<NativeAeads.Probe> NEVER = () -> {
+    throw new AssertionError("probed");
+  };
+
   @Test
-  void autoPicksOursWithoutIntrinsics() {
+  void autoPicksNativeThenJniThenOursWithoutIntrinsics() {
     // JDK 17 has neither UseChaCha20Intrinsics nor UsePoly1305Intrinsics (added in JDK 20), nor
-    // the final FFM API the native AEAD needs (JDK 22).
+    // the final FFM API the native AEAD needs (JDK 22): OpenSSL through JNI where it loads.
     if (Runtime.version().feature() < 20) {
-      assertThat(AeadChoice.select("auto")).isEqualTo(AeadChoice.JAVA);
       assertThat(NativeAeads.probe().available).isFalse();
       assertThat(NativeAeads.probe().detail).contains("JDK " + Runtime.version().feature(), "22");
+      assertThat(AeadChoice.select("auto"))
+          .isEqualTo(JniAeads.probe().available ? AeadChoice.JNI : AeadChoice.JAVA);
     } else if (NativeAeads.probe().available) {
       assertThat(AeadChoice.select("auto")).isEqualTo(AeadChoice.NATIVE);
+    } else if (JniAeads.probe().available) {
+      assertThat(AeadChoice.select("auto")).isEqualTo(AeadChoice.JNI);
     } else {
       assertThat(AeadChoice.select("auto")).isIn(AeadChoice.JAVA, AeadChoice.JDK, AeadChoice.HYBRID);
     }
   }
 
   @Test
+  void autoPrefersFfmToJniAndJniToTheJavaPaths() {
+    NativeAeads.Probe ffm = new NativeAeads.Probe(true, "OpenSSL 3.9 through FFM");
+    NativeAeads.Probe noFfm = new NativeAeads.Probe(false, "JDK 17 has no final FFM API");
+    NativeAeads.Probe jni = new NativeAeads.Probe(true, "OpenSSL 3.9 through JNI");
+    NativeAeads.Probe noJni = new NativeAeads.Probe(false, "no JNI library for Mac OS X/aarch64");
+    // the JNI library is not even loaded when FFM is usable
+    assertThat(AeadChoice.decide("auto", () -> ffm, NEVER).choice).isEqualTo(AeadChoice.NATIVE);
+    AeadChoice.Decision viaJni = AeadChoice.decide("auto", () -> noFfm, () -> jni);
+    assertThat(viaJni.choice).isEqualTo(AeadChoice.JNI);
+    assertThat(viaJni.reason).contains("native unavailable: JDK 17 has no final FFM API", "OpenSSL 3.9 through JNI");
+    AeadChoice.Decision neither = AeadChoice.decide("auto", () -> noFfm, () -> noJni);
+    assertThat(neither.choice).isIn(AeadChoice.JAVA, AeadChoice.JDK, AeadChoice.HYBRID);
+    assertThat(neither.reason).contains("native unavailable: JDK 17", "jni unavailable: no JNI library for Mac OS X");
+    assertThatThrownBy(() -> AeadChoice.decide("jni", NEVER, () -> noJni))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining(AeadChoice.PROPERTY + "=jni")
+        .hasMessageContaining("no JNI library for Mac OS X");
+    assertThat(AeadChoice.JNI.description()).contains("JNI");
+  }
+
+  @Test
   void autoFallsBackWhenTheNativeAeadIsUnusableAndForcingItFailsWithTheReason() {
     NativeAeads.Probe unusable = new NativeAeads.Probe(false, "cannot load libcrypto.so.3");
-    AeadChoice.Decision auto = AeadChoice.decide("auto", () -> unusable);
+    NativeAeads.Probe noJni = new NativeAeads.Probe(false, "cannot load libcrypto.so.3 either");
+    AeadChoice.Decision auto = AeadChoice.decide("auto", () -> unusable, () -> noJni);
     assertThat(auto.choice).isIn(AeadChoice.JAVA, AeadChoice.JDK, AeadChoice.HYBRID);
     assertThat(auto.reason).contains("cannot load libcrypto.so.3");
-    assertThatThrownBy(() -> AeadChoice.decide("native", () -> unusable))
+    assertThatThrownBy(() -> AeadChoice.decide("native", () -> unusable, NEVER))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining(AeadChoice.PROPERTY + "=native")
         .hasMessageContaining("cannot load libcrypto.so.3");
     NativeAeads.Probe usable = new NativeAeads.Probe(true, "OpenSSL 3.9 through FFM");
-    assertThat(AeadChoice.decide("auto", () -> usable).choice).isEqualTo(AeadChoice.NATIVE);
-    assertThat(AeadChoice.decide("auto", () -> usable).reason).contains("OpenSSL 3.9");
-    // Forcing another one never loads the native library.
-    assertThat(AeadChoice.decide("java", () -> {
-      throw new AssertionError("probed");
-    }).choice).isEqualTo(AeadChoice.JAVA);
+    assertThat(AeadChoice.decide("auto", () -> usable, NEVER).choice).isEqualTo(AeadChoice.NATIVE);
+    assertThat(AeadChoice.decide("auto", () -> usable, NEVER).reason).contains("OpenSSL 3.9");
+    // Forcing another one never loads a native library.
+    assertThat(AeadChoice.decide("java", NEVER, NEVER).choice).isEqualTo(AeadChoice.JAVA);
+    assertThat(AeadChoice.decide("hybrid", NEVER, NEVER).choice).isEqualTo(AeadChoice.HYBRID);
   }
 
-  /** Every implementation this JVM can run: the native one only where it is usable (JDK 22+). */
+  /** Every implementation this JVM can run: FFM only where it is usable (JDK 22+), JNI where it loads. */
   private static java.util.List<AeadChoice> runnable() {
     java.util.List<AeadChoice> all = new java.util.ArrayList<>(java.util.List.of(AeadChoice.values()));
     if (!NativeAeads.probe().available) {
       all.remove(AeadChoice.NATIVE);
+    }
+    if (!JniAeads.probe().available) {
+      all.remove(AeadChoice.JNI);
     }
     return all;
   }

@@ -11,7 +11,8 @@ import java.util.Random;
  * The measurement behind {@link AeadChoice}: ChaCha20-Poly1305 seal + open of max-size Noise frames
  * (65519 plaintext bytes) on direct buffers, as netty gives them, through {@link CipherState} with
  * each implementation this JVM can run: ours ({@code java}), the JDK's ({@code jdk}), the hybrid and
- * OpenSSL's through FFM ({@code native}, JDK 22+ with libcrypto). Rounds interleave the
+ * OpenSSL's through FFM ({@code native}, JDK 22+ with libcrypto) and through JNI ({@code jni}, the
+ * jar's shim on Linux x86-64 with libcrypto). Rounds interleave the
  * implementations; each figure is one-way MB/s (10^6 bytes) per core: frames x 65519 bytes over the
  * CPU time of this thread for a seal plus an open, so the machine's load matters less than with
  * wall time. Not a test; run on the JVM in question:
@@ -37,7 +38,11 @@ public final class AeadThroughput {
     if (!probe.available) {
       choices.remove(AeadChoice.NATIVE);
     }
-    System.out.printf("JVM %s; native AEAD %s%n", Runtime.version(), probe);
+    NativeAeads.Probe jni = JniAeads.probe();
+    if (!jni.available) {
+      choices.remove(AeadChoice.JNI);
+    }
+    System.out.printf("JVM %s; native AEAD %s; JNI AEAD %s%n", Runtime.version(), probe, jni);
     byte[] key = new byte[32];
     new Random(1).nextBytes(key);
     ByteBuffer plain = ByteBuffer.allocateDirect(FRAME);
@@ -57,6 +62,8 @@ public final class AeadThroughput {
           dec.decrypt(null, sealed.flip(), opened.clear());
         }
         long cpu = threads.getCurrentThreadCpuTime() - cpu0;
+        enc.close();
+        dec.close();
         double mbs = (double) frames * FRAME / 1e6 / (cpu / 1e9);
         if (round >= 0) {
           results[c][round] = mbs;
