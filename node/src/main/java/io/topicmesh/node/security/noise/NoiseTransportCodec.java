@@ -50,8 +50,9 @@ public final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
 
   /**
    * Which ChaCha20-Poly1305 implementation sessions of this JVM use: {@code java} (ours), {@code
-   * jdk}, {@code hybrid} or {@code native} (OpenSSL through FFM); set by the system property {@code
-   * topicmesh.noise.aead} (auto, java, jdk, hybrid, native).
+   * jdk}, {@code hybrid}, {@code native} (OpenSSL through FFM) or {@code jni} (OpenSSL through
+   * JNI); set by the system property {@code topicmesh.noise.aead} (auto, java, jdk, hybrid, native,
+   * jni).
    */
   public static String aeadImplementation() {
     return AeadChoice.selected().label();
@@ -134,6 +135,17 @@ public final class NoiseTransportCodec extends ByteToMessageCodec<ByteBuf> {
     }
     if (failure != null) {
       in.skipBytes(in.readableBytes());
+    }
+  }
+
+  /** The session is over (the channel closed, or this codec removed): frees a native AEAD's contexts now. */
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) throws Exception {
+    try {
+      super.handlerRemoved(ctx);
+    } finally {
+      sender.close();
+      receiver.close();
     }
   }
 

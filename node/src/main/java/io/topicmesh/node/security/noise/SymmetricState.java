@@ -50,9 +50,13 @@ final class SymmetricState {
     return hash.clone();
   }
 
-  /** {initiator-to-responder, responder-to-initiator} cipher states. */
+  /**
+   * {initiator-to-responder, responder-to-initiator} cipher states. The handshake's own cipher
+   * state is done with then, and closed (a native AEAD's context freed).
+   */
   CipherState[] split() {
     byte[][] keys = hkdf(chainingKey, new byte[0]);
+    cipher.close();
     return new CipherState[] {new CipherState(keys[0]), new CipherState(keys[1])};
   }
 

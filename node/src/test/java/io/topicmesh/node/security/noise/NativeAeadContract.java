@@ -219,6 +219,30 @@ abstract class NativeAeadContract {
         .isInstanceOf(IllegalStateException.class);
   }
 
+  /** A session's transport codec closes its cipher states (frees the contexts) when the channel closes. */
+  @Test
+  void theTransportCodecFreesItsContextsWhenTheChannelCloses() throws Exception {
+    CipherState sender = new CipherState(choice());
+    CipherState receiver = new CipherState(choice());
+    sender.initializeKey(new byte[32]);
+    receiver.initializeKey(new byte[32]);
+    io.netty.channel.embedded.EmbeddedChannel channel = new io.netty.channel.embedded.EmbeddedChannel(
+        new NoiseTransportCodec(sender, receiver, new NoiseCounters(), "test-peer"));
+    assertThat(channel.writeOutbound(io.netty.buffer.Unpooled.wrappedBuffer(new byte[100]))).isTrue();
+    io.netty.buffer.ByteBuf frame = channel.readOutbound();
+    assertThat(frame.readableBytes()).isEqualTo(2 + 100 + 16);
+    frame.release();
+    channel.close().sync();
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> sender.encrypt(null, ByteBuffer.allocate(1), ByteBuffer.allocate(17)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> receiver.decrypt(null, ByteBuffer.allocate(17), ByteBuffer.allocate(1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("closed");
+  }
+
   /** The CipherState a session uses, sealing with the native AEAD and opening with ours, and back. */
   @Test
   void cipherStatesOfBothKindsTalk() throws Exception {
