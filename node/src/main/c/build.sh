@@ -1,5 +1,5 @@
 #!/bin/sh
-# Builds the JNI shim for OpenSSL's ChaCha20-Poly1305 (topicmesh_aead.c) into the node's classes,
+# Builds the JNI shim for OpenSSL's ChaCha20-Poly1305 (openssl_aead.c) into the node's classes,
 # so that it ships in the jar: <classes>/native/linux-x86_64/libtopicmesh-aead.so. node/pom.xml runs
 # it in the compile phase (exec-maven-plugin):  build.sh <classes dir> <java.home> [<other JDK home>]
 #
@@ -20,7 +20,7 @@ if [ "$os" != Linux ] || [ "$arch" != x86_64 ]; then
   exit 0
 fi
 if ! command -v gcc >/dev/null 2>&1; then
-  echo "ERROR: building the node needs gcc for its JNI AEAD (src/main/c/topicmesh_aead.c): install gcc and libc6-dev (Debian/Ubuntu: apt-get install gcc libc6-dev; scripts/prepare.sh does it)" >&2
+  echo "ERROR: building the node needs gcc for its JNI AEAD (src/main/c/openssl_aead.c): install gcc and libc6-dev (Debian/Ubuntu: apt-get install gcc libc6-dev; scripts/prepare.sh does it)" >&2
   exit 1
 fi
 include=
@@ -40,11 +40,11 @@ mkdir -p "$out"
 if ! gcc -std=c11 -D_GNU_SOURCE -O2 -fPIC -shared -fvisibility=hidden -fstack-protector-strong \
     -Wall -Wextra -Werror -Wl,-z,noexecstack -Wl,-z,relro -Wl,-z,now -Wl,--as-needed -s \
     -I"$include" -I"$include/linux" \
-    -o "$out/libtopicmesh-aead.so.tmp" "$here/topicmesh_aead.c" -ldl; then
+    -o "$out/libtopicmesh-aead.so.tmp" "$here/openssl_aead.c" -ldl; then
   if [ ! -f /usr/include/stdio.h ]; then
     echo "ERROR: gcc failed and /usr/include/stdio.h is missing: install libc6-dev" >&2
   fi
-  echo "ERROR: compiling the node's JNI AEAD (src/main/c/topicmesh_aead.c) failed" >&2
+  echo "ERROR: compiling the node's JNI AEAD (src/main/c/openssl_aead.c) failed" >&2
   exit 1
 fi
 mv "$out/libtopicmesh-aead.so.tmp" "$out/libtopicmesh-aead.so"

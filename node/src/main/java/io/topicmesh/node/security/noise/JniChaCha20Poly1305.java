@@ -8,7 +8,7 @@ import java.nio.ReadOnlyBufferException;
 /**
  * ChaCha20-Poly1305 (RFC 8439) from OpenSSL 3's libcrypto through JNI: the native AEAD on JVMs
  * without the final FFM API (JDK 17-21), where {@link OpenSslChaCha20Poly1305}'s way is closed.
- * The C side is {@code node/src/main/c/topicmesh_aead.c}, shipped in the jar as {@code
+ * The C side is {@code node/src/main/c/openssl_aead.c}, shipped in the jar as {@code
  * native/linux-x86_64/libtopicmesh-aead.so} and loaded by {@link JniAeads}, which also runs the RFC
  * 8439 self-test before {@link AeadChoice} may pick it. The shim dlopens libcrypto itself, so a
  * machine without it gets a reason, not a link error.
