@@ -162,9 +162,9 @@ public final class HostBench {
           median(rounds, r -> go[r][4]), "-");
     }
     System.out.printf(Locale.ROOT,
-        "(%d MB per throughput run, %d handshakes per round; medians of %d rounds, ours and go alternating;"
+        "(%s%d handshakes per round; medians of %d rounds, ours and go alternating;"
             + " ratio = median of the rounds' ratios)%n",
-        mb, handshakes, rounds);
+        onlyHandshakes ? "" : mb + " MB per throughput run, ", handshakes, rounds);
   }
 
   private static String fmt(double[] row) {
