@@ -64,6 +64,7 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
   private boolean started;
   private boolean done;
   private boolean headerReceived;
+  private boolean echoUnflushed;
   private int proposalIndex;
   private int rounds;
   private ScheduledFuture<?> timeoutTask;
@@ -258,11 +259,12 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
     } else if (msg.equals(MultistreamMessages.LS)) {
       send(ctx, MultistreamMessages.encodeLs(ctx.alloc(), supported));
     } else if (supported.contains(msg)) {
-      // Not flushed yet: succeed() hands the bytes that followed to the protocol's handlers, whose
-      // answer (noise message 2 after a lazy proposal) then leaves in the same flush as the echo.
+      // Not flushed here: the bytes that followed go to the protocol's handlers when this handler
+      // is removed (after decode returns), so their answer (noise message 2 after a lazy proposal)
+      // leaves in the same flush as the echo; handlerRemoved0 flushes whatever is left.
       write(ctx, MultistreamMessages.encode(ctx.alloc(), msg), false);
+      echoUnflushed = true;
       succeed(ctx, msg);
-      ctx.flush();
     } else {
       send(ctx, MultistreamMessages.encode(ctx.alloc(), MultistreamMessages.NA));
     }
@@ -345,6 +347,10 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
 
   @Override
   protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    if (echoUnflushed) {
+      echoUnflushed = false;
+      ctx.flush();
+    }
     cancelTimeout();
     if (!done) {
       done = true;
