@@ -65,6 +65,13 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp node/target/topicmesh-node.jar io.topicmesh.node.bench.HostBench [--mb 256] [--streams 64]
  *     [--handshakes 300] [--rounds 3] [--go-peer ~/.cache/topicmesh/interop/go-peer | --no-go]
+ *     [--only handshakes]
+ * </pre>
+ *
+ * {@code --only handshakes} measures the handshake row alone (go's throughput rows then move 1 MB
+ * and are not shown; its warm-up is {@code max(50, --handshakes)} handshakes).
+ *
+ * <pre>
  * </pre>
  */
 public final class HostBench {
@@ -81,6 +88,7 @@ public final class HostBench {
     int handshakes = 300;
     int rounds = 3;
     String goPeer = Path.of(System.getProperty("user.home"), ".cache", "topicmesh", "interop", "go-peer").toString();
+    boolean onlyHandshakes = false;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--mb" -> mb = Integer.parseInt(args[++i]);
@@ -89,9 +97,16 @@ public final class HostBench {
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         case "--go-peer" -> goPeer = args[++i];
         case "--no-go" -> goPeer = null;
+        case "--only" -> {
+          if (!"handshakes".equals(args[++i])) {
+            System.err.println("--only takes one value: handshakes");
+            System.exit(2);
+          }
+          onlyHandshakes = true;
+        }
         default -> {
           System.err.println("unknown flag " + args[i]
-              + " (known: --mb, --streams, --handshakes, --rounds, --go-peer <path>, --no-go)");
+              + " (known: --mb, --streams, --handshakes, --rounds, --go-peer <path>, --no-go, --only handshakes)");
           System.exit(2);
         }
       }
@@ -111,15 +126,20 @@ public final class HostBench {
       System.err.printf("java: %s, %d cpus, transport %s, noise AEAD %s%n",
           System.getProperty("java.version"), Runtime.getRuntime().availableProcessors(),
           bench.transport.kind(), NoiseTransportCodec.aeadImplementation());
-      bench.noise(8_000_000);
-      bench.yamux(8_000_000, 4);
-      bench.handshakes(50);
+      if (!onlyHandshakes) {
+        bench.noise(8_000_000);
+        bench.yamux(8_000_000, 4);
+      }
+      bench.handshakes(onlyHandshakes ? Math.max(50, handshakes) : 50);
       for (int r = 0; r < rounds; r++) {
-        ours[r] = new double[] {
-            bench.noise(total), bench.yamux(total, 1), bench.yamux(total, streams), bench.handshakes(handshakes)};
+        // --only handshakes: the throughput rows are skipped (NaN) here, and go's run with 1 MB
+        ours[r] = onlyHandshakes
+            ? new double[] {Double.NaN, Double.NaN, Double.NaN, bench.handshakes(handshakes)}
+            : new double[] {
+                bench.noise(total), bench.yamux(total, 1), bench.yamux(total, streams), bench.handshakes(handshakes)};
         System.err.printf(Locale.ROOT, "round %d ours: %s (load %s)%n", r + 1, fmt(ours[r]), load());
         if (go != null) {
-          go[r] = runGo(goPeer, mb, streams, handshakes, 1);
+          go[r] = runGo(goPeer, onlyHandshakes ? 1 : mb, streams, handshakes, 1);
           System.err.printf(Locale.ROOT, "round %d go:   %s (load %s)%n", r + 1, fmt(go[r]), load());
         }
       }
@@ -127,7 +147,7 @@ public final class HostBench {
       bench.transport.close();
     }
     System.out.printf(Locale.ROOT, "%-34s %12s %12s %8s%n", "measure", "topicmesh", "go-libp2p", "ratio");
-    for (int i = 0; i < names.length; i++) {
+    for (int i = onlyHandshakes ? names.length - 1 : 0; i < names.length; i++) {
       final int row = i;
       double oursMedian = median(rounds, r -> ours[r][row]);
       if (go == null) {
@@ -142,9 +162,9 @@ public final class HostBench {
           median(rounds, r -> go[r][4]), "-");
     }
     System.out.printf(Locale.ROOT,
-        "(%d MB per throughput run, %d handshakes per round; medians of %d rounds, ours and go alternating;"
+        "(%s%d handshakes per round; medians of %d rounds, ours and go alternating;"
             + " ratio = median of the rounds' ratios)%n",
-        mb, handshakes, rounds);
+        onlyHandshakes ? "" : mb + " MB per throughput run, ", handshakes, rounds);
   }
 
   private static String fmt(double[] row) {

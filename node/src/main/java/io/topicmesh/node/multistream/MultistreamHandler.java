@@ -54,6 +54,7 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
   private static final Logger log = LoggerFactory.getLogger(MultistreamHandler.class);
 
   private final boolean initiator;
+  private final boolean lazy;
   private final List<String> proposals;
   private final Set<String> supported;
   private final Duration timeout;
@@ -63,17 +64,20 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
   private boolean started;
   private boolean done;
   private boolean headerReceived;
+  private boolean echoUnflushed;
   private int proposalIndex;
   private int rounds;
   private ScheduledFuture<?> timeoutTask;
 
   private MultistreamHandler(
       boolean initiator,
+      boolean lazy,
       List<String> proposals,
       Set<String> supported,
       Duration timeout,
       ProtocolSelected callback) {
     this.initiator = initiator;
+    this.lazy = lazy;
     this.proposals = proposals;
     this.supported = supported;
     this.timeout = checkTimeout(timeout);
@@ -93,7 +97,26 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
           "need 1.." + MAX_ROUNDS + " proposals, got " + proposals.size());
     }
     proposals.forEach(MultistreamHandler::checkProtocolId);
-    return new MultistreamHandler(true, List.copyOf(proposals), Set.of(), timeout, callback);
+    return new MultistreamHandler(true, false, List.copyOf(proposals), Set.of(), timeout, callback);
+  }
+
+  /**
+   * The dialing side with a single protocol, optimistically (go-multistream's lazy client,
+   * rust-libp2p's {@code V1Lazy}): when the channel is active it writes the header and {@code
+   * protocol}, runs {@code callback} at once, without waiting for the answer, and flushes once, so
+   * that the protocol's first message (added by the callback) leaves in the same segment. That
+   * saves a round trip. The handler stays first in the pipeline until the responder's header and
+   * echo arrive, then completes {@link #protocolFuture()}, removes itself and passes what followed
+   * (the protocol's answer) on. If the responder refuses ({@code na}) or answers anything else, the
+   * future fails and the channel is closed, as with {@link #initiator}; the optimistic bytes are
+   * then lost with it, which is why this is only for a single proposal.
+   *
+   * @param callback adds the protocol's handlers (with {@code addLast}); runs before the answer
+   */
+  public static MultistreamHandler lazyInitiator(
+      String protocol, Duration timeout, ProtocolSelected callback) {
+    checkProtocolId(protocol);
+    return new MultistreamHandler(true, true, List.of(protocol), Set.of(), timeout, callback);
   }
 
   /**
@@ -107,7 +130,7 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
     Objects.requireNonNull(supported, "supported");
     supported.forEach(MultistreamHandler::checkProtocolId);
     return new MultistreamHandler(
-        false, List.of(), new LinkedHashSet<>(supported), timeout, callback);
+        false, false, List.of(), new LinkedHashSet<>(supported), timeout, callback);
   }
 
   /**
@@ -146,11 +169,29 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
         initiator
             ? MultistreamMessages.encode(ctx.alloc(), PROTOCOL_ID, proposals.get(0))
             : MultistreamMessages.encode(ctx.alloc(), PROTOCOL_ID);
-    send(ctx, hello);
+    if (!lazy) {
+      send(ctx, hello);
+      return;
+    }
+    write(ctx, hello, false);
+    String protocol = proposals.get(0);
+    try {
+      callback.selected(ctx.channel(), protocol);
+    } catch (Exception e) {
+      ctx.flush();
+      fail(ctx, Reason.CALLBACK_FAILED, "handler setup for " + protocol + " failed: " + e);
+      return;
+    }
+    // One flush for the header, the proposal and whatever the callback's handlers wrote.
+    ctx.flush();
   }
 
   private void send(ChannelHandlerContext ctx, ByteBuf msg) {
-    ctx.writeAndFlush(msg)
+    write(ctx, msg, true);
+  }
+
+  private void write(ChannelHandlerContext ctx, ByteBuf msg, boolean flush) {
+    (flush ? ctx.writeAndFlush(msg) : ctx.write(msg))
         .addListener(
             (ChannelFutureListener)
                 f -> {
@@ -195,6 +236,8 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
     String proposed = proposals.get(proposalIndex);
     if (msg.equals(proposed)) {
       succeed(ctx, proposed);
+    } else if (lazy && msg.equals(MultistreamMessages.NA)) {
+      fail(ctx, Reason.NOT_SUPPORTED, "peer does not support " + proposed);
     } else if (msg.equals(MultistreamMessages.NA)) {
       proposalIndex++;
       if (proposalIndex == proposals.size()) {
@@ -216,7 +259,11 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
     } else if (msg.equals(MultistreamMessages.LS)) {
       send(ctx, MultistreamMessages.encodeLs(ctx.alloc(), supported));
     } else if (supported.contains(msg)) {
-      send(ctx, MultistreamMessages.encode(ctx.alloc(), msg));
+      // Not flushed here: the bytes that followed go to the protocol's handlers when this handler
+      // is removed (after decode returns), so their answer (noise message 2 after a lazy proposal)
+      // leaves in the same flush as the echo; handlerRemoved0 flushes whatever is left.
+      write(ctx, MultistreamMessages.encode(ctx.alloc(), msg), false);
+      echoUnflushed = true;
       succeed(ctx, msg);
     } else {
       send(ctx, MultistreamMessages.encode(ctx.alloc(), MultistreamMessages.NA));
@@ -226,6 +273,13 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
   private void succeed(ChannelHandlerContext ctx, String protocol) {
     done = true;
     cancelTimeout();
+    if (lazy) {
+      // The callback ran when the proposal left.
+      log.debug("{} multistream agreed on {} (lazy)", ctx.channel(), protocol);
+      result.complete(protocol);
+      ctx.pipeline().remove(this);
+      return;
+    }
     try {
       callback.selected(ctx.channel(), protocol);
     } catch (Exception e) {
@@ -293,6 +347,10 @@ public final class MultistreamHandler extends ByteToMessageDecoder {
 
   @Override
   protected void handlerRemoved0(ChannelHandlerContext ctx) {
+    if (echoUnflushed) {
+      echoUnflushed = false;
+      ctx.flush();
+    }
     cancelTimeout();
     if (!done) {
       done = true;

@@ -39,6 +39,11 @@ import org.slf4j.LoggerFactory;
  * When the remote lists none (or none in common), the muxer is negotiated with multistream-select
  * in the configured preference order, as before.
  *
+ * <p>The dialer proposes {@code /noise} lazily ({@link MultistreamHandler#lazyInitiator}): Noise's
+ * first message leaves in the same segment as the multistream header and proposal, so the dialer's
+ * upgrade takes two round trips (multistream + noise messages 1-2, then message 3) instead of three.
+ * A listener that refuses {@code /noise} fails the upgrade either way.
+ *
  * <p>All handshakes of one upgrader use the same static Noise key ({@link NoiseIdentity}, made
  * once per upgrader), each with a fresh ephemeral key.
  *
@@ -133,7 +138,7 @@ public final class ConnectionUpgrader {
       }
       ch.pipeline().addLast(ERRORS, new ConnectionErrors(this));
       MultistreamHandler ms = initiator()
-          ? MultistreamHandler.initiator(List.of(NOISE_PROTOCOL), config.negotiationTimeout(), (c, p) -> installNoise())
+          ? MultistreamHandler.lazyInitiator(NOISE_PROTOCOL, config.negotiationTimeout(), (c, p) -> installNoise())
           : MultistreamHandler.responder(List.of(NOISE_PROTOCOL), config.negotiationTimeout(), (c, p) -> installNoise());
       ms.protocolFuture().whenComplete((p, err) -> {
         if (err != null) {

@@ -483,4 +483,143 @@ class MultistreamHandlerTest {
             () -> MultistreamHandler.initiator(List.of("/" + "y".repeat(1023)), TIMEOUT, null))
         .isInstanceOf(IllegalArgumentException.class);
   }
+
+  /** Counts flushes that reach the head of the pipeline with bytes to send (segments, roughly). */
+  private static final class FlushCounter extends io.netty.channel.ChannelOutboundHandlerAdapter {
+    int flushes;
+
+    @Override
+    public void flush(io.netty.channel.ChannelHandlerContext ctx) {
+      if (ctx.channel().unsafe().outboundBuffer().totalPendingWriteBytes() > 0) {
+        flushes++;
+      }
+      ctx.flush();
+    }
+  }
+
+  /** Writes {@code bytes} without flushing when added, as a protocol's first message. */
+  private static final class FirstMessage extends io.netty.channel.ChannelInboundHandlerAdapter {
+    private final byte[] bytes;
+
+    FirstMessage(byte[] bytes) {
+      this.bytes = bytes;
+    }
+
+    @Override
+    public void handlerAdded(io.netty.channel.ChannelHandlerContext ctx) {
+      ctx.write(Unpooled.wrappedBuffer(bytes));
+    }
+  }
+
+  @Test
+  void lazyInitiatorSendsTheProtocolsFirstMessageInTheSameFlushAndHandsOverTheAnswer() {
+    FlushCounter flushes = new FlushCounter();
+    EmbeddedPair.Capture capture = new EmbeddedPair.Capture();
+    List<String> seen = new ArrayList<>();
+    MultistreamHandler i =
+        MultistreamHandler.lazyInitiator(
+            "/noise",
+            TIMEOUT,
+            (c, p) -> {
+              seen.add(p);
+              c.pipeline().addLast(new FirstMessage(new byte[] {0, 32, 7}), capture);
+            });
+    EmbeddedChannel ch = new EmbeddedChannel(flushes, i);
+    // The callback ran before any answer; header, proposal and its first message left in one flush.
+    assertThat(seen).containsExactly("/noise");
+    assertThat(flushes.flushes).isEqualTo(1);
+    assertThat(HEX.formatHex(drainOutbound(ch))).isEqualTo(HEADER_HEX + NOISE_HEX + "002007");
+    assertThat(i.protocolFuture()).isNotDone();
+    assertThat(ch.pipeline().get(MultistreamHandler.class)).isNotNull();
+    // The answer arrives with the protocol's reply in the same read: the reply is passed on.
+    ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), msg("/noise"), new byte[] {0, 48, 9})));
+    assertThat(i.protocolFuture()).isCompletedWithValue("/noise");
+    assertThat(ch.pipeline().get(MultistreamHandler.class)).isNull();
+    assertThat(capture.get()).containsExactly(0, 48, 9);
+    assertThat(seen).hasSize(1);
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void lazyInitiatorFailsAndClosesWhenTheResponderRefuses() {
+    EmbeddedPair.Capture capture = new EmbeddedPair.Capture();
+    MultistreamHandler i =
+        MultistreamHandler.lazyInitiator(
+            "/noise", TIMEOUT, (c, p) -> c.pipeline().addLast(new FirstMessage(new byte[] {1}), capture));
+    EmbeddedChannel ch = new EmbeddedChannel(i);
+    drainOutbound(ch);
+    ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), msg("na"), new byte[] {5, 5})));
+    assertThat(failureReason(i.protocolFuture())).isEqualTo(Reason.NOT_SUPPORTED);
+    assertThat(ch.isOpen()).isFalse();
+    assertThat(capture.get()).isEmpty();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void lazyInitiatorFailsOnAnUnexpectedAnswer() {
+    MultistreamHandler i = MultistreamHandler.lazyInitiator("/noise", TIMEOUT, null);
+    EmbeddedChannel ch = new EmbeddedChannel(i);
+    drainOutbound(ch);
+    ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), msg("/tls/1.0.0"))));
+    assertThat(failureReason(i.protocolFuture())).isEqualTo(Reason.UNEXPECTED_RESPONSE);
+    assertThat(ch.isOpen()).isFalse();
+    ch.finishAndReleaseAll();
+  }
+
+  @Test
+  void lazyInitiatorAndResponderAgreeAndTheOptimisticBytesReachTheResponderProtocol() {
+    EmbeddedPair.Capture initCapture = new EmbeddedPair.Capture();
+    EmbeddedPair.Capture respCapture = new EmbeddedPair.Capture();
+    MultistreamHandler i =
+        MultistreamHandler.lazyInitiator(
+            "/yamux/1.0.0",
+            TIMEOUT,
+            (c, p) -> c.pipeline().addLast(new FirstMessage("early".getBytes(UTF_8)), initCapture));
+    MultistreamHandler r =
+        MultistreamHandler.responder(
+            List.of("/mplex/6.7.0", "/yamux/1.0.0"), TIMEOUT, (c, p) -> c.pipeline().addLast(respCapture));
+    EmbeddedChannel a = new EmbeddedChannel(i);
+    EmbeddedChannel b = new EmbeddedChannel(r);
+    exchange(a, b);
+    assertThat(i.protocolFuture()).isCompletedWithValue("/yamux/1.0.0");
+    assertThat(r.protocolFuture()).isCompletedWithValue("/yamux/1.0.0");
+    assertThat(new String(respCapture.get(), UTF_8)).isEqualTo("early");
+    b.writeOutbound(Unpooled.copiedBuffer("late", UTF_8));
+    exchange(a, b);
+    assertThat(new String(initCapture.get(), UTF_8)).isEqualTo("late");
+    assertThat(a.finishAndReleaseAll()).isFalse();
+    assertThat(b.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void responderSendsItsEchoInTheSameFlushAsTheProtocolsAnswerToPipelinedBytes() {
+    FlushCounter flushes = new FlushCounter();
+    MultistreamHandler r =
+        MultistreamHandler.responder(
+            List.of("/noise"),
+            TIMEOUT,
+            (c, p) ->
+                c.pipeline()
+                    .addLast(
+                        new io.netty.channel.ChannelInboundHandlerAdapter() {
+                          @Override
+                          public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object m) {
+                            ((ByteBuf) m).release();
+                            ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[] {0, 1, 2}));
+                          }
+                        }));
+    EmbeddedChannel ch = new EmbeddedChannel(flushes, r);
+    assertThat(drainOutbound(ch)).isEqualTo(msg("/multistream/1.0.0"));
+    int before = flushes.flushes;
+    ch.writeInbound(wrap(concat(msg("/multistream/1.0.0"), msg("/noise"), new byte[] {0, 32, 7})));
+    assertThat(flushes.flushes - before).isEqualTo(1);
+    assertThat(drainOutbound(ch)).isEqualTo(concat(msg("/noise"), new byte[] {0, 1, 2}));
+    // Without pipelined bytes the echo is flushed alone.
+    EmbeddedChannel plain = new EmbeddedChannel(MultistreamHandler.responder(List.of("/noise"), TIMEOUT, null));
+    drainOutbound(plain);
+    plain.writeInbound(wrap(concat(msg("/multistream/1.0.0"), msg("/noise"))));
+    assertThat(drainOutbound(plain)).isEqualTo(msg("/noise"));
+    assertThat(ch.finishAndReleaseAll()).isFalse();
+    assertThat(plain.finishAndReleaseAll()).isFalse();
+  }
 }

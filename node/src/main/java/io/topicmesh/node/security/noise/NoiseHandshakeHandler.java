@@ -40,6 +40,10 @@ import org.slf4j.LoggerFactory;
  * after the handshake, without multistream. Pass an empty list to always negotiate the muxer with
  * multistream.
  *
+ * <p>A remote's identity signature is verified once per (identity key, static key, signature):
+ * {@link VerifiedStaticKeys} remembers the triples that verified (bounded), so a peer that
+ * reconnects with the same static key costs no Ed25519 verification or key decoding.
+ *
  * <p>While the handshake runs, writes from handlers after this one fail (nothing leaves in
  * plaintext). On success, on the event loop and in this order: a {@link NoiseTransportCodec}
  * takes the place right after this handler (so anything written from now on is encrypted), {@link
@@ -247,24 +251,32 @@ public final class NoiseHandshakeHandler extends ByteToMessageDecoder {
       throw new NoiseException(
           Reason.INVALID_PAYLOAD, "handshake payload lacks the identity key or signature");
     }
-    PubKey key;
-    try {
-      key = PubKey.unmarshal(payload.getIdentityKey().toByteArray());
-    } catch (InvalidKeyException e) {
-      throw new NoiseException(Reason.INVALID_KEY, "identity key: " + e.getMessage());
+    byte[] keyBytes = payload.getIdentityKey().toByteArray();
+    byte[] signature = payload.getIdentitySig().toByteArray();
+    VerifiedStaticKeys.Identity known = VerifiedStaticKeys.SHARED.get(keyBytes, remoteStatic, signature);
+    if (known == null) {
+      PubKey key;
+      try {
+        key = PubKey.unmarshal(keyBytes);
+      } catch (InvalidKeyException e) {
+        throw new NoiseException(Reason.INVALID_KEY, "identity key: " + e.getMessage());
+      }
+      byte[] signed = concat(SIGNATURE_PREFIX, remoteStatic);
+      boolean valid;
+      try {
+        valid = key.verify(signed, signature);
+      } catch (RuntimeException e) {
+        valid = false;
+      }
+      if (!valid) {
+        throw new NoiseException(
+            Reason.BAD_SIGNATURE, "identity signature over the static key does not verify");
+      }
+      known = new VerifiedStaticKeys.Identity(key, PeerId.fromPublicKey(key));
+      VerifiedStaticKeys.SHARED.put(keyBytes, remoteStatic, signature, known);
     }
-    byte[] signed = concat(SIGNATURE_PREFIX, remoteStatic);
-    boolean valid;
-    try {
-      valid = key.verify(signed, payload.getIdentitySig().toByteArray());
-    } catch (RuntimeException e) {
-      valid = false;
-    }
-    if (!valid) {
-      throw new NoiseException(
-          Reason.BAD_SIGNATURE, "identity signature over the static key does not verify");
-    }
-    PeerId peer = PeerId.fromPublicKey(key);
+    PubKey key = known.key();
+    PeerId peer = known.peer();
     if (expectedRemote != null && !expectedRemote.equals(peer)) {
       throw new NoiseException(
           Reason.PEER_ID_MISMATCH,

@@ -3,8 +3,6 @@ package io.topicmesh.node.security.noise;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /** Noise SymmetricState with SHA-256 (HASHLEN 32) and the Noise HKDF built on HMAC-SHA256. */
 final class SymmetricState {
@@ -70,25 +68,51 @@ final class SymmetricState {
     return new byte[][] {out1, out2};
   }
 
+  private static final int BLOCK = 64;
+  private static final byte IPAD = 0x36;
+  private static final byte OPAD = 0x5c;
+
+  /**
+   * One SHA-256 instance per thread, reused: a provider lookup ({@code MessageDigest.getInstance},
+   * {@code Mac.getInstance}) per hash cost more than the hash of a handshake's few short inputs.
+   * Only used within one call, so a handler re-entering on the same thread cannot see it mid-use.
+   */
+  private static final ThreadLocal<MessageDigest> SHA256 =
+      ThreadLocal.withInitial(
+          () -> {
+            try {
+              return MessageDigest.getInstance("SHA-256");
+            } catch (GeneralSecurityException e) {
+              throw new IllegalStateException("SHA-256 unavailable", e);
+            }
+          });
+
+  /** HMAC-SHA256 (RFC 2104) over the thread's SHA-256: H(K ^ opad || H(K ^ ipad || data)). */
   static byte[] hmac(byte[] key, byte[] data) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      return mac.doFinal(data);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("HmacSHA256 unavailable", e);
+    MessageDigest md = SHA256.get();
+    md.reset();
+    byte[] k = key.length > BLOCK ? md.digest(key) : key;
+    byte[] pad = new byte[BLOCK];
+    for (int i = 0; i < BLOCK; i++) {
+      pad[i] = (byte) ((i < k.length ? k[i] : 0) ^ IPAD);
     }
+    md.update(pad);
+    md.update(data);
+    byte[] inner = md.digest();
+    for (int i = 0; i < BLOCK; i++) {
+      pad[i] = (byte) ((i < k.length ? k[i] : 0) ^ OPAD);
+    }
+    md.update(pad);
+    md.update(inner);
+    return md.digest();
   }
 
   static byte[] sha256(byte[]... parts) {
-    try {
-      MessageDigest md = MessageDigest.getInstance("SHA-256");
-      for (byte[] p : parts) {
-        md.update(p);
-      }
-      return md.digest();
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException("SHA-256 unavailable", e);
+    MessageDigest md = SHA256.get();
+    md.reset();
+    for (byte[] p : parts) {
+      md.update(p);
     }
+    return md.digest();
   }
 }
