@@ -288,7 +288,9 @@ public final class GossipRouter {
     this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, this::nowMillis);
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
     this.mutex =
-        new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
+        new RouterMutex(
+            b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor,
+            b.mutexCpuTime);
     this.mutex.setReleaseHook(this::collectOutbound);
     this.partial = new io.topicmesh.node.pubsub.router.partial.PartialMessages(
         b.partialMessages, b.partialLimits, mutex, new PartialHost(), nanoTime);
@@ -2075,6 +2077,7 @@ public final class GossipRouter {
     private Executor inboxDrainExecutor;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
+    private LongSupplier mutexCpuTime;
     private Duration validationTimeout = Duration.ofSeconds(5);
     private boolean testExtension;
     private boolean partialMessages;
@@ -2130,6 +2133,12 @@ public final class GossipRouter {
     public Builder inboxDrainExecutor(Executor e) { this.inboxDrainExecutor = e; return this; }
     public Builder longHold(Duration d) { this.longHold = d; return this; }
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
+    /**
+     * The current thread's CPU clock ({@link RouterMutex#currentThreadCpuTime()}): the mutex then
+     * measures holds and tasks in CPU time too (a system call per hold and per task). Default null:
+     * wall time only.
+     */
+    public Builder mutexCpuTime(LongSupplier threadCpuTime) { this.mutexCpuTime = threadCpuTime; return this; }
     /** A message whose validators have not answered in time is ignored (no penalty). */
     public Builder validationTimeout(Duration d) { this.validationTimeout = d; return this; }
     /** v1.3: advertise the experimental test extension (for interop tests; off by default). */

@@ -39,6 +39,72 @@ class RouterMutexTest {
     }
   }
 
+  /** Records the CPU-time side of the listener. */
+  static final class CpuRecorder implements LockListener {
+    final List<String> events = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void released(String holder, long holdNanos, long cpuNanos) {
+      events.add("released " + holder + " wall " + holdNanos + " cpu " + cpuNanos);
+    }
+
+    @Override
+    public void taskRan(String name, long wallNanos, long cpuNanos) {
+      events.add("task " + name + " wall " + wallNanos + " cpu " + cpuNanos);
+    }
+  }
+
+  @Test
+  void measuresCpuTimePerHoldAndPerTaskBesidesWallTime() {
+    CpuRecorder rec = new CpuRecorder();
+    AtomicLong now = new AtomicLong();
+    AtomicLong cpu = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec, 16, null, cpu::get);
+    assertThat(m.measuresCpuTime()).isTrue();
+    try (var s = m.lock("heartbeat")) {
+      now.addAndGet(50);
+      cpu.addAndGet(5);
+      // queued behind the holder: runs in the holder's release, as its own task
+      assertThat(m.execute("rpc", () -> {
+        now.addAndGet(30);
+        cpu.addAndGet(20);
+      })).isTrue();
+    }
+    assertThat(rec.events).containsExactly(
+        "task heartbeat wall 50 cpu 5", "task rpc wall 30 cpu 20", "released heartbeat wall 80 cpu 25");
+    rec.events.clear();
+    m.execute("publish", () -> {
+      now.addAndGet(7);
+      cpu.addAndGet(3);
+    });
+    assertThat(rec.events).containsExactly("task publish wall 7 cpu 3", "released publish wall 7 cpu 3");
+  }
+
+  @Test
+  void withoutACpuClockHoldsReportCpuNotMeasuredAndNoTasks() {
+    CpuRecorder rec = new CpuRecorder();
+    AtomicLong now = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec);
+    assertThat(m.measuresCpuTime()).isFalse();
+    try (var s = m.lock("heartbeat")) {
+      now.addAndGet(50);
+    }
+    assertThat(rec.events).containsExactly("released heartbeat wall 50 cpu " + RouterMutex.CPU_NOT_MEASURED);
+  }
+
+  @Test
+  void theJvmThreadCpuClockAdvancesWithWork() {
+    var clock = RouterMutex.currentThreadCpuTime();
+    assertThat(clock).as("HotSpot on Linux has a thread CPU clock").isNotNull();
+    long before = clock.getAsLong();
+    long x = 0;
+    long deadline = System.nanoTime() + 200_000_000L;
+    while (clock.getAsLong() == before && System.nanoTime() < deadline) {
+      x += Long.numberOfTrailingZeros(x + System.nanoTime());
+    }
+    assertThat(clock.getAsLong()).as("after spinning (%d)", x).isGreaterThan(before);
+  }
+
   @Test
   void scopesAreReentrantAndReleaseOnlyAtTheOutermost() {
     Recorder rec = new Recorder();
