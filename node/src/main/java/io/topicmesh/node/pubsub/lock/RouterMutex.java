@@ -27,8 +27,10 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>Reentrant by its owner thread.
- *   <li>A releasing holder runs at most {@code drainBudget} queued tasks, so whoever happens to hold
- *       the mutex (a publisher, an event loop) never does everyone's work and holds stay short. The
+ *   <li>A releasing holder runs at most {@code drainBudget} queued tasks, and starts none once its
+ *       hold has lasted {@code drainTime} (wall time, so also a bound on its CPU time), so whoever
+ *       happens to hold the mutex (a publisher, an event loop) never does everyone's work and holds
+ *       stay short: a hold is its own work, plus at most {@code drainTime}, plus the last task. The
  *       rest is handed to the {@code drainExecutor} (the router's own thread, as ATS reschedules on
  *       its event thread); without one, the releasing thread goes on in rounds of {@code
  *       drainBudget} tasks, releasing the mutex between rounds.
@@ -56,6 +58,12 @@ public final class RouterMutex {
   /** Default bound on the queued tasks one holder runs before it releases. */
   public static final int DEFAULT_DRAIN_BUDGET = 256;
 
+  /**
+   * Default bound on the time one holder drains the inbox: no queued task is started once the hold
+   * has lasted this long. A fifth of the 10 ms a hold should stay under.
+   */
+  public static final Duration DEFAULT_DRAIN_TIME = Duration.ofMillis(2);
+
   /** The CPU time passed to the listener when the mutex does not measure it. */
   public static final long CPU_NOT_MEASURED = -1;
 
@@ -67,6 +75,7 @@ public final class RouterMutex {
   private final long longHoldNanos;
   private final LockListener listener;
   private final int drainBudget;
+  private final long drainTimeNanos;
   private final Executor drainExecutor;
   /** The current thread's CPU time in ns, or null: CPU time is not measured. */
   private final LongSupplier threadCpuTime;
@@ -108,10 +117,11 @@ public final class RouterMutex {
       LockListener listener,
       int drainBudget,
       Executor drainExecutor) {
-    this(inboxHighWater, nanoTime, longHold, listener, drainBudget, drainExecutor, null);
+    this(inboxHighWater, nanoTime, longHold, listener, drainBudget, DEFAULT_DRAIN_TIME, drainExecutor, null);
   }
 
   /**
+   * @param drainTime a holder starts no queued task once its hold has lasted this long
    * @param threadCpuTime the current thread's CPU time in ns ({@link #currentThreadCpuTime()}), to
    *     measure the CPU time of holds and tasks besides their wall time; null: wall time only
    */
@@ -121,6 +131,7 @@ public final class RouterMutex {
       Duration longHold,
       LockListener listener,
       int drainBudget,
+      Duration drainTime,
       Executor drainExecutor,
       LongSupplier threadCpuTime) {
     if (inboxHighWater < 1) {
@@ -134,6 +145,10 @@ public final class RouterMutex {
     this.longHoldNanos = longHold.toNanos();
     this.listener = Objects.requireNonNull(listener);
     this.drainBudget = drainBudget;
+    this.drainTimeNanos = drainTime.toNanos();
+    if (drainTimeNanos < 0) {
+      throw new IllegalArgumentException("drainTime must be >= 0, got " + drainTime);
+    }
     this.drainExecutor = drainExecutor;
     this.threadCpuTime = threadCpuTime;
   }
@@ -301,7 +316,9 @@ public final class RouterMutex {
     int budget = drainBudget;
     while (true) {
       do {
-        budget -= drainInbox(budget);
+        int ran = drainInbox(budget);
+        // time's up: the rest goes to the next holder (the drain executor, or another round)
+        budget = nanoTime.getAsLong() - acquiredAt >= drainTimeNanos ? 0 : budget - ran;
         runHook();
       } while (budget > 0 && !inbox.isEmpty());
       String name = holder;
@@ -372,20 +389,28 @@ public final class RouterMutex {
     }
   }
 
-  /** Runs up to {@code max} queued tasks; returns how many ran. */
+  /**
+   * Runs up to {@code max} queued tasks, none once the hold has lasted {@code drainTime}; returns
+   * how many ran.
+   */
   private int drainInbox(int max) {
     int ran = 0;
+    long deadline = acquiredAt + drainTimeNanos;
+    long now = nanoTime.getAsLong();
     Task t;
-    while (ran < max && (t = inbox.poll()) != null) {
+    while (ran < max && now - deadline < 0 && (t = inbox.poll()) != null) {
       ran++;
       inboxDepth.decrementAndGet();
-      runTask(t.holder(), t.work(), holder);
+      now = runTask(t.holder(), t.work(), holder);
     }
     return ran;
   }
 
-  /** Runs one task under the mutex, named {@code name} while it runs; a long one is reported. */
-  private void runTask(String name, Runnable work, String outer) {
+  /**
+   * Runs one task under the mutex, named {@code name} while it runs; a long one is reported. Returns
+   * the time it ended.
+   */
+  private long runTask(String name, Runnable work, String outer) {
     holder = name;
     long start = nanoTime.getAsLong();
     long startCpu = threadCpuTime == null ? 0 : threadCpuTime.getAsLong();
@@ -396,7 +421,8 @@ public final class RouterMutex {
     } finally {
       holder = outer;
     }
-    long took = nanoTime.getAsLong() - start;
+    long end = nanoTime.getAsLong();
+    long took = end - start;
     long tookCpu = CPU_NOT_MEASURED;
     if (threadCpuTime != null) {
       tookCpu = threadCpuTime.getAsLong() - startCpu;
@@ -412,6 +438,7 @@ public final class RouterMutex {
             name, took / 1_000_000, cpuPart(tookCpu), outer, suppressed);
       }
     }
+    return end;
   }
 
   /** The CPU part of a long-hold line: wall time minus CPU time is time spent descheduled or waiting. */

@@ -289,8 +289,8 @@ public final class GossipRouter {
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
     this.mutex =
         new RouterMutex(
-            b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor,
-            b.mutexCpuTime);
+            b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainTime,
+            b.inboxDrainExecutor, b.mutexCpuTime);
     this.mutex.setReleaseHook(this::collectOutbound);
     this.partial = new io.topicmesh.node.pubsub.router.partial.PartialMessages(
         b.partialMessages, b.partialLimits, mutex, new PartialHost(), nanoTime);
@@ -2074,6 +2074,7 @@ public final class GossipRouter {
     private Clock wallClock = Clock.systemUTC();
     private int inboxHighWater = 10_000;
     private int inboxDrainBudget = RouterMutex.DEFAULT_DRAIN_BUDGET;
+    private Duration inboxDrainTime = RouterMutex.DEFAULT_DRAIN_TIME;
     private Executor inboxDrainExecutor;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
@@ -2125,6 +2126,8 @@ public final class GossipRouter {
     public Builder inboxHighWater(int n) { this.inboxHighWater = n; return this; }
     /** Queued tasks one mutex holder runs at most before it releases (see {@link RouterMutex}). */
     public Builder inboxDrainBudget(int n) { this.inboxDrainBudget = n; return this; }
+    /** A mutex holder starts no queued task once its hold lasted this long (see {@link RouterMutex}). */
+    public Builder inboxDrainTime(Duration d) { this.inboxDrainTime = Objects.requireNonNull(d); return this; }
     /**
      * The router's own thread, where the inbox is drained once a holder spent its budget, so a
      * publisher or an event loop never does everyone's work. Never a netty event loop. Default

@@ -65,7 +65,7 @@ class LongHoldLogRateLimitTest {
     RouterMutexTest.Recorder rec = new RouterMutexTest.Recorder();
     AtomicLong now = new AtomicLong();
     AtomicLong cpu = new AtomicLong();
-    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec, 16, null, cpu::get);
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec, 16, RouterMutex.DEFAULT_DRAIN_TIME, null, cpu::get);
     try (var s = m.lock("heartbeat")) {
       now.addAndGet(300 * MS); // descheduled most of the time: 300 ms wall, 12.5 ms on the CPU
       cpu.addAndGet(12_500_000);

@@ -39,6 +39,9 @@ class RouterMutexTest {
     }
   }
 
+  /** For tests of the count budget on real time: no drain-time bound however loaded the machine. */
+  private static final Duration NO_DRAIN_TIME_BOUND = Duration.ofDays(1);
+
   /** Records the CPU-time side of the listener. */
   static final class CpuRecorder implements LockListener {
     final List<String> events = new CopyOnWriteArrayList<>();
@@ -59,7 +62,7 @@ class RouterMutexTest {
     CpuRecorder rec = new CpuRecorder();
     AtomicLong now = new AtomicLong();
     AtomicLong cpu = new AtomicLong();
-    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec, 16, null, cpu::get);
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec, 16, RouterMutex.DEFAULT_DRAIN_TIME, null, cpu::get);
     assertThat(m.measuresCpuTime()).isTrue();
     try (var s = m.lock("heartbeat")) {
       now.addAndGet(50);
@@ -303,7 +306,8 @@ class RouterMutexTest {
   void aHolderRunsAtMostItsBudgetAndHandsTheRestToTheDrainExecutor() throws Exception {
     List<Runnable> handedOver = new ArrayList<>();
     RouterMutex m =
-        new RouterMutex(1_000, System::nanoTime, Duration.ofSeconds(10), LockListener.NONE, 3, handedOver::add);
+        new RouterMutex(1_000, System::nanoTime, Duration.ofSeconds(10), LockListener.NONE, 3, NO_DRAIN_TIME_BOUND,
+            handedOver::add, null);
     List<Integer> ran = new CopyOnWriteArrayList<>();
     try (var s = m.lock("publisher")) {
       queueFromAnotherThread(m, 10, ran);
@@ -321,9 +325,46 @@ class RouterMutexTest {
   }
 
   @Test
+  void aHolderStartsNoQueuedTaskOnceItsHoldLastedTheDrainTime() throws Exception {
+    List<Runnable> handedOver = new ArrayList<>();
+    CpuRecorder rec = new CpuRecorder();
+    AtomicLong now = new AtomicLong();
+    RouterMutex m = new RouterMutex(
+        1_000, now::get, Duration.ofSeconds(10), rec, 100, Duration.ofMillis(2), handedOver::add, () -> 0L);
+    List<Integer> ran = new CopyOnWriteArrayList<>();
+    Thread t = new Thread(() -> {
+      for (int i = 0; i < 10; i++) {
+        int k = i;
+        m.execute("rpc", () -> {
+          ran.add(k);
+          now.addAndGet(1_000_000); // each task takes 1 ms
+        });
+      }
+    });
+    try (var s = m.lock("publisher")) {
+      t.start();
+      t.join(5000);
+      assertThat(m.inboxDepth()).isEqualTo(10);
+    }
+    assertThat(ran).as("two 1 ms tasks fill the 2 ms drain time; the budget of 100 is not the bound")
+        .containsExactly(0, 1);
+    assertThat(handedOver).hasSize(1);
+    assertThat(rec.events).last().isEqualTo("released publisher wall 2000000 cpu 0");
+    while (!handedOver.isEmpty()) {
+      handedOver.remove(0).run();
+    }
+    assertThat(ran).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    assertThat(m.inboxDepth()).isZero();
+    // every hold, the hand-overs' included, lasted at most the drain time
+    assertThat(rec.events.stream().filter(e -> e.startsWith("released"))).hasSize(5)
+        .allMatch(e -> e.contains(" wall 2000000 "));
+  }
+
+  @Test
   void withoutADrainExecutorTheHolderReleasesBetweenRounds() throws Exception {
     Recorder rec = new Recorder();
-    RouterMutex m = new RouterMutex(1_000, System::nanoTime, Duration.ofSeconds(10), rec, 2, null);
+    RouterMutex m = new RouterMutex(
+        1_000, System::nanoTime, Duration.ofSeconds(10), rec, 2, NO_DRAIN_TIME_BOUND, null, null);
     List<Integer> ran = new CopyOnWriteArrayList<>();
     try (var s = m.lock("publisher")) {
       queueFromAnotherThread(m, 5, ran);
@@ -345,9 +386,11 @@ class RouterMutexTest {
             Duration.ofSeconds(10),
             LockListener.NONE,
             2,
+            NO_DRAIN_TIME_BOUND,
             r -> {
               throw new java.util.concurrent.RejectedExecutionException("shut down");
-            });
+            },
+            null);
     List<Integer> ran = new CopyOnWriteArrayList<>();
     try (var s = m.lock("closing")) {
       queueFromAnotherThread(m, 7, ran);
