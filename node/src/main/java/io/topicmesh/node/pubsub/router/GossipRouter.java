@@ -223,7 +223,8 @@ public final class GossipRouter {
   /** {@link #heartbeatTicks} boxed once per heartbeat, for the IDONTWANT tables. */
   private Long heartbeatTicksBoxed = 0L;
   private long heartbeatTicks;
-  private long seqno;
+  /** Taken by publishing threads: messages are signed on the caller's thread, outside the mutex. */
+  private final AtomicLong seqno;
   private int dialsThisHeartbeat;
   private boolean running;
   private RouterScheduler.Cancellable heartbeatTask;
@@ -304,7 +305,7 @@ public final class GossipRouter {
     this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout, nanoTime);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
-    this.seqno = b.wallClock.millis() * 1_000_000L;
+    this.seqno = new AtomicLong(b.wallClock.millis() * 1_000_000L);
   }
 
   /**
@@ -444,12 +445,14 @@ public final class GossipRouter {
               "message of " + data.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
       return f;
     }
-    ByteString payload = ByteString.copyFrom(data);
+    // Signed here, on the caller's thread: signing is the publish's costliest step and needs no
+    // router table, so it stays out of the mutex (as go-libp2p-pubsub signs in the publishing
+    // goroutine, before the event loop).
+    PubsubMessage m = buildMessage(topic, ByteString.copyFrom(data));
     // Never blocks: safe from event loops and from delivery handlers.
     mutex.execute(
         "publish",
         () -> {
-          PubsubMessage m = buildMessage(topic, payload);
           MessageId id = msgIdFn.apply(m);
           if (!seen.add(id)) {
             f.completeExceptionally(
@@ -489,9 +492,11 @@ public final class GossipRouter {
             "message of " + d.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
       }
     }
-    List<ByteString> payloads = data.stream().map(ByteString::copyFrom).toList();
+    // Signed on the caller's thread, outside the mutex (see publish): a batch of 1024 signatures
+    // would otherwise hold the mutex for tens of milliseconds.
+    List<PubsubMessage> messages = data.stream().map(d -> buildMessage(topic, ByteString.copyFrom(d))).toList();
     List<CompletableFuture<PublishResult>> futures = new ArrayList<>();
-    for (int i = 0; i < payloads.size(); i++) {
+    for (int i = 0; i < messages.size(); i++) {
       futures.add(new CompletableFuture<>());
     }
     mutex.execute(
@@ -499,8 +504,8 @@ public final class GossipRouter {
         () -> {
           PublishBatch batch = new PublishBatch();
           List<PendingMessage> pending = new ArrayList<>();
-          for (int i = 0; i < payloads.size(); i++) {
-            PubsubMessage m = buildMessage(topic, payloads.get(i));
+          for (int i = 0; i < messages.size(); i++) {
+            PubsubMessage m = messages.get(i);
             MessageId id = msgIdFn.apply(m);
             if (!seen.add(id)) {
               futures.get(i).completeExceptionally(
@@ -1278,7 +1283,7 @@ public final class GossipRouter {
     if (signaturePolicy == SignaturePolicy.STRICT_NO_SIGN) {
       return PubsubMessage.anonymous(topic, data);
     }
-    long s = ++seqno;
+    long s = seqno.incrementAndGet();
     ByteString seq = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(s).array());
     PubsubMessage m = new PubsubMessage(selfBytes, data, seq, topic, null, null);
     return MessageSigning.sign(m, privKey, self);
