@@ -7,6 +7,9 @@
 # [--ours-processes [--jvm-flags "..."] [--java <path>] [--jar <path>]] [--no-ours]
 # --ours-processes: each of our nodes is the daemon in its own JVM (as in a pod); --jvm-flags defaults to
 # node/Dockerfile's JAVA_TOOL_OPTIONS plus -XX:MaxRAM=512m (a 512 MiB pod limit). See docs/benchmarks.md.
+# With our nodes in one JVM (the default) the table ends with the router-mutex holds during saturation:
+# longest and p99 hold in wall time and in the holder's CPU time, then the task kinds that held longest
+# in CPU time; --no-hold-cpu measures wall time only (reading the thread CPU clock costs a system call).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

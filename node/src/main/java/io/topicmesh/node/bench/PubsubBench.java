@@ -3,6 +3,7 @@ package io.topicmesh.node.bench;
 import io.topicmesh.node.identity.KeyType;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.pubsub.lock.RouterMutex;
 import io.topicmesh.node.pubsub.net.LocalPubsubNode;
 import io.topicmesh.node.pubsub.net.PubsubNetwork;
 import io.topicmesh.node.pubsub.router.GossipParams;
@@ -32,6 +33,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -54,7 +56,14 @@ import java.util.regex.Pattern;
  *
  * <pre>scripts/bench-pubsub.sh [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024]
  *     [--fixed-seconds 10] [--saturation-seconds 10] [--max-inbox n] [--go-peer path | --no-go]
- *     [--ours-processes [--jvm-flags "..."] [--java path] [--jar path]] [--no-ours]</pre>
+ *     [--ours-processes [--jvm-flags "..."] [--java path] [--jar path]] [--no-ours] [--no-hold-cpu]</pre>
+ *
+ * <p>With our nodes in this JVM the table also gives the router-mutex holds during saturation ({@link
+ * MutexHoldStats}, all routers together): the longest hold and the 99th percentile in wall time and in
+ * the holder's CPU time, and the task kinds that held longest in CPU time. Wall time counts the time
+ * the holder was descheduled (20 routers on few cores); CPU time is the work done under the lock.
+ * {@code --no-hold-cpu} measures wall time only (the thread CPU clock is a system call per hold and
+ * per task).
  */
 public final class PubsubBench {
   private static final String TOPIC = "bench";
@@ -75,6 +84,8 @@ public final class PubsubBench {
   boolean runOurs = true;
   /** Each of our nodes its own daemon JVM (as in a pod) instead of all in this JVM. */
   boolean oursProcesses;
+  /** Measure router-mutex holds in CPU time too (our nodes in this JVM). */
+  boolean holdCpu = true;
   /**
    * The image's JAVA_TOOL_OPTIONS (node/Dockerfile; PubsubBenchArgsTest keeps them equal) plus the
    * memory of a pod limited to 512 MiB as in operator/examples/topiccluster.yaml (MaxRAM = its limit).
@@ -88,9 +99,16 @@ public final class PubsubBench {
   /** What one implementation measured. */
   record Result(String impl, double deliveriesPerSec, double messagesPerSec, double p50Ms, double p99Ms,
       double dupsPerDelivery, double cpuPer1000, double rssIdleMiB, double rssLoadedMiB, double startupMs,
-      long fixedDeliveries, long satDeliveries, double loadAvg) {}
+      long fixedDeliveries, long satDeliveries, double loadAvg, MutexHoldStats.Figures holds) {}
 
   /** The figures of one phase. */
+  /** This result with the mutex holds of its saturation phase. */
+  static Result withHolds(Result r, MutexHoldStats.Figures h) {
+    return new Result(r.impl(), r.deliveriesPerSec(), r.messagesPerSec(), r.p50Ms(), r.p99Ms(), r.dupsPerDelivery(),
+        r.cpuPer1000(), r.rssIdleMiB(), r.rssLoadedMiB(), r.startupMs(), r.fixedDeliveries(), r.satDeliveries(),
+        r.loadAvg(), h);
+  }
+
   record Phase(long deliveries, long duplicates, long[] latenciesUs, double cpuSeconds, double seconds) {}
 
   public static void main(String[] args) throws Exception {
@@ -110,7 +128,8 @@ public final class PubsubBench {
   static PubsubBench parse(String[] args) {
     PubsubBench b = new PubsubBench();
     for (int i = 0; i < args.length; i++) {
-      if (i + 1 >= args.length && !List.of("--no-go", "--no-ours", "--ours-processes").contains(args[i])) {
+      if (i + 1 >= args.length
+          && !List.of("--no-go", "--no-ours", "--ours-processes", "--no-hold-cpu").contains(args[i])) {
         throw new IllegalArgumentException(args[i] + " needs a value");
       }
       switch (args[i]) {
@@ -127,12 +146,13 @@ public final class PubsubBench {
         case "--no-go" -> b.runGo = false;
         case "--no-ours" -> b.runOurs = false;
         case "--ours-processes" -> b.oursProcesses = true;
+        case "--no-hold-cpu" -> b.holdCpu = false;
         case "--jvm-flags" -> b.jvmFlags = args[++i];
         case "--java" -> b.java = args[++i];
         case "--jar" -> b.jar = args[++i];
         default -> throw new IllegalArgumentException("unknown flag " + args[i] + " (known: --nodes, --links,"
             + " --publishers, --rate, --size, --fixed-seconds, --saturation-seconds, --warmup-seconds, --max-inbox,"
-            + " --go-peer, --no-go, --no-ours, --ours-processes, --jvm-flags, --java, --jar)");
+            + " --go-peer, --no-go, --no-ours, --ours-processes, --jvm-flags, --java, --jar, --no-hold-cpu)");
       }
     }
     ProcFs.splitJvmFlags(b.jvmFlags); // fails early on a stray word
@@ -201,12 +221,14 @@ public final class PubsubBench {
     GossipParams params = GossipParams.defaults();
     List<LocalPubsubNode> ns = new ArrayList<>();
     List<Stats> stats = new ArrayList<>();
+    MutexHoldStats holds = new MutexHoldStats();
+    LongSupplier cpuClock = holdCpu ? RouterMutex.currentThreadCpuTime() : null;
     try {
       for (int i = 0; i < nodes; i++) {
         Stats s = new Stats();
         LocalPubsubNode n = LocalPubsubNode.start(PrivKey.generate(KeyType.ED25519, new SecureRandom()),
             Multiaddr.parse("/ip4/127.0.1." + (i + 1) + "/tcp/0"), 1, params, PubsubNetwork.Options.defaults(),
-            bl -> bl.observer(s));
+            bl -> bl.observer(s).lockListener(holds).mutexCpuTime(cpuClock));
         n.router().subscribe(TOPIC, s);
         ns.add(n);
         stats.add(s);
@@ -232,12 +254,15 @@ public final class PubsubBench {
       cpu0 = processCpuNanos();
       double load = ProcFs.loadAverage1();
       ProcFs.RssSampler sampler = new ProcFs.RssSampler(List.of(ProcessHandle.current().pid()), 250);
+      holds.reset();
       double satSecs = runOursPublishers(pubs, 0, saturationSeconds);
       double loaded = (sampler.meanPeakMiB() * 1024 - rssBefore) / 1024.0 / nodes;
       Thread.sleep(SETTLE.toMillis());
       Phase sat = oursPhase(stats, processCpuNanos() - cpu0);
+      MutexHoldStats.Figures satHolds = holds.figures();
       log("ours: saturation done, " + sat.deliveries + " deliveries in " + fmt(satSecs) + " s");
-      return result("ours (topicmesh, 1 JVM)", fixed, fixedSecs, sat, satSecs, idle, loaded, Double.NaN, load);
+      return withHolds(
+          result("ours (topicmesh, 1 JVM)", fixed, fixedSecs, sat, satSecs, idle, loaded, Double.NaN, load), satHolds);
     } finally {
       for (LocalPubsubNode n : ns) {
         n.close();
@@ -519,7 +544,7 @@ public final class PubsubBench {
     return new Result(impl, sat.deliveries / satSecs, sat.deliveries / satSecs / (nodes - 1), p50, p99,
         allDeliveries == 0 ? Double.NaN : (double) allDups / allDeliveries,
         sat.deliveries == 0 ? Double.NaN : sat.cpuSeconds / (sat.deliveries / 1000.0), rssIdleMiB, rssLoadedMiB,
-        startupMs, fixed.deliveries, sat.deliveries, loadAvg);
+        startupMs, fixed.deliveries, sat.deliveries, loadAvg, null);
   }
 
   private void print(List<Result> rs) {
@@ -536,7 +561,9 @@ public final class PubsubBench {
         "duplicates per delivered message", "CPU seconds per 1,000 deliveries (saturation)",
         "resident memory per node, idle after warm-up (MiB)", "resident memory per node, peak under load (MiB)",
         "start-up to admin API up, median per node (ms)", "load average (1 min) at saturation start",
-        "deliveries counted (fixed / saturation)"};
+        "deliveries counted (fixed / saturation)", "router-mutex hold, longest, wall time (ms, saturation)",
+        "router-mutex hold, longest, CPU time (ms, saturation)", "router-mutex hold p99, wall time (ms, saturation)",
+        "router-mutex hold p99, CPU time (ms, saturation)"};
     System.out.printf(Locale.ROOT, "%-50s", "");
     for (Result r : rs) {
       System.out.printf(Locale.ROOT, " %26s", r.impl());
@@ -548,13 +575,34 @@ public final class PubsubBench {
     for (int i = 0; i < names.length; i++) {
       System.out.printf(Locale.ROOT, "%-50s", names[i]);
       for (Result r : rs) {
-        System.out.printf(Locale.ROOT, " %26s", i == 10 ? r.fixedDeliveries() + " / " + r.satDeliveries() : fmt(value(r, i)));
+        System.out.printf(Locale.ROOT, " %26s", i == 10 ? r.fixedDeliveries() + " / " + r.satDeliveries()
+            : i > 10 ? holdFigure(r, i) : fmt(value(r, i)));
       }
       if (rs.size() == 2 && i < 9) {
         System.out.printf(Locale.ROOT, " %12s", fmt(value(rs.get(0), i) / value(rs.get(1), i)));
       }
       System.out.println();
     }
+    for (Result r : rs) {
+      if (r.holds() != null && !r.holds().kindsByMaxCpu().isEmpty()) {
+        System.out.printf(Locale.ROOT, "%nrouter-mutex tasks of %s by longest CPU time (saturation, %d holds): %s%n",
+            r.impl(), r.holds().holds(), r.holds().kinds(8));
+      }
+    }
+  }
+
+  /** Mutex-hold rows: only our nodes in this JVM are measured; "n/a" elsewhere. */
+  private static String holdFigure(Result r, int i) {
+    MutexHoldStats.Figures h = r.holds();
+    if (h == null) {
+      return "n/a";
+    }
+    return fmt(switch (i) {
+      case 11 -> h.maxWallMs();
+      case 12 -> h.maxCpuMs();
+      case 13 -> h.p99WallMs();
+      default -> h.p99CpuMs();
+    });
   }
 
   private static double value(Result r, int i) {

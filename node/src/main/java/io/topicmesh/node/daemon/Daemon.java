@@ -10,6 +10,7 @@ import io.topicmesh.node.host.Host;
 import io.topicmesh.node.identity.PeerId;
 import io.topicmesh.node.identity.PrivKey;
 import io.topicmesh.node.multiaddr.Multiaddr;
+import io.topicmesh.node.pubsub.lock.RouterMutex;
 import io.topicmesh.node.pubsub.net.ExecutorRouterScheduler;
 import io.topicmesh.node.pubsub.router.GossipParams;
 import io.topicmesh.node.pubsub.router.GossipRouter;
@@ -74,6 +75,12 @@ public final class Daemon implements AutoCloseable {
   private final EdgeTraffic edgeTraffic = new EdgeTraffic();
   private final ScheduledThreadPoolExecutor routerScheduler;
   private final ScheduledThreadPoolExecutor discoveryScheduler;
+  /**
+   * System property that makes the router mutex measure holds in the holder's CPU time too ({@code
+   * -Dtopicmesh.mutexCpuTime=true}, e.g. in JAVA_TOOL_OPTIONS); off by default.
+   */
+  public static final String MUTEX_CPU_TIME_PROPERTY = "topicmesh.mutexCpuTime";
+
   /** DNS lookups can block for seconds; they must not hold up re-dials on the discovery thread. */
   private final ScheduledThreadPoolExecutor dnsScheduler;
   private final ThreadPoolExecutor validation;
@@ -132,6 +139,8 @@ public final class Daemon implements AutoCloseable {
         .partialMessages(true) // advertised; a topic uses it only once enabled (admin API)
         .dialer(NodeWiring.dialer(host, config))
         .lockListener(metrics)
+        // opt-in (a system call per hold and per task): lock_hold_cpu_seconds, /v1/status lock.holdCpuMaxMs
+        .mutexCpuTime(Boolean.getBoolean(MUTEX_CPU_TIME_PROPERTY) ? RouterMutex.currentThreadCpuTime() : null)
         .observer(metrics)
         .observer(traffic)
         .observer(edgeTraffic)

@@ -99,9 +99,14 @@ public record NodeStatus(
     }
   }
 
-  /** The router mutex: inbox, current holder, and totals from its meters. */
-  public record Lock(int inboxDepth, String holder, long holds, double holdTotalMs, double holdMaxMs, long contended,
-      long longHolds) {
+  /**
+   * The router mutex: inbox, current holder, and totals from its meters.
+   *
+   * @param holdMaxMs the longest hold in wall time (which counts time the holder was descheduled)
+   * @param holdCpuMaxMs the longest hold in the holder's CPU time; null unless the router measures it
+   */
+  public record Lock(int inboxDepth, String holder, long holds, double holdTotalMs, double holdMaxMs,
+      Double holdCpuMaxMs, long contended, long longHolds) {
     Map<String, Object> toJson() {
       Map<String, Object> lock = new LinkedHashMap<>();
       lock.put("inboxDepth", inboxDepth);
@@ -109,6 +114,7 @@ public record NodeStatus(
       lock.put("holds", holds);
       lock.put("holdTotalMs", holdTotalMs);
       lock.put("holdMaxMs", holdMaxMs);
+      lock.put("holdCpuMaxMs", holdCpuMaxMs);
       lock.put("contended", contended);
       lock.put("longHolds", longHolds);
       return lock;
@@ -125,6 +131,8 @@ public record NodeStatus(
         totalMs += t.totalTime(TimeUnit.MILLISECONDS);
         maxMs = Math.max(maxMs, t.max(TimeUnit.MILLISECONDS));
       }
+      var cpu = registry.find("topicmesh_pubsub_lock_hold_cpu_seconds").timer();
+      Double cpuMaxMs = cpu == null ? null : cpu.max(TimeUnit.MILLISECONDS);
       double contended = 0;
       for (var c : registry.find("topicmesh_pubsub_lock_contended_total").counters()) {
         contended += c.count();
@@ -133,7 +141,7 @@ public record NodeStatus(
       for (var c : registry.find("topicmesh_pubsub_lock_long_holds_total").counters()) {
         longHolds += c.count();
       }
-      return new Lock(inboxDepth, holder, holds, totalMs, maxMs, (long) contended, (long) longHolds);
+      return new Lock(inboxDepth, holder, holds, totalMs, maxMs, cpuMaxMs, (long) contended, (long) longHolds);
     }
   }
 

@@ -16,7 +16,7 @@ class NodeStatusTest {
     var status = new NodeStatus("Qm1", List.of("/ip4/127.0.0.1/tcp/1"), "dev", 5, 5001, true, "ok", true,
         List.of(new NodeStatus.Peer("Qm2", "/meshsub/1.2.0", null, "outbound", "/ip4/127.0.0.2/tcp/1", "/yamux/1.0.0")),
         List.of(topic), Map.of("d", 6), new NodeStatus.Heartbeat(9, 120),
-        new NodeStatus.Lock(0, null, 10, 1.5, 0.5, 1, 0),
+        new NodeStatus.Lock(0, null, 10, 1.5, 0.5, null, 1, 0),
         new NodeStatus.Traffic(1, 2, 3, 1.5, 4.0, null, 0), Map.of("enabled", false),
         new NodeStatus.Discovery(List.of("k8s:x"), 2, List.of(new NodeStatus.SourceState("k8s:x", "watching", true, ""))));
     Map<String, Object> json = status.toJson();
@@ -36,7 +36,7 @@ class NodeStatusTest {
         "duplicatesIn");
     assertThat(((Map<String, Object>) json.get("heartbeat")).keySet()).containsExactly("ticks", "sinceLastMs");
     assertThat(((Map<String, Object>) json.get("lock")).keySet()).containsExactly("inboxDepth", "holder", "holds",
-        "holdTotalMs", "holdMaxMs", "contended", "longHolds");
+        "holdTotalMs", "holdMaxMs", "holdCpuMaxMs", "contended", "longHolds");
     var tr = (Map<String, Object>) json.get("traffic");
     assertThat(tr.keySet()).containsExactly("published", "delivered", "duplicates", "duplicatesPerMessage",
         "latencyP50Ms", "latencyP99Ms", "deliveryDropped");

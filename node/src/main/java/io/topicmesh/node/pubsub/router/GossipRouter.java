@@ -223,7 +223,8 @@ public final class GossipRouter {
   /** {@link #heartbeatTicks} boxed once per heartbeat, for the IDONTWANT tables. */
   private Long heartbeatTicksBoxed = 0L;
   private long heartbeatTicks;
-  private long seqno;
+  /** Taken by publishing threads: messages are signed on the caller's thread, outside the mutex. */
+  private final AtomicLong seqno;
   private int dialsThisHeartbeat;
   private boolean running;
   private RouterScheduler.Cancellable heartbeatTask;
@@ -288,7 +289,9 @@ public final class GossipRouter {
     this.seen = new SeenCache<>(params.seenTtl().toMillis(), MAX_SEEN, this::nowMillis);
     this.score = new PeerScore(b.scoreParams, b.appSpecificScore, params.seenTtl().toMillis());
     this.mutex =
-        new RouterMutex(b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainExecutor);
+        new RouterMutex(
+            b.inboxHighWater, nanoTime, b.longHold, b.lockListener, b.inboxDrainBudget, b.inboxDrainTime,
+            b.inboxDrainExecutor, b.mutexCpuTime);
     this.mutex.setReleaseHook(this::collectOutbound);
     this.partial = new io.topicmesh.node.pubsub.router.partial.PartialMessages(
         b.partialMessages, b.partialLimits, mutex, new PartialHost(), nanoTime);
@@ -302,7 +305,7 @@ public final class GossipRouter {
     this.validation = new ValidationPipeline(validationExecutor, scheduler, mutex, validationTimeout, nanoTime);
     // The seqno seed is the one use of wall time: restarted with the same key, the node must not
     // reuse seqnos it sent before (they would be taken for duplicates under from+seqno ids).
-    this.seqno = b.wallClock.millis() * 1_000_000L;
+    this.seqno = new AtomicLong(b.wallClock.millis() * 1_000_000L);
   }
 
   /**
@@ -442,12 +445,14 @@ public final class GossipRouter {
               "message of " + data.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
       return f;
     }
-    ByteString payload = ByteString.copyFrom(data);
+    // Signed here, on the caller's thread: signing is the publish's costliest step and needs no
+    // router table, so it stays out of the mutex (as go-libp2p-pubsub signs in the publishing
+    // goroutine, before the event loop).
+    PubsubMessage m = buildMessage(topic, ByteString.copyFrom(data));
     // Never blocks: safe from event loops and from delivery handlers.
     mutex.execute(
         "publish",
         () -> {
-          PubsubMessage m = buildMessage(topic, payload);
           MessageId id = msgIdFn.apply(m);
           if (!seen.add(id)) {
             f.completeExceptionally(
@@ -487,9 +492,11 @@ public final class GossipRouter {
             "message of " + d.length + " bytes exceeds maxRpcSize " + limits.maxRpcSize()));
       }
     }
-    List<ByteString> payloads = data.stream().map(ByteString::copyFrom).toList();
+    // Signed on the caller's thread, outside the mutex (see publish): a batch of 1024 signatures
+    // would otherwise hold the mutex for tens of milliseconds.
+    List<PubsubMessage> messages = data.stream().map(d -> buildMessage(topic, ByteString.copyFrom(d))).toList();
     List<CompletableFuture<PublishResult>> futures = new ArrayList<>();
-    for (int i = 0; i < payloads.size(); i++) {
+    for (int i = 0; i < messages.size(); i++) {
       futures.add(new CompletableFuture<>());
     }
     mutex.execute(
@@ -497,8 +504,8 @@ public final class GossipRouter {
         () -> {
           PublishBatch batch = new PublishBatch();
           List<PendingMessage> pending = new ArrayList<>();
-          for (int i = 0; i < payloads.size(); i++) {
-            PubsubMessage m = buildMessage(topic, payloads.get(i));
+          for (int i = 0; i < messages.size(); i++) {
+            PubsubMessage m = messages.get(i);
             MessageId id = msgIdFn.apply(m);
             if (!seen.add(id)) {
               futures.get(i).completeExceptionally(
@@ -1276,7 +1283,7 @@ public final class GossipRouter {
     if (signaturePolicy == SignaturePolicy.STRICT_NO_SIGN) {
       return PubsubMessage.anonymous(topic, data);
     }
-    long s = ++seqno;
+    long s = seqno.incrementAndGet();
     ByteString seq = ByteString.copyFrom(ByteBuffer.allocate(8).putLong(s).array());
     PubsubMessage m = new PubsubMessage(selfBytes, data, seq, topic, null, null);
     return MessageSigning.sign(m, privKey, self);
@@ -2072,9 +2079,11 @@ public final class GossipRouter {
     private Clock wallClock = Clock.systemUTC();
     private int inboxHighWater = 10_000;
     private int inboxDrainBudget = RouterMutex.DEFAULT_DRAIN_BUDGET;
+    private Duration inboxDrainTime = RouterMutex.DEFAULT_DRAIN_TIME;
     private Executor inboxDrainExecutor;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
+    private LongSupplier mutexCpuTime;
     private Duration validationTimeout = Duration.ofSeconds(5);
     private boolean testExtension;
     private boolean partialMessages;
@@ -2122,6 +2131,8 @@ public final class GossipRouter {
     public Builder inboxHighWater(int n) { this.inboxHighWater = n; return this; }
     /** Queued tasks one mutex holder runs at most before it releases (see {@link RouterMutex}). */
     public Builder inboxDrainBudget(int n) { this.inboxDrainBudget = n; return this; }
+    /** A mutex holder starts no queued task once its hold lasted this long (see {@link RouterMutex}). */
+    public Builder inboxDrainTime(Duration d) { this.inboxDrainTime = Objects.requireNonNull(d); return this; }
     /**
      * The router's own thread, where the inbox is drained once a holder spent its budget, so a
      * publisher or an event loop never does everyone's work. Never a netty event loop. Default
@@ -2130,6 +2141,12 @@ public final class GossipRouter {
     public Builder inboxDrainExecutor(Executor e) { this.inboxDrainExecutor = e; return this; }
     public Builder longHold(Duration d) { this.longHold = d; return this; }
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
+    /**
+     * The current thread's CPU clock ({@link RouterMutex#currentThreadCpuTime()}): the mutex then
+     * measures holds and tasks in CPU time too (a system call per hold and per task). Default null:
+     * wall time only.
+     */
+    public Builder mutexCpuTime(LongSupplier threadCpuTime) { this.mutexCpuTime = threadCpuTime; return this; }
     /** A message whose validators have not answered in time is ignored (no penalty). */
     public Builder validationTimeout(Duration d) { this.validationTimeout = d; return this; }
     /** v1.3: advertise the experimental test extension (for interop tests; off by default). */

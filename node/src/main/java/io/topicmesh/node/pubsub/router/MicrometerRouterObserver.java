@@ -40,8 +40,10 @@ import java.util.function.Supplier;
  *       {@code validation_duration_seconds{topic}} (histogram, {@link #VALIDATION_BUCKETS}: a message's
  *       first receipt to its validated delivery, i.e. the time validation took, in whole milliseconds;
  *       not the publish-to-delivery latency, which the mesh probes measure)
- *   <li>{@code lock_hold_seconds{holder}}, {@code lock_contended_total}, {@code
- *       lock_long_holds_total{holder}}, {@code lock_inbox_depth}
+ *   <li>{@code lock_hold_seconds{holder}} (wall time, which counts time the holder was descheduled),
+ *       {@code lock_hold_cpu_seconds} (histogram, {@link #LOCK_HOLD_CPU_BUCKETS}: the holder's CPU time
+ *       per hold; only when the router's mutex measures CPU time), {@code lock_contended_total},
+ *       {@code lock_long_holds_total{holder}}, {@code lock_inbox_depth}
  *   <li>{@code outbound_queue_depth{stat=total|max}}, {@code outbound_dropped_total{reason}}
  * </ul>
  *
@@ -66,6 +68,12 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
   /** Buckets of {@code validation_duration_seconds}: 1 ms (the resolution) to 5 s, 11 plus +Inf. */
   public static final Duration[] VALIDATION_BUCKETS = millis(1, 2.5, 5, 10, 25, 50, 100, 250, 500, 1000, 5000);
 
+  /**
+   * Buckets of {@code lock_hold_cpu_seconds}: 0.1 ms to 250 ms, around the 10 ms a hold should stay
+   * under, 11 plus +Inf.
+   */
+  public static final Duration[] LOCK_HOLD_CPU_BUCKETS = millis(0.1, 0.25, 0.5, 1, 2.5, 5, 10, 25, 50, 100, 250);
+
   private static Duration[] millis(double... ms) {
     Duration[] d = new Duration[ms.length];
     for (int i = 0; i < ms.length; i++) {
@@ -81,6 +89,7 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
   private final Timer heartbeat;
   private final Map<String, Timer> validation = new ConcurrentHashMap<>();
   private final Counter contended;
+  private volatile Timer holdCpu;
   private final PeerScoreThresholds thresholds;
 
   public MicrometerRouterObserver(MeterRegistry registry, int maxTopics) {
@@ -352,6 +361,23 @@ public final class MicrometerRouterObserver implements RouterObserver, LockListe
   @Override
   public void released(String holder, long holdNanos) {
     registry.timer(PREFIX + "lock_hold_seconds", "holder", holder).record(holdNanos, TimeUnit.NANOSECONDS);
+  }
+
+  @Override
+  public void released(String holder, long holdNanos, long cpuNanos) {
+    released(holder, holdNanos);
+    if (cpuNanos >= 0) {
+      Timer t = holdCpu;
+      if (t == null) {
+        // registered on the first measured hold, so that a router without a CPU clock shows none
+        t = Timer.builder(PREFIX + "lock_hold_cpu_seconds")
+            .description("CPU time the holder of the router mutex spent in one hold")
+            .serviceLevelObjectives(LOCK_HOLD_CPU_BUCKETS)
+            .register(registry);
+        holdCpu = t;
+      }
+      t.record(cpuNanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   @Override

@@ -47,17 +47,32 @@ class LongHoldLogRateLimitTest {
     assertThat(rec.events.stream().filter(e -> e.startsWith("long "))).hasSize(51);
     assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage)
         .containsExactly(
-            "router mutex held 150 ms by rpc (0 similar warnings suppressed since the last)",
-            "router mutex held 200 ms by heartbeat (0 similar warnings suppressed since the last)");
+            "router mutex held 150 ms wall time (CPU time not measured; wall time includes time descheduled) by rpc (0 similar warnings suppressed since the last)",
+            "router mutex held 200 ms wall time (CPU time not measured; wall time includes time descheduled) by heartbeat (0 similar warnings suppressed since the last)");
     // 51 holds of 150-200 ms took 7.7 s; the next rpc warning after the 10 s window reports the rest.
     now.addAndGet(3_000 * MS);
     hold(m, now, "rpc", 120);
     assertThat(appender.list).hasSize(3);
     assertThat(appender.list.get(2).getFormattedMessage())
-        .isEqualTo("router mutex held 120 ms by rpc (49 similar warnings suppressed since the last)");
+        .isEqualTo("router mutex held 120 ms wall time (CPU time not measured; wall time includes time descheduled) by rpc (49 similar warnings suppressed since the last)");
     hold(m, now, "rpc", 120);
     assertThat(appender.list).hasSize(3);
     assertThat(rec.events.stream().filter(e -> e.startsWith("long "))).hasSize(53);
+  }
+
+  @Test
+  void longHoldLineGivesCpuTimeBesidesWallTimeWhenMeasured() {
+    RouterMutexTest.Recorder rec = new RouterMutexTest.Recorder();
+    AtomicLong now = new AtomicLong();
+    AtomicLong cpu = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec, 16, RouterMutex.DEFAULT_DRAIN_TIME, null, cpu::get);
+    try (var s = m.lock("heartbeat")) {
+      now.addAndGet(300 * MS); // descheduled most of the time: 300 ms wall, 12.5 ms on the CPU
+      cpu.addAndGet(12_500_000);
+    }
+    assertThat(appender.list).extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly("router mutex held 300 ms wall time (12.5 ms CPU time) by heartbeat"
+            + " (0 similar warnings suppressed since the last)");
   }
 
   @Test

@@ -39,6 +39,75 @@ class RouterMutexTest {
     }
   }
 
+  /** For tests of the count budget on real time: no drain-time bound however loaded the machine. */
+  private static final Duration NO_DRAIN_TIME_BOUND = Duration.ofDays(1);
+
+  /** Records the CPU-time side of the listener. */
+  static final class CpuRecorder implements LockListener {
+    final List<String> events = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void released(String holder, long holdNanos, long cpuNanos) {
+      events.add("released " + holder + " wall " + holdNanos + " cpu " + cpuNanos);
+    }
+
+    @Override
+    public void taskRan(String name, long wallNanos, long cpuNanos) {
+      events.add("task " + name + " wall " + wallNanos + " cpu " + cpuNanos);
+    }
+  }
+
+  @Test
+  void measuresCpuTimePerHoldAndPerTaskBesidesWallTime() {
+    CpuRecorder rec = new CpuRecorder();
+    AtomicLong now = new AtomicLong();
+    AtomicLong cpu = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec, 16, RouterMutex.DEFAULT_DRAIN_TIME, null, cpu::get);
+    assertThat(m.measuresCpuTime()).isTrue();
+    try (var s = m.lock("heartbeat")) {
+      now.addAndGet(50);
+      cpu.addAndGet(5);
+      // queued behind the holder: runs in the holder's release, as its own task
+      assertThat(m.execute("rpc", () -> {
+        now.addAndGet(30);
+        cpu.addAndGet(20);
+      })).isTrue();
+    }
+    assertThat(rec.events).containsExactly(
+        "task heartbeat wall 50 cpu 5", "task rpc wall 30 cpu 20", "released heartbeat wall 80 cpu 25");
+    rec.events.clear();
+    m.execute("publish", () -> {
+      now.addAndGet(7);
+      cpu.addAndGet(3);
+    });
+    assertThat(rec.events).containsExactly("task publish wall 7 cpu 3", "released publish wall 7 cpu 3");
+  }
+
+  @Test
+  void withoutACpuClockHoldsReportCpuNotMeasuredAndNoTasks() {
+    CpuRecorder rec = new CpuRecorder();
+    AtomicLong now = new AtomicLong();
+    RouterMutex m = new RouterMutex(10, now::get, Duration.ofMillis(100), rec);
+    assertThat(m.measuresCpuTime()).isFalse();
+    try (var s = m.lock("heartbeat")) {
+      now.addAndGet(50);
+    }
+    assertThat(rec.events).containsExactly("released heartbeat wall 50 cpu " + RouterMutex.CPU_NOT_MEASURED);
+  }
+
+  @Test
+  void theJvmThreadCpuClockAdvancesWithWork() {
+    var clock = RouterMutex.currentThreadCpuTime();
+    assertThat(clock).as("HotSpot on Linux has a thread CPU clock").isNotNull();
+    long before = clock.getAsLong();
+    long x = 0;
+    long deadline = System.nanoTime() + 200_000_000L;
+    while (clock.getAsLong() == before && System.nanoTime() < deadline) {
+      x += Long.numberOfTrailingZeros(x + System.nanoTime());
+    }
+    assertThat(clock.getAsLong()).as("after spinning (%d)", x).isGreaterThan(before);
+  }
+
   @Test
   void scopesAreReentrantAndReleaseOnlyAtTheOutermost() {
     Recorder rec = new Recorder();
@@ -237,7 +306,8 @@ class RouterMutexTest {
   void aHolderRunsAtMostItsBudgetAndHandsTheRestToTheDrainExecutor() throws Exception {
     List<Runnable> handedOver = new ArrayList<>();
     RouterMutex m =
-        new RouterMutex(1_000, System::nanoTime, Duration.ofSeconds(10), LockListener.NONE, 3, handedOver::add);
+        new RouterMutex(1_000, System::nanoTime, Duration.ofSeconds(10), LockListener.NONE, 3, NO_DRAIN_TIME_BOUND,
+            handedOver::add, null);
     List<Integer> ran = new CopyOnWriteArrayList<>();
     try (var s = m.lock("publisher")) {
       queueFromAnotherThread(m, 10, ran);
@@ -255,9 +325,46 @@ class RouterMutexTest {
   }
 
   @Test
+  void aHolderStartsNoQueuedTaskOnceItsHoldLastedTheDrainTime() throws Exception {
+    List<Runnable> handedOver = new ArrayList<>();
+    CpuRecorder rec = new CpuRecorder();
+    AtomicLong now = new AtomicLong();
+    RouterMutex m = new RouterMutex(
+        1_000, now::get, Duration.ofSeconds(10), rec, 100, Duration.ofMillis(2), handedOver::add, () -> 0L);
+    List<Integer> ran = new CopyOnWriteArrayList<>();
+    Thread t = new Thread(() -> {
+      for (int i = 0; i < 10; i++) {
+        int k = i;
+        m.execute("rpc", () -> {
+          ran.add(k);
+          now.addAndGet(1_000_000); // each task takes 1 ms
+        });
+      }
+    });
+    try (var s = m.lock("publisher")) {
+      t.start();
+      t.join(5000);
+      assertThat(m.inboxDepth()).isEqualTo(10);
+    }
+    assertThat(ran).as("two 1 ms tasks fill the 2 ms drain time; the budget of 100 is not the bound")
+        .containsExactly(0, 1);
+    assertThat(handedOver).hasSize(1);
+    assertThat(rec.events).last().isEqualTo("released publisher wall 2000000 cpu 0");
+    while (!handedOver.isEmpty()) {
+      handedOver.remove(0).run();
+    }
+    assertThat(ran).containsExactly(0, 1, 2, 3, 4, 5, 6, 7, 8, 9);
+    assertThat(m.inboxDepth()).isZero();
+    // every hold, the hand-overs' included, lasted at most the drain time
+    assertThat(rec.events.stream().filter(e -> e.startsWith("released"))).hasSize(5)
+        .allMatch(e -> e.contains(" wall 2000000 "));
+  }
+
+  @Test
   void withoutADrainExecutorTheHolderReleasesBetweenRounds() throws Exception {
     Recorder rec = new Recorder();
-    RouterMutex m = new RouterMutex(1_000, System::nanoTime, Duration.ofSeconds(10), rec, 2, null);
+    RouterMutex m = new RouterMutex(
+        1_000, System::nanoTime, Duration.ofSeconds(10), rec, 2, NO_DRAIN_TIME_BOUND, null, null);
     List<Integer> ran = new CopyOnWriteArrayList<>();
     try (var s = m.lock("publisher")) {
       queueFromAnotherThread(m, 5, ran);
@@ -279,9 +386,11 @@ class RouterMutexTest {
             Duration.ofSeconds(10),
             LockListener.NONE,
             2,
+            NO_DRAIN_TIME_BOUND,
             r -> {
               throw new java.util.concurrent.RejectedExecutionException("shut down");
-            });
+            },
+            null);
     List<Integer> ran = new CopyOnWriteArrayList<>();
     try (var s = m.lock("closing")) {
       queueFromAnotherThread(m, 7, ran);

@@ -42,6 +42,32 @@ class MetricsObserverTest {
     assertThat(reg.get(p + "invalid_rpcs_total").tag("reason", "too_many_messages").counter().count()).isEqualTo(1);
   }
 
+  @Test
+  void holdCpuTimeIsAHistogramWithBoundedBucketsOnlyWhenMeasured() {
+    MeterRegistry reg = new SimpleMeterRegistry();
+    MicrometerRouterObserver metrics = new MicrometerRouterObserver(reg, 1);
+    String p = MicrometerRouterObserver.PREFIX;
+    metrics.released("rpc", 2_000_000, io.topicmesh.node.pubsub.lock.RouterMutex.CPU_NOT_MEASURED);
+    assertThat(reg.find(p + "lock_hold_cpu_seconds").timer()).as("not measured: no meter").isNull();
+    assertThat(reg.get(p + "lock_hold_seconds").tag("holder", "rpc").timer().count()).isEqualTo(1);
+    metrics.released("heartbeat", 300_000_000, 12_000_000);
+    metrics.released("rpc", 1_000_000, 400_000);
+    var t = reg.get(p + "lock_hold_cpu_seconds").timer();
+    assertThat(t.count()).isEqualTo(2);
+    assertThat(t.max(java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(12.0);
+    var buckets = t.takeSnapshot().histogramCounts();
+    assertThat(buckets).hasSize(MicrometerRouterObserver.LOCK_HOLD_CPU_BUCKETS.length);
+    // cumulative: 0.4 ms is under 0.5 ms, 12 ms is over 10 ms and under 25 ms
+    assertThat(java.util.Arrays.stream(buckets).filter(b -> b.bucket(java.util.concurrent.TimeUnit.MILLISECONDS) == 0.5)
+        .findFirst().orElseThrow().count()).isEqualTo(1);
+    assertThat(java.util.Arrays.stream(buckets).filter(b -> b.bucket(java.util.concurrent.TimeUnit.MILLISECONDS) == 10)
+        .findFirst().orElseThrow().count()).isEqualTo(1);
+    assertThat(java.util.Arrays.stream(buckets).filter(b -> b.bucket(java.util.concurrent.TimeUnit.MILLISECONDS) == 25)
+        .findFirst().orElseThrow().count()).isEqualTo(2);
+    assertThat(reg.get(p + "lock_hold_seconds").tag("holder", "heartbeat").timer().max(
+        java.util.concurrent.TimeUnit.MILLISECONDS)).isEqualTo(300.0);
+  }
+
   /** Issue 9: bounded-enum event counters exist at 0 before their first event, so panels show 0. */
   @Test
   void eventCountersStartAtZeroForEveryReason() {
