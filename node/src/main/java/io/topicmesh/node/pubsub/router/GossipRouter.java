@@ -216,7 +216,11 @@ public final class GossipRouter {
   private final PeerScore score;
   private final SignatureVerifier verifier;
   private final ValidationPipeline validation;
-  private final Set<Peer> dirty = new LinkedHashSet<>();
+  /**
+   * Peers with queued output, in the order they were first queued (each once: {@link Peer#dirty}).
+   * A list and a flag rather than a hash set: no hash-set node per queued RPC, no identity hash.
+   */
+  private final ArrayList<Peer> dirty = new ArrayList<>();
   private Map<PeerId, Double> scoreCache;
   /** Connected peers that speak floodsub only (recipients() looks for them only when there are some). */
   private int floodsubPeers;
@@ -240,6 +244,8 @@ public final class GossipRouter {
     /** This peer's score record, looked up once (stable while the peer is connected). */
     PeerScore.Stats scoreStats;
     boolean closed;
+    /** In {@link GossipRouter#dirty}. */
+    boolean dirty;
     boolean topicCapLogged;
     int ihavesThisHeartbeat;
     int idsAskedThisHeartbeat;
@@ -382,7 +388,7 @@ public final class GossipRouter {
           if (p != null) {
             p.outbox.setWritable(writable);
             if (writable) {
-              dirty.add(p);
+              markDirty(p);
             }
           }
         });
@@ -814,7 +820,7 @@ public final class GossipRouter {
     ControlExtensions hello = extensions.onNewStream(id, proto);
     if (hello != null) {
       p.outbox.lanes().setExtensions(hello);
-      dirty.add(p);
+      markDirty(p);
     }
     p.scoreStats = score.addPeer(id, ip, nowMillis());
     if (!proto.isGossipsub()) {
@@ -836,7 +842,10 @@ public final class GossipRouter {
     if (!p.protocol.isGossipsub()) {
       floodsubPeers--;
     }
-    dirty.remove(p);
+    if (p.dirty) {
+      p.dirty = false;
+      dirty.remove(p);
+    }
     extensions.onStreamClosed(id); // v1.3 hook
     partial.onPeerRemoved(id); // partial hook
     for (String topic : p.topics) {
@@ -1914,7 +1923,7 @@ public final class GossipRouter {
       disconnect(p, "outbound control queue overflow");
       return;
     }
-    dirty.add(p);
+    markDirty(p);
   }
 
   /** Queues a message for a peer unless it said IDONTWANT; false if not queued. */
@@ -1935,7 +1944,7 @@ public final class GossipRouter {
       }
       return false;
     }
-    dirty.add(p);
+    markDirty(p);
     return true;
   }
 
@@ -1950,18 +1959,23 @@ public final class GossipRouter {
 
   /** Release hook: moves writable peers' queues into their hand-off queues, flushed after release. */
   private void collectOutbound() {
-    if (dirty.isEmpty()) {
+    int n = dirty.size();
+    if (n == 0) {
       return;
     }
-    for (Iterator<Peer> it = dirty.iterator(); it.hasNext(); ) {
-      Peer p = it.next();
+    // Peers that are not writable stay queued, in their order; the others leave the list.
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+      Peer p = dirty.get(i);
       if (p.closed || !p.outbox.writable()) {
         if (p.closed) {
-          it.remove();
+          p.dirty = false;
+        } else {
+          dirty.set(kept++, p);
         }
         continue;
       }
-      it.remove();
+      p.dirty = false;
       List<Rpc> rpcs = p.outbox.collect(limits.maxRpcSize());
       if (rpcs.isEmpty()) {
         continue;
@@ -1970,6 +1984,14 @@ public final class GossipRouter {
         emit(o -> o.rpcSent(p.id, r));
       }
       mutex.afterRelease(p.outbox::flush);
+    }
+    dirty.subList(kept, n).clear(); // peers queued during the walk (at n and after) stay
+  }
+
+  private void markDirty(Peer p) {
+    if (!p.dirty) {
+      p.dirty = true;
+      dirty.add(p);
     }
   }
 
