@@ -891,11 +891,14 @@ public final class GossipRouter {
       emit(o -> o.graylisted(from));
       return;
     }
-    for (SubOpts s : rpc.subscriptions()) {
-      handleSubscription(p, s);
+    // Indexed loops: a for-each allocated an iterator per list and RPC.
+    List<SubOpts> subs = rpc.subscriptions();
+    for (int i = 0, n = subs.size(); i < n; i++) {
+      handleSubscription(p, subs.get(i));
     }
-    for (PubsubMessage m : rpc.publish()) {
-      handleMessage(p, m);
+    List<PubsubMessage> pub = rpc.publish();
+    for (int i = 0, n = pub.size(); i < n; i++) {
+      handleMessage(p, pub.get(i));
     }
     if (p.protocol.isGossipsub() && !rpc.control().isEmpty()) {
       handleControl(p, rpc.control());
@@ -1322,24 +1325,33 @@ public final class GossipRouter {
   // =========================================================================================
 
   private void handleControl(Peer p, ControlMessage c) {
-    List<ControlPrune> refusals = new ArrayList<>();
-    for (ControlGraft g : c.graft()) {
-      handleGraft(p, g.topic(), refusals);
+    // Each list is checked before it is walked: most control messages carry one kind only, and a
+    // for-each over an empty list still allocated an iterator.
+    if (!c.graft().isEmpty()) {
+      List<ControlPrune> refusals = new ArrayList<>();
+      for (ControlGraft g : c.graft()) {
+        handleGraft(p, g.topic(), refusals);
+      }
+      for (ControlPrune pr : refusals) {
+        enqueueControl(p, q -> q.addPrune(pr));
+      }
     }
-    for (ControlPrune pr : refusals) {
-      enqueueControl(p, q -> q.addPrune(pr));
-    }
-    for (ControlPrune pr : c.prune()) {
-      handlePrune(p, pr);
+    if (!c.prune().isEmpty()) {
+      for (ControlPrune pr : c.prune()) {
+        handlePrune(p, pr);
+      }
     }
     if (!c.ihave().isEmpty()) {
       handleIHave(p, c.ihave());
     }
-    for (ControlIWant w : c.iwant()) {
-      handleIWant(p, w);
+    if (!c.iwant().isEmpty()) {
+      for (ControlIWant w : c.iwant()) {
+        handleIWant(p, w);
+      }
     }
-    for (ControlIDontWant d : c.idontwant()) {
-      handleIDontWant(p, d);
+    List<ControlIDontWant> idontwant = c.idontwant();
+    for (int i = 0, n = idontwant.size(); i < n; i++) {
+      handleIDontWant(p, idontwant.get(i));
     }
   }
 
