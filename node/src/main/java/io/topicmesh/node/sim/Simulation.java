@@ -643,8 +643,9 @@ public final class Simulation {
         to.sybil.onRpc(link.from, rpc);
         return;
       }
-      for (PubsubMessage m : rpc.publish()) {
-        int i = messageIndex(m);
+      List<PubsubMessage> pub = rpc.publish();
+      for (int k = 0, n = pub.size(); k < n; k++) {
+        int i = messageIndex(pub.get(k));
         if (i >= 0 && i < ids.length) {
           metrics.copy(i, to.index);
         }

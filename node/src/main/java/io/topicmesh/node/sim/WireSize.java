@@ -27,11 +27,14 @@ final class WireSize {
   static long frame(Rpc rpc) {
     long data = 0;
     long other = 0;
-    for (SubOpts s : rpc.subscriptions()) {
-      other += field(2 + field(str(s.topic())));
+    // Indexed loops throughout: a for-each allocated an iterator per list and RPC.
+    List<SubOpts> subs = rpc.subscriptions();
+    for (int i = 0, k = subs.size(); i < k; i++) {
+      other += field(2 + field(str(subs.get(i).topic())));
     }
-    for (PubsubMessage m : rpc.publish()) {
-      data += field(message(m));
+    List<PubsubMessage> pub = rpc.publish();
+    for (int i = 0, k = pub.size(); i < k; i++) {
+      data += field(message(pub.get(i)));
     }
     ControlMessage c = rpc.control();
     if (!c.isEmpty()) {
@@ -65,14 +68,17 @@ final class WireSize {
 
   private static long control(ControlMessage c) {
     long n = 0;
-    for (ControlIHave h : c.ihave()) {
+    List<ControlIHave> ihave = c.ihave();
+    for (int i = 0, k = ihave.size(); i < k; i++) {
+      ControlIHave h = ihave.get(i);
       n += field(field(str(h.topic())) + ids(h.messageIds()));
     }
-    for (ControlIWant w : c.iwant()) {
-      n += field(ids(w.messageIds()));
+    List<ControlIWant> iwant = c.iwant();
+    for (int i = 0, k = iwant.size(); i < k; i++) {
+      n += field(ids(iwant.get(i).messageIds()));
     }
-    for (var g : c.graft()) {
-      n += field(field(str(g.topic())));
+    for (int i = 0, k = c.graft().size(); i < k; i++) {
+      n += field(field(str(c.graft().get(i).topic())));
     }
     for (ControlPrune p : c.prune()) {
       long pn = field(str(p.topic()));
@@ -84,16 +90,17 @@ final class WireSize {
       }
       n += field(pn);
     }
-    for (ControlIDontWant d : c.idontwant()) {
-      n += field(ids(d.messageIds()));
+    List<ControlIDontWant> idontwant = c.idontwant();
+    for (int i = 0, k = idontwant.size(); i < k; i++) {
+      n += field(ids(idontwant.get(i).messageIds()));
     }
     return n;
   }
 
   private static long ids(List<MessageId> ids) {
     long n = 0;
-    for (MessageId id : ids) {
-      n += field(id.size());
+    for (int i = 0, k = ids.size(); i < k; i++) {
+      n += field(ids.get(i).size());
     }
     return n;
   }

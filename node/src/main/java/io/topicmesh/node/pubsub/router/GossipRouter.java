@@ -216,7 +216,11 @@ public final class GossipRouter {
   private final PeerScore score;
   private final SignatureVerifier verifier;
   private final ValidationPipeline validation;
-  private final Set<Peer> dirty = new LinkedHashSet<>();
+  /**
+   * Peers with queued output, in the order they were first queued (each once: {@link Peer#dirty}).
+   * A list and a flag rather than a hash set: no hash-set node per queued RPC, no identity hash.
+   */
+  private final ArrayList<Peer> dirty = new ArrayList<>();
   private Map<PeerId, Double> scoreCache;
   /** Connected peers that speak floodsub only (recipients() looks for them only when there are some). */
   private int floodsubPeers;
@@ -241,6 +245,8 @@ public final class GossipRouter {
     /** This peer's score record, looked up once (stable while the peer is connected). */
     PeerScore.Stats scoreStats;
     boolean closed;
+    /** In {@link GossipRouter#dirty}. */
+    boolean dirty;
     boolean topicCapLogged;
     int ihavesThisHeartbeat;
     int idsAskedThisHeartbeat;
@@ -385,7 +391,7 @@ public final class GossipRouter {
           if (p != null) {
             p.outbox.setWritable(writable);
             if (writable) {
-              dirty.add(p);
+              markDirty(p);
             }
           }
         });
@@ -821,7 +827,7 @@ public final class GossipRouter {
     ControlExtensions hello = extensions.onNewStream(id, proto);
     if (hello != null) {
       p.outbox.lanes().setExtensions(hello);
-      dirty.add(p);
+      markDirty(p);
     }
     p.scoreStats = score.addPeer(id, ip, nowMillis());
     if (!proto.isGossipsub()) {
@@ -843,7 +849,10 @@ public final class GossipRouter {
     if (!p.protocol.isGossipsub()) {
       floodsubPeers--;
     }
-    dirty.remove(p);
+    if (p.dirty) {
+      p.dirty = false;
+      dirty.remove(p);
+    }
     extensions.onStreamClosed(id); // v1.3 hook
     partial.onPeerRemoved(id); // partial hook
     for (String topic : p.topics) {
@@ -889,11 +898,14 @@ public final class GossipRouter {
       emit(o -> o.graylisted(from));
       return;
     }
-    for (SubOpts s : rpc.subscriptions()) {
-      handleSubscription(p, s);
+    // Indexed loops: a for-each allocated an iterator per list and RPC.
+    List<SubOpts> subs = rpc.subscriptions();
+    for (int i = 0, n = subs.size(); i < n; i++) {
+      handleSubscription(p, subs.get(i));
     }
-    for (PubsubMessage m : rpc.publish()) {
-      handleMessage(p, m);
+    List<PubsubMessage> pub = rpc.publish();
+    for (int i = 0, n = pub.size(); i < n; i++) {
+      handleMessage(p, pub.get(i));
     }
     if (p.protocol.isGossipsub() && !rpc.control().isEmpty()) {
       handleControl(p, rpc.control());
@@ -1320,24 +1332,33 @@ public final class GossipRouter {
   // =========================================================================================
 
   private void handleControl(Peer p, ControlMessage c) {
-    List<ControlPrune> refusals = new ArrayList<>();
-    for (ControlGraft g : c.graft()) {
-      handleGraft(p, g.topic(), refusals);
+    // Each list is checked before it is walked: most control messages carry one kind only, and a
+    // for-each over an empty list still allocated an iterator.
+    if (!c.graft().isEmpty()) {
+      List<ControlPrune> refusals = new ArrayList<>();
+      for (ControlGraft g : c.graft()) {
+        handleGraft(p, g.topic(), refusals);
+      }
+      for (ControlPrune pr : refusals) {
+        enqueueControl(p, q -> q.addPrune(pr));
+      }
     }
-    for (ControlPrune pr : refusals) {
-      enqueueControl(p, q -> q.addPrune(pr));
-    }
-    for (ControlPrune pr : c.prune()) {
-      handlePrune(p, pr);
+    if (!c.prune().isEmpty()) {
+      for (ControlPrune pr : c.prune()) {
+        handlePrune(p, pr);
+      }
     }
     if (!c.ihave().isEmpty()) {
       handleIHave(p, c.ihave());
     }
-    for (ControlIWant w : c.iwant()) {
-      handleIWant(p, w);
+    if (!c.iwant().isEmpty()) {
+      for (ControlIWant w : c.iwant()) {
+        handleIWant(p, w);
+      }
     }
-    for (ControlIDontWant d : c.idontwant()) {
-      handleIDontWant(p, d);
+    List<ControlIDontWant> idontwant = c.idontwant();
+    for (int i = 0, n = idontwant.size(); i < n; i++) {
+      handleIDontWant(p, idontwant.get(i));
     }
   }
 
@@ -1921,7 +1942,7 @@ public final class GossipRouter {
       disconnect(p, "outbound control queue overflow");
       return;
     }
-    dirty.add(p);
+    markDirty(p);
   }
 
   /** Queues a message for a peer unless it said IDONTWANT; false if not queued. */
@@ -1942,7 +1963,7 @@ public final class GossipRouter {
       }
       return false;
     }
-    dirty.add(p);
+    markDirty(p);
     return true;
   }
 
@@ -1957,18 +1978,23 @@ public final class GossipRouter {
 
   /** Release hook: moves writable peers' queues into their hand-off queues, flushed after release. */
   private void collectOutbound() {
-    if (dirty.isEmpty()) {
+    int n = dirty.size();
+    if (n == 0) {
       return;
     }
-    for (Iterator<Peer> it = dirty.iterator(); it.hasNext(); ) {
-      Peer p = it.next();
+    // Peers that are not writable stay queued, in their order; the others leave the list.
+    int kept = 0;
+    for (int i = 0; i < n; i++) {
+      Peer p = dirty.get(i);
       if (p.closed || !p.outbox.writable()) {
         if (p.closed) {
-          it.remove();
+          p.dirty = false;
+        } else {
+          dirty.set(kept++, p);
         }
         continue;
       }
-      it.remove();
+      p.dirty = false;
       List<Rpc> rpcs = p.outbox.collect(limits.maxRpcSize());
       if (rpcs.isEmpty()) {
         continue;
@@ -1977,6 +2003,14 @@ public final class GossipRouter {
         emit(o -> o.rpcSent(p.id, r));
       }
       mutex.afterRelease(p.outbox::flush);
+    }
+    dirty.subList(kept, n).clear(); // peers queued during the walk (at n and after) stay
+  }
+
+  private void markDirty(Peer p) {
+    if (!p.dirty) {
+      p.dirty = true;
+      dirty.add(p);
     }
   }
 

@@ -239,7 +239,13 @@ final class PeerScore {
 
   void duplicateMessage(PeerId from, MessageId id, String topic, long now) {
     DeliveryRecord r = deliveries.get(id);
-    if (r == null || r.peers.contains(from)) {
+    if (r == null || (r.status == Status.VALID && !params.topics().containsKey(topic))) {
+      // A valid message on a topic without score parameters: a duplicate counts for nothing, and
+      // the record's peer set is only read for VALIDATING records (P3 on acceptance, P4 on
+      // rejection), so the common duplicate costs no set insert.
+      return;
+    }
+    if (r.peers.contains(from)) {
       return;
     }
     switch (r.status) {
@@ -287,8 +293,11 @@ final class PeerScore {
   }
 
   private TopicStats topicStats(PeerId p, String topic) {
+    if (!params.topics().containsKey(topic)) {
+      return null; // checked first: no peer look-up for a topic without score parameters
+    }
     PeerStats s = peers.get(p);
-    if (s == null || !params.topics().containsKey(topic)) {
+    if (s == null) {
       return null;
     }
     return s.topics.computeIfAbsent(topic, k -> new TopicStats());

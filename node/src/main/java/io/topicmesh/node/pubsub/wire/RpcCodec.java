@@ -107,11 +107,15 @@ public final class RpcCodec {
    */
   public static int encodedSize(Rpc rpc) {
     int n = 0;
-    for (SubOpts s : rpc.subscriptions()) {
-      n += lengthDelimited(1, subOptsSize(s));
+    // Indexed loops: the size of every batched RPC is computed, and for-each over the records'
+    // lists allocated an iterator per list (JFR: the largest share of the simulator's allocation).
+    List<SubOpts> subs = rpc.subscriptions();
+    for (int i = 0, k = subs.size(); i < k; i++) {
+      n += lengthDelimited(1, subOptsSize(subs.get(i)));
     }
-    for (PubsubMessage m : rpc.publish()) {
-      n += lengthDelimited(2, encodedSize(m));
+    List<PubsubMessage> pub = rpc.publish();
+    for (int i = 0, k = pub.size(); i < k; i++) {
+      n += lengthDelimited(2, encodedSize(pub.get(i)));
     }
     ControlMessage c = rpc.control();
     if (!c.isEmpty()) {
@@ -165,20 +169,26 @@ public final class RpcCodec {
    */
   public static int controlSize(ControlMessage c) {
     int n = 0;
-    for (ControlIHave h : c.ihave()) {
+    List<ControlIHave> ihave = c.ihave();
+    for (int i = 0, k = ihave.size(); i < k; i++) {
+      ControlIHave h = ihave.get(i);
       n += lengthDelimited(1, CodedOutputStream.computeStringSize(1, h.topic()) + idsSize(1, h.messageIds()));
     }
-    for (ControlIWant w : c.iwant()) {
-      n += lengthDelimited(2, idsSize(1, w.messageIds()));
+    List<ControlIWant> iwant = c.iwant();
+    for (int i = 0, k = iwant.size(); i < k; i++) {
+      n += lengthDelimited(2, idsSize(1, iwant.get(i).messageIds()));
     }
-    for (ControlGraft g : c.graft()) {
-      n += lengthDelimited(3, CodedOutputStream.computeStringSize(1, g.topic()));
+    List<ControlGraft> graft = c.graft();
+    for (int i = 0, k = graft.size(); i < k; i++) {
+      n += lengthDelimited(3, CodedOutputStream.computeStringSize(1, graft.get(i).topic()));
     }
-    for (ControlPrune p : c.prune()) {
-      n += lengthDelimited(4, pruneSize(p));
+    List<ControlPrune> prune = c.prune();
+    for (int i = 0, k = prune.size(); i < k; i++) {
+      n += lengthDelimited(4, pruneSize(prune.get(i)));
     }
-    for (ControlIDontWant d : c.idontwant()) {
-      n += lengthDelimited(5, idsSize(1, d.messageIds()));
+    List<ControlIDontWant> idontwant = c.idontwant();
+    for (int i = 0, k = idontwant.size(); i < k; i++) {
+      n += lengthDelimited(5, idsSize(1, idontwant.get(i).messageIds()));
     }
     ControlExtensions e = c.extensions();
     if (e != null) {

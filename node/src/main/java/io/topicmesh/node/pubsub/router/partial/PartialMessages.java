@@ -321,8 +321,11 @@ public final class PartialMessages {
 
   /** Whether IDONTWANT on {@code topic} must not go to {@code peer} (we take partials from it). */
   public boolean skipIdontwant(PeerId peer, String topic) {
+    if (!enabled) {
+      return false; // the common case: no look-up per mesh peer and message
+    }
     TopicMode m = modes.get(topic);
-    return enabled && m != null && m.mode.requests() && peerSupports(peer, topic) && host.extensionWith(peer);
+    return m != null && m.mode.requests() && peerSupports(peer, topic) && host.extensionWith(peer);
   }
 
   /** A partial RPC (RPC field 10) from {@code from}. */
