@@ -87,6 +87,7 @@ public final class LocalPubsubNode implements AutoCloseable {
         .inboxDrainExecutor(timers)
         .random(new SplittableRandom())
         .validationExecutor(validation)
+        .verifyOnReceivingThread(true) // signature checks on the event loop that read the RPC
         .deliveryExecutor(delivery)
         .dialer(dialer);
     customise.accept(b);
