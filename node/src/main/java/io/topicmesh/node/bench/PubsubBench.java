@@ -61,6 +61,8 @@ import java.util.regex.Pattern;
 public final class PubsubBench {
   private static final String TOPIC = "bench";
   private static final Duration SETTLE = Duration.ofSeconds(2);
+  /** Longest wait for a warm-up's deliveries to stop before the next phase. */
+  private static final Duration QUIET_WAIT = Duration.ofSeconds(60);
   private static final int MAX_LATENCIES = 2_000_000;
 
   int nodes = 20;
@@ -234,9 +236,11 @@ public final class PubsubBench {
       if (warmupSaturationSeconds > 0) {
         runOursPublishers(pubs, 0, warmupSaturationSeconds);
         Thread.sleep(SETTLE.toMillis());
+        awaitOursQuiet(stats);
       }
       runOursPublishers(pubs, rate, warmupSeconds);
       Thread.sleep(SETTLE.toMillis());
+      awaitOursQuiet(stats);
       oursPhase(stats, 0);
       double idle = (rssKiB(ProcessHandle.current().pid()) - rssBefore) / 1024.0 / nodes;
       long cpu0 = processCpuNanos();
@@ -257,6 +261,31 @@ public final class PubsubBench {
       for (LocalPubsubNode n : ns) {
         n.close();
       }
+    }
+  }
+
+  /**
+   * Waits (at most {@link #QUIET_WAIT}) until no delivery arrived for a second, so that messages of
+   * a warm-up still in flight are not counted in the next phase (on a loaded machine a saturation
+   * warm-up can leave seconds of backlog).
+   */
+  private static void awaitOursQuiet(List<Stats> stats) throws InterruptedException {
+    long deadline = System.nanoTime() + QUIET_WAIT.toNanos();
+    long last = -1;
+    while (true) {
+      long now = 0;
+      for (Stats s : stats) {
+        now += s.deliveries.get();
+      }
+      if (now == last) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        log("ours: deliveries still arriving " + QUIET_WAIT.toSeconds() + " s after the warm-up; measuring anyway");
+        return;
+      }
+      last = now;
+      Thread.sleep(1000);
     }
   }
 
@@ -449,9 +478,11 @@ public final class PubsubBench {
       if (warmupSaturationSeconds > 0) {
         goPublish(pubs, 0, warmupSaturationSeconds);
         Thread.sleep(SETTLE.toMillis());
+        awaitGoQuiet(ns);
       }
       goPublish(pubs, rate, warmupSeconds);
       Thread.sleep(SETTLE.toMillis());
+      awaitGoQuiet(ns);
       goPhase(ns);
       List<Long> pids = ns.stream().map(n -> n.process.pid()).toList();
       double idle = ProcFs.meanRssMiB(pids);
@@ -519,6 +550,22 @@ public final class PubsubBench {
       }
     }
     return new Phase(d, dup, concat(all), 0, 0);
+  }
+
+  /** As {@link #awaitOursQuiet}: reads (and so resets) the go nodes' warm-up counters until a second passes without a delivery. */
+  private void awaitGoQuiet(List<GoNode> ns) throws Exception {
+    long deadline = System.nanoTime() + QUIET_WAIT.toNanos();
+    goPhase(ns);
+    while (true) {
+      Thread.sleep(1000);
+      if (goPhase(ns).deliveries() == 0) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        log("go: deliveries still arriving " + QUIET_WAIT.toSeconds() + " s after the warm-up; measuring anyway");
+        return;
+      }
+    }
   }
 
   private static long goCpuTicks(List<GoNode> ns) throws IOException {
