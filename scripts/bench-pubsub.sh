@@ -3,7 +3,7 @@
 # fixed rate then saturation) with our nodes and with go-libp2p-pubsub nodes in the same run; prints
 # a side-by-side table with ratios. Flags are passed to io.topicmesh.node.bench.PubsubBench:
 # [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024] [--fixed-seconds 10]
-# [--saturation-seconds 10] [--warmup-seconds 3] [--max-inbox n] [--go-peer <path>] [--no-go]
+# [--saturation-seconds 10] [--warmup-seconds 3] [--warmup-saturation-seconds 5] [--max-inbox n] [--go-peer <path>] [--no-go]
 # [--ours-processes [--jvm-flags "..."] [--java <path>] [--jar <path>]] [--no-ours]
 # --ours-processes: each of our nodes is the daemon in its own JVM (as in a pod); --jvm-flags defaults to
 # node/Dockerfile's JAVA_TOOL_OPTIONS plus -XX:MaxRAM=512m (a 512 MiB pod limit). See docs/benchmarks.md.

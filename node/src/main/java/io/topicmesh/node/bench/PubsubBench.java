@@ -45,8 +45,9 @@ import java.util.regex.Pattern;
  * <p>Topology: {@code --nodes} nodes, node i connected to i+1…i+{@code --links} (mod n), all
  * subscribed to one topic, D=6/Dlo=5/Dhi=12, heartbeat 1 s, StrictSign. {@code --publishers}
  * nodes publish messages of {@code --size} bytes whose first 8 bytes are the publish wall clock
- * (Unix ns, shared machine clock): first at {@code --rate} messages/s each for {@code
- * --fixed-seconds} (latency), then as fast as their publish call accepts for {@code
+ * (Unix ns, shared machine clock): after a warm-up ({@code --warmup-saturation-seconds} as fast
+ * as they can, then {@code --warmup-seconds} at the fixed rate, both discarded), first at {@code
+ * --rate} messages/s each for {@code --fixed-seconds} (latency), then as fast as their publish call accepts for {@code
  * --saturation-seconds} (throughput). Each phase is read 2 s after its last publish.
  *
  * <p>With {@code --ours-processes} each of our nodes is instead the real daemon in its own JVM, as
@@ -55,7 +56,8 @@ import java.util.regex.Pattern;
  * resident memory are then read from /proc for every process of both sides.
  *
  * <pre>scripts/bench-pubsub.sh [--nodes 20] [--links 4] [--publishers 4] [--rate 10] [--size 1024]
- *     [--fixed-seconds 10] [--saturation-seconds 10] [--max-inbox n] [--go-peer path | --no-go]
+ *     [--fixed-seconds 10] [--saturation-seconds 10] [--warmup-seconds 3] [--warmup-saturation-seconds 5]
+ *     [--max-inbox n] [--go-peer path | --no-go]
  *     [--ours-processes [--jvm-flags "..."] [--java path] [--jar path]] [--no-ours] [--no-hold-cpu]</pre>
  *
  * <p>With our nodes in this JVM the table also gives the router-mutex holds during saturation ({@link
@@ -68,6 +70,8 @@ import java.util.regex.Pattern;
 public final class PubsubBench {
   private static final String TOPIC = "bench";
   private static final Duration SETTLE = Duration.ofSeconds(2);
+  /** Longest wait for a warm-up's deliveries to stop before the next phase. */
+  private static final Duration QUIET_WAIT = Duration.ofSeconds(60);
   private static final int MAX_LATENCIES = 2_000_000;
 
   int nodes = 20;
@@ -78,6 +82,14 @@ public final class PubsubBench {
   int fixedSeconds = 10;
   int saturationSeconds = 10;
   int warmupSeconds = 3;
+  /**
+   * Before the fixed-rate warm-up, both sides publish as fast as they can for this long: a fresh
+   * JVM interprets (and spends its CPU compiling) until its JIT has compiled the hot path, and at
+   * 40 msg/s that takes longer than the fixed-rate warm-up, so without it the fixed phase measured
+   * our JIT's warm-up rather than a running node. go's side gets the same phase (it changes
+   * nothing there but keeps both runs alike).
+   */
+  int warmupSaturationSeconds = 5;
   int maxInbox = Integer.MAX_VALUE;
   String goPeer = Path.of(System.getProperty("user.home"), ".cache", "topicmesh", "interop", "go-peer").toString();
   boolean runGo = true;
@@ -141,6 +153,7 @@ public final class PubsubBench {
         case "--fixed-seconds" -> b.fixedSeconds = Integer.parseInt(args[++i]);
         case "--saturation-seconds" -> b.saturationSeconds = Integer.parseInt(args[++i]);
         case "--warmup-seconds" -> b.warmupSeconds = Integer.parseInt(args[++i]);
+        case "--warmup-saturation-seconds" -> b.warmupSaturationSeconds = Integer.parseInt(args[++i]);
         case "--max-inbox" -> b.maxInbox = Integer.parseInt(args[++i]);
         case "--go-peer" -> b.goPeer = args[++i];
         case "--no-go" -> b.runGo = false;
@@ -151,8 +164,9 @@ public final class PubsubBench {
         case "--java" -> b.java = args[++i];
         case "--jar" -> b.jar = args[++i];
         default -> throw new IllegalArgumentException("unknown flag " + args[i] + " (known: --nodes, --links,"
-            + " --publishers, --rate, --size, --fixed-seconds, --saturation-seconds, --warmup-seconds, --max-inbox,"
-            + " --go-peer, --no-go, --no-ours, --ours-processes, --jvm-flags, --java, --jar, --no-hold-cpu)");
+            + " --publishers, --rate, --size, --fixed-seconds, --saturation-seconds, --warmup-seconds,"
+            + " --warmup-saturation-seconds, --max-inbox, --go-peer, --no-go, --no-ours, --ours-processes,"
+            + " --jvm-flags, --java, --jar, --no-hold-cpu)");
       }
     }
     ProcFs.splitJvmFlags(b.jvmFlags); // fails early on a stray word
@@ -242,8 +256,14 @@ public final class PubsubBench {
       waitFor("our meshes", () -> ns.stream().allMatch(n -> n.router().meshPeers(TOPIC).size() >= 4));
       log("ours: " + nodes + " nodes up, meshes formed");
       List<LocalPubsubNode> pubs = ns.subList(0, publishers);
+      if (warmupSaturationSeconds > 0) {
+        runOursPublishers(pubs, 0, warmupSaturationSeconds);
+        Thread.sleep(SETTLE.toMillis());
+        awaitOursQuiet(stats);
+      }
       runOursPublishers(pubs, rate, warmupSeconds);
       Thread.sleep(SETTLE.toMillis());
+      awaitOursQuiet(stats);
       oursPhase(stats, 0);
       double idle = (rssKiB(ProcessHandle.current().pid()) - rssBefore) / 1024.0 / nodes;
       long cpu0 = processCpuNanos();
@@ -267,6 +287,31 @@ public final class PubsubBench {
       for (LocalPubsubNode n : ns) {
         n.close();
       }
+    }
+  }
+
+  /**
+   * Waits (at most {@link #QUIET_WAIT}) until no delivery arrived for a second, so that messages of
+   * a warm-up still in flight are not counted in the next phase (on a loaded machine a saturation
+   * warm-up can leave seconds of backlog).
+   */
+  private static void awaitOursQuiet(List<Stats> stats) throws InterruptedException {
+    long deadline = System.nanoTime() + QUIET_WAIT.toNanos();
+    long last = -1;
+    while (true) {
+      long now = 0;
+      for (Stats s : stats) {
+        now += s.deliveries.get();
+      }
+      if (now == last) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        log("ours: deliveries still arriving " + QUIET_WAIT.toSeconds() + " s after the warm-up; measuring anyway");
+        return;
+      }
+      last = now;
+      Thread.sleep(1000);
     }
   }
 
@@ -456,8 +501,14 @@ public final class PubsubBench {
       waitFor("go meshes", () -> ns.stream().allMatch(n -> goMeshSize(n) >= 4));
       log("go: " + nodes + " nodes up, meshes formed");
       List<GoNode> pubs = ns.subList(0, publishers);
+      if (warmupSaturationSeconds > 0) {
+        goPublish(pubs, 0, warmupSaturationSeconds);
+        Thread.sleep(SETTLE.toMillis());
+        awaitGoQuiet(ns);
+      }
       goPublish(pubs, rate, warmupSeconds);
       Thread.sleep(SETTLE.toMillis());
+      awaitGoQuiet(ns);
       goPhase(ns);
       List<Long> pids = ns.stream().map(n -> n.process.pid()).toList();
       double idle = ProcFs.meanRssMiB(pids);
@@ -525,6 +576,22 @@ public final class PubsubBench {
       }
     }
     return new Phase(d, dup, concat(all), 0, 0);
+  }
+
+  /** As {@link #awaitOursQuiet}: reads (and so resets) the go nodes' warm-up counters until a second passes without a delivery. */
+  private void awaitGoQuiet(List<GoNode> ns) throws Exception {
+    long deadline = System.nanoTime() + QUIET_WAIT.toNanos();
+    goPhase(ns);
+    while (true) {
+      Thread.sleep(1000);
+      if (goPhase(ns).deliveries() == 0) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        log("go: deliveries still arriving " + QUIET_WAIT.toSeconds() + " s after the warm-up; measuring anyway");
+        return;
+      }
+    }
   }
 
   private static long goCpuTicks(List<GoNode> ns) throws IOException {

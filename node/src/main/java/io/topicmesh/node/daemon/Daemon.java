@@ -135,6 +135,7 @@ public final class Daemon implements AutoCloseable {
         .inboxDrainExecutor(routerScheduler)
         .random(new SecureRandom())
         .validationExecutor(validation)
+        // .verifyOnReceivingThread(true): off until an A/B shows it does not cost latency under external load (docs/benchmarks.md, session 8)
         .deliveryExecutor(delivery)
         .partialMessages(true) // advertised; a topic uses it only once enabled (admin API)
         .dialer(NodeWiring.dialer(host, config))

@@ -87,6 +87,7 @@ public final class LocalPubsubNode implements AutoCloseable {
         .inboxDrainExecutor(timers)
         .random(new SplittableRandom())
         .validationExecutor(validation)
+        // .verifyOnReceivingThread(true): off until an A/B shows it does not cost latency under external load (docs/benchmarks.md, session 8)
         .deliveryExecutor(delivery)
         .dialer(dialer);
     customise.accept(b);

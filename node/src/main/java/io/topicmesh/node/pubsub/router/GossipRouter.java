@@ -234,6 +234,10 @@ public final class GossipRouter {
   private RouterScheduler.Cancellable heartbeatTask;
   /** Bumped by start() and stop(): a tick of an older chain finds it changed and ends quietly. */
   private long heartbeatChain;
+  /** See {@link Builder#verifyOnReceivingThread}. */
+  private final boolean verifyOnReceivingThread;
+  /** Under the mutex: the RPC being handled is run by the thread that received it. */
+  private boolean onReceivingThread;
 
   private static final class Peer {
     final PeerId id;
@@ -263,6 +267,7 @@ public final class GossipRouter {
     this.self = Objects.requireNonNull(b.self, "self");
     this.selfBytes = ByteString.copyFrom(self.bytes());
     this.privKey = b.privKey;
+    this.verifyOnReceivingThread = b.verifyOnReceivingThread;
     this.signaturePolicy = b.signaturePolicy;
     if (signaturePolicy == SignaturePolicy.STRICT_SIGN && privKey == null) {
       throw new IllegalArgumentException("STRICT_SIGN needs the node's private key");
@@ -371,7 +376,22 @@ public final class GossipRouter {
    * its high-water mark (apply backpressure).
    */
   public boolean onRpc(PeerId peer, Rpc rpc) {
-    return mutex.execute("rpc", () -> handleRpc(peer, rpc));
+    if (!verifyOnReceivingThread) {
+      return mutex.execute("rpc", () -> handleRpc(peer, rpc));
+    }
+    Thread receiver = Thread.currentThread();
+    return mutex.execute(
+        "rpc",
+        () -> {
+          // Run by the receiving thread itself (the mutex was free): its signature checks may run
+          // on it too, after release. Drained by another holder: they go to the executor.
+          onReceivingThread = Thread.currentThread() == receiver;
+          try {
+            handleRpc(peer, rpc);
+          } finally {
+            onReceivingThread = false;
+          }
+        });
   }
 
   /**
@@ -1006,7 +1026,7 @@ public final class GossipRouter {
       case VERIFY -> {
         // As go-libp2p-pubsub does, IDONTWANT goes out on arrival, before the signature is checked.
         sendIdontwant(p, id, m);
-        verifier.verify(pv, this::finishVerification);
+        verifier.verify(pv, this::finishVerification, onReceivingThread);
       }
       case WAIT -> {}
       case DUPLICATE -> {
@@ -2115,6 +2135,7 @@ public final class GossipRouter {
     private int inboxDrainBudget = RouterMutex.DEFAULT_DRAIN_BUDGET;
     private Duration inboxDrainTime = RouterMutex.DEFAULT_DRAIN_TIME;
     private Executor inboxDrainExecutor;
+    private boolean verifyOnReceivingThread;
     private Duration longHold = Duration.ofMillis(100);
     private LockListener lockListener = LockListener.NONE;
     private LongSupplier mutexCpuTime;
@@ -2173,6 +2194,16 @@ public final class GossipRouter {
      * none: the holder goes on in rounds, releasing the mutex between them.
      */
     public Builder inboxDrainExecutor(Executor e) { this.inboxDrainExecutor = e; return this; }
+    /**
+     * StrictSign: check the signature of a message on the thread that handed its RPC to {@link
+     * #onRpc} (a connection's event loop), after the mutex is released, whenever that thread ran
+     * the RPC itself (the mutex was free); then the verified message is accepted and forwarded from
+     * that thread too. This saves two thread hand-offs per hop (to the validation executor and back
+     * to the event loop for the writes). An RPC drained by another holder (a publisher, the inbox
+     * drain thread) still has its signatures checked on the validation executor. Topic validators
+     * always run on the validation executor. Default off (every check on the executor).
+     */
+    public Builder verifyOnReceivingThread(boolean on) { this.verifyOnReceivingThread = on; return this; }
     public Builder longHold(Duration d) { this.longHold = d; return this; }
     public Builder lockListener(LockListener l) { this.lockListener = l; return this; }
     /**

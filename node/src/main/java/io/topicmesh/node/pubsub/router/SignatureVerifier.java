@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * StrictSign signature checks, the costliest step on the receive path, run off the router mutex
- * on the validation executor. One copy of a message id is checked at a time: copies from other
+ * on the validation executor, or (with {@code verify(.., true)}) on the thread that releases the
+ * mutex, after the release. One copy of a message id is checked at a time: copies from other
  * peers that arrive meanwhile wait, and are checked in turn only if the one in flight turns out
  * forged (a forged copy must not shadow the genuine message). Bounded by {@link #MAX_IN_FLIGHT}
  * ids and {@link #MAX_WAITING_COPIES} copies per id. Every method but {@link #check} runs under
@@ -112,11 +113,23 @@ final class SignatureVerifier {
    * logged, and {@code onRefused} runs instead of a verdict.
    */
   void verify(PendingMessage pv, BiConsumer<PendingMessage, Optional<RejectReason>> onVerdict) {
+    verify(pv, onVerdict, false);
+  }
+
+  /**
+   * As {@link #verify(PendingMessage, BiConsumer)}; with {@code here} the check runs on the thread
+   * that releases the mutex (after release, never under it) instead of on the executor.
+   */
+  void verify(PendingMessage pv, BiConsumer<PendingMessage, Optional<RejectReason>> onVerdict, boolean here) {
     Runnable task =
         () -> {
           Optional<RejectReason> verdict = check(pv.message(), policy);
           mutex.execute("verified", () -> onVerdict.accept(pv, verdict));
         };
+    if (here) {
+      mutex.afterRelease(task);
+      return;
+    }
     mutex.afterRelease(
         () -> {
           try {
