@@ -76,6 +76,8 @@ public final class HostBench {
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
   private final TcpTransport transport = TcpTransport.create(0);
+  /** CPU seconds of this process per 10^9 bytes in the last noise or yamux run. */
+  double lastCpuSecondsPerGb;
   private final SecureRandom random = new SecureRandom();
 
   public static void main(String[] args) throws Exception {
@@ -111,6 +113,9 @@ public final class HostBench {
     // Round by round, ours then go's (go-peer bench --rounds 1), so that each pair shares the
     // machine's load of that minute; a row's ratio is the median of the rounds' ratios.
     double[][] ours = new double[rounds][];
+    // Our process's CPU seconds per GB moved (both ends are in this process, as in go-peer bench):
+    // unlike MB/s this hardly depends on how much of the machine other processes take.
+    double[][] cpu = new double[rounds][];
     double[][] go = goPeer == null ? null : new double[rounds][];
     try {
       System.err.printf("java: %s, %d cpus, transport %s, noise AEAD %s%n",
@@ -127,9 +132,17 @@ public final class HostBench {
         System.err.printf(Locale.ROOT, "warm-up %d ours: %s (load %s, not counted)%n", w + 1, fmt(warm), load());
       }
       for (int r = 0; r < rounds; r++) {
-        ours[r] = new double[] {
-            bench.noise(total), bench.yamux(total, 1), bench.yamux(total, streams), bench.handshakes(handshakes)};
-        System.err.printf(Locale.ROOT, "round %d ours: %s (load %s)%n", r + 1, fmt(ours[r]), load());
+        ours[r] = new double[4];
+        cpu[r] = new double[3];
+        ours[r][0] = bench.noise(total);
+        cpu[r][0] = bench.lastCpuSecondsPerGb;
+        ours[r][1] = bench.yamux(total, 1);
+        cpu[r][1] = bench.lastCpuSecondsPerGb;
+        ours[r][2] = bench.yamux(total, streams);
+        cpu[r][2] = bench.lastCpuSecondsPerGb;
+        ours[r][3] = bench.handshakes(handshakes);
+        System.err.printf(Locale.ROOT, "round %d ours: %s (load %s; CPU s/GB:%s)%n", r + 1, fmt(ours[r]), load(),
+            fmt(cpu[r]));
         if (go != null) {
           go[r] = runGo(goPeer, mb, streams, handshakes, 1);
           System.err.printf(Locale.ROOT, "round %d go:   %s (load %s)%n", r + 1, fmt(go[r]), load());
@@ -153,6 +166,8 @@ public final class HostBench {
       System.out.printf(Locale.ROOT, "%-34s %12s %12.1f %8s%n", "handshakes/s (multistream muxer)", "-",
           median(rounds, r -> go[r][4]), "-");
     }
+    System.out.printf(Locale.ROOT, "our CPU seconds per GB (medians): noise %.2f, yamux 1 stream %.2f, yamux %d streams %.2f%n",
+        median(rounds, r -> cpu[r][0]), median(rounds, r -> cpu[r][1]), streams, median(rounds, r -> cpu[r][2]));
     System.out.printf(Locale.ROOT,
         "(%d MB per throughput run, %d handshakes per round; medians of %d rounds after %d warm-up round(s)"
             + " of ours, ours and go alternating; ratio = median of the rounds' ratios)%n",
@@ -194,7 +209,13 @@ public final class HostBench {
 
   // ---------------------------------------------------------------- noise only
 
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   double noise(long total) throws Exception {
+    long cpu0 = processCpuNanos();
     PrivKey k1 = PrivKey.generate(KeyType.ED25519, random);
     PrivKey k2 = PrivKey.generate(KeyType.ED25519, random);
     PeerId id2 = PeerId.fromPublicKey(k2.publicKey());
@@ -224,6 +245,7 @@ public final class HostBench {
     }, Duration.ofSeconds(10)).sync().channel();
     try {
       long nanos = acked.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      lastCpuSecondsPerGb = (processCpuNanos() - cpu0) / 1e9 / (total / 1e9);
       return mbps(total, nanos);
     } finally {
       client.close().sync();
@@ -316,6 +338,7 @@ public final class HostBench {
   };
 
   double yamux(long total, int streams) throws Exception {
+    long cpu0 = processCpuNanos();
     InboundProtocols sink = new InboundProtocols() {
       @Override
       public Collection<String> protocolIds() {
@@ -352,7 +375,9 @@ public final class HostBench {
       for (Promise<Long> ack : acks) {
         ack.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       }
-      return mbps(per * streams, System.nanoTime() - start);
+      long nanos = System.nanoTime() - start;
+      lastCpuSecondsPerGb = (processCpuNanos() - cpu0) / 1e9 / (per * streams / 1e9);
+      return mbps(per * streams, nanos);
     } finally {
       pair.close();
     }

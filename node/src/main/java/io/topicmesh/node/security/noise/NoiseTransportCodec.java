@@ -152,7 +152,18 @@ public final class NoiseTransportCodec extends ChannelDuplexHandler {
           while (filled < chunk) {
             ByteBuf b = pending.peek();
             int n = Math.min(b.readableBytes(), chunk - filled);
-            out.setBytes(at + filled, b, b.readerIndex(), n);
+            if (b.nioBufferCount() == 1) {
+              out.setBytes(at + filled, b, b.readerIndex(), n);
+            } else {
+              // A composite: copy its components one by one (setBytes(ByteBuf) would first merge
+              // them into a temporary buffer).
+              int off = at + filled;
+              for (java.nio.ByteBuffer piece : b.nioBuffers(b.readerIndex(), n)) {
+                int r = piece.remaining();
+                out.setBytes(off, piece);
+                off += r;
+              }
+            }
             b.skipBytes(n);
             filled += n;
             if (!b.isReadable()) {
