@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Transport benchmark of the host (noise, yamux 1/N streams, handshakes/s) next to go-libp2p's
 # figures measured the same way in the same run; prints a table with ratios. Flags are passed to
-# io.topicmesh.node.bench.HostBench: [--mb 256] [--streams 64] [--handshakes 300] [--rounds 3] [--no-go]
+# io.topicmesh.node.bench.HostBench: [--mb 512] [--streams 64] [--handshakes 300] [--rounds 3] [--warmup 1] [--no-go]
 # [--only handshakes]
 # JAVA=/path/to/bin/java selects another JVM (e.g. a newer JDK with ChaCha20 intrinsics).
 set -euo pipefail

@@ -59,12 +59,15 @@ import java.util.regex.Pattern;
  *       with a multistream round for the muxer is printed for reference.
  * </ul>
  *
- * MB is 10^6 bytes; after a warm-up, each round measures ours and then go's ({@code go-peer bench
- * --rounds 1}); each figure is the median of the rounds, each ratio the median of the rounds' ratios.
+ * MB is 10^6 bytes. Ours first runs {@code --warmup} unmeasured rounds of the full size (default
+ * 1), so that the JIT has compiled the data path before the first measured round (go's code is
+ * compiled ahead of time; {@code go-peer bench} still moves 8 MB before it measures). Then each
+ * round measures ours and then go's ({@code go-peer bench --rounds 1}); each figure is the median
+ * of the rounds, each ratio the median of the rounds' ratios.
  *
  * <pre>
- * java -cp node/target/topicmesh-node.jar io.topicmesh.node.bench.HostBench [--mb 256] [--streams 64]
- *     [--handshakes 300] [--rounds 3] [--go-peer ~/.cache/topicmesh/interop/go-peer | --no-go]
+ * java -cp node/target/topicmesh-node.jar io.topicmesh.node.bench.HostBench [--mb 512] [--streams 64]
+ *     [--handshakes 300] [--rounds 3] [--warmup 1] [--go-peer ~/.cache/topicmesh/interop/go-peer | --no-go]
  *     [--only handshakes]
  * </pre>
  *
@@ -80,13 +83,16 @@ public final class HostBench {
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
   private final TcpTransport transport = TcpTransport.create(0);
+  /** CPU seconds of this process per 10^9 bytes in the last noise or yamux run. */
+  double lastCpuSecondsPerGb;
   private final SecureRandom random = new SecureRandom();
 
   public static void main(String[] args) throws Exception {
-    int mb = 256;
+    int mb = 512;
     int streams = 64;
     int handshakes = 300;
     int rounds = 3;
+    int warmup = 1;
     String goPeer = Path.of(System.getProperty("user.home"), ".cache", "topicmesh", "interop", "go-peer").toString();
     boolean onlyHandshakes = false;
     for (int i = 0; i < args.length; i++) {
@@ -95,6 +101,7 @@ public final class HostBench {
         case "--streams" -> streams = Integer.parseInt(args[++i]);
         case "--handshakes" -> handshakes = Integer.parseInt(args[++i]);
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--warmup" -> warmup = Integer.parseInt(args[++i]);
         case "--go-peer" -> goPeer = args[++i];
         case "--no-go" -> goPeer = null;
         case "--only" -> {
@@ -106,7 +113,8 @@ public final class HostBench {
         }
         default -> {
           System.err.println("unknown flag " + args[i]
-              + " (known: --mb, --streams, --handshakes, --rounds, --go-peer <path>, --no-go, --only handshakes)");
+              + " (known: --mb, --streams, --handshakes, --rounds, --warmup, --go-peer <path>, --no-go,"
+              + " --only handshakes)");
           System.exit(2);
         }
       }
@@ -121,6 +129,9 @@ public final class HostBench {
     // Round by round, ours then go's (go-peer bench --rounds 1), so that each pair shares the
     // machine's load of that minute; a row's ratio is the median of the rounds' ratios.
     double[][] ours = new double[rounds][];
+    // Our process's CPU seconds per GB moved (both ends are in this process, as in go-peer bench):
+    // unlike MB/s this hardly depends on how much of the machine other processes take.
+    double[][] cpu = new double[rounds][];
     double[][] go = goPeer == null ? null : new double[rounds][];
     try {
       System.err.printf("java: %s, %d cpus, transport %s, noise AEAD %s%n",
@@ -131,13 +142,31 @@ public final class HostBench {
         bench.yamux(8_000_000, 4);
       }
       bench.handshakes(onlyHandshakes ? Math.max(50, handshakes) : 50);
+      // Unmeasured rounds of the full size: 256 MB rounds used to climb 2x from the first to the
+      // third round while C2 compiled the data path, so the median was a warm-up figure.
+      for (int w = 0; w < warmup && !onlyHandshakes; w++) {
+        double[] warm = {
+            bench.noise(total), bench.yamux(total, 1), bench.yamux(total, streams), bench.handshakes(handshakes)};
+        System.err.printf(Locale.ROOT, "warm-up %d ours: %s (load %s, not counted)%n", w + 1, fmt(warm), load());
+      }
       for (int r = 0; r < rounds; r++) {
-        // --only handshakes: the throughput rows are skipped (NaN) here, and go's run with 1 MB
-        ours[r] = onlyHandshakes
-            ? new double[] {Double.NaN, Double.NaN, Double.NaN, bench.handshakes(handshakes)}
-            : new double[] {
-                bench.noise(total), bench.yamux(total, 1), bench.yamux(total, streams), bench.handshakes(handshakes)};
-        System.err.printf(Locale.ROOT, "round %d ours: %s (load %s)%n", r + 1, fmt(ours[r]), load());
+        ours[r] = new double[4];
+        cpu[r] = new double[3];
+        if (onlyHandshakes) {
+          // --only handshakes: the throughput rows are skipped (NaN) here, and go's run with 1 MB
+          java.util.Arrays.fill(ours[r], Double.NaN);
+          java.util.Arrays.fill(cpu[r], Double.NaN);
+        } else {
+          ours[r][0] = bench.noise(total);
+          cpu[r][0] = bench.lastCpuSecondsPerGb;
+          ours[r][1] = bench.yamux(total, 1);
+          cpu[r][1] = bench.lastCpuSecondsPerGb;
+          ours[r][2] = bench.yamux(total, streams);
+          cpu[r][2] = bench.lastCpuSecondsPerGb;
+        }
+        ours[r][3] = bench.handshakes(handshakes);
+        System.err.printf(Locale.ROOT, "round %d ours: %s (load %s; CPU s/GB:%s)%n", r + 1, fmt(ours[r]), load(),
+            fmt(cpu[r]));
         if (go != null) {
           go[r] = runGo(goPeer, onlyHandshakes ? 1 : mb, streams, handshakes, 1);
           System.err.printf(Locale.ROOT, "round %d go:   %s (load %s)%n", r + 1, fmt(go[r]), load());
@@ -161,10 +190,15 @@ public final class HostBench {
       System.out.printf(Locale.ROOT, "%-34s %12s %12.1f %8s%n", "handshakes/s (multistream muxer)", "-",
           median(rounds, r -> go[r][4]), "-");
     }
+    if (!onlyHandshakes) {
+      System.out.printf(Locale.ROOT,
+          "our CPU seconds per GB (medians): noise %.2f, yamux 1 stream %.2f, yamux %d streams %.2f%n",
+          median(rounds, r -> cpu[r][0]), median(rounds, r -> cpu[r][1]), streams, median(rounds, r -> cpu[r][2]));
+    }
     System.out.printf(Locale.ROOT,
-        "(%s%d handshakes per round; medians of %d rounds, ours and go alternating;"
-            + " ratio = median of the rounds' ratios)%n",
-        onlyHandshakes ? "" : mb + " MB per throughput run, ", handshakes, rounds);
+        "(%s%d handshakes per round; medians of %d rounds after %d warm-up round(s)"
+            + " of ours, ours and go alternating; ratio = median of the rounds' ratios)%n",
+        onlyHandshakes ? "" : mb + " MB per throughput run, ", handshakes, rounds, onlyHandshakes ? 0 : warmup);
   }
 
   private static String fmt(double[] row) {
@@ -202,7 +236,13 @@ public final class HostBench {
 
   // ---------------------------------------------------------------- noise only
 
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
   double noise(long total) throws Exception {
+    long cpu0 = processCpuNanos();
     PrivKey k1 = PrivKey.generate(KeyType.ED25519, random);
     PrivKey k2 = PrivKey.generate(KeyType.ED25519, random);
     PeerId id2 = PeerId.fromPublicKey(k2.publicKey());
@@ -232,6 +272,7 @@ public final class HostBench {
     }, Duration.ofSeconds(10)).sync().channel();
     try {
       long nanos = acked.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+      lastCpuSecondsPerGb = (processCpuNanos() - cpu0) / 1e9 / (total / 1e9);
       return mbps(total, nanos);
     } finally {
       client.close().sync();
@@ -324,6 +365,7 @@ public final class HostBench {
   };
 
   double yamux(long total, int streams) throws Exception {
+    long cpu0 = processCpuNanos();
     InboundProtocols sink = new InboundProtocols() {
       @Override
       public Collection<String> protocolIds() {
@@ -360,7 +402,9 @@ public final class HostBench {
       for (Promise<Long> ack : acks) {
         ack.get(TIMEOUT.toSeconds(), TimeUnit.SECONDS);
       }
-      return mbps(per * streams, System.nanoTime() - start);
+      long nanos = System.nanoTime() - start;
+      lastCpuSecondsPerGb = (processCpuNanos() - cpu0) / 1e9 / (per * streams / 1e9);
+      return mbps(per * streams, nanos);
     } finally {
       pair.close();
     }

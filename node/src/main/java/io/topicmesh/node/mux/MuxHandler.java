@@ -130,6 +130,11 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
       in.release();
       return;
     }
+    int head = maxHeadLength();
+    if (head > 0) {
+      readStreaming(ctx, in, head);
+      return;
+    }
     cumulation =
         cumulation == null
             ? in
@@ -152,6 +157,54 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
         // Compacting moves bytes under any retained payload slice still queued in a stream, so
         // only compact when no slice is alive (as ByteToMessageDecoder does).
         cumulation.discardSomeReadBytes();
+      }
+      flushConnection();
+    }
+  }
+
+  /**
+   * Decodes straight from {@code in}, for protocols that take payloads piece by piece ({@link
+   * #maxHeadLength()}): only the tail of a read shorter than a head is kept, in a small buffer that
+   * the next read's first bytes complete, so no read is copied as a whole.
+   */
+  private void readStreaming(ChannelHandlerContext ctx, ByteBuf in, int head) {
+    decoding = true;
+    try {
+      while (!closed && cumulation != null && in.isReadable()) {
+        cumulation.discardReadBytes();
+        cumulation.writeBytes(in, Math.min(in.readableBytes(), head - cumulation.readableBytes()));
+        while (!closed && cumulation.isReadable() && decodeFrame(cumulation)) {
+          // decoded one frame, or passed on a piece of a payload
+        }
+        if (!cumulation.isReadable()) {
+          cumulation.release();
+          cumulation = null;
+        } else if (cumulation.readableBytes() >= head) {
+          throw new IllegalStateException(
+              protocolId() + " did not decode a whole head of " + cumulation.readableBytes() + " bytes");
+        }
+      }
+      if (cumulation == null) {
+        while (!closed && in.isReadable() && decodeFrame(in)) {
+          // as above
+        }
+        if (!closed && in.isReadable()) {
+          if (in.readableBytes() >= head) {
+            throw new IllegalStateException(
+                protocolId() + " did not decode a whole head of " + in.readableBytes() + " bytes");
+          }
+          cumulation = ctx.alloc().heapBuffer(head, head);
+          cumulation.writeBytes(in);
+        }
+      }
+    } catch (MuxException e) {
+      protocolError(e);
+    } finally {
+      decoding = false;
+      in.release();
+      if (closed && cumulation != null) {
+        cumulation.release();
+        cumulation = null;
       }
       flushConnection();
     }
@@ -209,6 +262,16 @@ public abstract class MuxHandler extends ChannelDuplexHandler {
    * @throws MuxException for a protocol violation; the connection is then closed
    */
   protected abstract boolean decodeFrame(ByteBuf in) throws MuxException;
+
+  /**
+   * 0 if {@link #decodeFrame} needs whole frames in its input (the handler gathers them); else the
+   * longest frame head, and {@link #decodeFrame} must make progress whenever its input holds that
+   * many bytes (it takes payloads in pieces), so the handler decodes straight from each read and
+   * keeps only a cut head between reads.
+   */
+  protected int maxHeadLength() {
+    return 0;
+  }
 
   /** Map key of a stream: the id, plus the initiator where ids are namespaced by it (mplex). */
   protected abstract long streamKey(long id, boolean inbound);

@@ -1,6 +1,7 @@
 package io.topicmesh.node.transport;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.AdaptiveRecvByteBufAllocator;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -10,6 +11,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerSocketChannel;
@@ -25,8 +27,21 @@ import java.util.concurrent.TimeUnit;
 /**
  * TCP on netty: native epoll when {@link Epoll#isAvailable()}, NIO otherwise. Owns one event loop
  * group used for listening sockets and connections alike; {@link #close()} shuts it down.
+ *
+ * <p>Connections read into buffers that adapt between 2 KiB and {@link #MAX_READ} (netty's default
+ * stops at 64 KiB, less than one 65,537-byte noise frame, so nearly every frame was cut by a read
+ * and had to be gathered), and stay writable until {@link #WRITE_HIGH} bytes wait in their
+ * outbound buffer (netty's default 64 KiB is one noise frame: a bulk sender woke up for every
+ * frame).
  */
 public final class TcpTransport implements AutoCloseable {
+  /** Largest read into one buffer; reads only grow this large while they keep filling it. */
+  static final int MAX_READ = 256 * 1024;
+  /** Outbound bytes queued in a connection at which it turns unwritable (soft bound). */
+  static final int WRITE_HIGH = 256 * 1024;
+  /** ... and writable again below this. */
+  static final int WRITE_LOW = 128 * 1024;
+
   private final EventLoopGroup group;
   private final Class<? extends Channel> socketClass;
   private final Class<? extends ServerChannel> serverClass;
@@ -78,6 +93,8 @@ public final class TcpTransport implements AutoCloseable {
         .option(ChannelOption.SO_BACKLOG, 1024)
         .childOption(ChannelOption.TCP_NODELAY, true)
         .childOption(ChannelOption.SO_KEEPALIVE, true)
+        .childOption(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ))
+        .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(WRITE_LOW, WRITE_HIGH))
         .childHandler(childInitializer)
         .bind(address);
   }
@@ -89,6 +106,8 @@ public final class TcpTransport implements AutoCloseable {
         .channel(socketClass)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.SO_KEEPALIVE, true)
+        .option(ChannelOption.RCVBUF_ALLOCATOR, new AdaptiveRecvByteBufAllocator(64, 2048, MAX_READ))
+        .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(WRITE_LOW, WRITE_HIGH))
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()))
         .handler(initializer)
         .connect(remote);

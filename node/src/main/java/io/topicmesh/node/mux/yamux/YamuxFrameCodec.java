@@ -28,6 +28,36 @@ public final class YamuxFrameCodec {
    * @throws MuxException for an unknown version, type or flag, or an oversized payload
    */
   public static YamuxFrame decode(ByteBuf in, int maxDataLength) throws MuxException {
+    YamuxFrame header = peekHeader(in, maxDataLength);
+    if (header == null || header.type() != YamuxType.DATA) {
+      return header;
+    }
+    if (in.readableBytes() < HEADER_LENGTH + header.length()) {
+      return null;
+    }
+    in.skipBytes(HEADER_LENGTH);
+    return new YamuxFrame(header.type(), header.flags(), header.streamId(), header.length(),
+        in.readRetainedSlice((int) header.length()));
+  }
+
+  /**
+   * Decodes one frame header if {@code in} holds 12 bytes, consuming only the header, else returns
+   * null. A DATA frame's payload is left in {@code in} (the returned frame's data is null; its
+   * length says how many payload bytes follow), so that a receiver can pass the payload on as it
+   * arrives rather than gather whole frames.
+   *
+   * @throws MuxException as {@link #decode}
+   */
+  public static YamuxFrame decodeHeader(ByteBuf in, int maxDataLength) throws MuxException {
+    YamuxFrame header = peekHeader(in, maxDataLength);
+    if (header != null && header.type() == YamuxType.DATA) {
+      in.skipBytes(HEADER_LENGTH);
+    }
+    return header;
+  }
+
+  /** The header at the reader index, validated; consumed only when it is not DATA. */
+  private static YamuxFrame peekHeader(ByteBuf in, int maxDataLength) throws MuxException {
     if (in.readableBytes() < HEADER_LENGTH) {
       return null;
     }
@@ -57,11 +87,7 @@ public final class YamuxFrameCodec {
           MuxError.FRAME_TOO_LARGE,
           "yamux data frame of " + length + " bytes on stream " + streamId + ", limit " + maxDataLength);
     }
-    if (in.readableBytes() < HEADER_LENGTH + length) {
-      return null;
-    }
-    in.skipBytes(HEADER_LENGTH);
-    return new YamuxFrame(type, flags, streamId, length, in.readRetainedSlice((int) length));
+    return new YamuxFrame(type, flags, streamId, length, null);
   }
 
   /** Writes a 12-byte header. */

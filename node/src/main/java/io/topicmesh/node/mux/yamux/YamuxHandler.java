@@ -53,6 +53,12 @@ public class YamuxHandler extends MuxHandler {
   private final Map<Long, PendingPing> pings = new LinkedHashMap<>();
 
   private long nextStreamId;
+  /** Payload bytes of the current DATA frame still to come, for {@link #payloadStream}. */
+  private long payloadLeft;
+  /** The stream the current DATA payload goes to; null to drop it (unknown or refused stream). */
+  private StreamChannel payloadStream;
+  /** The current DATA frame's flags, applied after its last payload byte. */
+  private int payloadFlags;
   private long nextPingId = 1;
   private int ackBacklog;
   /** Window granted above the initial window, summed over streams; bounded by the budget. */
@@ -148,9 +154,38 @@ public class YamuxHandler extends MuxHandler {
             TimeUnit.NANOSECONDS);
   }
 
+  /**
+   * A DATA payload is passed on as it arrives, piece by piece, rather than gathered into a whole
+   * frame first: a frame of 64 KiB + 12 bytes never lines up with the 65,519-byte noise frames it
+   * travels in, so gathering would copy almost every byte once more. Only a header cut by a read
+   * boundary is gathered (12 bytes).
+   */
+  @Override
+  protected int maxHeadLength() {
+    return YamuxFrameCodec.HEADER_LENGTH;
+  }
+
   @Override
   protected boolean decodeFrame(ByteBuf in) throws MuxException {
-    YamuxFrame frame = YamuxFrameCodec.decode(in, config.yamuxMaxWindow());
+    if (payloadLeft > 0) {
+      int n = (int) Math.min(in.readableBytes(), payloadLeft);
+      if (n == 0) {
+        return false;
+      }
+      ByteBuf piece = in.readRetainedSlice(n);
+      payloadLeft -= n;
+      StreamChannel s = payloadStream == null ? null : stream(payloadStream.streamId());
+      if (s == payloadStream && s != null) {
+        deliverData(s, piece);
+      } else {
+        piece.release();
+      }
+      if (payloadLeft == 0) {
+        endOfData();
+      }
+      return true;
+    }
+    YamuxFrame frame = YamuxFrameCodec.decodeHeader(in, config.yamuxMaxWindow());
     if (frame == null) {
       return false;
     }
@@ -160,6 +195,22 @@ public class YamuxHandler extends MuxHandler {
       case GO_AWAY -> onGoAway(frame);
     }
     return true;
+  }
+
+  /** The last payload byte of a DATA frame was passed on: now its FIN or RST applies. */
+  private void endOfData() {
+    StreamChannel s = payloadStream;
+    int flags = payloadFlags;
+    payloadStream = null;
+    payloadFlags = 0;
+    if (s == null || stream(s.streamId()) != s) {
+      return;
+    }
+    if ((flags & YamuxFlags.RST) != 0) {
+      deliverRemoteReset(s);
+    } else if ((flags & YamuxFlags.FIN) != 0 && s.isOpen()) {
+      deliverRemoteCloseWrite(s);
+    }
   }
 
   @Override
@@ -282,76 +333,88 @@ public class YamuxHandler extends MuxHandler {
 
   // ---------------------------------------------------------------- frames
 
+  /**
+   * A WINDOW_UPDATE, or the header of a DATA frame whose payload (still in the input) {@link
+   * #decodeFrame} then passes on; a DATA frame's FIN or RST applies after its payload.
+   */
   private void onStreamFrame(YamuxFrame frame) throws MuxException {
     long id = frame.streamId();
-    ByteBuf data = frame.data();
-    try {
-      if (id == 0) {
-        throw new MuxException(MuxError.INVALID_STREAM_ID, frame + " on the session stream 0");
+    boolean isData = frame.type() == YamuxType.DATA;
+    if (id == 0) {
+      throw new MuxException(MuxError.INVALID_STREAM_ID, frame + " on the session stream 0");
+    }
+    StreamChannel s = stream(id);
+    if (frame.hasFlag(YamuxFlags.SYN)) {
+      if (s != null) {
+        throw new MuxException(MuxError.DUPLICATE_STREAM, "SYN for open stream " + id);
       }
-      StreamChannel s = stream(id);
-      if (frame.hasFlag(YamuxFlags.SYN)) {
-        if (s != null) {
-          throw new MuxException(MuxError.DUPLICATE_STREAM, "SYN for open stream " + id);
+      if ((id % 2 == 1) == initiator) {
+        throw new MuxException(
+            MuxError.INVALID_STREAM_ID, "peer opened stream " + id + " with our parity");
+      }
+      s = acceptInbound(id, new StreamState(config.yamuxInitialWindow(), nanoClock.getAsLong()), goAwaySent);
+      if (s == null) {
+        if (connection().isWritable()) {
+          writeRst(id);
         }
-        if ((id % 2 == 1) == initiator) {
-          throw new MuxException(
-              MuxError.INVALID_STREAM_ID, "peer opened stream " + id + " with our parity");
-        }
-        s = acceptInbound(id, new StreamState(config.yamuxInitialWindow(), nanoClock.getAsLong()), goAwaySent);
-        if (s == null) {
-          if (connection().isWritable()) {
-            writeRst(id);
-          }
-          return;
-        }
-        writeFrame(
-            YamuxFrameCodec.encode(
-                ctx().alloc(),
-                YamuxType.WINDOW_UPDATE,
-                YamuxFlags.ACK,
-                id,
-                config.yamuxInitialWindow() - MuxConfig.YAMUX_PROTOCOL_WINDOW));
-      } else if (s == null) {
-        listener().frameDropped(connection(), MuxError.UNKNOWN_STREAM);
-        log.debug("{} dropped {} for unknown stream", connection(), frame);
+        skipPayload(frame);
         return;
       }
-      StreamState st = state(s);
-      if (frame.hasFlag(YamuxFlags.ACK) && !s.isInbound() && !st.acked) {
-        st.acked = true;
-        ackBacklog--;
+      writeFrame(
+          YamuxFrameCodec.encode(
+              ctx().alloc(),
+              YamuxType.WINDOW_UPDATE,
+              YamuxFlags.ACK,
+              id,
+              config.yamuxInitialWindow() - MuxConfig.YAMUX_PROTOCOL_WINDOW));
+    } else if (s == null) {
+      listener().frameDropped(connection(), MuxError.UNKNOWN_STREAM);
+      log.debug("{} dropped {} for unknown stream", connection(), frame);
+      skipPayload(frame);
+      return;
+    }
+    StreamState st = state(s);
+    if (frame.hasFlag(YamuxFlags.ACK) && !s.isInbound() && !st.acked) {
+      st.acked = true;
+      ackBacklog--;
+    }
+    if (isData) {
+      long len = frame.length();
+      if (len > st.recvCredit) {
+        throw new MuxException(
+            MuxError.WINDOW_OVERRUN,
+            len + " bytes on stream " + id + " with a window of " + st.recvCredit);
       }
-      if (frame.type() == YamuxType.WINDOW_UPDATE) {
-        st.sendWindow += frame.length();
-        if (st.sendWindow > MAX_WINDOW) {
-          throw new MuxException(
-              MuxError.WINDOW_OVERFLOW, "send window of stream " + id + " grew to " + st.sendWindow);
-        }
-      } else if (data.isReadable()) {
-        int len = data.readableBytes();
-        if (len > st.recvCredit) {
-          throw new MuxException(
-              MuxError.WINDOW_OVERRUN,
-              len + " bytes on stream " + id + " with a window of " + st.recvCredit);
-        }
-        st.recvCredit -= len;
-        ByteBuf owned = data;
-        data = null;
-        deliverData(s, owned);
+      st.recvCredit -= len;
+      payloadStream = s;
+      payloadFlags = frame.flags();
+      payloadLeft = len;
+      if (len == 0) {
+        endOfData();
       }
-      if (frame.hasFlag(YamuxFlags.RST)) {
-        deliverRemoteReset(s);
-      } else if (frame.hasFlag(YamuxFlags.FIN) && s.isOpen()) {
-        deliverRemoteCloseWrite(s);
-      }
-      if (frame.type() == YamuxType.WINDOW_UPDATE && s.isOpen()) {
-        resumeWrite(s);
-      }
-    } finally {
-      if (data != null) {
-        data.release();
-      }
+      return;
+    }
+    st.sendWindow += frame.length();
+    if (st.sendWindow > MAX_WINDOW) {
+      throw new MuxException(
+          MuxError.WINDOW_OVERFLOW, "send window of stream " + id + " grew to " + st.sendWindow);
+    }
+    if (frame.hasFlag(YamuxFlags.RST)) {
+      deliverRemoteReset(s);
+    } else if (frame.hasFlag(YamuxFlags.FIN) && s.isOpen()) {
+      deliverRemoteCloseWrite(s);
+    }
+    if (s.isOpen()) {
+      resumeWrite(s);
+    }
+  }
+
+  /** The payload of a DATA frame for a stream we do not have is read and dropped. */
+  private void skipPayload(YamuxFrame frame) {
+    if (frame.type() == YamuxType.DATA && frame.length() > 0) {
+      payloadStream = null;
+      payloadFlags = 0;
+      payloadLeft = frame.length();
     }
   }
 

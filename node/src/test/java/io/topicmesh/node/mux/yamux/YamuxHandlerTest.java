@@ -197,14 +197,21 @@ class YamuxHandlerTest {
   }
 
   @Test
-  void truncatedFrameWaitsWithoutConsumingAnything() {
+  void payloadIsPassedOnAsItArrivesAndACutHeaderWaits() {
     start();
-    ByteBuf part = feedPartial(ch, (h(DATA, SYN, 1, 4) + text("abcd")).substring(0, 30));
+    String frame = h(DATA, SYN | FIN, 1, 4) + text("abcd");
+    // 7 of the 12 header bytes: nothing happens, and the input is not held (the cut head is copied).
+    ByteBuf part = feedPartial(ch, frame.substring(0, 14));
     assertThat(accepted).isEmpty();
-    assertThat(part.refCnt()).as("held by the muxer until the frame is whole").isEqualTo(1);
-    feedPartial(ch, (h(DATA, SYN, 1, 4) + text("abcd")).substring(30));
-    assertThat(accepted.get(only()).text()).isEqualTo("abcd");
     assertThat(part.refCnt()).isZero();
+    // The rest of the header and 3 payload bytes: the stream opens and gets them at once.
+    feedPartial(ch, frame.substring(14, 30));
+    StreamChannel s = only();
+    assertThat(accepted.get(s).text()).isEqualTo("abc");
+    assertThat(s.isInputShutdown()).as("FIN applies after the whole payload").isFalse();
+    feedPartial(ch, frame.substring(30));
+    assertThat(accepted.get(s).text()).isEqualTo("abcd");
+    assertThat(s.isInputShutdown()).isTrue();
   }
 
   @Test

@@ -120,6 +120,45 @@ class NoiseTransportCodecTest {
   }
 
   @Test
+  void writesBetweenFlushesAreCoalescedIntoFullFrames() {
+    Side a = a();
+    Side b = b();
+    // 40 writes of 5000 bytes, one flush: 200,000 bytes in 4 frames (3 full), not 40.
+    java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+    List<io.netty.channel.ChannelFuture> writes = new ArrayList<>();
+    for (int i = 0; i < 40; i++) {
+      byte[] m = random(5000, 100 + i);
+      expected.writeBytes(m);
+      writes.add(a.ch.write(Unpooled.wrappedBuffer(m)));
+    }
+    // Three frames' worth went out as soon as they were whole; the rest waits for the flush.
+    assertThat(writes.stream().filter(io.netty.channel.ChannelFuture::isDone).count()).isLessThan(40);
+    a.ch.flush();
+    assertThat(writes).allMatch(io.netty.channel.ChannelFuture::isSuccess);
+    byte[] wire = drainOutbound(a.ch);
+    assertThat(wire.length).isEqualTo(200_000 + 4 * 18);
+    assertThat(wire[0]).isEqualTo((byte) 0xff);
+    assertThat(wire[1]).isEqualTo((byte) 0xff);
+    b.ch.writeInbound(Unpooled.wrappedBuffer(wire));
+    assertThat(b.capture.get()).isEqualTo(expected.toByteArray());
+    assertThat(b.capture.reads).isEqualTo(4);
+    assertThat(a.ch.finishAndReleaseAll()).isFalse();
+    assertThat(b.ch.finishAndReleaseAll()).isFalse();
+  }
+
+  @Test
+  void unflushedWritesFailAndAreReleasedOnClose() {
+    Side a = a();
+    ByteBuf buf = Unpooled.buffer(10).writeZero(10);
+    io.netty.channel.ChannelFuture f = a.ch.write(buf);
+    assertThat(f.isDone()).isFalse();
+    a.ch.close();
+    assertThat(f.isSuccess()).isFalse();
+    assertThat(buf.refCnt()).isZero();
+    a.ch.finishAndReleaseAll();
+  }
+
+  @Test
   void frameLayoutIsLengthThenCiphertextWithTag() throws Exception {
     Side a = a();
     a.ch.writeOutbound(Unpooled.wrappedBuffer(new byte[] {'h', 'i'}));
