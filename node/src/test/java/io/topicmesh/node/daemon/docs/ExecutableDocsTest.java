@@ -68,6 +68,8 @@ class ExecutableDocsTest {
       Map.entry("topicmesh_pubsub_messages_duplicate_total", "counted at the first duplicate, which takes three nodes"),
       Map.entry("topicmesh_pubsub_messages_forwarded_total", "counted at the first forward, which takes three nodes"),
       Map.entry("topicmesh_pubsub_control_ids_total", "counted at the first IHAVE/IWANT/IDONTWANT id"),
+      Map.entry("topicmesh_pubsub_lock_hold_cpu_seconds", "only with -Dtopicmesh.mutexCpuTime=true (the thread CPU"
+          + " clock costs a system call per hold); MetricsObserverTest covers it"),
       Map.entry("topicmesh_node_delivery_dropped", "a former name, in docs/observability.md's closed gap 6"),
       Map.entry("topicmesh_pubsub_first_delivery_latency_seconds",
           "a former name, in docs/observability.md's closed gap 8"));
